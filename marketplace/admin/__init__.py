@@ -1,0 +1,1 @@
+"""Administrator pages: the review queue and real-name approval of organisations."""

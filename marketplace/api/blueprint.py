@@ -1,0 +1,128 @@
+"""Thin JSON handlers over the same services as the pages. Errors: {"error": {"code", "message", "fields"}}."""
+from flask import Blueprint, g, jsonify, request
+
+from ..core import listings, permissions as perm
+from ..core.errors import BadRequest, NotAuthenticated, NotFound
+from ..core.models import audit_trail
+from ..core.web import actor, commit
+from ..extensions import csrf
+from .openapi import build_spec
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@bp.before_request
+def _auth_and_csrf():
+    user = actor()
+    if request.method in WRITE_METHODS:
+        if not perm.is_authenticated(user):
+            raise NotAuthenticated("请先登录或提供有效的 API 令牌（Authorization: Bearer <token>）")
+        if not g.get("token_auth"):
+            # A browser session writing through the API must carry the CSRF token (X-CSRFToken header).
+            csrf.protect()
+
+
+def _library(name) -> listings.Library:
+    lib = listings.LIBRARIES.get(name)
+    if lib is None:
+        raise NotFound(f"没有“{name}”这个库，可用：{'、'.join(listings.LIBRARIES)}")
+    return lib
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("请求体应为 JSON（Content-Type: application/json）")
+    if not isinstance(data, dict):
+        raise BadRequest("请求体应为 JSON 对象")
+    return data
+
+
+def _page_json(lib, page) -> dict:
+    return {"items": lib.dump(page.items, many=True), "total": page.total, "page": page.page,
+            "per_page": page.per_page, "pages": page.pages}
+
+
+@bp.get("/<library>")
+def list_items(library):
+    lib = _library(library)
+    params = request.args.to_dict()
+    return jsonify(_page_json(lib, listings.paginate(listings.list_query(actor(), lib, params), params)))
+
+
+@bp.post("/<library>")
+def create_item(library):
+    lib = _library(library)
+    body = _body()
+    then_submit = bool(body.pop("submit", False)) if isinstance(body.get("submit"), bool) else False
+    obj = listings.create(actor(), lib, lib.load(body))
+    if then_submit:
+        listings.transition(actor(), lib, obj, "submit")
+    commit()
+    return jsonify(lib.dump(obj)), 201
+
+
+@bp.get("/<library>/<int:obj_id>")
+def read_item(library, obj_id):
+    lib = _library(library)
+    return jsonify(lib.dump(listings.get(actor(), lib, obj_id)))
+
+
+@bp.route("/<library>/<int:obj_id>", methods=["PATCH", "PUT"])
+def update_item(library, obj_id):
+    lib = _library(library)
+    obj = listings.get(actor(), lib, obj_id)
+    listings.update(actor(), lib, obj, lib.load(_body(), partial=request.method == "PATCH"))
+    commit()
+    return jsonify(lib.dump(obj))
+
+
+@bp.delete("/<library>/<int:obj_id>")
+def delete_item(library, obj_id):
+    lib = _library(library)
+    listings.delete(actor(), lib, listings.get(actor(), lib, obj_id))
+    commit()
+    return "", 204
+
+
+@bp.post("/<library>/<int:obj_id>/<any(submit,approve,reject,withdraw):action>")
+def act(library, obj_id, action):
+    lib = _library(library)
+    obj = listings.get(actor(), lib, obj_id)
+    body = request.get_json(silent=True) or {}
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if reason is not None and not isinstance(reason, str):
+        raise BadRequest("reason 应为文本")
+    listings.transition(actor(), lib, obj, action, reason)
+    commit()
+    return jsonify(lib.dump(obj))
+
+
+@bp.get("/<library>/<int:obj_id>/history")
+def history(library, obj_id):
+    lib = _library(library)
+    obj = listings.get(actor(), lib, obj_id)
+    if not (perm.is_owner(actor(), obj) or perm.can_review(actor(), obj)):
+        raise NotFound(f"没有找到该{lib.label}的审核记录")
+    return jsonify({"items": [{"at": e.at.isoformat(), "action": e.action, "from": e.from_state,
+                               "to": e.to_state, "reason": e.reason,
+                               "actor": e.actor.name if e.actor else "系统"}
+                              for e in audit_trail(lib.entity_type, obj.id)]})
+
+
+@bp.get("/me")
+def me():
+    user = actor()
+    if not perm.is_authenticated(user):
+        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
+    return jsonify({"id": user.id, "email": user.email, "name": user.name, "role": user.role,
+                    "org": {"id": user.org.id, "name": user.org.name, "kind": user.org.kind,
+                            "status": user.org.status}})
+
+
+@bp.get("/openapi.json")
+def openapi():
+    return jsonify(build_spec())

@@ -1,0 +1,122 @@
+"""Command-line interface: flask users …, flask import …, flask demo load, flask demands expire."""
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask.cli import AppGroup
+
+from .core.errors import AppError
+from .core.vocab import ADMIN_LEVELS, CITIES, ROLE_ORG_KIND
+from .extensions import db
+
+users_cli = AppGroup("users", help="用户与令牌")
+demo_cli = AppGroup("demo", help="演示数据")
+demands_cli = AppGroup("demands", help="需求库维护")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--password", required=True, help="至少8位")
+@click.option("--role", required=True, type=click.Choice(["admin", "institution", "company", "broker"]))
+@click.option("--org", "org_name", required=True, help="单位名称（不存在则创建并视为已实名审核）")
+@click.option("--name", default=None, help="姓名")
+@click.option("--level", type=click.Choice(list(ADMIN_LEVELS)), default="province",
+              help="管理员所在中心的级别（仅 admin）")
+@click.option("--city", type=click.Choice(CITIES), default=None, help="单位所在城市；市级中心必填")
+@click.option("--uscc", default=None, help="统一社会信用代码（企业）")
+def create_user(email, password, role, org_name, name, level, city, uscc):
+    """Create a user, and its organisation when missing."""
+    from .accounts import services
+    try:
+        kind = ROLE_ORG_KIND[role]
+        if role == "admin" and level == "city" and not city:
+            raise click.UsageError("市级中心须用 --city 指定城市")
+        org = services.get_or_create_org(org_name, kind, city=city, uscc=uscc,
+                                         admin_level=level if role == "admin" else None)
+        user = services.create_user(email, password, role, org, name)
+        db.session.commit()
+    except AppError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.message) from None
+    click.echo(f"已创建用户 {user.email}（{role}），单位：{org.name}")
+
+
+@users_cli.command("token")
+@click.argument("email")
+def user_token(email):
+    """Print a new API token for EMAIL (only its hash is stored: keep it now)."""
+    from .accounts import services
+    user = services.find_user(email)
+    if user is None:
+        raise click.ClickException(f"没有用户 {email}")
+    token = services.issue_token(user)
+    db.session.commit()
+    click.echo(token)
+
+
+@click.command("import")
+@click.argument("library", type=click.Choice(["achievements", "demands", "services"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--publish", is_flag=True, help="导入后直接发布（默认为草稿）")
+@click.option("--dry-run", is_flag=True, help="只校验并报告，不写入")
+@click.option("--source", default="local", show_default=True, help="编号(ref)所属的来源；同一来源内编号唯一")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
+def import_command(library, file, publish, dry_run, source, as_json):
+    """Import achievements, demands or services from .xlsx, .csv, .json or .jsonl."""
+    from .imports.readers import ImportFileError, read_file
+    from .imports.service import import_rows
+    try:
+        headers, rows = read_file(file.name, file.read_bytes())
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from None
+    with click.progressbar(length=len(rows), label=f"导入 {file.name}", file=sys.stderr,
+                           show_pos=True) as bar:
+        last = [0]
+
+        def progress(done, total):
+            bar.update(done - last[0])
+            last[0] = done
+
+        report = import_rows(library, headers, rows, source=source, publish=publish, dry_run=dry_run,
+                             progress=progress)
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for w in report.warnings:
+            click.echo(f"提示：{w}")
+        for err in report.errors:
+            click.echo(f"第{err['row']}行：{err['message']}")
+        click.echo(("（试运行，未写入）" if dry_run else "") + report.summary())
+    if report.rejected and not report.created and not report.updated:
+        sys.exit(1)
+
+
+@demo_cli.command("load")
+@click.option("--if-empty", is_flag=True, help="数据库已有数据时什么也不做（make run 用）")
+def demo_load(if_empty):
+    """Fill the database with the Chinese demo content and a user for every role."""
+    from .demo.loader import database_is_empty, load_demo
+    if not database_is_empty():
+        if if_empty:
+            click.echo("数据库已有数据，跳过演示数据")
+            return
+        raise click.ClickException("数据库不是空的：演示数据只装入空数据库")
+    summary = load_demo(progress=lambda msg: click.echo(msg, err=True))
+    click.echo(summary)
+
+
+@demands_cli.command("expire")
+def demands_expire():
+    """Mark published demands whose deadline has passed as expired (safe to run daily)."""
+    from .core.listings import LIBRARIES, expire_overdue
+    n = expire_overdue(LIBRARIES["demands"])
+    db.session.commit()
+    click.echo(f"已将{n}条过期需求标记为已过期")
+
+
+def register_cli(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+    app.cli.add_command(demands_cli)
+    app.cli.add_command(import_command)

@@ -1,0 +1,48 @@
+"""Configuration read from environment variables (documented in README.md)."""
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept in instance/."""
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    path = instance_path / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_hex(32)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def load_config(instance_path: str) -> dict:
+    ipath = Path(instance_path)
+    ipath.mkdir(parents=True, exist_ok=True)
+    db_url = os.environ.get("DATABASE_URL") or f"sqlite:///{ipath / 'marketplace.db'}"
+    # Heroku-style URLs name the dialect "postgres"; SQLAlchemy wants the psycopg 3 driver named.
+    if db_url.startswith("postgres://"):
+        db_url = "postgresql+psycopg://" + db_url[len("postgres://"):]
+    elif db_url.startswith("postgresql://"):
+        db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
+    engine_options = {"pool_pre_ping": True}
+    if db_url.startswith("sqlite"):
+        # Several threads of the dev server (and the browser tests) share the file.
+        engine_options["connect_args"] = {"timeout": 30}
+    return {
+        "SECRET_KEY": _secret_key(ipath),
+        "SQLALCHEMY_DATABASE_URI": db_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options,
+        "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
+        "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ipath / "search-index")),
+        "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", ""),
+        "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ipath / "uploads")),
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: Excel files of a few thousand rows
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "PER_PAGE": 20,
+        "JSON_SORT_KEYS": False,
+    }

@@ -1,0 +1,1 @@
+"""Shared building blocks: errors, vocabularies, money, audit, workflow, permissions, listings."""

@@ -1,0 +1,125 @@
+"""The HTML pages every library has: list (paged, sorted, filtered), export, detail, form, workflow, delete.
+
+Each domain's views.py creates its blueprint and calls register(); pages stay thin: parse, call the
+service in core.listings, commit once, render.
+"""
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+
+from ..imports import excel
+from . import listings, permissions as perm
+from .errors import AppError
+from .forms import form_to_dict
+from .models import audit_trail
+from .web import actor, commit
+
+EXPORT_LIMIT = 10000
+
+
+def register(bp, lib: listings.Library, form_fields: list, form_values):
+    """form_values(obj) → dict of the form's initial values for an existing record."""
+
+    def list_page():
+        params = request.args.to_dict()
+        stmt = listings.list_query(actor(), lib, params)
+        page = listings.paginate(stmt, params)
+        return render_template("library/list.html", lib=lib, page=page, params=params,
+                               scope=params.get("scope") or "public")
+
+    def export():
+        params = request.args.to_dict()
+        rows = listings.db.session.scalars(listings.list_query(actor(), lib, params).limit(EXPORT_LIMIT)).all()
+        return send_file(excel.export_workbook(lib, rows), as_attachment=True,
+                         download_name=f"{lib.key}.xlsx", mimetype=excel.XLSX_MIME)
+
+    def template():
+        return send_file(excel.template_workbook(lib), as_attachment=True,
+                         download_name=f"{lib.key}-template.xlsx", mimetype=excel.XLSX_MIME)
+
+    def detail(obj_id):
+        obj = listings.get(actor(), lib, obj_id)
+        show_trail = perm.is_owner(actor(), obj) or perm.can_review(actor(), obj)
+        return render_template(f"{lib.key}/detail.html", lib=lib, obj=obj,
+                               actions=listings.allowed_actions(actor(), lib, obj),
+                               transitions=listings.TRANSITIONS,
+                               can_edit=perm.can_edit(actor(), obj, lib.owner_roles),
+                               trail=audit_trail(lib.entity_type, obj.id) if show_trail else None)
+
+    def render_form(obj, values, errors, status=200):
+        return render_template("library/form.html", lib=lib, obj=obj, fields=form_fields, values=values,
+                               errors=errors), status
+
+    @login_required
+    def new():
+        if actor().role not in lib.owner_roles:
+            abort(403)
+        if request.method == "POST":
+            values = form_to_dict(request.form, form_fields)
+            try:
+                data = lib.load(values)
+                obj = listings.create(actor(), lib, data)
+                if request.form.get("then") == "submit":
+                    listings.transition(actor(), lib, obj, "submit")
+                commit()
+            except AppError as exc:
+                listings.db.session.rollback()
+                flash(exc.message, "error")
+                return render_form(None, values, exc.fields, exc.status)
+            flash(f"{lib.label}已保存" + ("并提交审核" if obj.status == "submitted" else "为草稿"), "success")
+            return redirect(url_for(".detail", obj_id=obj.id))
+        return render_form(None, {}, {})
+
+    @login_required
+    def edit(obj_id):
+        obj = listings.get(actor(), lib, obj_id)
+        if not perm.can_edit(actor(), obj, lib.owner_roles):
+            flash("该记录当前不能修改（只能修改本单位草稿、被驳回或已撤回的记录）", "error")
+            return redirect(url_for(".detail", obj_id=obj.id)), 303
+        if request.method == "POST":
+            values = form_to_dict(request.form, form_fields)
+            try:
+                listings.update(actor(), lib, obj, lib.load(values))
+                commit()
+            except AppError as exc:
+                listings.db.session.rollback()
+                flash(exc.message, "error")
+                return render_form(obj, values, exc.fields, exc.status)
+            flash("已保存修改", "success")
+            return redirect(url_for(".detail", obj_id=obj.id))
+        return render_form(obj, form_values(obj), {})
+
+    @login_required
+    def act(obj_id, action):
+        obj = listings.get(actor(), lib, obj_id)
+        try:
+            listings.transition(actor(), lib, obj, action, request.form.get("reason"))
+            commit()
+        except AppError as exc:
+            listings.db.session.rollback()
+            flash(exc.message, "error")
+            return redirect(url_for(".detail", obj_id=obj_id))
+        flash(f"已{listings.TRANSITIONS[action].label}", "success")
+        return redirect(request.form.get("next") or url_for(".detail", obj_id=obj_id))
+
+    @login_required
+    def delete(obj_id):
+        obj = listings.get(actor(), lib, obj_id)
+        if request.method == "POST":
+            title = obj.title
+            listings.delete(actor(), lib, obj)
+            commit()
+            flash(f"已删除草稿“{title}”", "success")
+            return redirect(url_for(".list_page", scope="mine"))
+        if not (perm.is_owner(actor(), obj) and obj.status == "draft"):
+            flash("只有本单位的草稿可以删除", "error")
+            return redirect(url_for(".detail", obj_id=obj.id))
+        return render_template("library/confirm_delete.html", lib=lib, obj=obj)
+
+    bp.add_url_rule("/", "list_page", list_page)
+    bp.add_url_rule("/export.xlsx", "export", export)
+    bp.add_url_rule("/template.xlsx", "template", template)
+    bp.add_url_rule("/<int:obj_id>", "detail", detail)
+    bp.add_url_rule("/new", "new", new, methods=["GET", "POST"])
+    bp.add_url_rule("/<int:obj_id>/edit", "edit", edit, methods=["GET", "POST"])
+    bp.add_url_rule("/<int:obj_id>/delete", "delete", delete, methods=["GET", "POST"])
+    bp.add_url_rule("/<int:obj_id>/<any(submit,approve,reject,withdraw):action>", "act", act, methods=["POST"])

@@ -1,0 +1,288 @@
+"""The three libraries' shared service layer: create, update, workflow, delete, list.
+
+Every function takes the acting user first and raises core.errors on refusal; views and the API only
+parse input, call these and render. The caller owns the commit (one commit point per request).
+"""
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable
+
+from sqlalchemy import func, or_
+
+from ..accounts.models import Organisation
+from ..extensions import db
+from . import permissions as perm
+from .errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from .models import record_audit, utcnow
+
+
+@dataclass(frozen=True)
+class Filter:
+    label: str
+    column: str
+    choices: list | None = None
+    multi_valued: bool = False  # the column holds "、"-joined values
+
+
+@dataclass(frozen=True)
+class Transition:
+    sources: frozenset
+    target: str
+    who: str  # owner | reviewer | system
+    label: str
+    needs_reason: bool = False
+
+
+TRANSITIONS = {
+    "submit": Transition(frozenset({"draft", "rejected", "withdrawn"}), "submitted", "owner", "提交审核"),
+    "approve": Transition(frozenset({"submitted"}), "published", "reviewer", "审核通过"),
+    "reject": Transition(frozenset({"submitted", "published"}), "rejected", "reviewer", "驳回", True),
+    "withdraw": Transition(frozenset({"submitted", "published"}), "withdrawn", "owner", "撤回"),
+    "expire": Transition(frozenset({"published"}), "expired", "system", "过期"),
+}
+
+
+@dataclass
+class Library:
+    key: str                    # URL and API name: achievements / demands / services
+    entity_type: str            # audit and search name: achievement / demand / service
+    label: str                  # 成果 / 需求 / 服务资源
+    model: type
+    input_schema: Callable      # factory of the marshmallow input schema
+    output_schema: Callable
+    owner_roles: tuple          # roles that may create and edit
+    filters: dict[str, Filter]
+    sorts: dict[str, tuple[str, Callable]]
+    text_columns: tuple
+    labels: dict
+    owner_label: str = "发布单位"
+    transitions: tuple = ("submit", "approve", "reject", "withdraw")
+    public_condition: Callable | None = None  # extra condition for the public list
+    default_sort: str = "newest"
+    extra: dict = field(default_factory=dict)
+
+    def load(self, raw: dict, partial: bool = False, **schema_kw) -> dict:
+        return self.input_schema(**schema_kw).validate_dict(raw, partial=partial)
+
+    def dump(self, obj_or_list, many=False):
+        return self.output_schema().dump(obj_or_list, many=many)
+
+
+LIBRARIES: dict[str, Library] = {}
+
+
+def register(lib: Library) -> Library:
+    LIBRARIES[lib.key] = lib
+    return lib
+
+
+def apply_data(obj, data: dict) -> None:
+    """Copy validated attributes onto a record; nested IP items are replaced as a whole."""
+    for key, value in data.items():
+        if key == "ip_items":
+            from ..achievements.models import AchievementIP
+            obj.ip_items = [AchievementIP(**item) for item in (value or [])]
+        else:
+            setattr(obj, key, value)
+
+
+def _check_creator(actor, lib: Library, org) -> None:
+    if not perm.is_authenticated(actor):
+        raise Forbidden("请先登录")
+    if actor.role not in lib.owner_roles:
+        raise Forbidden(f"当前角色不能发布{lib.label}")
+    if org.id != actor.org_id and not perm.in_admin_scope(actor, org):
+        raise Forbidden(f"不能为其他单位发布{lib.label}")
+
+
+def create(actor, lib: Library, data: dict, *, org=None, source="local", status="draft", system=False):
+    """A new record, owned by `org` (default: the actor's). `system` is for imports run from the CLI."""
+    org = org or actor.org
+    if not system:
+        _check_creator(actor, lib, org)
+    obj = lib.model(owner_org=org, owner_org_id=org.id, created_by_id=getattr(actor, "id", None),
+                    source=source, status=status)
+    apply_data(obj, data)
+    if obj.ref and lib.model.query.filter_by(source=source, ref=obj.ref).first():
+        raise ValidationFailed(f"编号“{obj.ref}”已存在", {"ref": "编号已存在"})
+    if status == "published":
+        obj.published_at = obj.submitted_at = utcnow()
+    db.session.add(obj)
+    db.session.flush()
+    record_audit(actor, lib.entity_type, obj.id, "create", None, status)
+    return obj
+
+
+def get(actor, lib: Library, obj_id) -> object:
+    """The record if the actor may see it; NotFound otherwise (a draft's existence is not revealed)."""
+    try:
+        obj_id = int(obj_id)
+    except (TypeError, ValueError):
+        raise NotFound(f"没有找到该{lib.label}") from None
+    obj = db.session.get(lib.model, obj_id)
+    if obj is None or not perm.can_view(actor, obj):
+        raise NotFound(f"没有找到该{lib.label}")
+    return obj
+
+
+def update(actor, lib: Library, obj, data: dict, *, system=False):
+    if not system and not perm.can_edit(actor, obj, lib.owner_roles):
+        if perm.is_owner(actor, obj) and obj.status not in perm.EDITABLE_STATES:
+            raise Forbidden(f"{lib.label}处于“{obj.status}”状态，撤回后才能修改")
+        raise Forbidden(f"无权修改该{lib.label}")
+    if data.get("ref") and data["ref"] != obj.ref:
+        clash = lib.model.query.filter_by(source=obj.source, ref=data["ref"]).first()
+        if clash is not None and clash.id != obj.id:
+            raise ValidationFailed(f"编号“{data['ref']}”已存在", {"ref": "编号已存在"})
+    apply_data(obj, data)
+    obj.updated_at = utcnow()
+    record_audit(actor, lib.entity_type, obj.id, "update", obj.status, obj.status,
+                 details={"fields": sorted(data)})
+    return obj
+
+
+def allowed_actions(actor, lib: Library, obj) -> list[str]:
+    out = []
+    for name in lib.transitions:
+        t = TRANSITIONS[name]
+        if obj.status not in t.sources:
+            continue
+        if t.who == "owner" and perm.is_owner(actor, obj) and actor.role in lib.owner_roles:
+            out.append(name)
+        elif t.who == "reviewer" and perm.can_review(actor, obj):
+            out.append(name)
+    return out
+
+
+def transition(actor, lib: Library, obj, action: str, reason: str | None = None, *, system=False):
+    t = TRANSITIONS.get(action)
+    if t is None or action not in lib.transitions + (("expire",) if system else ()):
+        raise BadRequest(f"不支持的操作：{action}")
+    if t.who == "system" and not system:
+        raise Forbidden("该操作只能由系统执行")
+    if not system and action not in allowed_actions(actor, lib, obj):
+        if not perm.can_view(actor, obj):
+            raise NotFound(f"没有找到该{lib.label}")
+        if obj.status not in t.sources:
+            raise Forbidden(f"当前状态下不能{t.label}")
+        raise Forbidden(f"无权对该{lib.label}执行“{t.label}”")
+    reason = (reason or "").strip() or None
+    if t.needs_reason and not reason:
+        raise ValidationFailed(f"{t.label}须填写理由", {"reason": "请填写理由"})
+    if reason and len(reason) > 1000:
+        raise ValidationFailed("理由不能超过1000个字", {"reason": "不能超过1000个字"})
+    if action in ("submit", "approve") and not obj.owner_org.approved:
+        raise Forbidden(f"“{obj.owner_org.name}”尚未通过实名审核，审核通过后才能发布")
+    previous = obj.status
+    obj.status = t.target
+    now = utcnow()
+    if action == "submit":
+        obj.submitted_at, obj.reject_reason = now, None
+    elif action == "approve":
+        obj.published_at = now
+    elif action == "reject":
+        obj.reject_reason = reason
+    record_audit(None if system else actor, lib.entity_type, obj.id, action, previous, t.target, reason)
+    return obj
+
+
+def delete(actor, lib: Library, obj) -> None:
+    """Drafts only: anything ever submitted is kept (withdrawn), so its history stays."""
+    if not perm.is_owner(actor, obj) or actor.role not in lib.owner_roles:
+        raise Forbidden(f"无权删除该{lib.label}")
+    if obj.status != "draft":
+        raise Forbidden("只有草稿可以删除；已提交过的记录请撤回")
+    record_audit(actor, lib.entity_type, obj.id, "delete", obj.status, None,
+                 details={"title": obj.title, "ref": obj.ref})
+    db.session.delete(obj)
+
+
+SCOPES = ("public", "mine", "review")
+
+
+def list_query(actor, lib: Library, params: dict):
+    """A SELECT of the records `actor` may list in the given scope, filtered and sorted by `params`."""
+    model = lib.model
+    scope = params.get("scope") or "public"
+    if scope not in SCOPES:
+        raise BadRequest(f"scope 只能是 {'/'.join(SCOPES)}")
+    stmt = db.select(model).join(Organisation, model.owner_org_id == Organisation.id)
+    status = params.get("status")
+    if scope == "public":
+        stmt = stmt.where(model.status == "published")
+        if lib.public_condition is not None:
+            stmt = stmt.where(lib.public_condition())
+    elif scope == "mine":
+        if not perm.is_authenticated(actor):
+            raise Forbidden("请先登录")
+        stmt = stmt.where(model.owner_org_id == actor.org_id)
+    else:
+        if not perm.is_admin(actor):
+            raise Forbidden("只有管理员可以查看审核列表")
+        stmt = stmt.where(perm.admin_scope_condition(actor))
+    if status and scope != "public":
+        stmt = stmt.where(model.status == status)
+    for key, f in lib.filters.items():
+        value = params.get(key)
+        if not value:
+            continue
+        if f.choices and value not in f.choices:
+            raise BadRequest(f"筛选条件“{f.label}”的值“{value}”无效")
+        column = getattr(model, f.column) if f.column != "org" else Organisation.name
+        if f.multi_valued:
+            stmt = stmt.where(("、" + column + "、").contains(f"、{value}、"))
+        else:
+            stmt = stmt.where(column == value)
+    q = (params.get("q") or "").strip()
+    if q:
+        if len(q) > 100:
+            raise BadRequest("搜索词不能超过100个字")
+        for word in q.split()[:5]:
+            pattern = f"%{word}%"
+            stmt = stmt.where(or_(*[getattr(model, c).ilike(pattern) for c in lib.text_columns],
+                                  Organisation.name.ilike(pattern)))
+    sort = params.get("sort") or lib.default_sort
+    if sort not in lib.sorts:
+        raise BadRequest(f"不支持的排序：{sort}")
+    stmt = stmt.order_by(*lib.sorts[sort][1](model), model.id.desc())
+    return stmt
+
+
+def newest(model):
+    return [func.coalesce(model.published_at, model.created_at).desc()]
+
+
+def oldest(model):
+    return [func.coalesce(model.published_at, model.created_at).asc()]
+
+
+def by_title(model):
+    return [model.title.asc()]
+
+
+def parse_paging(params: dict, default_per_page: int = 20) -> tuple[int, int]:
+    try:
+        page = int(params.get("page") or 1)
+        per_page = int(params.get("per_page") or default_per_page)
+    except (TypeError, ValueError):
+        raise BadRequest("page 和 per_page 应为正整数") from None
+    if page < 1 or per_page < 1:
+        raise BadRequest("page 和 per_page 应为正整数")
+    if per_page > 100:
+        raise BadRequest("per_page 不能超过100")
+    return page, per_page
+
+
+def paginate(stmt, params: dict, default_per_page: int = 20):
+    page, per_page = parse_paging(params, default_per_page)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False, count=True)
+
+
+def expire_overdue(lib: Library, today: date | None = None) -> int:
+    """Published demands whose deadline has passed become expired (audited as a system action)."""
+    today = today or date.today()
+    model = lib.model
+    overdue = db.session.scalars(db.select(model).where(model.status == "published", model.deadline < today)).all()
+    for obj in overdue:
+        transition(None, lib, obj, "expire", f"截止日期 {obj.deadline} 已过", system=True)
+    return len(overdue)

@@ -1,0 +1,192 @@
+"""Marshmallow building blocks: Chinese error messages, blank-to-None, vocabulary and money fields.
+
+The same input schemas validate the JSON API, the HTML forms and every imported row, so a record is
+held to one set of rules whichever way it arrives.
+"""
+import re
+from datetime import date, datetime
+
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
+
+from . import money, vocab
+
+MESSAGES_ZH = {
+    "Missing data for required field.": "必填项",
+    "Field may not be null.": "不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid date.": "日期格式应为 YYYY-MM-DD",
+    "Not a valid boolean.": "应为“是”或“否”",
+    "Unknown field.": "不认识的字段",
+    "Not a valid list.": "应为列表",
+    "Invalid input type.": "输入类型不正确",
+    "Invalid type.": "输入类型不正确",
+    "Not a valid email address.": "电子邮箱格式不正确",
+    "Not a valid mapping type.": "应为对象",
+}
+
+
+def translate(messages):
+    """Marshmallow's default English messages → Chinese, recursively."""
+    if isinstance(messages, dict):
+        return {k: translate(v) for k, v in messages.items()}
+    if isinstance(messages, list):
+        return [translate(m) for m in messages]
+    return MESSAGES_ZH.get(messages, messages)
+
+
+def flatten_errors(messages, prefix="") -> dict[str, str]:
+    """{"ip_items": {0: {"number": ["..."]}}} → {"ip_items.0.number": "..."} for pages and API bodies."""
+    flat = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            flat.update(flatten_errors(value, f"{prefix}{key}."))
+    elif isinstance(messages, list) and messages and all(isinstance(m, str) for m in messages):
+        flat[prefix.rstrip(".")] = "；".join(translate(messages))
+    elif isinstance(messages, list):
+        for i, value in enumerate(messages):
+            flat.update(flatten_errors(value, f"{prefix}{i}."))
+    else:
+        flat[prefix.rstrip(".") or "_schema"] = translate(messages)
+    return flat
+
+
+def length(lo: int | None, hi: int) -> validate.Length:
+    if lo:
+        return validate.Length(min=lo, max=hi, error=f"长度应在{lo}到{hi}个字之间")
+    return validate.Length(max=hi, error=f"不能超过{hi}个字")
+
+
+def one_of(choices) -> validate.OneOf:
+    return validate.OneOf(choices, error="“{input}”不在可选范围内，可选：" + "、".join(choices))
+
+
+class Text(fields.String):
+    """A string field with Chinese messages and a length limit (huge strings are refused, not truncated)."""
+
+    def __init__(self, hi: int = 200, lo: int | None = None, choices=None, validate=None, **kw):
+        validators = [length(lo, hi)] + ([validate] if validate else [])
+        if choices:
+            validators.append(one_of(choices))
+        super().__init__(validate=validators, **kw)
+
+
+SPLIT_RE = re.compile(r"[、,，;；/|\n]+")
+
+
+class TermList(fields.Field):
+    """A list of terms given as a JSON list or as one string separated by 、,，;； (spreadsheets)."""
+
+    def __init__(self, choices=None, max_items=20, max_len=30, vocab_kind=None, **kw):
+        super().__init__(**kw)
+        self.choices, self.max_items, self.max_len, self.vocab_kind = choices, max_items, max_len, vocab_kind
+
+    def _deserialize(self, value, attr, data, **kw):
+        if value is None or value == "":
+            return []
+        if isinstance(value, str):
+            items = SPLIT_RE.split(value)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            items = value
+        else:
+            raise ValidationError("应为文本列表，或用“、”分隔的文本")
+        out = []
+        for item in items:
+            item = item.strip()
+            if self.vocab_kind:
+                item = vocab.normalise(self.vocab_kind, item)
+            if item and item not in out:
+                out.append(item)
+        if len(out) > self.max_items:
+            raise ValidationError(f"最多{self.max_items}项")
+        for item in out:
+            if len(item) > self.max_len:
+                raise ValidationError(f"“{item[:20]}…”过长（每项不超过{self.max_len}个字）")
+            if self.choices and item not in self.choices:
+                raise ValidationError(f"“{item}”不在可选范围内，可选：" + "、".join(self.choices))
+        return out
+
+    def _serialize(self, value, attr, obj, **kw):
+        return value
+
+
+class Money(fields.Field):
+    """Exact money in yuan (unit="yuan") or 万元 (unit="wan"), returned as Decimal yuan; 面议 → "negotiable"."""
+
+    def __init__(self, unit="yuan", **kw):
+        super().__init__(allow_none=True, **kw)
+        self.unit = unit
+
+    def _deserialize(self, value, attr, data, **kw):
+        if money.is_negotiable(value):
+            return "negotiable"
+        try:
+            return money.wan_to_yuan(value) if self.unit == "wan" else money.parse_yuan(value)
+        except money.MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class LenientDate(fields.Date):
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 and Excel date cells."""
+
+    def _deserialize(self, value, attr, data, **kw):
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        if isinstance(value, str):
+            m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
+            if m:
+                try:
+                    return date(*map(int, m.groups()))
+                except ValueError:
+                    raise ValidationError(f"“{value}”不是有效日期") from None
+        raise ValidationError("日期格式应为 YYYY-MM-DD")
+
+
+class Bool(fields.Boolean):
+    truthy = fields.Boolean.truthy | {"是", "有", "Y", "y"}
+    falsy = fields.Boolean.falsy | {"否", "无", "N", "n", ""}
+
+
+class InputSchema(Schema):
+    """Base of every input schema: trims strings, turns blanks into None, refuses unknown keys."""
+
+    class Meta:
+        unknown = RAISE
+
+    VOCAB_FIELDS: dict[str, str] = {}  # field name → vocab alias kind
+    LABELS: dict[str, str] = {}  # field name → Chinese label, for messages
+
+    @pre_load
+    def _clean(self, data, **kw):
+        if not isinstance(data, dict):
+            raise ValidationError("请求体应为 JSON 对象", "_schema")
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, str):
+                value = value.strip()
+                if key in self.VOCAB_FIELDS:
+                    value = vocab.normalise(self.VOCAB_FIELDS[key], value)
+                if value == "":
+                    value = None
+            out[key] = value
+        return out
+
+    def validate_dict(self, data, partial=False) -> dict:
+        """Load or raise core.errors.ValidationFailed with flat Chinese field messages."""
+        from .errors import ValidationFailed
+        try:
+            return self.load(data, partial=partial)
+        except ValidationError as exc:
+            fields_ = flatten_errors(exc.messages)
+            key, msg = next(iter(fields_.items()))
+            label = self.LABELS.get(key.split(".")[0], key)
+            more = f"（另有{len(fields_) - 1}处）" if len(fields_) > 1 else ""
+            raise ValidationFailed(f"{label}：{msg}{more}", fields_) from None
+
+
+class LenientInputSchema(InputSchema):
+    class Meta:
+        unknown = EXCLUDE

@@ -1,0 +1,64 @@
+"""Controlled vocabularies shared by forms, the API, imports and (later) search facets."""
+
+CITIES = ["南昌", "九江", "景德镇", "萍乡", "新余", "鹰潭", "赣州", "宜春", "上饶", "吉安", "抚州"]
+
+INDUSTRIES = [
+    "有色金属", "电子信息", "装备制造", "石化化工", "钢铁", "建材", "纺织服装", "食品", "现代家具",
+    "航空", "汽车", "新能源", "新材料", "生物医药", "中医药", "虚拟现实", "数字经济", "节能环保",
+    "现代农业", "陶瓷", "其他",
+]
+
+CATEGORIES = ["应用技术", "基础研究", "软科学"]
+FUNDING_SOURCES = ["财政资金", "非财政资金"]
+MATURITIES = ["实验室", "小试", "中试", "工业化"]
+TRANSFER_MODES = ["转让", "许可", "作价入股", "合作开发"]
+IP_TYPES = ["发明专利", "实用新型", "外观设计", "软件著作权", "植物新品种", "集成电路布图设计", "技术秘密"]
+COOPERATION_MODES = ["技术转让", "技术许可", "合作开发", "委托开发", "技术咨询", "技术服务", "其他"]
+SERVICE_KINDS = ["技术转移机构", "中试平台", "概念验证中心", "共享仪器", "检验检测", "知识产权服务", "科技金融"]
+
+ORG_KINDS = {
+    "institution": "高校院所",
+    "company": "企业",
+    "agency": "服务机构",
+    "admin_centre": "管理中心",
+}
+INSTITUTION_SUBTYPES = ["高校", "科研院所"]
+ADMIN_LEVELS = {"province": "省级中心", "city": "设区市中心", "institution": "高校院所中心"}
+ROLES = {
+    "institution": "高校院所工作人员",
+    "company": "企业用户",
+    "broker": "技术经纪人",
+    "admin": "管理员",
+}
+# Which organisation kind a role belongs to.
+ROLE_ORG_KIND = {"institution": "institution", "company": "company", "broker": "agency", "admin": "admin_centre"}
+
+STATUS_LABELS = {
+    "draft": "草稿",
+    "submitted": "待审核",
+    "published": "已发布",
+    "rejected": "已驳回",
+    "withdrawn": "已撤回",
+    "expired": "已过期",
+}
+
+# Common aliases met in spreadsheets, mapped onto the vocabulary above.
+ALIASES = {
+    "maturity": {"实验室阶段": "实验室", "小试阶段": "小试", "中试阶段": "中试", "产业化": "工业化",
+                 "工业化生产": "工业化", "批量生产": "工业化", "lab": "实验室", "pilot": "中试"},
+    "funding_source": {"财政": "财政资金", "财政性资金": "财政资金", "非财政": "非财政资金", "自筹": "非财政资金",
+                       "企业资金": "非财政资金", "fiscal": "财政资金", "non-fiscal": "非财政资金"},
+    "ip_type": {"发明": "发明专利", "实用新型专利": "实用新型", "外观设计专利": "外观设计", "软著": "软件著作权",
+                "计算机软件著作权": "软件著作权", "专有技术": "技术秘密"},
+    "category": {"应用": "应用技术", "应用研究": "应用技术", "基础": "基础研究", "软科学研究": "软科学"},
+    "transfer_modes": {"技术转让": "转让", "许可使用": "许可", "技术许可": "许可", "入股": "作价入股",
+                       "作价投资": "作价入股", "合作": "合作开发"},
+    "cooperation": {"转让": "技术转让", "许可": "技术许可", "委托": "委托开发", "咨询": "技术咨询", "服务": "技术服务"},
+    "city": {c + "市": c for c in CITIES},
+}
+
+
+def normalise(kind: str, value: str) -> str:
+    """Map a spreadsheet spelling onto the vocabulary (unknown values pass through for validation)."""
+    value = value.strip()
+    return ALIASES.get(kind, {}).get(value, value)

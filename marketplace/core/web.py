@@ -1,0 +1,95 @@
+"""Request plumbing: who is acting, error → HTTP mapping (JSON under /api/, pages elsewhere), template helpers."""
+from flask import g, jsonify, render_template, request
+from flask_login import AnonymousUserMixin, current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from ..extensions import db, login_manager
+from . import money, vocab
+from .errors import AppError
+
+HTTP_MESSAGES = {
+    400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "没有找到该页面", 405: "不支持该请求方法",
+    413: "上传的文件过大（最大20MB）", 415: "不支持的内容类型", 422: "输入有误", 429: "请求过于频繁",
+    500: "服务器内部错误，请稍后重试",
+}
+CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         413: "too_large", 415: "unsupported_media_type", 422: "validation_failed", 500: "internal_error"}
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def actor():
+    """The acting user: a Bearer token's user on the API, else the session's user (may be anonymous)."""
+    if "actor" not in g:
+        g.actor = current_user
+        header = request.headers.get("Authorization", "")
+        if header.startswith("Bearer ") and wants_json():
+            from ..accounts.services import user_for_token
+            g.actor = user_for_token(header[7:].strip()) or AnonymousUserMixin()
+            g.token_auth = True
+    return g.actor
+
+
+def error_response(status: int, code: str, message: str, fields=None):
+    if wants_json():
+        return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
+    return render_template("error.html", status=status, message=message, fields=fields or {}), status
+
+
+def init_app(app):
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "请先登录"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def load_user(user_id):
+        from ..accounts.models import User
+        try:
+            return db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        from flask import flash, redirect, url_for
+        if wants_json():
+            return error_response(401, "unauthenticated", "请先登录或提供有效的 API 令牌")
+        flash("请先登录", "warning")
+        return redirect(url_for("accounts.login", next=request.full_path))
+
+    @app.errorhandler(AppError)
+    def on_app_error(exc: AppError):
+        db.session.rollback()
+        return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+    @app.errorhandler(CSRFError)
+    def on_csrf(exc):
+        return error_response(400, "csrf", "页面已过期或缺少安全令牌（CSRF），请刷新页面后重试")
+
+    @app.errorhandler(HTTPException)
+    def on_http(exc: HTTPException):
+        status = exc.code or 500
+        return error_response(status, CODES.get(status, "error"), HTTP_MESSAGES.get(status, exc.description))
+
+    @app.errorhandler(Exception)
+    def on_crash(exc):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_response(500, "internal_error", HTTP_MESSAGES[500])
+
+    @app.context_processor
+    def helpers():
+        return {"vocab": vocab, "format_yuan": money.format_yuan, "actor": actor(),
+                "status_label": lambda s: vocab.STATUS_LABELS.get(s, s)}
+
+    @app.template_filter("dt")
+    def fmt_dt(value):
+        return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def commit():
+    """The one commit point of a request."""
+    db.session.commit()

@@ -1,0 +1,1 @@
+"""技术需求库: companies' technical problems."""

@@ -1,0 +1,1 @@
+"""Demo content: Chinese records across Jiangxi's industries and one account per role."""

@@ -1,0 +1,1 @@
+"""Excel / CSV / JSON import and Excel export of the three libraries."""

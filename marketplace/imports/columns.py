@@ -1,0 +1,104 @@
+"""Column names of the import files: Chinese headers and English keys, per library.
+
+The first Chinese name of each field is the header used in templates and exports, so an exported
+file can be edited and imported again.
+"""
+import re
+
+COLUMNS = {
+    "achievements": {
+        "ref": ["编号", "成果编号", "ref"],
+        "title": ["成果名称", "名称", "title"],
+        "summary": ["成果简介", "简介", "成果介绍", "summary"],
+        "keywords": ["关键词", "keywords"],
+        "industry": ["所属产业", "产业", "所属行业", "行业", "industry"],
+        "category": ["成果类别", "类别", "category"],
+        "institution": ["完成单位", "所属单位", "单位", "institution"],
+        "ip_type": ["知识产权类型", "专利类型", "ip_type"],
+        "patent_no": ["专利号", "知识产权编号", "登记号", "patent_no"],
+        "ip_filed_on": ["申请日期", "申请日", "ip_filed_on"],
+        "ip_granted_on": ["授权日期", "授权日", "ip_granted_on"],
+        "funding_source": ["资金来源", "funding_source"],
+        "maturity": ["成熟度", "技术成熟度", "maturity"],
+        "transfer_modes": ["转化方式", "transfer_modes"],
+        "asking_price_wan": ["意向价格（万元）", "意向价格", "价格（万元）", "asking_price_wan"],
+        "implemented_on": ["实施日期", "implemented_on"],
+        "team": ["研发团队", "团队", "team"],
+        "inventors": ["发明人", "完成人", "inventors"],
+        "contact_name": ["联系人", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+    },
+    "demands": {
+        "ref": ["编号", "需求编号", "ref"],
+        "title": ["需求名称", "名称", "title"],
+        "description": ["需求描述", "问题描述", "需求内容", "description"],
+        "indicators": ["技术指标", "目标指标", "indicators"],
+        "industry": ["所属产业", "产业", "所属行业", "行业", "industry"],
+        "city": ["所在城市", "城市", "所在地", "city"],
+        "company": ["需求企业", "企业名称", "企业", "company"],
+        "company_uscc": ["统一社会信用代码", "company_uscc", "uscc"],
+        "budget_wan": ["预算（万元）", "预算", "budget_wan"],
+        "cooperation": ["合作方式", "cooperation"],
+        "deadline": ["截止日期", "deadline"],
+        "contact_name": ["联系人", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+    },
+    "services": {
+        "ref": ["编号", "资源编号", "ref"],
+        "title": ["资源名称", "名称", "title"],
+        "kind": ["资源类型", "类型", "kind"],
+        "organisation": ["运营机构", "所属机构", "机构", "organisation"],
+        "description": ["服务内容", "简介", "description"],
+        "city": ["所在城市", "城市", "city"],
+        "address": ["地址", "address"],
+        "audience": ["服务对象", "audience"],
+        "industries": ["服务产业", "产业", "industries"],
+        "contact_name": ["联系人", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+    },
+}
+
+# The column naming the owning organisation, per library.
+ORG_COLUMN = {"achievements": "institution", "demands": "company", "services": "organisation"}
+ORG_KIND = {"achievements": "institution", "demands": "company", "services": "agency"}
+REQUIRED = {
+    "achievements": ["title", "summary", "industry", "maturity"],
+    "demands": ["title", "description", "industry", "city", "cooperation"],
+    "services": ["title", "kind", "description", "city"],
+}
+
+
+def _norm(header: str) -> str:
+    h = str(header).strip().lower().replace("（", "(").replace("）", ")")
+    return re.sub(r"[\s*：:]", "", h)
+
+
+def header_map(library: str) -> dict[str, str]:
+    """Normalised header → field name."""
+    out = {}
+    for field, names in COLUMNS[library].items():
+        for name in names:
+            out[_norm(name)] = field
+    return out
+
+
+def map_headers(library: str, headers: list) -> tuple[dict[int, str], list[str]]:
+    """Column index → field, and the headers that were not recognised (ignored, reported)."""
+    known = header_map(library)
+    mapping, unknown = {}, []
+    for i, header in enumerate(headers):
+        if header is None or str(header).strip() == "":
+            continue
+        field = known.get(_norm(header))
+        if field and field not in mapping.values():
+            mapping[i] = field
+        else:
+            unknown.append(str(header))
+    return mapping, unknown
+
+
+def display_header(library: str, field: str) -> str:
+    return COLUMNS[library][field][0]

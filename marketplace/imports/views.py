@@ -1,0 +1,142 @@
+"""Web import: template download, upload, preview of errors, then the import with a progress bar."""
+import os
+import threading
+import uuid
+
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..core import listings
+from ..core.errors import Forbidden, NotFound
+from ..core.models import utcnow
+from ..core.web import actor, commit
+from ..extensions import db
+from .models import ImportJob
+from .readers import ImportFileError, read_file
+from .service import import_rows
+
+bp = Blueprint("imports", __name__, url_prefix="/imports")
+
+
+def _library(name):
+    lib = listings.LIBRARIES.get(name)
+    if lib is None:
+        raise NotFound("没有这个库")
+    if actor().role not in lib.owner_roles:
+        raise Forbidden(f"当前角色不能导入{lib.label}")
+    if not actor().org.approved:
+        raise Forbidden("单位尚未通过实名审核，审核通过后才能导入")
+    return lib
+
+
+def _job(job_id) -> ImportJob:
+    job = db.session.get(ImportJob, job_id)
+    if job is None or job.org_id != actor().org_id:
+        raise NotFound("没有找到该导入任务")
+    return job
+
+
+def _source(org_id: int) -> str:
+    # Refs from web uploads are scoped to the uploading organisation: no one can overwrite
+    # another organisation's record by reusing its number.
+    return f"org:{org_id}"
+
+
+@bp.route("/<library>", methods=["GET", "POST"])
+@login_required
+def upload(library):
+    lib = _library(library)
+    if request.method == "GET":
+        return render_template("imports/upload.html", lib=lib)
+    file = request.files.get("file")
+    if file is None or not file.filename:
+        flash("请选择要上传的文件", "error")
+        return render_template("imports/upload.html", lib=lib), 400
+    raw = file.read()
+    try:
+        headers, rows = read_file(file.filename, raw)
+    except ImportFileError as exc:
+        flash(str(exc), "error")
+        return render_template("imports/upload.html", lib=lib), 400
+    source = _source(actor().org_id)
+    report = import_rows(lib.key, headers, rows, actor=actor(), source=source, dry_run=True)
+    folder = current_app.config["UPLOAD_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    ext = file.filename.rsplit(".", 1)[-1].lower()
+    path = os.path.join(folder, f"{uuid.uuid4().hex}.{ext}")
+    with open(path, "wb") as fh:
+        fh.write(raw)
+    job = ImportJob(library=lib.key, filename=file.filename[:200], stored_path=path, source=source,
+                    status="previewed", total=report.total, created=report.created, updated=report.updated,
+                    rejected=report.rejected, errors=report.errors[:1000], message="；".join(report.warnings),
+                    user_id=actor().id, org_id=actor().org_id)
+    db.session.add(job)
+    commit()
+    return redirect(url_for(".job", job_id=job.id))
+
+
+@bp.route("/job/<int:job_id>")
+@login_required
+def job(job_id):
+    job = _job(job_id)
+    return render_template("imports/job.html", job=job, lib=listings.LIBRARIES[job.library])
+
+
+@bp.route("/job/<int:job_id>/status.json")
+@login_required
+def job_status(job_id):
+    job = _job(job_id)
+    return jsonify({"status": job.status, "total": job.total, "processed": job.processed,
+                    "created": job.created, "updated": job.updated, "rejected": job.rejected})
+
+
+def _run(app, job_id: int, user_id: int, submit: bool):
+    """The import proper, in a background thread, writing its progress to the job row."""
+    from ..accounts.models import User
+    with app.app_context():
+        job = db.session.get(ImportJob, job_id)
+        user = db.session.get(User, user_id)
+        try:
+            with open(job.stored_path, "rb") as fh:
+                headers, rows = read_file(job.filename, fh.read())
+
+            def progress(done, total):
+                if done % 20 == 0 or done == total:
+                    db.session.execute(db.update(ImportJob).where(ImportJob.id == job_id).values(processed=done))
+                    db.session.commit()
+
+            report = import_rows(job.library, headers, rows, actor=user, source=job.source, submit=submit,
+                                 progress=progress)
+            job = db.session.get(ImportJob, job_id)
+            job.status, job.processed = "done", report.total
+            job.created, job.updated, job.rejected = report.created, report.updated, report.rejected
+            job.errors = report.errors[:1000]
+        except Exception as exc:  # the job must end in a visible state, whatever happened
+            db.session.rollback()
+            job = db.session.get(ImportJob, job_id)
+            job.status, job.message = "failed", f"导入失败：{exc.__class__.__name__}"
+            app.logger.exception("import job %s failed", job_id)
+        job.finished_at = utcnow()
+        db.session.commit()
+        try:
+            os.remove(job.stored_path)
+        except OSError:
+            pass
+
+
+@bp.route("/job/<int:job_id>/run", methods=["POST"])
+@login_required
+def run(job_id):
+    job = _job(job_id)
+    _library(job.library)
+    # Claim the job atomically, so a double click never imports the file twice.
+    claimed = db.session.execute(db.update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
+                                 .values(status="running", processed=0)).rowcount
+    commit()
+    if not claimed:
+        flash("该导入任务已经执行过", "warning")
+        return redirect(url_for(".job", job_id=job.id))
+    app = current_app._get_current_object()
+    threading.Thread(target=_run, args=(app, job.id, actor().id, request.form.get("submit") == "1"),
+                     daemon=True).start()
+    return redirect(url_for(".job", job_id=job.id))

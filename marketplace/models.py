@@ -1,0 +1,7 @@
+"""Imports every model so that db.metadata (and Alembic) sees the whole schema."""
+from .accounts.models import ApiToken, Organisation, User  # noqa: F401
+from .achievements.models import Achievement, AchievementIP  # noqa: F401
+from .core.models import AuditLog  # noqa: F401
+from .demands.models import Demand  # noqa: F401
+from .imports.models import ImportJob  # noqa: F401
+from .resources.models import ServiceResource  # noqa: F401
