@@ -25,14 +25,20 @@ demands_cli = AppGroup("demands", help="需求库维护")
               help="管理员所在中心的级别（仅 admin）")
 @click.option("--city", type=click.Choice(CITIES), default=None, help="单位所在城市；市级中心必填")
 @click.option("--uscc", default=None, help="统一社会信用代码（企业）")
-def create_user(email, password, role, org_name, name, level, city, uscc):
+@click.option("--parent", default=None, help="高校院所中心所属的高校院所名称（--level institution）")
+def create_user(email, password, role, org_name, name, level, city, uscc, parent):
     """Create a user, and its organisation when missing."""
     from .accounts import services
     try:
         kind = ROLE_ORG_KIND[role]
         if role == "admin" and level == "city" and not city:
             raise click.UsageError("市级中心须用 --city 指定城市")
-        org = services.get_or_create_org(org_name, kind, city=city, uscc=uscc,
+        parent_id = None
+        if role == "admin" and level == "institution":
+            if not parent:
+                raise click.UsageError("高校院所中心须用 --parent 指定所属高校院所")
+            parent_id = services.get_or_create_org(parent, "institution", city=city).id
+        org = services.get_or_create_org(org_name, kind, city=city, uscc=uscc, parent_id=parent_id,
                                          admin_level=level if role == "admin" else None)
         user = services.create_user(email, password, role, org, name)
         db.session.commit()

@@ -62,8 +62,7 @@ def change_password(user: User, data: dict) -> None:
 def review_org(actor, org: Organisation, approve: bool, note: str | None = None) -> Organisation:
     if not perm.is_admin(actor):
         raise Forbidden("只有管理员可以审核单位")
-    # A new organisation has no administrator below the province yet unless its city matches.
-    if not (perm.in_admin_scope(actor, org) or actor.org.admin_level == "province"):
+    if not perm.in_admin_scope(actor, org):
         raise Forbidden("该单位不在您的管理范围内")
     if not approve and not (note or "").strip():
         raise ValidationFailed("驳回须填写理由", {"note": "请填写理由"})
@@ -86,7 +85,7 @@ def pending_orgs(actor) -> list[Organisation]:
 
 
 def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level=None, subtype=None,
-                      approved=True) -> Organisation:
+                      parent_id=None, approved=True) -> Organisation:
     org = Organisation.query.filter_by(name=name).first()
     if org is not None:
         return org
@@ -95,7 +94,7 @@ def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level
         if err:
             raise ValidationFailed(err, {"uscc": err})
     org = Organisation(name=name, kind=kind, city=city, uscc=uscc, admin_level=admin_level, subtype=subtype,
-                       status="approved" if approved else "pending")
+                       parent_id=parent_id, status="approved" if approved else "pending")
     if approved:
         org.reviewed_at = utcnow()
     db.session.add(org)

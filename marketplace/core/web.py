@@ -60,6 +60,13 @@ def init_app(app):
         flash("请先登录", "warning")
         return redirect(url_for("accounts.login", next=request.full_path))
 
+    @app.before_request
+    def _fresh_actor():
+        # g lives as long as the app context; when one context spans several requests (the test
+        # suite's), the previous request's user must not carry over.
+        for key in ("actor", "token_auth", "_login_user"):
+            g.pop(key, None)
+
     @app.errorhandler(AppError)
     def on_app_error(exc: AppError):
         db.session.rollback()
@@ -80,10 +87,13 @@ def init_app(app):
         app.logger.exception("unhandled error")
         return error_response(500, "internal_error", HTTP_MESSAGES[500])
 
+    # Globals (not a context processor) so that imported macros see them too.
+    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan,
+                                 status_label=lambda s: vocab.STATUS_LABELS.get(s, s))
+
     @app.context_processor
     def helpers():
-        return {"vocab": vocab, "format_yuan": money.format_yuan, "actor": actor(),
-                "status_label": lambda s: vocab.STATUS_LABELS.get(s, s)}
+        return {"actor": actor()}
 
     @app.template_filter("dt")
     def fmt_dt(value):

@@ -45,18 +45,17 @@ def load_demo(progress=print) -> str:
     # 江西理工大学's own centre (the "N" of 1+M+N) administers only that university.
     jxust = Organisation.query.filter_by(name="江西理工大学").one()
     centre = accounts.get_or_create_org("江西理工大学技术转移中心", "admin_centre", admin_level="institution",
-                                        city="赣州")
-    centre.parent_id = jxust.id
+                                        city="赣州", parent_id=jxust.id)
     accounts.create_user("jxust-admin@demo.jx", PASSWORD, "admin", centre)
     lines.append(f"  {'admin':<12} {'jxust-admin@demo.jx':<26} 江西理工大学技术转移中心（只管理江西理工大学）")
     db.session.commit()
     for library in ("achievements", "demands", "services"):
-        path = DATA / f"{library}.jsonl"
-        headers, rows = read_file(path.name, path.read_bytes())
-        report = import_rows(library, headers, rows, source="demo", publish=True)
-        progress(f"{library}: {report.summary()}")
-        for err in report.errors[:5]:
-            progress(f"  第{err['row']}行：{err['message']}")
+        for path in sorted(DATA.glob(f"{library}*.jsonl")):
+            headers, rows = read_file(path.name, path.read_bytes())
+            report = import_rows(library, headers, rows, source="demo", publish=True)
+            progress(f"{path.name}: {report.summary()}")
+            for err in report.errors[:5]:
+                progress(f"  第{err['row']}行：{err['message']}")
     n = listings.expire_overdue(listings.LIBRARIES["demands"])
     db.session.commit()
     lines.append(f"已导入演示数据；{n}条需求已过截止日期，标记为已过期。")

@@ -1,0 +1,125 @@
+"""Accounts: registration, login, passwords, real-name approval, CLI users and API tokens, admin scope."""
+import pytest
+
+from marketplace.accounts.models import Organisation, User
+from marketplace.core.uscc import make_uscc
+from marketplace.extensions import db
+
+from .conftest import login
+from .factories import PASSWORD
+
+GOOD = {"email": "new@firm.cn", "password": "longpassword", "password2": "longpassword", "name": "王工",
+        "role": "company", "org_name": "上饶市晶科光伏材料有限公司", "uscc": make_uscc("x", "361100"), "city": "上饶"}
+
+
+def test_register_creates_pending_org_and_hashed_password(client, ctx):
+    resp = client.post("/register", data=GOOD)
+    assert resp.status_code == 302
+    user = User.query.filter_by(email="new@firm.cn").one()
+    assert user.org.status == "pending" and user.org.kind == "company"
+    assert user.password_hash != "longpassword" and user.check_password("longpassword")
+
+
+@pytest.mark.parametrize("change,field,fragment", [
+    ({"uscc": GOOD["uscc"][:-1] + ("0" if GOOD["uscc"][-1] != "0" else "1")}, "uscc", "校验位"),
+    ({"uscc": ""}, "uscc", "企业须填写"),
+    ({"password2": "different1"}, "password2", "不一致"),
+    ({"password": "short", "password2": "short"}, "password", "8"),
+    ({"email": "not-an-email"}, "email", "邮箱"),
+    ({"role": "admin"}, "role", "可选范围"),
+    ({"org_name": "企" * 500}, "org_name", "120"),
+])
+def test_register_rejects_bad_input_with_field_message(client, ctx, change, field, fragment):
+    resp = client.post("/register", data={**GOOD, **change})
+    assert resp.status_code == 422
+    assert fragment in resp.get_data(as_text=True)
+    assert User.query.count() == 0 and Organisation.query.count() == 0
+
+
+def test_register_refuses_joining_an_existing_org_by_name(client, f):
+    f.org("company", name=GOOD["org_name"])
+    resp = client.post("/register", data=GOOD)
+    assert resp.status_code == 422 and "已在平台注册" in resp.get_data(as_text=True)
+
+
+def test_login_logout_and_wrong_password(client, f):
+    u = f.user("institution")
+    bad = client.post("/login", data={"email": u.email, "password": "wrong-password"})
+    assert bad.status_code == 401 and "不正确" in bad.get_data(as_text=True)
+    login(client, u)
+    assert u.name in client.get("/").get_data(as_text=True)
+    client.post("/logout")
+    assert client.get("/achievements/new").status_code == 302  # back to the login page
+
+
+def test_login_never_redirects_off_site(client, f):
+    u = f.user("institution")
+    resp = client.post("/login?next=//evil.example/x", data={"email": u.email, "password": PASSWORD})
+    assert resp.headers["Location"] == "/"
+
+
+def test_password_change(client, f):
+    u = f.user("company")
+    login(client, u)
+    bad = client.post("/password", data={"old_password": "nope-nope", "new_password": "newpassword1",
+                                         "password2": "newpassword1"})
+    assert bad.status_code == 422
+    ok = client.post("/password", data={"old_password": PASSWORD, "new_password": "newpassword1",
+                                        "password2": "newpassword1"})
+    assert ok.status_code == 302
+    db.session.refresh(u)
+    assert u.check_password("newpassword1")
+
+
+def test_unapproved_org_cannot_submit_until_approved(client, f):
+    inst = f.user("institution", approved=False)
+    obj = f.record("achievements", inst)
+    login(client, inst)
+    resp = client.post(f"/api/v1/achievements/{obj.id}/submit")
+    assert resp.status_code == 403 and "实名审核" in resp.json["error"]["message"]
+    admin = f.user("admin")
+    admin_client = client.application.test_client()
+    login(admin_client, admin)
+    assert admin_client.post(f"/admin/orgs/{inst.org_id}/approve").status_code == 302
+    resp = client.post(f"/api/v1/achievements/{obj.id}/submit")
+    assert resp.json.get("status") == "submitted", resp.json
+
+
+def test_org_rejection_needs_a_reason(client, f):
+    pending = f.org("company", approved=False)
+    admin = f.user("admin")
+    login(client, admin)
+    client.post(f"/admin/orgs/{pending.id}/reject", data={"note": ""})
+    db.session.refresh(pending)
+    assert pending.status == "pending"
+    client.post(f"/admin/orgs/{pending.id}/reject", data={"note": "营业执照与名称不符"})
+    db.session.refresh(pending)
+    assert pending.status == "rejected" and pending.review_note == "营业执照与名称不符"
+
+
+def test_non_admin_cannot_open_admin_pages(client, f):
+    login(client, f.user("institution"))
+    assert client.get("/admin/").status_code == 403
+
+
+def test_cli_creates_user_and_token_authenticates(app, ctx):
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["users", "create", "ttc@ncu.edu.cn", "--password", "secret-pass",
+                              "--role", "institution", "--org", "南昌大学"])
+    assert out.exit_code == 0, out.output
+    assert Organisation.query.filter_by(name="南昌大学").one().kind == "institution"
+    token = runner.invoke(args=["users", "token", "ttc@ncu.edu.cn"]).output.strip()
+    me = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.status_code == 200 and me.json["org"]["name"] == "南昌大学"
+    bad = app.test_client().get("/api/v1/me", headers={"Authorization": "Bearer wrong"})
+    assert bad.status_code == 401 and bad.json["error"]["code"] == "unauthenticated"
+
+
+def test_cli_refuses_short_password_and_duplicate(app, ctx):
+    runner = app.test_cli_runner()
+    short = runner.invoke(args=["users", "create", "a@b.cn", "--password", "x", "--role", "company", "--org", "甲公司"])
+    assert short.exit_code != 0 and "8" in short.output
+    runner.invoke(args=["users", "create", "a@b.cn", "--password", "long-enough", "--role", "company", "--org", "甲公司"])
+    dup = runner.invoke(args=["users", "create", "a@b.cn", "--password", "long-enough", "--role", "company",
+                              "--org", "甲公司"])
+    assert dup.exit_code != 0 and "已存在" in dup.output

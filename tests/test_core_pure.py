@@ -1,0 +1,70 @@
+"""Pure functions: 统一社会信用代码, money, schema messages. No app needed."""
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, strategies as st
+
+from marketplace.core import money
+from marketplace.core.schema import flatten_errors
+from marketplace.core.uscc import ALPHABET, check_char, is_valid_uscc, make_uscc, uscc_error
+
+
+@pytest.mark.parametrize("code", ["91350100M000100Y43", "91350100m000100y43", " 91350100M000100Y43 "])
+def test_the_standards_example_code_validates(code):
+    # 91350100M000100Y43 is the worked example of GB 32100-2015; case and spaces are forgiven.
+    assert uscc_error(code) is None
+
+
+@pytest.mark.parametrize("code,fragment", [
+    ("91350100M000100Y44", "校验位"),
+    ("91350100M000100Y4", "18位"),
+    ("91350100M000100YI3", "非法字符"),
+    ("9135AB00M000100Y43", "行政区划"),
+    ("", "18位"),
+])
+def test_bad_codes_say_what_is_wrong(code, fragment):
+    assert fragment in uscc_error(code)
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_generated_codes_are_valid(seed):
+    assert is_valid_uscc(make_uscc(seed))
+
+
+@given(st.text(alphabet=ALPHABET, min_size=17, max_size=17).filter(lambda s: s[2:8].isdigit()),
+       st.sampled_from(ALPHABET))
+def test_any_single_check_digit_change_is_caught(body, other):
+    good = body + check_char(body)
+    assert is_valid_uscc(good)
+    if other != good[-1]:
+        assert not is_valid_uscc(body + other)
+
+
+@pytest.mark.parametrize("raw,yuan", [("12.5", "125000.00"), ("0.000001", "0.01"), (8.5, "85000.00"),
+                                      ("1,200", "12000000.00"), ("0", "0.00")])
+def test_wan_to_yuan_is_exact(raw, yuan):
+    assert money.wan_to_yuan(raw) == Decimal(yuan)
+
+
+@pytest.mark.parametrize("raw", ["-1", "abc", "1e400", "NaN", "0.0000001", True])
+def test_bad_money_is_refused(raw):
+    with pytest.raises(money.MoneyError):
+        money.wan_to_yuan(raw)
+
+
+def test_yuan_allows_only_two_places():
+    assert money.parse_yuan("1234.5") == Decimal("1234.50")
+    with pytest.raises(money.MoneyError):
+        money.parse_yuan("1.001")
+
+
+@pytest.mark.parametrize("amount,negotiable,shown", [(None, True, "面议"), (Decimal("1250000.00"), False, "125万元"),
+                                                     (Decimal("1234.50"), False, "¥1,234.50")])
+def test_format_yuan(amount, negotiable, shown):
+    assert money.format_yuan(amount, negotiable) == shown
+
+
+def test_flatten_errors_translates_nested_messages():
+    flat = flatten_errors({"title": ["Missing data for required field."],
+                           "ip_items": {0: {"granted_on": ["Not a valid date."]}}})
+    assert flat == {"title": "必填项", "ip_items.0.granted_on": "日期格式应为 YYYY-MM-DD"}
