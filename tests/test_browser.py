@@ -1,0 +1,148 @@
+"""Main flows in headless Chromium (Selenium with Debian's chromium and chromedriver) on a live server."""
+import shutil
+import threading
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+from werkzeug.serving import make_server
+
+from marketplace.achievements.models import Achievement
+
+from .factories import PASSWORD
+from .test_imports import ROWS, ZH, xlsx_bytes
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+@pytest.fixture
+def live(app, monkeypatch):
+    if app.config["BACKEND"] != "sqlite":
+        pytest.skip("browser flows run once, on the SQLite backend; the database layer is tested on both")
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)  # the real forms, with their tokens
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture
+def browser():
+    binary, driver_path = _chromium(), shutil.which("chromedriver")
+    if not binary or not driver_path:
+        pytest.fail("chromium and chromedriver are needed for the browser tests (make test installs them)")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = binary
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                "--disable-quic", "--window-size=1280,1000", "--lang=zh-CN"):
+        opts.add_argument(arg)
+    driver = webdriver.Chrome(service=Service(driver_path), options=opts)
+    driver.implicitly_wait(2)
+    yield driver
+    driver.quit()
+
+
+def sign_in(browser, live, user):
+    browser.get(f"{live}/login")
+    browser.find_element(By.ID, "email").send_keys(user.email)
+    browser.find_element(By.ID, "password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "btn-login").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "欢迎"))
+
+
+def sign_out(browser):
+    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "已退出登录"))
+
+
+def test_institution_imports_and_submits_then_admin_approves(live, browser, f, tmp_path):
+    inst = f.user("institution", name="江西理工大学")
+    admin = f.user("admin")
+    rows = [r[:5] + ["江西理工大学"] + r[6:] for r in ROWS]
+    path = tmp_path / "成果导入.xlsx"
+    path.write_bytes(xlsx_bytes(ZH, rows))
+
+    sign_in(browser, live, inst)
+    browser.get(f"{live}/achievements/")
+    browser.find_element(By.LINK_TEXT, "Excel 批量导入").click()
+    browser.find_element(By.ID, "file").send_keys(str(path))
+    browser.find_element(By.ID, "btn-preview").click()
+    summary = browser.find_element(By.ID, "preview-summary").text
+    assert "可新增 2" in summary and "有问题 0" in summary
+    browser.find_element(By.ID, "submit-after").click()
+    browser.find_element(By.ID, "btn-run").click()
+    done = WebDriverWait(browser, 20).until(EC.visibility_of_element_located((By.ID, "done-summary")))
+    assert "新增 2" in done.text
+    browser.find_element(By.ID, "to-mine").click()
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3")]
+    assert len(titles) == 2 and all("待审核" in t for t in titles)
+    sign_out(browser)
+
+    sign_in(browser, live, admin)
+    browser.get(f"{live}/admin/")
+    for _ in range(2):
+        browser.find_element(By.CSS_SELECTOR, ".review-table[data-library=achievements] .btn-approve").click()
+        WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "审核通过"))
+    assert not browser.find_elements(By.CSS_SELECTOR, ".review-table[data-library=achievements]")
+    sign_out(browser)
+    browser.get(f"{live}/achievements/")
+    assert "共 2 条" in browser.find_element(By.ID, "result-count").text
+    assert {a.status for a in Achievement.query.all()} == {"published"}
+
+
+def test_company_posts_a_demand(live, browser, f):
+    company = f.user("company")
+    sign_in(browser, live, company)
+    browser.get(f"{live}/demands/new")
+    browser.find_element(By.ID, "f-title").send_keys("铜线拉丝频繁断线问题攻关")
+    browser.find_element(By.ID, "f-description").send_keys("拉丝速度一提上去就老断线，换了几家的铜杆都不行。")
+    Select(browser.find_element(By.ID, "f-industry")).select_by_visible_text("有色金属")
+    Select(browser.find_element(By.ID, "f-city")).select_by_visible_text("鹰潭")
+    Select(browser.find_element(By.ID, "f-cooperation")).select_by_visible_text("合作开发")
+    browser.find_element(By.ID, "f-budget_wan").send_keys("abc")
+    browser.find_element(By.ID, "btn-save-submit").click()
+    # A bad budget: the form comes back with the message and what was typed.
+    assert "不是有效金额" in browser.find_element(By.CSS_SELECTOR, ".field.has-error .error").text
+    assert browser.find_element(By.ID, "f-title").get_attribute("value") == "铜线拉丝频繁断线问题攻关"
+    budget = browser.find_element(By.ID, "f-budget_wan")
+    budget.clear()
+    budget.send_keys("50")
+    browser.find_element(By.ID, "btn-save-submit").click()
+    heading = browser.find_element(By.TAG_NAME, "h1").text
+    assert "铜线拉丝频繁断线问题攻关" in heading and "待审核" in heading
+    assert "50万元" in browser.find_element(By.CSS_SELECTOR, ".facts").text
+
+
+def test_visitor_pages_and_filters(live, browser, f):
+    inst = f.user("institution")
+    for i in range(25):
+        f.record("achievements", inst, status="published", title=f"成果{i:02d}",
+                 industry="新能源" if i % 5 == 0 else "新材料")
+    browser.get(f"{live}/achievements/")
+    assert "共 25 条" in browser.find_element(By.ID, "result-count").text
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".result")) == 20
+    browser.find_element(By.CSS_SELECTOR, ".pager a[rel=next]").click()
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".result")) == 5
+    Select(browser.find_element(By.NAME, "industry")).select_by_visible_text("新能源")
+    Select(browser.find_element(By.NAME, "sort")).select_by_visible_text("名称")
+    browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    assert "共 5 条" in browser.find_element(By.ID, "result-count").text
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")]
+    assert titles == ["成果00", "成果05", "成果10", "成果15", "成果20"]
+    # A phone-sized window still shows the list and the menu toggle.
+    browser.set_window_size(390, 844)
+    assert browser.find_element(By.CSS_SELECTOR, ".nav-toggle-label").is_displayed()
+    assert browser.find_element(By.CSS_SELECTOR, ".result").is_displayed()
