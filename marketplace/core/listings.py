@@ -95,15 +95,17 @@ def _check_creator(actor, lib: Library, org) -> None:
         raise Forbidden(f"不能为其他单位发布{lib.label}")
 
 
-def create(actor, lib: Library, data: dict, *, org=None, source="local", status="draft", system=False):
-    """A new record, owned by `org` (default: the actor's). `system` is for imports run from the CLI."""
+def create(actor, lib: Library, data: dict, *, org=None, source="local", status="draft", system=False,
+           check_ref=True):
+    """A new record, owned by `org` (default: the actor's). `system` is for imports run from the CLI;
+    `check_ref=False` when the caller (an import) has already looked the ref up."""
     org = org or actor.org
     if not system:
         _check_creator(actor, lib, org)
     obj = lib.model(owner_org=org, owner_org_id=org.id, created_by_id=getattr(actor, "id", None),
                     source=source, status=status)
     apply_data(obj, data)
-    if obj.ref and lib.model.query.filter_by(source=source, ref=obj.ref).first():
+    if check_ref and obj.ref and lib.model.query.filter_by(source=source, ref=obj.ref).first():
         raise ValidationFailed(f"编号“{obj.ref}”已存在", {"ref": "编号已存在"})
     if status == "published":
         obj.published_at = obj.submitted_at = utcnow()
