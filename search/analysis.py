@@ -1,0 +1,163 @@
+"""Chinese (and code-like English) text analysis shared by both backends.
+
+Text is segmented here, in Python, once: jieba (with our domain dictionary, HMM off so that a query and a
+document containing the same characters are cut the same way) for Chinese runs, and a regular expression for
+Latin letters and digits, which keeps codes such as "5G", "LED" or "Cu-Cr-Zr" whole and never stems them.
+
+A segmented text is a string of position groups separated by spaces; a group is the token at that position
+followed by its sub-words, joined by "|":  "钕铁硼 稀土永磁|稀土|永磁 材料".  The sub-words (the 2- to 4-character
+dictionary words inside a longer word, as jieba's search mode finds them) sit at the same position as their
+word, so "永磁" finds "稀土永磁" and a phrase such as "正极材料" still needs its tokens to be adjacent.
+Whoosh reads this format with PresegmentedAnalyzer below; Elasticsearch with a whitespace tokenizer and a
+pattern_capture filter, which also emits the captured sub-words at the same position.
+"""
+import os
+import re
+import threading
+from functools import lru_cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+CODE_RE = re.compile(r"[A-Za-z0-9]+(?:[-.+/][A-Za-z0-9]+)*")
+CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+SPLIT_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+(?:[-.+/][A-Za-z0-9]+)*)")
+QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+_lock = threading.Lock()
+_tokenizer = None
+
+
+def _data_file(env: str, name: str) -> list[Path]:
+    """The shipped file, plus an administrator's own file named by the environment variable."""
+    files = [DATA / name]
+    extra = os.environ.get(env)
+    if extra and Path(extra).is_file():
+        files.append(Path(extra))
+    return files
+
+
+def tokenizer():
+    """A private jieba.Tokenizer loaded with the domain dictionary (once per process)."""
+    global _tokenizer
+    if _tokenizer is None:
+        with _lock:
+            if _tokenizer is None:
+                import logging
+
+                import jieba
+                jieba.setLogLevel(logging.WARNING)
+                tok = jieba.Tokenizer()
+                tok.initialize()
+                for path in _data_file("SEARCH_DICT_FILE", "userdict.txt"):
+                    tok.load_userdict(str(path))
+                _tokenizer = tok
+    return _tokenizer
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset:
+    words = set()
+    for path in _data_file("SEARCH_STOPWORDS_FILE", "stopwords.txt"):
+        words.update(path.read_text(encoding="utf-8").split())
+    return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    """term → every term of its synonym group(s), itself included; all lower-case."""
+    groups: dict[str, set] = {}
+    for path in _data_file("SEARCH_SYNONYMS_FILE", "synonyms.txt"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0]
+            terms = [t.strip().lower() for t in re.split(r"[\s,，、]+", line) if t.strip()]
+            if len(terms) < 2:
+                continue
+            merged = set(terms)
+            for t in terms:
+                merged |= groups.get(t, set())
+            for t in merged:
+                groups[t] = merged
+    return {t: tuple(sorted(g, key=lambda x: (x != t, x))) for t, g in groups.items()}
+
+
+def _cjk_groups(run: str) -> list[list[str]]:
+    tok = tokenizer()
+    freq = tok.FREQ
+    out = []
+    for word in tok.cut(run, HMM=False):
+        subs = []
+        n = len(word)
+        if n > 2:
+            for size in (2, 3, 4):
+                if size >= n:
+                    continue
+                for i in range(n - size + 1):
+                    gram = word[i:i + size]
+                    if freq.get(gram) and gram not in subs:
+                        subs.append(gram)
+        out.append([word] + subs)
+    return out
+
+
+def token_groups(text: str) -> list[list[str]]:
+    """[[token, sub-word, ...], ...] in text order, stopwords and punctuation dropped."""
+    if not text:
+        return []
+    stop = stopwords()
+    groups = []
+    for piece in SPLIT_RE.findall(text):
+        if CJK_RE.fullmatch(piece):
+            for group in _cjk_groups(piece):
+                if group[0] in stop and len(group) == 1:
+                    continue
+                groups.append(group)
+        else:
+            term = piece.lower()
+            if term not in stop:
+                groups.append([term])
+    return groups
+
+
+def segment(text: str) -> str:
+    """The pre-segmented form both backends index (see the module docstring)."""
+    return " ".join("|".join(g) for g in token_groups(text))
+
+
+def query_terms(text: str) -> list[str]:
+    """The query's tokens (no sub-words: a query word must match a document token or sub-word)."""
+    return [g[0] for g in token_groups(text)]
+
+
+def expand(term: str) -> list[list[str]]:
+    """Alternatives for one query token: itself, and each synonym as its own token sequence."""
+    alts = [[term]]
+    for syn in synonym_groups().get(term, ()):
+        if syn != term:
+            tokens = query_terms(syn)
+            if tokens and tokens not in alts:
+                alts.append(tokens)
+    return alts
+
+
+def parse_query(text: str) -> tuple[list[str], list[list[str]]]:
+    """(loose terms, phrases): text in "quotes" must appear as a phrase."""
+    phrases = []
+    for a, b in QUOTE_RE.findall(text or ""):
+        tokens = query_terms(a or b)
+        if tokens:
+            phrases.append(tokens)
+    loose = QUOTE_RE.sub(" ", text or "")
+    return query_terms(loose), phrases
+
+
+def highlight_terms(text: str) -> list[str]:
+    """Every surface form a result snippet should mark for this query (terms and synonyms)."""
+    terms, phrases = parse_query(text)
+    out = []
+    for term in terms + [t for p in phrases for t in p]:
+        for alt in expand(term):
+            form = "".join(alt) if all(CJK_RE.fullmatch(t) for t in alt) else " ".join(alt)
+            if form not in out:
+                out.append(form)
+    return sorted(out, key=len, reverse=True)
