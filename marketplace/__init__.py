@@ -24,6 +24,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
 
     from . import models  # noqa: F401  (registers every table on db.metadata)
+    from .searching import outbox  # noqa: F401  (outbox rows written with every indexed change)
     from .core import web
     from .accounts import views as accounts_views
     from .achievements import views as achievements_views
@@ -31,6 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .resources import views as resources_views
     from .imports import views as imports_views
     from .admin import views as admin_views
+    from .searching import views as searching_views
     from .api import blueprint as api_blueprint
     from .cli import register_cli
 
@@ -41,6 +43,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(resources_views.bp)
     app.register_blueprint(imports_views.bp)
     app.register_blueprint(admin_views.bp)
+    app.register_blueprint(searching_views.bp)
     app.register_blueprint(api_blueprint.bp)
     register_cli(app)
     return app

@@ -86,6 +86,9 @@ def import_command(library, file, publish, dry_run, source, as_json):
 
         report = import_rows(library, headers, rows, source=source, publish=publish, dry_run=dry_run,
                              progress=progress)
+    if not dry_run:
+        from .searching.sync import try_apply
+        try_apply(lock_timeout=60)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -109,6 +112,8 @@ def demo_load(if_empty):
             return
         raise click.ClickException("数据库不是空的：演示数据只装入空数据库")
     summary = load_demo(progress=lambda msg: click.echo(msg, err=True))
+    from .searching.sync import try_apply
+    try_apply(lock_timeout=60)
     click.echo(summary)
 
 
@@ -118,6 +123,8 @@ def demands_expire():
     from .core.listings import LIBRARIES, expire_overdue
     n = expire_overdue(LIBRARIES["demands"])
     db.session.commit()
+    from .searching.sync import try_apply
+    try_apply(lock_timeout=60)
     click.echo(f"已将{n}条过期需求标记为已过期")
 
 
@@ -126,3 +133,5 @@ def register_cli(app):
     app.cli.add_command(demo_cli)
     app.cli.add_command(demands_cli)
     app.cli.add_command(import_command)
+    from .searching.cli import search_cli
+    app.cli.add_command(search_cli)

@@ -5,3 +5,4 @@ from .core.models import AuditLog  # noqa: F401
 from .demands.models import Demand  # noqa: F401
 from .imports.models import ImportJob  # noqa: F401
 from .resources.models import ServiceResource  # noqa: F401
+from .searching.models import SearchOutbox  # noqa: F401

@@ -17,6 +17,7 @@ import errno
 import fcntl
 import os
 import shutil
+import threading
 import time
 from collections import OrderedDict
 from concurrent.futures import ProcessPoolExecutor
@@ -354,6 +355,8 @@ class WhooshBackend(SearchBackend):
         self._snapshot = None
         self._checked_at = 0.0
         self._path = None
+        self._held = threading.local()
+        self._thread_lock = threading.Lock()  # flock() does not exclude threads of one process
 
     # -- layout and locking ------------------------------------------------------------------------------
 
@@ -391,10 +394,32 @@ class WhooshBackend(SearchBackend):
 
     @contextmanager
     def write_lock(self, timeout: float | None = None):
-        """Exclusive across processes; waits up to `timeout` seconds, then raises IndexLocked."""
+        """Exclusive across processes and threads; waits up to `timeout` seconds, then raises IndexLocked.
+        Re-entrant within one thread (the outbox holds it around reads and index writes)."""
+        if getattr(self._held, "depth", 0):
+            self._held.depth += 1
+            try:
+                yield
+            finally:
+                self._held.depth -= 1
+            return
         timeout = self.lock_timeout if timeout is None else timeout
-        fd = os.open(self.base / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
         deadline = time.monotonic() + timeout
+        if not self._thread_lock.acquire(timeout=max(timeout, 0.001)):
+            raise IndexLocked(f"search index busy for more than {timeout:.0f}s")
+        try:
+            with self._flock(deadline, timeout):
+                self._held.depth = 1
+                try:
+                    yield
+                finally:
+                    self._held.depth = 0
+        finally:
+            self._thread_lock.release()
+
+    @contextmanager
+    def _flock(self, deadline: float, timeout: float):
+        fd = os.open(self.base / "write.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             while True:
                 try:

@@ -25,6 +25,7 @@ def app(request, tmp_path_factory):
     else:
         url = os.environ["TEST_DATABASE_URL"]
     os.environ["DATABASE_URL"] = url
+    os.environ["SEARCH_INDEX_DIR"] = str(tmp / "search-index")
     os.environ.setdefault("SECRET_KEY", "test-secret")
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(tmp / "uploads"),
                       "SERVER_NAME": None})
@@ -55,6 +56,8 @@ def _empty_tables(request):
             else:
                 for name in reversed(tables):
                     conn.execute(text(f"DELETE FROM {name}"))
+        from marketplace.searching.sync import backend
+        backend().clear()
 
 
 @pytest.fixture

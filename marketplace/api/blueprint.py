@@ -50,7 +50,12 @@ def _page_json(lib, page) -> dict:
 def list_items(library):
     lib = _library(library)
     params = request.args.to_dict()
-    return jsonify(_page_json(lib, listings.paginate(listings.list_query(actor(), lib, params), params)))
+    stmt = listings.list_query(actor(), lib, params)  # validates every parameter
+    if (params.get("q") or "").strip():
+        from ..searching.service import library_page
+        page = library_page(actor(), lib, params)
+        return jsonify({**_page_json(lib, page), "facets": page.facets, "relaxed": page.relaxed})
+    return jsonify(_page_json(lib, listings.paginate(stmt, params)))
 
 
 @bp.post("/<library>")

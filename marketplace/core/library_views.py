@@ -21,8 +21,12 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
 
     def list_page():
         params = request.args.to_dict()
-        stmt = listings.list_query(actor(), lib, params)
-        page = listings.paginate(stmt, params)
+        stmt = listings.list_query(actor(), lib, params)  # validates every parameter
+        if (params.get("q") or "").strip():
+            from ..searching.service import library_page
+            page = library_page(actor(), lib, params)
+        else:
+            page = listings.paginate(stmt, params)
         return render_template("library/list.html", lib=lib, page=page, params=params,
                                scope=params.get("scope") or "public")
 

@@ -67,6 +67,15 @@ def init_app(app):
         for key in ("actor", "token_auth", "_login_user"):
             g.pop(key, None)
 
+    @app.after_request
+    def _apply_search_outbox(response):
+        # The request committed changes to indexed records: bring the index up to date now when the
+        # index lock is free (else the rows wait for the next request, a search, or `flask search sync`).
+        if db.session.info.pop("search_dirty", False):
+            from ..searching.sync import try_apply
+            try_apply(lock_timeout=2.0)
+        return response
+
     @app.errorhandler(AppError)
     def on_app_error(exc: AppError):
         db.session.rollback()
@@ -88,7 +97,8 @@ def init_app(app):
         return error_response(500, "internal_error", HTTP_MESSAGES[500])
 
     # Globals (not a context processor) so that imported macros see them too.
-    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan,
+    from ..searching.highlight import mark, snippet
+    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan, mark=mark, snippet=snippet,
                                  status_label=lambda s: vocab.STATUS_LABELS.get(s, s))
 
     @app.context_processor

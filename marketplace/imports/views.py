@@ -118,6 +118,8 @@ def _run(app, job_id: int, user_id: int, submit: bool):
             app.logger.exception("import job %s failed", job_id)
         job.finished_at = utcnow()
         db.session.commit()
+        from ..searching.sync import try_apply
+        try_apply(lock_timeout=60)
         try:
             os.remove(job.stored_path)
         except OSError:

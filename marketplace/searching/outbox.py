@@ -1,0 +1,42 @@
+"""Writes outbox rows in the same transaction as any change to an indexed record (SQLAlchemy events)."""
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
+
+from ..achievements.models import AchievementIP
+from ..core.models import utcnow
+from .documents import MODELS
+from .models import SearchOutbox
+
+INDEXED = tuple(MODELS.values())
+
+
+def _touched(session) -> set[tuple[str, int]]:
+    out = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, INDEXED):
+            out.add((obj.entity_type, obj))
+        elif isinstance(obj, AchievementIP) and obj.achievement is not None:
+            out.add(("achievement", obj.achievement))
+    return out
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, flush_context, instances):
+    pending = session.info.setdefault("search_touched", set())
+    pending.update(_touched(session))
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session, flush_context):
+    touched = session.info.pop("search_touched", set())
+    rows = {(etype, obj.id) for etype, obj in touched if obj.id is not None}
+    if rows:
+        now = utcnow()
+        session.connection().execute(insert(SearchOutbox), [
+            {"entity_type": etype, "entity_id": eid, "created_at": now, "attempts": 0} for etype, eid in rows])
+        session.info["search_dirty"] = True
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop("search_touched", None)
