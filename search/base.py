@@ -82,7 +82,7 @@ class SearchBackend(ABC):
         ...
 
     @abstractmethod
-    def rebuild(self, docs: Iterator[Document]) -> int:
+    def rebuild(self, docs: Iterator[Document], progress=None) -> int:
         """Build a new index from `docs`, then switch to it: searches keep working meanwhile."""
 
     @abstractmethod

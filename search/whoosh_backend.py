@@ -76,6 +76,7 @@ def make_schema() -> Schema:
     columns = {name: ID(sortable=True) for name in SINGLE_FACETS + MULTI_FACETS}
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),
+        digest=ID(sortable=True),  # the caller's content hash: lets a check find stale documents
         owner_org=NUMERIC(int, bits=64, sortable=True, signed=True),
         published_at=NUMERIC(int, bits=64, sortable=True, signed=True),
         price_fen=NUMERIC(int, bits=64, sortable=True, signed=True),  # -1 when 面议 / unknown
@@ -89,7 +90,7 @@ def make_schema() -> Schema:
 
 def prepare(doc: dict) -> dict:
     """A document as Whoosh fields: text segmented, lists joined, None made explicit. Pure: runs in workers."""
-    fields = {"id": doc["id"], "owner_org": int(doc.get("owner_org") or 0),
+    fields = {"id": doc["id"], "digest": str(doc.get("digest") or ""), "owner_org": int(doc.get("owner_org") or 0),
               "published_at": int(doc.get("published_at") or 0),
               "price_fen": round(float(doc["price"]) * 100) if doc.get("price") is not None else -1}
     for name in TEXT_FIELDS:
@@ -173,6 +174,12 @@ class Snapshot:
             self.lengths[name] = lengths
             self.avgdl[name] = float(lengths[self.live].mean()) if self.n_live else 1.0
         self._postings: OrderedDict = OrderedDict()
+
+    def position(self, doc_id: str):
+        """The live docnum of a document id (a dict built on first use)."""
+        if not hasattr(self, "_positions"):
+            self._positions = {str(self.ids[d]): int(d) for d in np.flatnonzero(self.live)}
+        return self._positions.get(doc_id)
 
     def postings(self, field, term):
         key = (field, term)
@@ -535,11 +542,12 @@ class WhooshBackend(SearchBackend):
 
     def get(self, doc_id: str):
         snap = self.snapshot()
-        hits = np.flatnonzero((snap.ids == doc_id) & snap.live)
-        if not hits.size:
+        d = snap.position(doc_id)
+        if d is None:
             return None
-        d = int(hits[0])
-        doc = {"id": doc_id, "owner_org": int(snap.owner_org[d]), "published_at": int(snap.published_at[d]),
+        digest = snap.searcher.reader().column_reader("digest")[d]
+        doc = {"id": doc_id, "digest": digest or None, "owner_org": int(snap.owner_org[d]),
+               "published_at": int(snap.published_at[d]),
                "price": None if np.isnan(snap.price[d]) else float(snap.price[d])}
         for name in SINGLE_FACETS:
             doc[name] = snap.values[name][snap.codes[name][d]] or None

@@ -1,5 +1,7 @@
 """Records → the plain documents the search package indexes (search/ never sees a model)."""
 import calendar
+import hashlib
+import json
 
 from ..achievements.models import Achievement
 from ..demands.models import Demand
@@ -28,6 +30,12 @@ def _money(value) -> float | None:
 
 
 def to_document(obj) -> dict:
+    doc = _document(obj)
+    doc["digest"] = hashlib.sha1(json.dumps(doc, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return doc
+
+
+def _document(obj) -> dict:
     org = obj.owner_org
     common = {"id": doc_id(obj.entity_type, obj.id), "type": obj.entity_type, "title": obj.title,
               "status": obj.status, "owner_org": obj.owner_org_id, "published_at": _ts(obj.published_at),

@@ -16,8 +16,6 @@ from ..extensions import db
 from .documents import MODELS, doc_id, parse_doc_id, to_document
 from .models import SearchOutbox
 
-INDEXED_STATUSES = None  # every status is indexed; visibility is decided inside each query
-
 
 def backend():
     """The process's backend (searchers and caches live as long as the process)."""
@@ -123,7 +121,7 @@ def reindex(progress=None) -> dict:
     from ..core.models import utcnow
     since = utcnow()
     be = backend()
-    count = be.rebuild(all_documents(), progress=progress) if _accepts_progress(be) else be.rebuild(all_documents())
+    count = be.rebuild(all_documents(), progress=progress)
     # Catch up on what changed during the build.
     redo = []
     for etype, model in MODELS.items():
@@ -138,11 +136,6 @@ def reindex(progress=None) -> dict:
             "seconds": round(time.time() - started, 1)}
 
 
-def _accepts_progress(be) -> bool:
-    import inspect
-    return "progress" in inspect.signature(be.rebuild).parameters
-
-
 def check() -> dict:
     """Compare the index with the database: missing, extra, and stale documents."""
     be = backend()
@@ -155,7 +148,7 @@ def check() -> dict:
         got = be.get(doc["id"])
         if got is None:
             missing.append(doc["id"])
-        elif any(got.get(k) != doc.get(k) for k in ("status", "owner_org", "industry", "city", "maturity")):
+        elif got.get("digest") != doc["digest"]:
             stale.append(doc["id"])
     db.session.rollback()
     return {"documents": len(db_ids), "indexed": len(index_ids), "missing": missing,
