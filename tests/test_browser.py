@@ -146,3 +146,25 @@ def test_visitor_pages_and_filters(live, browser, f):
     browser.set_window_size(390, 844)
     assert browser.find_element(By.CSS_SELECTOR, ".nav-toggle-label").is_displayed()
     assert browser.find_element(By.CSS_SELECTOR, ".result").is_displayed()
+
+
+def test_visitor_searches_and_narrows_with_facets(live, browser, f):
+    from marketplace.searching import sync
+    inst = f.user("institution")
+    for i in range(6):
+        f.record("achievements", inst, status="published", title=f"锂离子电池正极材料{i}号",
+                 industry="新能源" if i < 4 else "新材料")
+    f.record("achievements", inst, status="published", title="赣南脐橙保鲜技术", industry="现代农业")
+    sync.apply_pending()
+    browser.get(f"{live}/")
+    box = browser.find_element(By.CSS_SELECTOR, ".hero-search input[name=q]")
+    box.send_keys("锂电")  # a synonym of 锂离子电池
+    box.submit()
+    assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
+    assert browser.find_elements(By.CSS_SELECTOR, ".result mark")
+    browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] a[href*='%E6%96%B0%E6%9D%90%E6%96%99']").click()
+    assert "共 2 条结果" in browser.find_element(By.ID, "result-count").text
+    titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")]
+    assert sorted(titles) == ["锂离子电池正极材料4号", "锂离子电池正极材料5号"]
+    browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] li.active a").click()  # remove the filter
+    assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
