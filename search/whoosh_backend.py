@@ -27,7 +27,8 @@ from pathlib import Path
 import numpy as np
 from whoosh import index as windex
 from whoosh.analysis import Composable, Token
-from whoosh.fields import ID, NUMERIC, TEXT, Schema
+from whoosh.columns import NumericColumn, VarBytesColumn
+from whoosh.fields import COLUMN, ID, TEXT, Schema
 from whoosh.query import Or, Phrase
 
 from . import analysis
@@ -71,26 +72,25 @@ class PresegmentedTokenizer(Composable):
 
 
 def make_schema() -> Schema:
+    """Text fields are indexed (with positions, for phrases); everything else is a column only, read by the
+    numpy snapshot. (Indexing those as ID fields would also cost a file stat per posting at commit: whoosh
+    2.7.5 looks for a length column that non-scorable fields never have, for every posting.)"""
     analyzer = PresegmentedTokenizer()
     text = dict(analyzer=analyzer, phrase=True, stored=False)
-    columns = {name: ID(sortable=True) for name in SINGLE_FACETS + MULTI_FACETS}
+    strings = {name: COLUMN(VarBytesColumn()) for name in SINGLE_FACETS + MULTI_FACETS + ("digest",)}
+    numbers = {name: COLUMN(NumericColumn("q", default=0))
+               for name in ("owner_org", "published_at", "price_fen", "len_title", "len_keywords", "len_body")}
     return Schema(
-        id=ID(stored=True, unique=True, sortable=True),
-        digest=ID(sortable=True),  # the caller's content hash: lets a check find stale documents
-        owner_org=NUMERIC(int, bits=64, sortable=True, signed=True),
-        published_at=NUMERIC(int, bits=64, sortable=True, signed=True),
-        price_fen=NUMERIC(int, bits=64, sortable=True, signed=True),  # -1 when 面议 / unknown
-        len_title=NUMERIC(int, sortable=True),
-        len_keywords=NUMERIC(int, sortable=True),
-        len_body=NUMERIC(int, sortable=True),
+        id=ID(stored=True, unique=True, sortable=True),  # indexed: update_document and delete_by_term need it
         title=TEXT(**text), keywords=TEXT(**text), body=TEXT(**text),
-        **columns,
+        **strings, **numbers,
     )
 
 
 def prepare(doc: dict) -> dict:
     """A document as Whoosh fields: text segmented, lists joined, None made explicit. Pure: runs in workers."""
-    fields = {"id": doc["id"], "digest": str(doc.get("digest") or ""), "owner_org": int(doc.get("owner_org") or 0),
+    fields = {"id": doc["id"], "digest": str(doc.get("digest") or "").encode(),
+              "owner_org": int(doc.get("owner_org") or 0),
               "published_at": int(doc.get("published_at") or 0),
               "price_fen": round(float(doc["price"]) * 100) if doc.get("price") is not None else -1}
     for name in TEXT_FIELDS:
@@ -98,9 +98,9 @@ def prepare(doc: dict) -> dict:
         fields[name] = seg
         fields[f"len_{name}"] = seg.count(" ") + 1 if seg else 0
     for name in SINGLE_FACETS:
-        fields[name] = str(doc.get(name) or "")
+        fields[name] = str(doc.get(name) or "").encode()
     for name in MULTI_FACETS:
-        fields[name] = ",".join(v.replace(",", " ") for v in (doc.get(name) or []))
+        fields[name] = ",".join(v.replace(",", " ") for v in (doc.get(name) or [])).encode()
     return fields
 
 
@@ -142,7 +142,8 @@ class Snapshot:
         def column(name):
             if n == 0:
                 return []
-            return list(reader.column_reader(name))
+            values = list(reader.column_reader(name))
+            return [v.decode() if isinstance(v, bytes) else v for v in values]
 
         self.ids = np.array(column("id"), dtype=object)
         self.codes, self.values = {}, {}
@@ -334,21 +335,31 @@ class Snapshot:
                             scores=[float(scores[d]) for d in page], relaxed=relaxed)
 
 
-def _prepare_all(docs, workers: int):
-    """Segment documents in `workers` processes (jieba costs ~1.5 ms per document per core)."""
+def _prepare_batch(batch: list[dict]) -> list[dict]:
+    return [prepare(d) for d in batch]
+
+
+def _prepare_all(docs, workers: int, batch_size: int = 250, ahead: int = 6):
+    """Segment documents in `workers` processes (jieba costs ~1 ms per document per core), keeping a
+    few batches in flight so that segmentation overlaps with the writer's work."""
     if workers <= 1:
         for doc in docs:
             yield prepare(doc)
         return
+    from collections import deque
+    from itertools import islice
+    docs = iter(docs)
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        batch = []
-        for doc in docs:
-            batch.append(doc)
-            if len(batch) == 2000:
-                yield from pool.map(prepare, batch, chunksize=100)
-                batch = []
-        if batch:
-            yield from pool.map(prepare, batch, chunksize=100)
+        pending = deque()
+        while True:
+            while len(pending) < ahead:
+                batch = list(islice(docs, batch_size))
+                if not batch:
+                    break
+                pending.append(pool.submit(_prepare_batch, batch))
+            if not pending:
+                return
+            yield from pending.popleft().result()
 
 
 class WhooshBackend(SearchBackend):
@@ -488,7 +499,9 @@ class WhooshBackend(SearchBackend):
         workers = workers or min(2, os.cpu_count() or 1)
         gen = self._new_generation()
         ix = windex.create_in(str(gen), make_schema())
-        writer = ix.writer(limitmb=256)
+        # Sub-writers in `workers` processes add and commit their own segments in parallel (no final merge:
+        # the query engine reads several segments as easily as one).
+        writer = ix.writer(procs=workers, multisegment=True, limitmb=128) if workers > 1 else ix.writer(limitmb=256)
         count = 0
         try:
             for fields in _prepare_all(docs, workers):
@@ -496,7 +509,7 @@ class WhooshBackend(SearchBackend):
                 count += 1
                 if progress and count % 1000 == 0:
                     progress(count)
-            writer.commit(optimize=True)
+            writer.commit()
         except BaseException:
             writer.cancel()
             shutil.rmtree(gen, ignore_errors=True)
@@ -545,7 +558,7 @@ class WhooshBackend(SearchBackend):
         d = snap.position(doc_id)
         if d is None:
             return None
-        digest = snap.searcher.reader().column_reader("digest")[d]
+        digest = snap.searcher.reader().column_reader("digest")[d].decode()
         doc = {"id": doc_id, "digest": digest or None, "owner_org": int(snap.owner_org[d]),
                "published_at": int(snap.published_at[d]),
                "price": None if np.isnan(snap.price[d]) else float(snap.price[d])}
