@@ -38,6 +38,7 @@ def load_config(instance_path: str) -> dict:
         "SEARCH_BACKEND": os.environ.get("SEARCH_BACKEND", "whoosh"),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ipath / "search-index")),
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", ""),
+        "ELASTICSEARCH_INDEX": os.environ.get("ELASTICSEARCH_INDEX", "marketplace"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ipath / "uploads")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: Excel files of a few thousand rows
         "WTF_CSRF_TIME_LIMIT": None,

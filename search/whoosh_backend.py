@@ -20,7 +20,6 @@ import shutil
 import threading
 import time
 from collections import OrderedDict
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -45,9 +44,11 @@ class IndexLocked(RuntimeError):
     """Another process held the index write lock for longer than the timeout."""
 
 
-class PresegmentedTokenizer(Composable):
-    """Reads search.analysis.segment() output, "a b|b1|b2 c": one position per space-separated group,
-    sub-words at their word's position. (Module level: Whoosh pickles the schema with its analyzer.)"""
+class JiebaTokenizer(Composable):
+    """Segments raw text with search.analysis (jieba + domain dictionary + code regex), emitting each
+    token at its word position and its sub-words at the same position: the same tokens the Elasticsearch
+    backend receives pre-segmented. Segmenting inside the analyzer lets Whoosh's sub-writer processes
+    do it in parallel during a rebuild."""
 
     def __eq__(self, other):
         return other.__class__ is self.__class__
@@ -55,11 +56,8 @@ class PresegmentedTokenizer(Composable):
     def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
                  start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
         t = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        pos = start_pos
-        for group in value.split():
-            for text in group.split("|"):
-                if not text:
-                    continue
+        for pos, group in enumerate(analysis.token_groups(value), start=start_pos):
+            for text in group:
                 t.text, t.boost, t.stopped = text, 1.0, False
                 if keeporiginal:
                     t.original = text
@@ -68,18 +66,15 @@ class PresegmentedTokenizer(Composable):
                 if chars:
                     t.startchar, t.endchar = start_char, start_char + len(text)
                 yield t
-            pos += 1
 
 
 def make_schema() -> Schema:
     """Text fields are indexed (with positions, for phrases); everything else is a column only, read by the
     numpy snapshot. (Indexing those as ID fields would also cost a file stat per posting at commit: whoosh
     2.7.5 looks for a length column that non-scorable fields never have, for every posting.)"""
-    analyzer = PresegmentedTokenizer()
-    text = dict(analyzer=analyzer, phrase=True, stored=False)
+    text = dict(analyzer=JiebaTokenizer(), phrase=True, stored=False)
     strings = {name: COLUMN(VarBytesColumn()) for name in SINGLE_FACETS + MULTI_FACETS + ("digest",)}
-    numbers = {name: COLUMN(NumericColumn("q", default=0))
-               for name in ("owner_org", "published_at", "price_fen", "len_title", "len_keywords", "len_body")}
+    numbers = {name: COLUMN(NumericColumn("q", default=0)) for name in ("owner_org", "published_at", "price_fen")}
     return Schema(
         id=ID(stored=True, unique=True, sortable=True),  # indexed: update_document and delete_by_term need it
         title=TEXT(**text), keywords=TEXT(**text), body=TEXT(**text),
@@ -88,15 +83,13 @@ def make_schema() -> Schema:
 
 
 def prepare(doc: dict) -> dict:
-    """A document as Whoosh fields: text segmented, lists joined, None made explicit. Pure: runs in workers."""
+    """A document as Whoosh fields: lists joined, None made explicit (text is segmented by the analyzer)."""
     fields = {"id": doc["id"], "digest": str(doc.get("digest") or "").encode(),
               "owner_org": int(doc.get("owner_org") or 0),
               "published_at": int(doc.get("published_at") or 0),
               "price_fen": round(float(doc["price"]) * 100) if doc.get("price") is not None else -1}
     for name in TEXT_FIELDS:
-        seg = analysis.segment(doc.get(name) or "")
-        fields[name] = seg
-        fields[f"len_{name}"] = seg.count(" ") + 1 if seg else 0
+        fields[name] = doc.get(name) or ""
     for name in SINGLE_FACETS:
         fields[name] = str(doc.get(name) or "").encode()
     for name in MULTI_FACETS:
@@ -171,7 +164,10 @@ class Snapshot:
                                     dtype=np.int8)
         self.lengths, self.avgdl = {}, {}
         for name in TEXT_FIELDS:
-            lengths = np.array(column(f"len_{name}"), dtype=np.float32)
+            lengths = np.zeros(n, dtype=np.float32)
+            for leaf, base in self.leaves:
+                dfl = leaf.doc_field_length
+                lengths[base:base + leaf.doc_count_all()] = [dfl(d, name) for d in range(leaf.doc_count_all())]
             self.lengths[name] = lengths
             self.avgdl[name] = float(lengths[self.live].mean()) if self.n_live else 1.0
         self._postings: OrderedDict = OrderedDict()
@@ -335,33 +331,6 @@ class Snapshot:
                             scores=[float(scores[d]) for d in page], relaxed=relaxed)
 
 
-def _prepare_batch(batch: list[dict]) -> list[dict]:
-    return [prepare(d) for d in batch]
-
-
-def _prepare_all(docs, workers: int, batch_size: int = 250, ahead: int = 6):
-    """Segment documents in `workers` processes (jieba costs ~1 ms per document per core), keeping a
-    few batches in flight so that segmentation overlaps with the writer's work."""
-    if workers <= 1:
-        for doc in docs:
-            yield prepare(doc)
-        return
-    from collections import deque
-    from itertools import islice
-    docs = iter(docs)
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = deque()
-        while True:
-            while len(pending) < ahead:
-                batch = list(islice(docs, batch_size))
-                if not batch:
-                    break
-                pending.append(pool.submit(_prepare_batch, batch))
-            if not pending:
-                return
-            yield from pending.popleft().result()
-
-
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -501,11 +470,11 @@ class WhooshBackend(SearchBackend):
         ix = windex.create_in(str(gen), make_schema())
         # Sub-writers in `workers` processes add and commit their own segments in parallel (no final merge:
         # the query engine reads several segments as easily as one).
-        writer = ix.writer(procs=workers, multisegment=True, limitmb=128) if workers > 1 else ix.writer(limitmb=256)
+        writer = ix.writer(procs=workers, multisegment=True, limitmb=1024) if workers > 1 else ix.writer(limitmb=512)
         count = 0
         try:
-            for fields in _prepare_all(docs, workers):
-                writer.add_document(**fields)
+            for doc in docs:
+                writer.add_document(**prepare(doc))
                 count += 1
                 if progress and count % 1000 == 0:
                     progress(count)

@@ -9,7 +9,7 @@ import pytest
 
 from search import analysis, make_backend
 from search.base import SearchQuery, Visibility
-from search.whoosh_backend import IndexLocked, PresegmentedTokenizer, WhooshBackend
+from search.whoosh_backend import IndexLocked, JiebaTokenizer, WhooshBackend
 
 BACKENDS = ["whoosh"] + (["elasticsearch"] if os.environ.get("ELASTICSEARCH_URL") else [])
 
@@ -76,11 +76,22 @@ def test_english_is_not_stemmed():
 
 
 def test_whoosh_tokens_have_word_positions_with_subwords_at_their_word():
-    tokens = [(t.text, t.pos) for t in PresegmentedTokenizer()(analysis.segment("高镍正极材料包覆"), positions=True)]
+    text = "高镍正极材料包覆改性，Cu-Cr-Zr"
+    tokens = [(t.text, t.pos) for t in JiebaTokenizer()(text, positions=True)]
     positions = dict(tokens)
     assert positions["正极"] == positions["正极材料"]          # sub-word at its word's position
-    first_word = analysis.token_groups("高镍正极材料包覆")[0][0]
-    assert positions[first_word] == 0 and max(p for _, p in tokens) == len(analysis.token_groups("高镍正极材料包覆")) - 1
+    groups = analysis.token_groups(text)
+    assert [p for _, p in tokens] == [i for i, g in enumerate(groups) for _ in g]  # word order, no char offsets
+    assert positions["cu-cr-zr"] == len(groups) - 1
+
+
+def test_both_backends_get_the_same_tokens():
+    from search.elasticsearch_backend import es_document
+    text = "钕铁硼稀土永磁材料用于5G基站与LED驱动"
+    whoosh_tokens = [t.text for t in JiebaTokenizer()(text)]
+    # What Elasticsearch's whitespace tokenizer + pattern_capture("([^|]+)") make of the segmented string:
+    es_tokens = [part for group in es_document({"id": "x", "title": text})["title"].split() for part in group.split("|")]
+    assert whoosh_tokens == es_tokens
 
 
 def test_synonyms_come_from_the_data_file(tmp_path, monkeypatch):
