@@ -167,9 +167,11 @@ class Snapshot:
             lengths = np.zeros(n, dtype=np.float32)
             for leaf, base in self.leaves:
                 dfl = leaf.doc_field_length
-                lengths[base:base + leaf.doc_count_all()] = [dfl(d, name) for d in range(leaf.doc_count_all())]
+                lengths[base:base + leaf.doc_count_all()] = [dfl(d, name, 0) or 0
+                                                             for d in range(leaf.doc_count_all())]
             self.lengths[name] = lengths
-            self.avgdl[name] = float(lengths[self.live].mean()) if self.n_live else 1.0
+            # A field empty in every document (keywords, often) must not divide by zero.
+            self.avgdl[name] = max(float(lengths[self.live].mean()), 1.0) if self.n_live else 1.0
         self._postings: OrderedDict = OrderedDict()
 
     def position(self, doc_id: str):
