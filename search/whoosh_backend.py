@@ -119,32 +119,31 @@ def _posting_arrays(matcher):
     return ids, tfs
 
 
-class Snapshot:
-    """Column data and a postings cache for one searcher (one index generation)."""
+RANGE_KEYS = [key for key, *_ in PRICE_RANGES]
 
-    def __init__(self, searcher):
-        self.searcher = searcher
-        reader = searcher.reader()
-        self.n = n = reader.doc_count_all()
-        self.live = np.zeros(n, dtype=bool)
-        live_ids = np.fromiter(reader.all_doc_ids(), dtype=np.int64)
-        self.live[live_ids] = True
-        self.n_live = int(live_ids.size)
-        self.leaves = reader.leaf_readers()
+
+class SegmentData:
+    """The column arrays and a postings cache of one Whoosh segment. Segments never change once written
+    (only their deletions do), so this is read once per segment and kept across index generations: after a
+    web write adds a small segment, the next search reads just that one."""
+
+    def __init__(self, leaf):
+        self.n = n = leaf.doc_count_all()
 
         def column(name):
             if n == 0:
                 return []
-            values = list(reader.column_reader(name))
-            return [v.decode() if isinstance(v, bytes) else v for v in values]
+            return [v.decode() if isinstance(v, bytes) else v for v in leaf.column_reader(name)]
 
         self.ids = np.array(column("id"), dtype=object)
-        self.codes, self.values = {}, {}
+        self.values, self.codes = {}, {}
         for name in SINGLE_FACETS:
-            values, codes = np.unique(np.array(column(name), dtype=object).astype(str), return_inverse=True) \
-                if n else (np.array([], dtype=str), np.zeros(0, dtype=np.int64))
-            self.values[name], self.codes[name] = [str(v) for v in values], codes.astype(np.int32)
-        self.multi, self.multi_values = {}, {}
+            raw = column(name)
+            vocab = sorted(set(raw))
+            index = {v: i for i, v in enumerate(vocab)}
+            self.values[name] = vocab
+            self.codes[name] = np.array([index[v] for v in raw], dtype=np.int32)
+        self.multi_values, self.multi = {}, {}
         for name in MULTI_FACETS:
             rows = [v.split(",") if v else [] for v in column(name)]
             vocab = sorted({x for r in rows for x in r})
@@ -153,22 +152,92 @@ class Snapshot:
             for d, r in enumerate(rows):
                 for x in r:
                     matrix[d, index[x]] = True
-            self.multi[name], self.multi_values[name] = matrix, vocab
+            self.multi_values[name], self.multi[name] = vocab, matrix
         self.owner_org = np.array(column("owner_org"), dtype=np.int64)
         self.published_at = np.array(column("published_at"), dtype=np.int64)
         price = np.array(column("price_fen"), dtype=np.float64) / 100
         self.price = np.where(price < 0, np.nan, price)
-        keys = [key for key, *_ in PRICE_RANGES]
-        self.range_keys = keys
-        self.price_range = np.array([keys.index(price_range_key(None if p < 0 else p)) for p in price],
+        self.price_range = np.array([RANGE_KEYS.index(price_range_key(None if p < 0 else p)) for p in price],
                                     dtype=np.int8)
+        self.lengths = {name: np.array([leaf.doc_field_length(d, name, 0) or 0 for d in range(n)],
+                                       dtype=np.float32) for name in TEXT_FIELDS}
+        self._postings: OrderedDict = OrderedDict()
+
+    def postings(self, leaf, field, term):
+        key = (field, term)
+        hit = self._postings.get(key)
+        if hit is None:
+            if (field, term) in leaf:
+                ids, tfs = _posting_arrays(leaf.postings(field, term))
+                hit = (np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float32))
+            else:
+                hit = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+            self._postings[key] = hit
+            if len(self._postings) > POSTINGS_CACHE:
+                self._postings.popitem(last=False)
+        else:
+            self._postings.move_to_end(key)
+        return hit
+
+
+_segments: dict = {}  # (index path, segment id) → SegmentData, for the segments of the live generation
+
+
+def _concat(parts, dtype):
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=dtype)
+
+
+class Snapshot:
+    """One index generation as numpy arrays, assembled from the cached arrays of its segments."""
+
+    def __init__(self, searcher, path: str = ""):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.leaves = reader.leaf_readers()
+        keep, self.segs = set(), []
+        for leaf, base in self.leaves:
+            if not leaf.doc_count_all():
+                continue  # an empty index has a reader without a segment
+            key = (path, leaf.segment().segment_id())
+            keep.add(key)
+            if key not in _segments:
+                _segments[key] = SegmentData(leaf)
+            self.segs.append((_segments[key], leaf, base))
+        for key in [k for k in _segments if k not in keep]:
+            del _segments[key]  # segments merged away, or of an older generation directory
+        self.n = n = reader.doc_count_all()
+        self.live = np.ones(n, dtype=bool)
+        for seg, leaf, base in self.segs:
+            if leaf.has_deletions():
+                gone = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)  # a cached_property in 2.7.5
+                self.live[gone + base] = False
+        self.n_live = int(self.live.sum())
+        self.ids = _concat([seg.ids for seg, _, _ in self.segs], object)
+        self.values, self.codes = {}, {}
+        for name in SINGLE_FACETS:
+            vocab = sorted({v for seg, _, _ in self.segs for v in seg.values[name]})
+            index = {v: i for i, v in enumerate(vocab)}
+            parts = [np.array([index[v] for v in seg.values[name]], dtype=np.int32)[seg.codes[name]]
+                     if seg.n else np.zeros(0, dtype=np.int32) for seg, _, _ in self.segs]
+            self.values[name], self.codes[name] = vocab, _concat(parts, np.int32)
+        self.multi_values, self.multi = {}, {}
+        for name in MULTI_FACETS:
+            vocab = sorted({v for seg, _, _ in self.segs for v in seg.multi_values[name]})
+            index = {v: i for i, v in enumerate(vocab)}
+            matrix = np.zeros((n, len(vocab)), dtype=bool)
+            for seg, _, base in self.segs:
+                cols = [index[v] for v in seg.multi_values[name]]
+                if cols:
+                    matrix[base:base + seg.n][:, cols] = seg.multi[name]
+            self.multi_values[name], self.multi[name] = vocab, matrix
+        self.owner_org = _concat([seg.owner_org for seg, _, _ in self.segs], np.int64)
+        self.published_at = _concat([seg.published_at for seg, _, _ in self.segs], np.int64)
+        self.price = _concat([seg.price for seg, _, _ in self.segs], np.float64)
+        self.range_keys = RANGE_KEYS
+        self.price_range = _concat([seg.price_range for seg, _, _ in self.segs], np.int8)
         self.lengths, self.avgdl = {}, {}
         for name in TEXT_FIELDS:
-            lengths = np.zeros(n, dtype=np.float32)
-            for leaf, base in self.leaves:
-                dfl = leaf.doc_field_length
-                lengths[base:base + leaf.doc_count_all()] = [dfl(d, name, 0) or 0
-                                                             for d in range(leaf.doc_count_all())]
+            lengths = _concat([seg.lengths[name] for seg, _, _ in self.segs], np.float32)
             self.lengths[name] = lengths
             # A field empty in every document (keywords, often) must not divide by zero.
             self.avgdl[name] = max(float(lengths[self.live].mean()), 1.0) if self.n_live else 1.0
@@ -181,19 +250,19 @@ class Snapshot:
         return self._positions.get(doc_id)
 
     def postings(self, field, term):
+        """Live (docnum, tf) arrays of a term across the segments (each segment's part cached there)."""
         key = (field, term)
         hit = self._postings.get(key)
         if hit is not None:
             self._postings.move_to_end(key)
             return hit
         ids, tfs = [], []
-        for leaf, base in self.leaves:
-            if (field, term) in leaf:
-                lids, ltfs = _posting_arrays(leaf.postings(field, term))
-                ids.extend(d + base for d in lids)
-                tfs.extend(ltfs)
-        arr_ids = np.array(ids, dtype=np.int64)
-        arr_tfs = np.array(tfs, dtype=np.float32)
+        for seg, leaf, base in self.segs:
+            sids, stfs = seg.postings(leaf, field, term)
+            if sids.size:
+                ids.append(sids + base)
+                tfs.append(stfs)
+        arr_ids, arr_tfs = _concat(ids, np.int64), _concat(tfs, np.float32)
         if arr_ids.size:
             keep = self.live[arr_ids]
             arr_ids, arr_tfs = arr_ids[keep], arr_tfs[keep]
@@ -505,13 +574,13 @@ class WhooshBackend(SearchBackend):
                 self._searcher.close()
             self._searcher = windex.open_dir(str(path)).searcher()
             self._path = path
-            self._snapshot = Snapshot(self._searcher)
+            self._snapshot = Snapshot(self._searcher, str(path))
         elif not self._searcher.up_to_date():
             # A new searcher rather than Searcher.refresh(): refresh() reuses the readers of unchanged
             # segments, and deletions in them were not seen (whoosh 2.7.5; see tests/test_search_engine.py).
             self._searcher.close()
             self._searcher = windex.open_dir(str(path)).searcher()
-            self._snapshot = Snapshot(self._searcher)
+            self._snapshot = Snapshot(self._searcher, str(path))
         return self._snapshot
 
     def refresh(self) -> None:
