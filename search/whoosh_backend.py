@@ -572,6 +572,7 @@ class WhooshBackend(SearchBackend):
         if self._searcher is None or path != self._path:
             if self._searcher is not None:
                 self._searcher.close()
+            self._snapshot = None
             self._searcher = windex.open_dir(str(path)).searcher()
             self._path = path
             self._snapshot = Snapshot(self._searcher, str(path))
@@ -579,6 +580,7 @@ class WhooshBackend(SearchBackend):
             # A new searcher rather than Searcher.refresh(): refresh() reuses the readers of unchanged
             # segments, and deletions in them were not seen (whoosh 2.7.5; see tests/test_search_engine.py).
             self._searcher.close()
+            self._snapshot = None  # let the old arrays go before the new ones are assembled
             self._searcher = windex.open_dir(str(path)).searcher()
             self._snapshot = Snapshot(self._searcher, str(path))
         return self._snapshot
