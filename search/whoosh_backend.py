@@ -402,6 +402,12 @@ class Snapshot:
                             scores=[float(scores[d]) for d in page], relaxed=relaxed)
 
 
+def _open(path):
+    """Open an index without mmap: mapped index files would count in every worker's resident memory."""
+    from whoosh.filedb.filestore import FileStorage
+    return FileStorage(str(path), supports_mmap=False).open_index()
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -496,43 +502,36 @@ class WhooshBackend(SearchBackend):
             finally:
                 os.close(fd)
 
-    def _writer(self):
-        ix = windex.open_dir(str(self._ensure_index()))
-        # Our flock already serialises writers; Whoosh's own lock is then free, but give it time anyway.
-        return ix.writer(timeout=self.lock_timeout)
-
-    # -- writing -----------------------------------------------------------------------------------------
-
-    def index(self, docs) -> int:
-        prepared = [prepare(d) for d in docs]
-        if not prepared:
-            return 0
+    @contextmanager
+    def _writing(self):
+        """A Whoosh writer under our lock: committed on success, cancelled on any error."""
         with self.write_lock():
-            writer = self._writer()
+            # Our flock already serialises writers; Whoosh's own lock is then free, but give it time anyway.
+            writer = _open(self._ensure_index()).writer(timeout=self.lock_timeout)
             try:
-                for fields in prepared:
-                    writer.update_document(**fields)
+                yield writer
                 writer.commit()
             except BaseException:
                 writer.cancel()
                 raise
         self._checked_at = 0.0  # our own write is visible to our next search
+
+    # -- writing -----------------------------------------------------------------------------------------
+
+    def index(self, docs) -> int:
+        prepared = [prepare(d) for d in docs]
+        if prepared:
+            with self._writing() as writer:
+                for fields in prepared:
+                    writer.update_document(**fields)
         return len(prepared)
 
     def delete(self, ids) -> int:
         ids = list(ids)
-        if not ids:
-            return 0
-        with self.write_lock():
-            writer = self._writer()
-            try:
+        if ids:
+            with self._writing() as writer:
                 for doc_id in ids:
                     writer.delete_by_term("id", doc_id)
-                writer.commit()
-            except BaseException:
-                writer.cancel()
-                raise
-        self._checked_at = 0.0
         return len(ids)
 
     def rebuild(self, docs, workers: int | None = None, progress=None) -> int:
@@ -573,7 +572,7 @@ class WhooshBackend(SearchBackend):
             if self._searcher is not None:
                 self._searcher.close()
             self._snapshot = None
-            self._searcher = windex.open_dir(str(path)).searcher()
+            self._searcher = _open(path).searcher()
             self._path = path
             self._snapshot = Snapshot(self._searcher, str(path))
         elif not self._searcher.up_to_date():
@@ -581,7 +580,7 @@ class WhooshBackend(SearchBackend):
             # segments, and deletions in them were not seen (whoosh 2.7.5; see tests/test_search_engine.py).
             self._searcher.close()
             self._snapshot = None  # let the old arrays go before the new ones are assembled
-            self._searcher = windex.open_dir(str(path)).searcher()
+            self._searcher = _open(path).searcher()
             self._snapshot = Snapshot(self._searcher, str(path))
         return self._snapshot
 
