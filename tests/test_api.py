@@ -104,6 +104,7 @@ def test_openapi_document_lists_every_library(client, ctx):
     props = spec["components"]["schemas"]["AchievementIn"]["properties"]
     assert {"title", "summary", "asking_price_wan", "ip_items"} <= set(props)
     assert "AchievementOut" in spec["components"]["schemas"]
+    assert "/api/v1/search" in spec["paths"]
 
 
 def test_login_page_form_round_trip(client, f):

@@ -72,4 +72,15 @@ def build_spec() -> dict:
         spec.path(path=f"/api/v1/{key}/{{obj_id}}/history", operations={"get": {
             "summary": "审核记录（所有者与管理员）", "parameters": idp,
             "responses": {"200": {"description": "状态变更记录"}, **errors}}})
+    search_params = [{"name": p, "in": "query", "schema": {"type": "string"}, "description": d} for p, d in [
+        ("q", "关键词（中文分词、同义词；\"引号\"内为短语）"), ("type", "achievement / demand / service"),
+        ("page", "页码"), ("per_page", "每页条数，最多100"), ("sort", "relevance / newest / price_asc / price_desc"),
+        ("industry", "所属产业"), ("city", "城市"), ("institution", "单位"), ("maturity", "成熟度"),
+        ("funding_source", "资金来源"), ("transfer_mode", "转化方式"), ("ip_type", "知识产权类型"),
+        ("kind", "资源类型或合作方式"), ("price_range", "lt10w / 10w-50w / 50w-100w / 100w-500w / gte500w / negotiable"),
+        ("price_min", "最低价格（元）"), ("price_max", "最高价格（元）")]]
+    spec.path(path="/api/v1/search", operations={"get": {
+        "summary": "全站搜索：结果（含高亮）、总数与分面计数", "parameters": search_params,
+        "responses": {"200": {"description": "items, total, page, per_page, pages, facets, relaxed"},
+                      "400": ERROR}}})
     return spec.to_dict()
