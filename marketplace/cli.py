@@ -128,10 +128,41 @@ def demands_expire():
     click.echo(f"已将{n}条过期需求标记为已过期")
 
 
+@click.command("match")
+@click.argument("side", type=click.Choice(["demand", "achievement"]))
+@click.argument("ref")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--source", default=None, help="编号所属来源（默认：任一来源中唯一的编号）")
+def match_command(side, ref, limit, as_json, source):
+    """Matches of one demand or achievement, found by its ref."""
+    from .achievements.models import Achievement
+    from .demands.models import Demand
+    from .matching import service as matching
+    model = Demand if side == "demand" else Achievement
+    q = model.query.filter_by(ref=ref)
+    if source:
+        q = q.filter_by(source=source)
+    rows = q.all()
+    if not rows:
+        raise click.ClickException(f"没有编号为 {ref} 的记录")
+    if len(rows) > 1:
+        raise click.ClickException(f"编号 {ref} 在多个来源中存在，请用 --source 指定")
+    found = matching.match_demand(rows[0], limit) if side == "demand" else matching.match_achievement(rows[0], limit)
+    if as_json:
+        click.echo(json.dumps({"items": found["items"], "abstained": found["abstained"]}, ensure_ascii=False))
+        return
+    click.echo("（无合适匹配，建议：" + "；".join(s["label"] for s in found["next_steps"]) + "）"
+               if found["abstained"] else f"关键词：{'、'.join(found['terms'])}")
+    for item in found["items"]:
+        click.echo(f"{item['score']:>3} {item['band']} {item['ref'] or item['id']} {item['title']}")
+
+
 def register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(demands_cli)
     app.cli.add_command(import_command)
+    app.cli.add_command(match_command)
     from .searching.cli import search_cli
     app.cli.add_command(search_cli)

@@ -55,6 +55,9 @@ class SearchQuery:
     page: int = 1
     per_page: int = 20
     facets: bool = True
+    # Matching: instead of `text`, (term, weight) pairs of which at least `min_match` must occur.
+    weighted_terms: tuple = ()
+    min_match: int = 1
 
 
 @dataclass
@@ -92,6 +95,10 @@ class SearchBackend(ABC):
     @abstractmethod
     def get(self, doc_id: str) -> dict | None:
         """The indexed fields of one document (without its text), or None."""
+
+    @abstractmethod
+    def doc_freq(self, term: str) -> tuple[int, int]:
+        """(documents containing the term in any text field, documents in the index)."""
 
     def clear(self) -> None:
         self.rebuild(iter(()))

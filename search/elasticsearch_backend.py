@@ -156,10 +156,15 @@ class ElasticsearchBackend(SearchBackend):
 
     def _body(self, query: SearchQuery, relaxed: bool) -> dict:
         terms, phrases = analysis.parse_query(query.text)
+        if query.weighted_terms:
+            terms, phrases, relaxed = [], [], False
         clauses = [self._term_clause(t) for t in terms]
         phrase_clauses = [{"multi_match": {"query": " ".join(p), "fields": FIELDS, "type": "phrase"}}
                           for p in phrases]
-        if relaxed:
+        if query.weighted_terms:
+            weighted = [{"bool": {**self._term_clause(t)["bool"], "boost": float(w)}} for t, w in query.weighted_terms]
+            text = {"bool": {"should": weighted, "minimum_should_match": max(1, int(query.min_match))}}
+        elif relaxed:
             text = {"bool": {"should": clauses, "minimum_should_match": max(1, (len(clauses) + 1) // 2)}}
         else:
             text = {"bool": {"must": clauses + phrase_clauses}} if clauses or phrase_clauses else {"match_all": {}}
@@ -191,6 +196,11 @@ class ElasticsearchBackend(SearchBackend):
         hits = resp["hits"]["hits"]
         return SearchResult(ids=[h["_id"] for h in hits], total=resp["hits"]["total"]["value"], facets=facets,
                             scores=[float(h.get("_score") or 0.0) for h in hits], relaxed=relaxed)
+
+    def doc_freq(self, term: str) -> tuple[int, int]:
+        self._ensure()
+        hits = self.es.count(index=self.alias, query={"multi_match": {"query": term, "fields": FIELDS}})["count"]
+        return int(hits), int(self.es.count(index=self.alias)["count"])
 
     def all_ids(self) -> set:
         from elasticsearch import helpers

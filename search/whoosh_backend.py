@@ -365,7 +365,18 @@ class Snapshot:
         terms, phrases = analysis.parse_query(query.text)
         relaxed = False
         scores = np.zeros(self.n, dtype=np.float32)
-        if terms or phrases:
+        if query.weighted_terms:
+            # "Any" mode (matching): weighted terms, each an OR of its synonyms; a document must contain
+            # at least `min_match` of them; the score is the weighted sum.
+            wanted = [t for t, _ in query.weighted_terms]
+            groups = self.text_scores(wanted)
+            hits = np.zeros(self.n, dtype=np.int32)
+            for g, (_, weight) in zip(groups, query.weighted_terms):
+                scores += np.float32(weight) * g
+                hits += g > 0
+            mask &= hits >= max(1, int(query.min_match))
+            terms = wanted
+        elif terms or phrases:
             groups = self.text_scores(terms + [t for p in phrases for t in p])
             matched = np.ones(self.n, dtype=bool)
             for g in groups:
@@ -402,10 +413,18 @@ class Snapshot:
                             scores=[float(scores[d]) for d in page], relaxed=relaxed)
 
 
+class IndexIncompatible(RuntimeError):
+    """The index on disk was written by another version of this code: run `flask search reindex`."""
+
+
 def _open(path):
     """Open an index without mmap: mapped index files would count in every worker's resident memory."""
     from whoosh.filedb.filestore import FileStorage
-    return FileStorage(str(path), supports_mmap=False).open_index()
+    try:
+        return FileStorage(str(path), supports_mmap=False).open_index()
+    except (AttributeError, ImportError, ModuleNotFoundError) as exc:  # the pickled schema names old classes
+        raise IndexIncompatible(f"search index at {path} was written by another version: "
+                                f"run `flask search reindex` ({exc})") from None
 
 
 class WhooshBackend(SearchBackend):
@@ -589,6 +608,12 @@ class WhooshBackend(SearchBackend):
 
     def search(self, query: SearchQuery) -> SearchResult:
         return self.snapshot().run(query)
+
+    def doc_freq(self, term: str) -> tuple[int, int]:
+        """(documents containing `term` in any text field, live documents)."""
+        snap = self.snapshot()
+        ids = [snap.postings(f, term)[0] for f in TEXT_FIELDS]
+        return int(np.union1d(np.union1d(ids[0], ids[1]), ids[2]).size), snap.n_live
 
     def all_ids(self) -> set:
         snap = self.snapshot()

@@ -118,6 +118,24 @@ def history(library, obj_id):
                               for e in audit_trail(lib.entity_type, obj.id)]})
 
 
+@bp.get("/<any(demands,achievements):library>/<int:obj_id>/matches")
+def matches(library, obj_id):
+    from ..matching import service as matching
+    lib = _library(library)
+    obj = listings.get(actor(), lib, obj_id)
+    try:
+        limit = int(request.args.get("limit") or 10)
+    except ValueError:
+        raise BadRequest("limit 应为1到50之间的整数") from None
+    if not 1 <= limit <= 50:
+        raise BadRequest("limit 应为1到50之间的整数")
+    found = matching.match_demand(obj, limit) if library == "demands" else matching.match_achievement(obj, limit)
+    if not matching.can_see_reasons(actor(), obj):
+        for item in found["items"]:
+            item.pop("reasons"), item.pop("shared_terms")
+    return jsonify(found)
+
+
 @bp.get("/me")
 def me():
     user = actor()

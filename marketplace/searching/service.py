@@ -1,16 +1,21 @@
 """Search as the marketplace offers it: parameters validated, permissions turned into the query's
 visibility (applied inside the engine, not after it), hits loaded from the database in ranked order and
 highlighted."""
-from flask import url_for
+from flask import current_app, url_for
 from sqlalchemy import select
 
 from search import SearchQuery
 from search.analysis import highlight_terms
 from search.base import PRICE_RANGES, SORTS, Visibility
+from search.whoosh_backend import IndexIncompatible
 
 from ..accounts.models import Organisation
 from ..core import money, permissions as perm, vocab
-from ..core.errors import BadRequest
+from ..core.errors import AppError, BadRequest
+
+
+class SearchUnavailable(AppError):
+    status, code = 503, "search_unavailable"
 from ..core.listings import parse_paging
 from ..core.paging import ResultPage
 from ..extensions import db
@@ -97,7 +102,11 @@ def run(query: SearchQuery):
     # crashed) is applied before we answer, when the lock is free.
     if sync.pending_count():
         sync.try_apply(lock_timeout=0.5)
-    return sync.backend().search(query)
+    try:
+        return sync.backend().search(query)
+    except IndexIncompatible as exc:
+        current_app.logger.error("%s", exc)
+        raise SearchUnavailable("搜索索引需要重建，请管理员运行 flask search reindex") from None
 
 
 def _load(ids: list[str]) -> list:

@@ -1,0 +1,123 @@
+"""Match scores and their explanations: pure functions, no database, no Flask (unit-tested directly).
+
+A score is a weighted sum of parts in [0, 1], scaled to 0–100; the weights are configuration
+(MATCH_WEIGHTS) and sum to 1. The text part carries most of the weight: structured fields re-rank
+candidates that are about the right thing, they never make an unrelated one look good.
+"""
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+DEFAULT_WEIGHTS = {"text": 0.62, "industry": 0.12, "maturity": 0.10, "price": 0.07, "mode": 0.05, "region": 0.04}
+BANDS = ((70, "强"), (50, "中"), (0, "弱"))
+MATURITY_ORDER = ["实验室", "小试", "中试", "工业化"]
+# What a cooperation mode needs of an achievement's maturity: buying a licence needs something that works.
+MATURITY_NEEDED = {"技术转让": "中试", "技术许可": "中试", "技术服务": "中试", "合作开发": "实验室",
+                   "委托开发": "实验室", "技术咨询": "实验室", "其他": "实验室"}
+MODE_FIT = {
+    "技术转让": {"转让": 1.0, "许可": 0.6, "作价入股": 0.5, "合作开发": 0.3},
+    "技术许可": {"许可": 1.0, "转让": 0.7, "作价入股": 0.4, "合作开发": 0.3},
+    "合作开发": {"合作开发": 1.0, "许可": 0.5, "转让": 0.5, "作价入股": 0.6},
+    "委托开发": {"合作开发": 1.0, "许可": 0.4, "转让": 0.4, "作价入股": 0.3},
+    "技术咨询": {"合作开发": 0.8, "许可": 0.5, "转让": 0.5, "作价入股": 0.3},
+    "技术服务": {"合作开发": 0.8, "许可": 0.6, "转让": 0.5, "作价入股": 0.3},
+}
+# Below these the engine abstains rather than show weak matches as if they were good.
+ABSTAIN_BELOW_COVERAGE = 0.34
+ABSTAIN_BELOW_SCORE = 45
+
+
+@dataclass
+class Features:
+    coverage: float            # weighted share of the query's key terms found in the other side (0..1)
+    relevance: float           # engine score relative to the best candidate (0..1)
+    shared_terms: list = field(default_factory=list)
+    same_industry: bool = False
+    maturity: str | None = None          # the achievement's
+    cooperation: str | None = None       # the demand's
+    price: Decimal | None = None         # the achievement's asking price (None: 面议)
+    budget: Decimal | None = None        # the demand's budget (None: 面议)
+    transfer_modes: tuple = ()
+    same_city: bool | None = None        # None: unknown
+
+
+@dataclass
+class Match:
+    score: int
+    band: str
+    reasons: list
+    parts: dict
+
+
+def band_of(score: float) -> str:
+    return next(label for floor, label in BANDS if score >= floor)
+
+
+def text_part(f: Features) -> float:
+    return 0.65 * f.coverage + 0.35 * f.relevance
+
+
+def maturity_part(maturity, cooperation) -> tuple[float, str]:
+    if not maturity or maturity not in MATURITY_ORDER:
+        return 0.5, "成熟度未知"
+    needed = MATURITY_NEEDED.get(cooperation or "其他", "实验室")
+    gap = MATURITY_ORDER.index(needed) - MATURITY_ORDER.index(maturity)
+    if gap <= 0:
+        return 1.0, f"成熟度“{maturity}”满足“{cooperation or '合作'}”的需要"
+    if gap == 1:
+        return 0.55, f"成熟度“{maturity}”略低于“{cooperation}”通常需要的“{needed}”"
+    return 0.2, f"成熟度“{maturity}”不足，“{cooperation}”通常需要“{needed}”以上"
+
+
+def price_part(price, budget) -> tuple[float, str]:
+    if price is None or budget is None:
+        return 0.6, "价格面议" if price is None else "企业预算面议"
+    if price <= budget:
+        return 1.0, f"意向价格在预算之内（{_wan(price)} ≤ {_wan(budget)}）"
+    ratio = float(budget / price) if price else 1.0
+    if ratio >= 0.5:
+        return 0.5, f"意向价格略超预算（{_wan(price)}，预算{_wan(budget)}），可议价或分期"
+    return 0.15, f"意向价格远超预算（{_wan(price)}，预算{_wan(budget)}）"
+
+
+def mode_part(modes, cooperation) -> tuple[float, str]:
+    if not cooperation or not modes:
+        return 0.5, "合作方式待商议"
+    table = MODE_FIT.get(cooperation, {})
+    best = max(modes, key=lambda m: table.get(m, 0.3))
+    value = table.get(best, 0.3)
+    if value >= 0.99:
+        return 1.0, f"转化方式“{best}”正合“{cooperation}”"
+    return value, f"企业希望“{cooperation}”，成果提供“{'、'.join(modes)}”"
+
+
+def _wan(amount: Decimal) -> str:
+    wan = (Decimal(amount) / 10000).normalize()
+    return f"{wan:f}万元"
+
+
+def score(f: Features, weights: dict | None = None) -> Match:
+    w = weights or DEFAULT_WEIGHTS
+    reasons = []
+    text = text_part(f)
+    if f.shared_terms:
+        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
+    industry = 1.0 if f.same_industry else 0.4
+    reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
+    maturity, why = maturity_part(f.maturity, f.cooperation)
+    reasons.append(why)
+    price, why = price_part(f.price, f.budget)
+    reasons.append(why)
+    mode, why = mode_part(list(f.transfer_modes), f.cooperation)
+    reasons.append(why)
+    region = 0.6 if f.same_city is None else (1.0 if f.same_city else 0.7)
+    if f.same_city:
+        reasons.append("同城，便于现场对接")
+    parts = {"text": text, "industry": industry, "maturity": maturity, "price": price, "mode": mode,
+             "region": region}
+    total = sum(w[k] * parts[k] for k in w) / sum(w.values())
+    value = int(round(100 * total))
+    return Match(score=value, band=band_of(value), reasons=reasons, parts=parts)
+
+
+def should_abstain(best_coverage: float, best_score: int) -> bool:
+    return best_coverage < ABSTAIN_BELOW_COVERAGE or best_score < ABSTAIN_BELOW_SCORE

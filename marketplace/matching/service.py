@@ -1,0 +1,184 @@
+"""Matching as a service: key terms of one side, candidates of the other from the search engine (same
+analyzer, dictionary and synonyms), then scores and reasons from matching.scoring."""
+import math
+import os
+import re
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+from search import SearchQuery
+from search.analysis import expand, query_terms, token_groups
+from search.base import Visibility
+
+from ..core import permissions as perm
+from ..extensions import db
+from ..searching import sync
+from ..searching.documents import parse_doc_id
+from . import scoring
+
+CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
+KEY_TERMS = 14
+EXPANSION_WEIGHT = 0.8  # concept-dictionary terms: they help find candidates, and count less in coverage
+CANDIDATES = 50
+NEXT_STEPS = [
+    {"code": "broker", "label": "交给技术经纪人人工撮合"},
+    {"code": "challenge", "label": "作为“揭榜挂帅”榜单公开征集"},
+    {"code": "push", "label": "推送科技管理部门（需求推送）"},
+]
+ASCII = re.compile(r"^[a-z0-9][a-z0-9.+/-]*$")
+
+
+@lru_cache(maxsize=1)
+def generic_words() -> frozenset:
+    text = (Path(__file__).parent / "data" / "generic.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+@lru_cache(maxsize=1)
+def concepts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    files = [CONCEPTS]
+    extra = os.environ.get("MATCH_CONCEPTS_FILE")
+    if extra and Path(extra).is_file():
+        files.append(Path(extra))
+    out = []
+    for path in files:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = line.split("#", 1)[0].strip()
+            if "=>" not in line:
+                continue
+            left, right = line.split("=>", 1)
+            out.append((tuple(left.split()), tuple(right.split())))
+    return out
+
+
+def key_terms(fields: list[tuple[str, float]], limit: int = KEY_TERMS) -> list[tuple[str, float, bool]]:
+    """The most telling terms of a text (tf × idf over the index) as (term, weight, False), plus
+    concept-dictionary expansions as (term, EXPANSION_WEIGHT, True)."""
+    be = sync.backend()
+    tf: Counter = Counter()
+    raw = " ".join(text for text, _ in fields)
+    generic = generic_words()
+    for text, weight in fields:
+        for term in query_terms(text):
+            if (len(term) >= 2 or ASCII.match(term)) and term not in generic:
+                tf[term] += weight
+    scored = []
+    for term, count in tf.items():
+        df, n = be.doc_freq(term)
+        if n >= 50 and df / n > 0.25:
+            continue  # words most documents contain say nothing about this one (judged on a real corpus)
+        idf = math.log(1 + (n + 1) / (df + 1)) if n else 1.0
+        scored.append((term, (1 + math.log(count)) * idf))
+    scored.sort(key=lambda x: -x[1])
+    top = scored[:limit]
+    if not top:
+        return []
+    peak = top[0][1]
+    terms = [(t, round(w / peak, 3), False) for t, w in top]
+    have = {t for t, *_ in terms}
+    for left, right in concepts():
+        if all(word in raw for word in left):
+            for term in right:
+                if term not in have:
+                    terms.append((term, EXPANSION_WEIGHT, True))
+                    have.add(term)
+    return terms
+
+
+def _tokens(text: str) -> set:
+    return {t for group in token_groups(text) for t in group}
+
+
+def coverage(terms: list[tuple[str, float, bool]], tokens: set) -> tuple[float, list[str]]:
+    """Weighted share of the text's own key terms found in `tokens` (synonyms count); each concept-dictionary
+    term found adds a little. Returns (coverage 0..1, shared terms)."""
+    total = sum(w for _, w, expanded in terms if not expanded) or 1.0
+    got, bonus, shared = 0.0, 0.0, []
+    for term, weight, expanded in terms:
+        if any(all(t in tokens for t in alt) for alt in expand(term)):
+            shared.append(term)
+            if expanded:
+                bonus += 0.08
+            else:
+                got += weight
+    return min(1.0, got / total + bonus), shared
+
+
+def _candidates(terms, entity_type: str, exclude_org: int | None):
+    query = SearchQuery(weighted_terms=tuple((t, w) for t, w, _ in terms), min_match=2 if len(terms) >= 4 else 1,
+                        types=(entity_type,), visibility=Visibility(), per_page=CANDIDATES, facets=False)
+    result = sync.backend().search(query)
+    model = {"achievement": "achievements", "demand": "demands"}[entity_type]
+    from ..core.listings import LIBRARIES
+    lib = LIBRARIES[model]
+    ids = [parse_doc_id(i)[1] for i in result.ids]
+    found = {o.id: o for o in db.session.scalars(db.select(lib.model).where(lib.model.id.in_(ids)))} if ids else {}
+    out = []
+    for oid, s in zip(ids, result.scores):
+        obj = found.get(oid)
+        if obj is not None and obj.status == "published" and obj.owner_org_id != exclude_org:
+            out.append((obj, s))
+    return out
+
+
+def _achievement_text(a) -> str:
+    return " ".join([a.title, a.keywords.replace("、", " "), a.summary])
+
+
+def _demand_text(d) -> str:
+    return " ".join([d.title, d.indicators or "", d.description])
+
+
+def _features(demand, achievement, terms, relevance, other_text) -> scoring.Features:
+    cov, shared = coverage(terms, _tokens(other_text))
+    ach_city = achievement.owner_org.city
+    return scoring.Features(
+        coverage=cov, relevance=relevance, shared_terms=shared,
+        same_industry=demand.industry == achievement.industry, maturity=achievement.maturity,
+        cooperation=demand.cooperation, price=None if achievement.price_negotiable else achievement.asking_price,
+        budget=None if demand.budget_negotiable else demand.budget,
+        transfer_modes=tuple(achievement.transfer_mode_list),
+        same_city=None if not ach_city else ach_city == demand.city)
+
+
+def _rank(pairs, limit):
+    """pairs: [(obj, features)] → the top `limit` items and whether to abstain."""
+    scored = []
+    for obj, f in pairs:
+        m = scoring.score(f)
+        scored.append((m.score, f.coverage, obj, m, f))
+    scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
+    best = scored[0] if scored else None
+    abstained = best is None or scoring.should_abstain(best[1], best[0])
+    items = []
+    for value, cov, obj, m, f in scored[:limit]:
+        items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": value, "band": m.band,
+                      "reasons": m.reasons, "shared_terms": f.shared_terms})
+    return items, abstained
+
+
+def match_demand(demand, limit: int = 10) -> dict:
+    terms = key_terms([(demand.title, 2.0), (demand.indicators or "", 1.2), (demand.description, 1.0)])
+    cands = _candidates(terms, "achievement", exclude_org=None)
+    top = max((s for _, s in cands), default=0.0) or 1.0
+    pairs = [(a, _features(demand, a, terms, s / top, _achievement_text(a))) for a, s in cands]
+    items, abstained = _rank(pairs, limit)
+    return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms],
+            "next_steps": NEXT_STEPS if abstained else []}
+
+
+def match_achievement(achievement, limit: int = 10) -> dict:
+    terms = key_terms([(achievement.title, 2.0), (achievement.keywords.replace("、", " "), 1.5),
+                       (achievement.summary, 1.0)])
+    cands = _candidates(terms, "demand", exclude_org=None)
+    top = max((s for _, s in cands), default=0.0) or 1.0
+    pairs = [(d, _features(d, achievement, terms, s / top, _demand_text(d))) for d, s in cands]
+    items, abstained = _rank(pairs, limit)
+    return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms], "next_steps": []}
+
+
+def can_see_reasons(actor, record) -> bool:
+    """The owner, brokers and administrators see why; others see the list without the explanations."""
+    return perm.is_owner(actor, record) or perm.is_admin(actor) or (
+        perm.is_authenticated(actor) and actor.role == "broker")

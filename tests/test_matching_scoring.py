@@ -1,0 +1,70 @@
+"""The pure scoring module: parts, bands, reasons, abstention. No app."""
+from decimal import Decimal
+
+import pytest
+
+from marketplace.matching import scoring
+from marketplace.matching.scoring import Features
+
+
+def good(**kw):
+    base = dict(coverage=0.8, relevance=1.0, shared_terms=["铜合金", "拉丝"], same_industry=True, maturity="中试",
+                cooperation="技术许可", price=Decimal("500000"), budget=Decimal("800000"),
+                transfer_modes=("许可",), same_city=True)
+    base.update(kw)
+    return Features(**base)
+
+
+def test_a_good_match_is_strong_and_explained():
+    m = scoring.score(good())
+    assert m.band == "强" and 70 <= m.score <= 100
+    text = "；".join(m.reasons)
+    assert "铜合金、拉丝" in text and "同属一个产业" in text and "预算之内" in text and "正合" in text and "同城" in text
+
+
+@pytest.mark.parametrize("change,part", [
+    ({"same_industry": False}, "industry"),
+    ({"maturity": "实验室"}, "maturity"),
+    ({"price": Decimal("3000000")}, "price"),
+    ({"transfer_modes": ("作价入股",)}, "mode"),
+    ({"same_city": False}, "region"),
+    ({"coverage": 0.3}, "text"),
+])
+def test_each_worse_field_lowers_its_part_and_the_score(change, part):
+    base, worse = scoring.score(good()), scoring.score(good(**change))
+    assert worse.parts[part] < base.parts[part] and worse.score < base.score
+
+
+def test_structured_fields_cannot_rescue_unrelated_text():
+    unrelated = scoring.score(good(coverage=0.05, relevance=0.1, shared_terms=[]))
+    assert unrelated.band == "弱" and unrelated.score < scoring.ABSTAIN_BELOW_SCORE
+
+
+def test_scores_stay_within_0_100_and_bands_follow_thresholds():
+    for cov in (0.0, 0.5, 1.0):
+        for rel in (0.0, 1.0):
+            m = scoring.score(good(coverage=cov, relevance=rel))
+            assert 0 <= m.score <= 100 and m.band == scoring.band_of(m.score)
+    assert [scoring.band_of(s) for s in (70, 69, 50, 49)] == ["强", "中", "中", "弱"]
+
+
+def test_negotiable_price_is_neutral_and_said():
+    m = scoring.score(good(price=None))
+    assert m.parts["price"] == 0.6 and "价格面议" in m.reasons
+
+
+def test_maturity_needed_depends_on_cooperation():
+    assert scoring.maturity_part("小试", "合作开发")[0] == 1.0
+    assert scoring.maturity_part("小试", "技术许可")[0] < 1.0
+    assert "不足" in scoring.maturity_part("实验室", "技术转让")[1]
+
+
+def test_weights_are_configuration():
+    text_only = {"text": 1.0, "industry": 0, "maturity": 0, "price": 0, "mode": 0, "region": 0}
+    m = scoring.score(good(coverage=1.0, relevance=1.0), weights=text_only)
+    assert m.score == 100
+
+
+def test_abstention_rule():
+    assert scoring.should_abstain(0.2, 80) and scoring.should_abstain(0.9, 30)
+    assert not scoring.should_abstain(0.6, 65)
