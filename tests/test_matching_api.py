@@ -57,3 +57,15 @@ def test_cli_prints_the_same_json(app, f):
     missing = app.test_cli_runner().invoke(args=["match", "demand", "NOPE", "--json"])
     assert missing.exit_code != 0 and "没有编号" in missing.output
 
+
+
+def test_detail_pages_show_matches_and_reasons_to_the_owner(client, f):
+    company, wire, demand, lonely = seed(f)
+    login(client, company)
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert 'id="matches"' in html and "铜线拉丝张力智能控制与断线预测技术" in html and "技术要点相同" in html
+    html = client.get(f"/demands/{lonely.id}").get_data(as_text=True)
+    assert 'id="abstained"' in html and "揭榜挂帅" in html
+    client.post("/logout")
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "铜线拉丝张力智能控制与断线预测技术" in html and "技术要点相同" not in html

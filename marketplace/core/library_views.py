@@ -43,7 +43,12 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
     def detail(obj_id):
         obj = listings.get(actor(), lib, obj_id)
         show_trail = perm.is_owner(actor(), obj) or perm.can_review(actor(), obj)
-        return render_template(f"{lib.key}/detail.html", lib=lib, obj=obj,
+        matches = None
+        if lib.key in ("demands", "achievements") and obj.status == "published":
+            from ..matching import service as matching
+            matches = (matching.match_demand(obj, 5) if lib.key == "demands" else matching.match_achievement(obj, 5))
+            matches["show_reasons"] = matching.can_see_reasons(actor(), obj)
+        return render_template(f"{lib.key}/detail.html", lib=lib, obj=obj, matches=matches,
                                actions=listings.allowed_actions(actor(), lib, obj),
                                transitions=listings.TRANSITIONS,
                                can_edit=perm.can_edit(actor(), obj, lib.owner_roles),
