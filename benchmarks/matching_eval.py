@@ -96,7 +96,9 @@ def main():
                     results[name]["recall"].append(recall_at(ranked, grades))
                 results[name]["abst"].append(abstained == (not answerable))
             if args.verbose:
+                top = found["items"][0] if found["items"] else {}
                 print(f"{demand.ref} {'无解' if not answerable else '有解'} abstained={found['abstained']} "
+                      f"best={top.get('score')} cov={top.get('coverage')} shared={len(top.get('shared_terms', []))} "
                       f"engine nDCG={ndcg_at(engine, grades):.2f} bm25 nDCG={ndcg_at(baseline, grades):.2f} "
                       f"{demand.title}")
         n_all = len(results["engine"]["abst"])

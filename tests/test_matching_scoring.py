@@ -66,5 +66,5 @@ def test_weights_are_configuration():
 
 
 def test_abstention_rule():
-    assert scoring.should_abstain(0.2, 80) and scoring.should_abstain(0.9, 30)
-    assert not scoring.should_abstain(0.6, 65)
+    assert scoring.should_abstain(1, 80) and scoring.should_abstain(5, 59)
+    assert not scoring.should_abstain(2, 60)

@@ -7,7 +7,7 @@ candidates that are about the right thing, they never make an unrelated one look
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-DEFAULT_WEIGHTS = {"text": 0.62, "industry": 0.12, "maturity": 0.10, "price": 0.07, "mode": 0.05, "region": 0.04}
+DEFAULT_WEIGHTS = {"text": 0.72, "industry": 0.06, "maturity": 0.08, "price": 0.06, "mode": 0.05, "region": 0.03}
 BANDS = ((70, "强"), (50, "中"), (0, "弱"))
 MATURITY_ORDER = ["实验室", "小试", "中试", "工业化"]
 # What a cooperation mode needs of an achievement's maturity: buying a licence needs something that works.
@@ -22,8 +22,10 @@ MODE_FIT = {
     "技术服务": {"合作开发": 0.8, "许可": 0.6, "转让": 0.5, "作价入股": 0.3},
 }
 # Below these the engine abstains rather than show weak matches as if they were good.
-ABSTAIN_BELOW_COVERAGE = 0.34
-ABSTAIN_BELOW_SCORE = 45
+# Below these the engine abstains rather than show weak matches as if they were good: the best candidate
+# must share at least two key terms and reach a solid 中 (60).
+ABSTAIN_BELOW_SHARED = 2
+ABSTAIN_BELOW_SCORE = 60
 
 
 @dataclass
@@ -53,7 +55,7 @@ def band_of(score: float) -> str:
 
 
 def text_part(f: Features) -> float:
-    return 0.65 * f.coverage + 0.35 * f.relevance
+    return 0.5 * f.coverage + 0.5 * f.relevance
 
 
 def maturity_part(maturity, cooperation) -> tuple[float, str]:
@@ -119,5 +121,5 @@ def score(f: Features, weights: dict | None = None) -> Match:
     return Match(score=value, band=band_of(value), reasons=reasons, parts=parts)
 
 
-def should_abstain(best_coverage: float, best_score: int) -> bool:
-    return best_coverage < ABSTAIN_BELOW_COVERAGE or best_score < ABSTAIN_BELOW_SCORE
+def should_abstain(best_shared: int, best_score: int) -> bool:
+    return best_shared < ABSTAIN_BELOW_SHARED or best_score < ABSTAIN_BELOW_SCORE

@@ -18,7 +18,7 @@ from ..searching.documents import parse_doc_id
 from . import scoring
 
 CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
-KEY_TERMS = 14
+KEY_TERMS = 24
 EXPANSION_WEIGHT = 0.8  # concept-dictionary terms: they help find candidates, and count less in coverage
 CANDIDATES = 50
 NEXT_STEPS = [
@@ -105,20 +105,31 @@ def coverage(terms: list[tuple[str, float, bool]], tokens: set) -> tuple[float, 
     return min(1.0, got / total + bonus), shared
 
 
-def _candidates(terms, entity_type: str, exclude_org: int | None):
-    query = SearchQuery(weighted_terms=tuple((t, w) for t, w, _ in terms), min_match=2 if len(terms) >= 4 else 1,
-                        types=(entity_type,), visibility=Visibility(), per_page=CANDIDATES, facets=False)
-    result = sync.backend().search(query)
+def _search(weighted, entity_type, min_match) -> dict[int, float]:
+    result = sync.backend().search(SearchQuery(weighted_terms=weighted, min_match=min_match, types=(entity_type,),
+                                               visibility=Visibility(), per_page=CANDIDATES, facets=False))
+    return {parse_doc_id(i)[1]: s for i, s in zip(result.ids, result.scores)}
+
+
+def _candidates(terms, full_text: str, entity_type: str, exclude_org: int | None):
+    """Candidates with their relevance: the union of (a) the key terms (+ concept expansions), at least two
+    of them shared, and (b) plain BM25 over every token of the text; relevance is (b)'s score, so the
+    structured re-ranking starts from the baseline's order and can only add evidence to it."""
+    weighted = tuple((t, w) for t, w, _ in terms)
+    keyed = _search(weighted, entity_type, 2 if len(terms) >= 4 else 1) if weighted else {}
+    tokens = tuple(dict.fromkeys(t for t in query_terms(full_text) if t not in generic_words()))
+    plain = _search(tuple((t, 1.0) for t in tokens), entity_type, 1) if tokens else {}
+    ids = list(dict.fromkeys(list(plain) + list(keyed)))
     model = {"achievement": "achievements", "demand": "demands"}[entity_type]
     from ..core.listings import LIBRARIES
     lib = LIBRARIES[model]
-    ids = [parse_doc_id(i)[1] for i in result.ids]
     found = {o.id: o for o in db.session.scalars(db.select(lib.model).where(lib.model.id.in_(ids)))} if ids else {}
+    top = max(plain.values(), default=0.0) or 1.0
     out = []
-    for oid, s in zip(ids, result.scores):
+    for oid in ids:
         obj = found.get(oid)
         if obj is not None and obj.status == "published" and obj.owner_org_id != exclude_org:
-            out.append((obj, s))
+            out.append((obj, plain.get(oid, 0.0) / top))
     return out
 
 
@@ -150,19 +161,18 @@ def _rank(pairs, limit):
         scored.append((m.score, f.coverage, obj, m, f))
     scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
     best = scored[0] if scored else None
-    abstained = best is None or scoring.should_abstain(best[1], best[0])
+    abstained = best is None or scoring.should_abstain(len(best[4].shared_terms), best[0])
     items = []
     for value, cov, obj, m, f in scored[:limit]:
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": value, "band": m.band,
-                      "reasons": m.reasons, "shared_terms": f.shared_terms})
+                      "reasons": m.reasons, "shared_terms": f.shared_terms, "coverage": round(f.coverage, 2)})
     return items, abstained
 
 
 def match_demand(demand, limit: int = 10) -> dict:
     terms = key_terms([(demand.title, 2.0), (demand.indicators or "", 1.2), (demand.description, 1.0)])
-    cands = _candidates(terms, "achievement", exclude_org=None)
-    top = max((s for _, s in cands), default=0.0) or 1.0
-    pairs = [(a, _features(demand, a, terms, s / top, _achievement_text(a))) for a, s in cands]
+    cands = _candidates(terms, _demand_text(demand), "achievement", exclude_org=None)
+    pairs = [(a, _features(demand, a, terms, rel, _achievement_text(a))) for a, rel in cands]
     items, abstained = _rank(pairs, limit)
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms],
             "next_steps": NEXT_STEPS if abstained else []}
@@ -171,9 +181,8 @@ def match_demand(demand, limit: int = 10) -> dict:
 def match_achievement(achievement, limit: int = 10) -> dict:
     terms = key_terms([(achievement.title, 2.0), (achievement.keywords.replace("、", " "), 1.5),
                        (achievement.summary, 1.0)])
-    cands = _candidates(terms, "demand", exclude_org=None)
-    top = max((s for _, s in cands), default=0.0) or 1.0
-    pairs = [(d, _features(d, achievement, terms, s / top, _demand_text(d))) for d, s in cands]
+    cands = _candidates(terms, _achievement_text(achievement), "demand", exclude_org=None)
+    pairs = [(d, _features(d, achievement, terms, rel, _demand_text(d))) for d, rel in cands]
     items, abstained = _rank(pairs, limit)
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms], "next_steps": []}
 
