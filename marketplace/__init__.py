@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import models  # noqa: F401  (registers every table on db.metadata)
     from .searching import outbox  # noqa: F401  (outbox rows written with every indexed change)
+    from .matching import push  # noqa: F401  (queues two-way pushes when a record is published)
     from .core import web
     from .accounts import views as accounts_views
     from .achievements import views as achievements_views
@@ -33,6 +34,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .imports import views as imports_views
     from .admin import views as admin_views
     from .searching import views as searching_views
+    from .matching import views as matching_views
     from .api import blueprint as api_blueprint
     from .cli import register_cli
 
@@ -44,6 +46,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(imports_views.bp)
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(searching_views.bp)
+    app.register_blueprint(matching_views.bp)
     app.register_blueprint(api_blueprint.bp)
     register_cli(app)
     return app

@@ -128,14 +128,31 @@ def demands_expire():
     click.echo(f"已将{n}条过期需求标记为已过期")
 
 
-@click.command("match")
-@click.argument("side", type=click.Choice(["demand", "achievement"]))
-@click.argument("ref")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))
-@click.option("--json", "as_json", is_flag=True)
-@click.option("--source", default=None, help="编号所属来源（默认：任一来源中唯一的编号）")
-def match_command(side, ref, limit, as_json, source):
-    """Matches of one demand or achievement, found by its ref."""
+match_cli = AppGroup("match", help="精准匹配与双向互推")
+
+
+def _match_options(fn):
+    fn = click.argument("ref")(fn)
+    fn = click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50))(fn)
+    fn = click.option("--json", "as_json", is_flag=True)(fn)
+    return click.option("--source", default=None, help="编号所属来源（默认：任一来源中唯一的编号）")(fn)
+
+
+@match_cli.command("demand")
+@_match_options
+def match_demand_command(ref, limit, as_json, source):
+    """Achievements matching the demand REF."""
+    _match("demand", ref, limit, as_json, source)
+
+
+@match_cli.command("achievement")
+@_match_options
+def match_achievement_command(ref, limit, as_json, source):
+    """Demands matching the achievement REF."""
+    _match("achievement", ref, limit, as_json, source)
+
+
+def _match(side, ref, limit, as_json, source):
     from .achievements.models import Achievement
     from .demands.models import Demand
     from .matching import service as matching
@@ -158,11 +175,18 @@ def match_command(side, ref, limit, as_json, source):
         click.echo(f"{item['score']:>3} {item['band']} {item['ref'] or item['id']} {item['title']}")
 
 
+@match_cli.command("push")
+def match_push_command():
+    """Push the strong matches of newly published records that are still queued (safe to run any time)."""
+    from .matching.push import process_queue
+    click.echo(f"已推送 {process_queue(limit=10000)} 对匹配")
+
+
 def register_cli(app):
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(demands_cli)
     app.cli.add_command(import_command)
-    app.cli.add_command(match_command)
+    app.cli.add_command(match_cli)
     from .searching.cli import search_cli
     app.cli.add_command(search_cli)

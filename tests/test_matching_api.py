@@ -69,3 +69,95 @@ def test_detail_pages_show_matches_and_reasons_to_the_owner(client, f):
     client.post("/logout")
     html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
     assert "铜线拉丝张力智能控制与断线预测技术" in html and "技术要点相同" not in html
+
+
+def test_publishing_pushes_strong_matches_once_to_both_sides(client, f, app):
+    from marketplace.matching.models import EmailMessage, MatchPush, Notification
+    inst = f.user("institution", city="鹰潭")
+    f.record("achievements", inst, status="published", ref="P-A1", title="铜线拉丝张力智能控制与断线预测技术",
+             summary="针对铜线高速拉丝断线频繁的问题，建立张力与断线风险模型，断线率降低70%，适用于铜杆拉丝生产线。",
+             keywords="拉丝、断线、张力控制、铜线", industry="有色金属", maturity="中试", transfer_modes="许可",
+             asking_price_wan="30")
+    sync.apply_pending()
+    company = f.user("company")
+    admin = f.user("admin")
+    h = {"Authorization": f"Bearer {f.token(company)}"}
+    ah = {"Authorization": f"Bearer {f.token(admin)}"}
+    body = {"title": "铜杆拉丝老断线", "description": "拉丝速度一提上去就老断线，换了几家的铜杆都不行，想找办法降低断线。",
+            "industry": "有色金属", "city": "鹰潭", "budget_wan": "50", "cooperation": "技术许可", "submit": True}
+    did = client.post("/api/v1/demands", json=body, headers=h).json["id"]
+    client.post(f"/api/v1/demands/{did}/approve", headers=ah)
+    assert MatchPush.query.count() == 1
+    assert {n.user_id for n in Notification.query.all()} == {company.id, inst.id}
+    assert EmailMessage.query.filter_by(to_email=company.email).count() == 1
+    inbox = client.get("/api/v1/notifications", headers=h).json
+    assert inbox["unread"] == 1 and "铜线拉丝" in inbox["items"][0]["title"]
+    # Withdraw and publish again: the pair is never pushed twice.
+    client.post(f"/api/v1/demands/{did}/withdraw", headers=h)
+    client.post(f"/api/v1/demands/{did}/submit", headers=h)
+    client.post(f"/api/v1/demands/{did}/approve", headers=ah)
+    assert MatchPush.query.count() == 1 and Notification.query.count() == 2
+    read = client.post(f"/api/v1/notifications/{inbox['items'][0]['id']}/read", headers=h)
+    assert read.json["read"] is True
+    assert client.get("/api/v1/notifications", headers=h).json["unread"] == 0
+    other = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
+    assert client.post(f"/api/v1/notifications/{inbox['items'][0]['id']}/read", headers=other).status_code == 404
+
+
+def test_daily_cap_and_dismissed_pairs(client, f, app, monkeypatch):
+    from marketplace.matching import push
+    from marketplace.matching.models import MatchPush, Notification
+    company, wire, demand, lonely = seed(f)
+    # 不相关 needs a reason, and only the two sides may say it.
+    h = {"Authorization": f"Bearer {f.token(company)}"}
+    pair = {"demand_id": demand.id, "achievement_id": wire.id}
+    assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant"}, headers=h).status_code == 422
+    stranger = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
+    assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "interested"},
+                       headers=stranger).status_code == 403
+    ok = client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant", "reason": "已有方案"}, headers=h)
+    assert ok.status_code == 200 and ok.json["side"] == "demand"
+    MatchPush.query.delete()  # forget what the seed's publication pushed, as if it had not happened yet
+    assert push.push_for(demand) == 0 and MatchPush.query.count() == 0  # dismissed: never pushed
+    assert wire.id not in [i["id"] for i in client.get(f"/api/v1/demands/{demand.id}/matches", headers=h).json["items"]]
+    # The cap: with a cap of 0 nobody can be told, so nothing is recorded as pushed.
+    Notification.query.delete()
+    monkeypatch.setitem(app.config, "MATCH_PUSH_DAILY_CAP", 0)
+    assert push.push_for(lonely) == 0 and push.push_for(wire) == 0 and Notification.query.count() == 0
+
+
+def test_next_step_is_recorded_with_who_chose_it(client, f):
+    from marketplace.core.models import AuditLog
+    company, wire, demand, lonely = seed(f)
+    h = {"Authorization": f"Bearer {f.token(company)}"}
+    resp = client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": "challenge"}, headers=h)
+    assert resp.status_code == 201 and resp.json["label"].startswith("作为")
+    assert AuditLog.query.filter_by(entity_id=lonely.id, action="next-step:challenge").one().actor_id == company.id
+    assert client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": "x"}, headers=h).status_code == 400
+    other = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
+    assert client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": "push"}, headers=other).status_code == 403
+
+
+def test_daily_cap_per_user_holds_back_later_pairs(f, app, monkeypatch):
+    from marketplace.matching import push
+    from marketplace.matching.models import MatchPush, Notification
+    company, wire, demand, lonely = seed(f)
+    inst = wire.owner_org
+    owner = f.user("institution", organisation=inst)
+    f.record("achievements", owner, status="published", ref="M-A3", title="铜线拉丝断线在线检测与张力补偿系统",
+             summary="在线检测铜线拉丝过程张力波动，提前预警断线，断线次数减少60%，适用于铜杆拉丝机改造。",
+             keywords="拉丝、断线、张力、铜线", industry="有色金属", maturity="中试", transfer_modes="许可",
+             asking_price_wan="20")
+    sync.apply_pending()
+    MatchPush.query.delete()
+    Notification.query.delete()
+    monkeypatch.setitem(app.config, "MATCH_PUSH_DAILY_CAP", 1)
+    from marketplace.matching.service import match_demand
+    strong = [i for i in match_demand(demand)["items"] if i["band"] == "强"]
+    assert len(strong) >= 2, strong
+    assert push.push_for(demand) == 1
+    per_user = {}
+    for n in Notification.query.all():
+        per_user[n.user_id] = per_user.get(n.user_id, 0) + 1
+    assert per_user and max(per_user.values()) == 1
+    assert MatchPush.query.count() == 1  # the held-back pair can still go out another day

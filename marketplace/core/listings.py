@@ -69,6 +69,12 @@ class Library:
 
 
 LIBRARIES: dict[str, Library] = {}
+_ON_PUBLISH: dict[str, list] = {}
+
+
+def on_publish(library_key: str, callback) -> None:
+    """Register callback(actor, lib, obj), run inside the transaction that publishes a record."""
+    _ON_PUBLISH.setdefault(library_key, []).append(callback)
 
 
 def register(lib: Library) -> Library:
@@ -185,6 +191,9 @@ def transition(actor, lib: Library, obj, action: str, reason: str | None = None,
     elif action == "reject":
         obj.reject_reason = reason
     record_audit(None if system else actor, lib.entity_type, obj.id, action, previous, t.target, reason)
+    if t.target == "published":
+        for callback in _ON_PUBLISH.get(lib.key, ()):
+            callback(actor, lib, obj)
     return obj
 
 

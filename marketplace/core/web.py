@@ -74,6 +74,9 @@ def init_app(app):
         if db.session.info.pop("search_dirty", False):
             from ..searching.sync import try_apply
             try_apply(lock_timeout=2.0)
+        if db.session.info.pop("push_dirty", False):
+            from ..matching.push import try_process
+            try_process()  # after the index has the newly published record
         return response
 
     @app.errorhandler(AppError)
@@ -103,7 +106,12 @@ def init_app(app):
 
     @app.context_processor
     def helpers():
-        return {"actor": actor()}
+        user = actor()
+        unread = 0
+        if getattr(user, "is_authenticated", False):
+            from ..matching.models import Notification
+            unread = Notification.query.filter_by(user_id=user.id, read_at=None).count()
+        return {"actor": user, "unread": unread}
 
     @app.template_filter("dt")
     def fmt_dt(value):

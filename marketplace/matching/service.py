@@ -153,10 +153,21 @@ def _features(demand, achievement, terms, relevance, other_text) -> scoring.Feat
         same_city=None if not ach_city else ach_city == demand.city)
 
 
-def _rank(pairs, limit):
+def _dismissed(side: str, own_id: int) -> set[int]:
+    """Ids of the other side that this side marked 不相关: they stay out of its list."""
+    from .models import MatchFeedback
+    col = MatchFeedback.demand_id if side == "demand" else MatchFeedback.achievement_id
+    other = MatchFeedback.achievement_id if side == "demand" else MatchFeedback.demand_id
+    return set(db.session.scalars(db.select(other).where(col == own_id, MatchFeedback.side == side,
+                                                          MatchFeedback.verdict == "irrelevant")))
+
+
+def _rank(pairs, limit, skip=frozenset()):
     """pairs: [(obj, features)] → the top `limit` items and whether to abstain."""
     scored = []
     for obj, f in pairs:
+        if obj.id in skip:
+            continue
         m = scoring.score(f)
         scored.append((m.score, f.coverage, obj, m, f))
     scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
@@ -173,7 +184,7 @@ def match_demand(demand, limit: int = 10) -> dict:
     terms = key_terms([(demand.title, 2.0), (demand.indicators or "", 1.2), (demand.description, 1.0)])
     cands = _candidates(terms, _demand_text(demand), "achievement", exclude_org=None)
     pairs = [(a, _features(demand, a, terms, rel, _achievement_text(a))) for a, rel in cands]
-    items, abstained = _rank(pairs, limit)
+    items, abstained = _rank(pairs, limit, _dismissed("demand", demand.id))
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms],
             "next_steps": NEXT_STEPS if abstained else []}
 
@@ -183,7 +194,7 @@ def match_achievement(achievement, limit: int = 10) -> dict:
                        (achievement.summary, 1.0)])
     cands = _candidates(terms, _achievement_text(achievement), "demand", exclude_org=None)
     pairs = [(d, _features(d, achievement, terms, rel, _demand_text(d))) for d, rel in cands]
-    items, abstained = _rank(pairs, limit)
+    items, abstained = _rank(pairs, limit, _dismissed("achievement", achievement.id))
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms], "next_steps": []}
 
 
