@@ -55,16 +55,23 @@ def browser():
     driver.quit()
 
 
+def click_and_wait(browser, element):
+    """Click something that loads a new page, and wait until the old page is gone (no stale reads)."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 20).until(EC.staleness_of(old))
+
+
 def sign_in(browser, live, user):
     browser.get(f"{live}/login")
     browser.find_element(By.ID, "email").send_keys(user.email)
     browser.find_element(By.ID, "password").send_keys(PASSWORD)
-    browser.find_element(By.ID, "btn-login").click()
+    click_and_wait(browser, browser.find_element(By.ID, "btn-login"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "欢迎"))
 
 
 def sign_out(browser):
-    browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "已退出登录"))
 
 
@@ -77,16 +84,16 @@ def test_institution_imports_and_submits_then_admin_approves(live, browser, f, t
 
     sign_in(browser, live, inst)
     browser.get(f"{live}/achievements/")
-    browser.find_element(By.LINK_TEXT, "Excel 批量导入").click()
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "Excel 批量导入"))
     browser.find_element(By.ID, "file").send_keys(str(path))
-    browser.find_element(By.ID, "btn-preview").click()
+    click_and_wait(browser, browser.find_element(By.ID, "btn-preview"))
     summary = browser.find_element(By.ID, "preview-summary").text
     assert "可新增 2" in summary and "有问题 0" in summary
     browser.find_element(By.ID, "submit-after").click()
-    browser.find_element(By.ID, "btn-run").click()
+    click_and_wait(browser, browser.find_element(By.ID, "btn-run"))
     done = WebDriverWait(browser, 20).until(EC.visibility_of_element_located((By.ID, "done-summary")))
     assert "新增 2" in done.text
-    browser.find_element(By.ID, "to-mine").click()
+    click_and_wait(browser, browser.find_element(By.ID, "to-mine"))
     titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3")]
     assert len(titles) == 2 and all("待审核" in t for t in titles)
     sign_out(browser)
@@ -94,7 +101,8 @@ def test_institution_imports_and_submits_then_admin_approves(live, browser, f, t
     sign_in(browser, live, admin)
     browser.get(f"{live}/admin/")
     for _ in range(2):
-        browser.find_element(By.CSS_SELECTOR, ".review-table[data-library=achievements] .btn-approve").click()
+        click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
+                                                     ".review-table[data-library=achievements] .btn-approve"))
         WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "审核通过"))
     assert not browser.find_elements(By.CSS_SELECTOR, ".review-table[data-library=achievements]")
     sign_out(browser)
@@ -113,14 +121,14 @@ def test_company_posts_a_demand(live, browser, f):
     Select(browser.find_element(By.ID, "f-city")).select_by_visible_text("鹰潭")
     Select(browser.find_element(By.ID, "f-cooperation")).select_by_visible_text("合作开发")
     browser.find_element(By.ID, "f-budget_wan").send_keys("abc")
-    browser.find_element(By.ID, "btn-save-submit").click()
+    click_and_wait(browser, browser.find_element(By.ID, "btn-save-submit"))
     # A bad budget: the form comes back with the message and what was typed.
     assert "不是有效金额" in browser.find_element(By.CSS_SELECTOR, ".field.has-error .error").text
     assert browser.find_element(By.ID, "f-title").get_attribute("value") == "铜线拉丝频繁断线问题攻关"
     budget = browser.find_element(By.ID, "f-budget_wan")
     budget.clear()
     budget.send_keys("50")
-    browser.find_element(By.ID, "btn-save-submit").click()
+    click_and_wait(browser, browser.find_element(By.ID, "btn-save-submit"))
     heading = browser.find_element(By.TAG_NAME, "h1").text
     assert "铜线拉丝频繁断线问题攻关" in heading and "待审核" in heading
     assert "50万元" in browser.find_element(By.CSS_SELECTOR, ".facts").text
@@ -134,11 +142,11 @@ def test_visitor_pages_and_filters(live, browser, f):
     browser.get(f"{live}/achievements/")
     assert "共 25 条" in browser.find_element(By.ID, "result-count").text
     assert len(browser.find_elements(By.CSS_SELECTOR, ".result")) == 20
-    browser.find_element(By.CSS_SELECTOR, ".pager a[rel=next]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".pager a[rel=next]"))
     assert len(browser.find_elements(By.CSS_SELECTOR, ".result")) == 5
     Select(browser.find_element(By.NAME, "industry")).select_by_visible_text("新能源")
     Select(browser.find_element(By.NAME, "sort")).select_by_visible_text("名称")
-    browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "#filters button[type=submit]"))
     assert "共 5 条" in browser.find_element(By.ID, "result-count").text
     titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")]
     assert titles == ["成果00", "成果05", "成果10", "成果15", "成果20"]
@@ -159,12 +167,15 @@ def test_visitor_searches_and_narrows_with_facets(live, browser, f):
     browser.get(f"{live}/")
     box = browser.find_element(By.CSS_SELECTOR, ".hero-search input[name=q]")
     box.send_keys("锂电")  # a synonym of 锂离子电池
+    old = browser.find_element(By.TAG_NAME, "html")
     box.submit()
+    WebDriverWait(browser, 20).until(EC.staleness_of(old))
     assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
     assert browser.find_elements(By.CSS_SELECTOR, ".result mark")
-    browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] a[href*='%E6%96%B0%E6%9D%90%E6%96%99']").click()
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
+                                                 "[data-facet=industry] a[href*='%E6%96%B0%E6%9D%90%E6%96%99']"))
     assert "共 2 条结果" in browser.find_element(By.ID, "result-count").text
     titles = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".result h3 a")]
     assert sorted(titles) == ["锂离子电池正极材料4号", "锂离子电池正极材料5号"]
-    browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] li.active a").click()  # remove the filter
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] li.active a"))  # unfilter
     assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
