@@ -35,6 +35,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .admin import views as admin_views
     from .searching import views as searching_views
     from .matching import views as matching_views
+    from .brokers import views as brokers_views
     from .api import blueprint as api_blueprint
     from .cli import register_cli
 
@@ -47,6 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(admin_views.bp)
     app.register_blueprint(searching_views.bp)
     app.register_blueprint(matching_views.bp)
+    app.register_blueprint(brokers_views.bp)
     app.register_blueprint(api_blueprint.bp)
     register_cli(app)
     return app

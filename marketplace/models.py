@@ -7,3 +7,4 @@ from .imports.models import ImportJob  # noqa: F401
 from .resources.models import ServiceResource  # noqa: F401
 from .searching.models import SearchOutbox  # noqa: F401
 from .matching.models import EmailMessage, MatchFeedback, MatchPush, NextStep, Notification, PushQueue  # noqa: F401
+from .brokers.models import Introduction  # noqa: F401

@@ -179,3 +179,28 @@ def test_visitor_searches_and_narrows_with_facets(live, browser, f):
     assert sorted(titles) == ["锂离子电池正极材料4号", "锂离子电池正极材料5号"]
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "[data-facet=industry] li.active a"))  # unfilter
     assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
+
+
+def test_broker_claims_a_demand_and_introduces_the_parties(live, browser, f):
+    from marketplace.searching import sync
+    from .test_matching_api import seed
+    company, wire, demand, lonely = seed(f)
+    sync.apply_pending()
+    broker = f.user("broker")
+    sign_in(browser, live, broker)
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "撮合工作台"))
+    row = browser.find_element(By.CSS_SELECTOR, f"#open-demands li[data-demand='{demand.id}']")
+    assert "铜线拉丝" in row.text  # the candidate match is shown with the demand
+    click_and_wait(browser, row.find_element(By.CSS_SELECTOR, ".btn-claim"))
+    assert "已认领" in browser.find_element(By.ID, "stage").text
+    Select(browser.find_element(By.ID, "achievement_id")).select_by_index(0)
+    click_and_wait(browser, browser.find_element(By.ID, "btn-introduce"))
+    assert "已引荐" in browser.find_element(By.ID, "stage").text
+    assert "铜线拉丝张力智能控制与断线预测技术" in browser.find_element(By.CSS_SELECTOR, ".facts").text
+    click_and_wait(browser, browser.find_element(By.ID, "btn-contacted"))
+    assert "已接洽" in browser.find_element(By.ID, "stage").text
+    sign_out(browser)
+    sign_in(browser, live, company)  # the company is told, in its inbox
+    assert browser.find_element(By.ID, "unread-count").text.strip() != ""
+    click_and_wait(browser, browser.find_element(By.ID, "inbox-link"))
+    assert "技术经纪人为您的需求引荐了成果" in browser.find_element(By.ID, "inbox").text

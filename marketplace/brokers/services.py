@@ -1,0 +1,96 @@
+"""The broker workbench's rules: claim, introduce, move through the stages; every step audited."""
+from sqlalchemy import select
+
+from ..core import permissions as perm
+from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from ..core.models import record_audit, utcnow
+from ..extensions import db
+from .models import Introduction
+
+STAGES = {"claimed": "已认领", "introduced": "已引荐", "contacted": "已接洽", "negotiating": "洽谈中",
+          "signed": "已签约", "failed": "未成功"}
+NEXT = {"claimed": ("introduced", "failed"), "introduced": ("contacted", "failed"),
+        "contacted": ("negotiating", "failed"), "negotiating": ("signed", "failed")}
+OPEN = ("claimed", "introduced", "contacted", "negotiating")
+
+
+def _broker(actor):
+    if not (perm.is_authenticated(actor) and actor.role == "broker"):
+        raise Forbidden("只有技术经纪人可以使用撮合工作台")
+
+
+def open_demands(limit: int = 50):
+    """Published demands that no broker is working on."""
+    from ..demands.models import Demand
+    taken = select(Introduction.demand_id).where(Introduction.stage.in_(OPEN))
+    return db.session.scalars(select(Demand).where(Demand.status == "published", Demand.id.not_in(taken))
+                              .order_by(Demand.published_at.desc(), Demand.id.desc()).limit(limit)).all()
+
+
+def mine(actor):
+    _broker(actor)
+    return Introduction.query.filter_by(broker_id=actor.id).order_by(Introduction.updated_at.desc()).all()
+
+
+def claim(actor, demand) -> Introduction:
+    _broker(actor)
+    if demand.status != "published":
+        raise Forbidden("只能认领已发布的需求")
+    other = Introduction.query.filter(Introduction.demand_id == demand.id, Introduction.stage.in_(OPEN)).first()
+    if other is not None:
+        raise Conflict("该需求已由技术经纪人" + ("（您本人）" if other.broker_id == actor.id else "") + "认领")
+    intro = Introduction(demand_id=demand.id, broker_id=actor.id, stage="claimed")
+    db.session.add(intro)
+    db.session.flush()
+    record_audit(actor, "introduction", intro.id, "claim", None, "claimed", details={"demand": demand.id})
+    return intro
+
+
+def get(actor, intro_id) -> Introduction:
+    intro = db.session.get(Introduction, intro_id)
+    if intro is None:
+        raise NotFound("没有找到该撮合记录")
+    parties = {intro.demand.owner_org_id, intro.achievement.owner_org_id if intro.achievement else None}
+    if not (intro.broker_id == getattr(actor, "id", None) or perm.is_admin(actor)
+            or (perm.is_authenticated(actor) and actor.org_id in parties)):
+        raise NotFound("没有找到该撮合记录")
+    return intro
+
+
+def introduce(actor, intro, achievement, note: str | None = None) -> Introduction:
+    if intro.broker_id != actor.id:
+        raise Forbidden("只有认领该需求的技术经纪人可以引荐")
+    if intro.stage != "claimed":
+        raise Forbidden("该撮合已引荐过；如需引荐其他成果，请在此撮合结束后重新认领")
+    if achievement.status != "published":
+        raise ValidationFailed("只能引荐已发布的成果", {"achievement_id": "成果未发布"})
+    intro.achievement_id, intro.achievement = achievement.id, achievement
+    return advance(actor, intro, "introduced", note)
+
+
+def advance(actor, intro, stage: str, note: str | None = None) -> Introduction:
+    if intro.broker_id != actor.id:
+        raise Forbidden("只有负责该撮合的技术经纪人可以推进")
+    if stage not in NEXT.get(intro.stage, ()):
+        raise Forbidden(f"“{STAGES[intro.stage]}”之后不能直接到“{STAGES.get(stage, stage)}”")
+    if stage == "failed" and not (note or "").strip():
+        raise ValidationFailed("请写明未成功的原因", {"note": "必填"})
+    if stage == "introduced" and intro.achievement_id is None:
+        raise ValidationFailed("请先选择要引荐的成果", {"achievement_id": "必填"})
+    previous = intro.stage
+    intro.stage, intro.note, intro.updated_at = stage, (note or "").strip() or intro.note, utcnow()
+    record_audit(actor, "introduction", intro.id, stage, previous, stage, reason=note)
+    if stage == "introduced":
+        _tell_parties(intro)
+    return intro
+
+
+def _tell_parties(intro) -> None:
+    from ..accounts.models import User
+    from ..matching.models import Notification
+    d, a = intro.demand, intro.achievement
+    for org_id, title, link in ((d.owner_org_id, f"技术经纪人为您的需求引荐了成果：{a.title[:40]}", f"/achievements/{a.id}"),
+                                (a.owner_org_id, f"技术经纪人将您的成果引荐给企业需求：{d.title[:40]}", f"/demands/{d.id}")):
+        for user in User.query.filter_by(org_id=org_id):
+            db.session.add(Notification(user_id=user.id, kind="introduction", title=title, link=link,
+                                        body=f"技术经纪人{intro.broker.name}引荐：需求“{d.title}” ↔ 成果“{a.title}”。"))
