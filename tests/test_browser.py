@@ -5,6 +5,7 @@ import threading
 import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -55,11 +56,21 @@ def browser():
     driver.quit()
 
 
+def _gone(old):
+    def check(_driver):
+        try:
+            old.is_enabled()
+            return False
+        except WebDriverException:  # stale, or Chromium's "node does not belong to the document"
+            return True
+    return check
+
+
 def click_and_wait(browser, element):
     """Click something that loads a new page, and wait until the old page is gone (no stale reads)."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    WebDriverWait(browser, 20).until(EC.staleness_of(old))
+    WebDriverWait(browser, 20).until(_gone(old))
 
 
 def sign_in(browser, live, user):
@@ -169,7 +180,7 @@ def test_visitor_searches_and_narrows_with_facets(live, browser, f):
     box.send_keys("锂电")  # a synonym of 锂离子电池
     old = browser.find_element(By.TAG_NAME, "html")
     box.submit()
-    WebDriverWait(browser, 20).until(EC.staleness_of(old))
+    WebDriverWait(browser, 20).until(_gone(old))
     assert "共 6 条结果" in browser.find_element(By.ID, "result-count").text
     assert browser.find_elements(By.CSS_SELECTOR, ".result mark")
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
