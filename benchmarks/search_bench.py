@@ -11,7 +11,6 @@ measured. Prints indexing rate, index size, p50/p95/max latency and the peak RSS
 """
 import argparse
 import json
-import os
 import random
 import resource
 import shutil

@@ -3,7 +3,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -59,7 +58,7 @@ def test_index_follows_every_state_change(client, f):
     assert public_hits() == []
     client.patch(f"/api/v1/achievements/{oid}", json={"title": "电解铜箔生箔工艺"}, headers=h)
     assert client.get("/api/v1/search?q=生箔", headers=h).json["items"][0]["id"] == oid
-    client.delete(f"/api/v1/achievements/{oid}", headers=h)  # withdrawn, not a draft: refused
+    assert client.delete(f"/api/v1/achievements/{oid}", headers=h).status_code == 403  # withdrawn, not a draft
     assert sync.check()["missing"] == [] and sync.check()["stale"] == []
 
 

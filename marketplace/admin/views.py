@@ -4,8 +4,7 @@ from flask_login import login_required
 
 from ..accounts import services as accounts
 from ..core import listings, permissions as perm
-from ..core.errors import AppError
-from ..core.web import actor, commit
+from ..core.web import actor, attempt
 from ..extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -31,12 +30,7 @@ def index():
 @bp.route("/orgs/<int:org_id>/<any(approve,reject):decision>", methods=["POST"])
 def review_org(org_id, decision):
     org = accounts.get_org(org_id)
-    try:
-        accounts.review_org(actor(), org, decision == "approve", request.form.get("note"))
-        commit()
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    if not attempt(lambda: accounts.review_org(actor(), org, decision == "approve", request.form.get("note"))):
         return redirect(url_for(".index"))
     flash(f"已{'通过' if decision == 'approve' else '驳回'}“{org.name}”的实名审核", "success")
     return redirect(url_for(".index"))

@@ -4,9 +4,9 @@ from flask_login import login_required
 
 from ..achievements.models import Achievement
 from ..core import listings
-from ..core.errors import AppError, NotFound
+from ..core.errors import NotFound
 from ..core.models import audit_trail
-from ..core.web import actor, commit
+from ..core.web import actor, attempt
 from ..extensions import db
 from ..matching import service as matching
 from . import services
@@ -29,15 +29,11 @@ def workbench():
 @login_required
 def claim(demand_id):
     demand = listings.get(actor(), listings.LIBRARIES["demands"], demand_id)
-    try:
-        intro = services.claim(actor(), demand)
-        commit()
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+    claimed = []
+    if not attempt(lambda: claimed.append(services.claim(actor(), demand))):
         return redirect(url_for(".workbench"))
     flash(f"已认领需求“{demand.title}”", "success")
-    return redirect(url_for(".introduction", intro_id=intro.id))
+    return redirect(url_for(".introduction", intro_id=claimed[0].id))
 
 
 @bp.route("/introductions/<int:intro_id>")
@@ -53,18 +49,20 @@ def introduction(intro_id):
 @login_required
 def advance(intro_id, stage):
     intro = services.get(actor(), intro_id)
-    try:
+
+    def move():
         if stage == "introduced":
-            achievement = db.session.get(Achievement, int(request.form.get("achievement_id") or 0))
+            try:
+                achievement = db.session.get(Achievement, int(request.form.get("achievement_id") or 0))
+            except ValueError:
+                achievement = None
             if achievement is None:
                 raise NotFound("请选择要引荐的成果")
             services.introduce(actor(), intro, achievement, request.form.get("note"))
         else:
             services.advance(actor(), intro, stage, request.form.get("note"))
-        commit()
-    except AppError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
+
+    if not attempt(move):
         return redirect(url_for(".introduction", intro_id=intro_id))
     flash(f"已更新为“{STAGES[stage]}”", "success")
     return redirect(url_for(".introduction", intro_id=intro_id))

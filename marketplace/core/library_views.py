@@ -11,7 +11,7 @@ from . import listings, permissions as perm
 from .errors import AppError
 from .forms import form_to_dict
 from .models import audit_trail
-from .web import actor, commit
+from .web import actor, attempt, commit
 
 EXPORT_LIMIT = 10000
 
@@ -100,12 +100,7 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
     @login_required
     def act(obj_id, action):
         obj = listings.get(actor(), lib, obj_id)
-        try:
-            listings.transition(actor(), lib, obj, action, request.form.get("reason"))
-            commit()
-        except AppError as exc:
-            listings.db.session.rollback()
-            flash(exc.message, "error")
+        if not attempt(lambda: listings.transition(actor(), lib, obj, action, request.form.get("reason"))):
             return redirect(url_for(".detail", obj_id=obj_id))
         flash(f"已{listings.TRANSITIONS[action].label}", "success")
         return redirect(request.form.get("next") or url_for(".detail", obj_id=obj_id))

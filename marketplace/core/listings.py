@@ -22,6 +22,7 @@ class Filter:
     column: str
     choices: list | None = None
     multi_valued: bool = False  # the column holds "、"-joined values
+    search_param: str | None = None  # the search engine's parameter for it, when not the same key
 
 
 @dataclass(frozen=True)

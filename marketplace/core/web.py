@@ -121,3 +121,17 @@ def init_app(app):
 def commit():
     """The one commit point of a request."""
     db.session.commit()
+
+
+def attempt(action) -> bool:
+    """Run a page's state change and commit; on a refusal roll back and flash its message (the caller
+    redirects either way). True when it went through."""
+    from flask import flash
+    try:
+        action()
+        commit()
+        return True
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return False

@@ -26,8 +26,8 @@ LIB = register(Library(
     filters={
         "industry": Filter("所属产业", "industry", vocab.INDUSTRIES),
         "city": Filter("所在城市", "city", vocab.CITIES),
-        "cooperation": Filter("合作方式", "cooperation", vocab.COOPERATION_MODES),
-        "company": Filter("需求企业", "org"),
+        "cooperation": Filter("合作方式", "cooperation", vocab.COOPERATION_MODES, search_param="kind"),
+        "company": Filter("需求企业", "org", search_param="institution"),
     },
     sorts={
         "newest": ("最新发布", newest),

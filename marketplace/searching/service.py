@@ -169,14 +169,14 @@ def search(actor, params: dict, types: tuple = ()) -> dict:
 def library_page(actor, lib, params: dict) -> ResultPage:
     """A library's list filtered by `q` through the engine: the model objects of the page, in rank order."""
     engine_params = {k: v for k, v in params.items() if k in FILTERS or k in ("q", "page", "per_page")}
-    if lib.key == "achievements" and params.get("transfer_mode"):
-        engine_params["transfer_mode"] = params["transfer_mode"]
-    if lib.key == "demands" and params.get("cooperation"):
-        engine_params["kind"] = params["cooperation"]
-    if lib.key == "services" and params.get("kind"):
-        engine_params["kind"] = params["kind"]
-    if params.get("company"):
-        engine_params["institution"] = params["company"]
+    # Facet links on the page use the library's own parameter names where it has them.
+    facet_param = {engine: param for param, (engine, *_rest) in FILTERS.items()}
+    for key, f in lib.filters.items():
+        search_param = f.search_param or key
+        if params.get(key):
+            engine_params[search_param] = params[key]
+        if search_param in FILTERS:
+            facet_param[FILTERS[search_param][0]] = key
     sort = params.get("sort") or "relevance"
     engine_params["sort"] = {"price_asc": "price_asc", "price_desc": "price_desc", "newest": "newest"}.get(
         sort, "relevance")
@@ -196,5 +196,5 @@ def library_page(actor, lib, params: dict) -> ResultPage:
     result = run(query)
     terms = highlight_terms(query.text)
     objs = [o for o in _load(result.ids) if o is not None and perm.can_view(actor, o)]
-    return ResultPage(objs, result.total, query.page, query.per_page,
-                      facets=facets_out(result.facets), terms=terms, relaxed=result.relaxed)
+    return ResultPage(objs, result.total, query.page, query.per_page, facets=facets_out(result.facets),
+                      facet_param=facet_param, terms=terms, relaxed=result.relaxed)
