@@ -78,7 +78,9 @@ def main():
         from marketplace.achievements.models import Achievement
         for a in Achievement.query.all():
             ach_ref[a.id] = a.ref
-        results = {"engine": {"ndcg": [], "recall": [], "abst": []}, "bm25": {"ndcg": [], "recall": [], "abst": []}}
+        factory = {d["ref"] for d in load_jsonl(folder / "demands.jsonl") if d.get("factory_language")}
+        results = {name: {"ndcg": [], "recall": [], "abst": [], "f_ndcg": [], "f_recall": []}
+                   for name in ("engine", "bm25")}
         for demand in Demand.query.filter_by(source="eval").order_by(Demand.ref):
             grades = qrels.get(demand.ref, {})
             found = matching.match_demand(demand, 10)
@@ -94,6 +96,9 @@ def main():
                 if answerable:
                     results[name]["ndcg"].append(ndcg_at(ranked, grades))
                     results[name]["recall"].append(recall_at(ranked, grades))
+                    if demand.ref in factory:
+                        results[name]["f_ndcg"].append(ndcg_at(ranked, grades))
+                        results[name]["f_recall"].append(recall_at(ranked, grades))
                 results[name]["abst"].append(abstained == (not answerable))
             if args.verbose:
                 top = found["items"][0] if found["items"] else {}
@@ -114,6 +119,11 @@ def main():
             on_none = [ok for ok, na in flags if na]
             print(f"{name:8} {mean(r['ndcg']):8.3f} {mean(r['recall']):10.3f} {mean(r['abst']):16.3f} "
                   f"{sum(on_none):>12}/{len(on_none)}")
+        n_f = len(results["engine"]["f_ndcg"])
+        print(f"factory-language answerable demands ({n_f}):")
+        for name in ("engine", "bm25"):
+            r = results[name]
+            print(f"{name:8} {mean(r['f_ndcg']):8.3f} {mean(r['f_recall']):10.3f}")
 
 
 if __name__ == "__main__":

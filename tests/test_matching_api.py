@@ -161,3 +161,31 @@ def test_daily_cap_per_user_holds_back_later_pairs(f, app, monkeypatch):
         per_user[n.user_id] = per_user.get(n.user_id, 0) + 1
     assert per_user and max(per_user.values()) == 1
     assert MatchPush.query.count() == 1  # the held-back pair can still go out another day
+
+
+def test_feedback_informs_the_ranking_on_both_sides(client, f):
+    company, wire, demand, lonely = seed(f)
+    from marketplace.accounts.models import User
+    inst_user = User.query.filter_by(org_id=wire.owner_org_id).first()
+    hc = {"Authorization": f"Bearer {f.token(company)}"}
+    hi = {"Authorization": f"Bearer {f.token(inst_user)}"}
+    pair = {"demand_id": demand.id, "achievement_id": wire.id}
+
+    def score_for_company():
+        items = client.get(f"/api/v1/demands/{demand.id}/matches", headers=hc).json["items"]
+        return next(i for i in items if i["id"] == wire.id)
+
+    before = score_for_company()
+    assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "interested"}, headers=hi).status_code == 200
+    after = score_for_company()
+    assert after["score"] == min(100, before["score"] + 6) and "对方已表示感兴趣" in after["reasons"]
+    # The institution's own list shows the pair it marked, ahead by its own mark.
+    back = client.get(f"/api/v1/achievements/{wire.id}/matches", headers=hi).json["items"]
+    assert back[0]["id"] == demand.id and "您已标记“感兴趣”" in back[0]["reasons"]
+    # The institution changes its mind: 不相关 → the company's list shows it lower, with the reason.
+    assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant", "reason": "成熟度不够"},
+                       headers=hi).status_code == 200
+    lowered = score_for_company()
+    assert lowered["score"] == max(0, before["score"] - 15) and "对方认为不相关（成熟度不够）" in lowered["reasons"]
+    assert demand.id not in [i["id"] for i in client.get(f"/api/v1/achievements/{wire.id}/matches",
+                                                            headers=hi).json["items"]]

@@ -68,3 +68,30 @@ def test_weights_are_configuration():
 def test_abstention_rule():
     assert scoring.should_abstain(1, 80) and scoring.should_abstain(5, 59)
     assert not scoring.should_abstain(2, 60)
+
+
+def test_pair_feedback_moves_the_score_and_says_why():
+    base = scoring.score(good(coverage=0.5, relevance=0.6))
+    liked = scoring.apply_pair_feedback(base, "interested", None)
+    assert liked.score == base.score + 8 and "您已标记“感兴趣”" in liked.reasons
+    both = scoring.apply_pair_feedback(base, "interested", "interested")
+    assert both.score == base.score + 14 and "对方已表示感兴趣" in both.reasons
+    refused = scoring.apply_pair_feedback(base, None, "irrelevant", "价格不合适")
+    assert refused.score == base.score - 15 and "对方认为不相关（价格不合适）" in refused.reasons
+    assert scoring.apply_pair_feedback(base, None, None) is base
+    top = scoring.apply_pair_feedback(scoring.score(good(coverage=1.0)), "interested", "interested")
+    assert top.score == 100 and top.band == "强"
+
+
+def test_dismissal_reasons_reweight_the_factor_they_name():
+    w = scoring.weights_from_feedback({"成熟度不够": 2, "已有方案": 3})
+    assert w["maturity"] == pytest.approx(scoring.DEFAULT_WEIGHTS["maturity"] * 2)
+    assert {k: v for k, v in w.items() if k != "maturity"} == {k: v for k, v in scoring.DEFAULT_WEIGHTS.items()
+                                                              if k != "maturity"}
+    assert scoring.weights_from_feedback({"价格不合适": 10})["price"] == pytest.approx(
+        scoring.DEFAULT_WEIGHTS["price"] * 2.5)
+    # With maturity weighted up, an immature candidate loses more ground against a mature one.
+    mature, immature = good(maturity="工业化"), good(maturity="实验室")
+    plain_gap = scoring.score(mature).score - scoring.score(immature).score
+    fed_gap = scoring.score(mature, w).score - scoring.score(immature, w).score
+    assert fed_gap > plain_gap > 0

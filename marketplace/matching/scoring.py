@@ -121,5 +121,41 @@ def score(f: Features, weights: dict | None = None) -> Match:
     return Match(score=value, band=band_of(value), reasons=reasons, parts=parts)
 
 
+# Feedback informs the ranking (pure; the service reads the feedback rows and passes them in).
+# Pair level: what the two sides said about this very pair.
+PAIR_ADJUST = {("own", "interested"): (8, "您已标记“感兴趣”"),
+               ("other", "interested"): (6, "对方已表示感兴趣"),
+               ("other", "irrelevant"): (-15, "对方认为不相关")}
+# Side level: a reason given when this side dismissed other pairs makes that factor count more for the
+# rest of its list (each dismissal +50% of the factor's weight, at most ×2.5).
+REASON_FACTOR = {"技术不对口": "text", "成熟度不够": "maturity", "价格不合适": "price"}
+
+
+def weights_from_feedback(reasons: dict, base: dict | None = None) -> dict:
+    """reasons: {reason: how many of this side's dismissals gave it} → adjusted weights (same keys)."""
+    w = dict(base or DEFAULT_WEIGHTS)
+    for reason, count in reasons.items():
+        factor = REASON_FACTOR.get(reason)
+        if factor and count > 0:
+            w[factor] = w[factor] * min(2.5, 1 + 0.5 * count)
+    return w
+
+
+def apply_pair_feedback(match: Match, own: str | None, other: str | None, other_reason: str | None = None) -> Match:
+    """own/other: the verdict ('interested' | 'irrelevant' | None) each side gave on this pair."""
+    delta, notes = 0, []
+    for who, verdict in (("own", own), ("other", other)):
+        if (who, verdict) in PAIR_ADJUST:
+            d, note = PAIR_ADJUST[(who, verdict)]
+            if who == "other" and verdict == "irrelevant" and other_reason:
+                note += f"（{other_reason}）"
+            delta += d
+            notes.append(note)
+    if not delta:
+        return match
+    value = max(0, min(100, match.score + delta))
+    return Match(score=value, band=band_of(value), reasons=match.reasons + notes, parts=match.parts)
+
+
 def should_abstain(best_shared: int, best_score: int) -> bool:
     return best_shared < ABSTAIN_BELOW_SHARED or best_score < ABSTAIN_BELOW_SCORE

@@ -153,22 +153,34 @@ def _features(demand, achievement, terms, relevance, other_text) -> scoring.Feat
         same_city=None if not ach_city else ach_city == demand.city)
 
 
-def _dismissed(side: str, own_id: int) -> set[int]:
-    """Ids of the other side that this side marked 不相关: they stay out of its list."""
+def _feedback(side: str, own_id: int) -> dict:
+    """What is known from feedback for one record's list: the verdicts on its pairs from both sides, and
+    the reasons this side gave when dismissing (they re-weight the factors)."""
     from .models import MatchFeedback
     col = MatchFeedback.demand_id if side == "demand" else MatchFeedback.achievement_id
-    other = MatchFeedback.achievement_id if side == "demand" else MatchFeedback.demand_id
-    return set(db.session.scalars(db.select(other).where(col == own_id, MatchFeedback.side == side,
-                                                          MatchFeedback.verdict == "irrelevant")))
+    rows = db.session.scalars(db.select(MatchFeedback).where(col == own_id)).all()
+    pairs: dict[int, dict] = {}
+    reasons: Counter = Counter()
+    for row in rows:
+        other_id = row.achievement_id if side == "demand" else row.demand_id
+        who = "own" if row.side == side else "other"
+        pairs.setdefault(other_id, {})[who] = (row.verdict, row.reason)
+        if who == "own" and row.verdict == "irrelevant" and row.reason:
+            reasons[row.reason] += 1
+    return {"pairs": pairs, "weights": scoring.weights_from_feedback(reasons)}
 
 
-def _rank(pairs, limit, skip=frozenset()):
-    """pairs: [(obj, features)] → the top `limit` items and whether to abstain."""
+def _rank(pairs, limit, feedback=None):
+    """pairs: [(obj, features)] → the top `limit` items and whether to abstain. Pairs this side dismissed
+    stay out; the other verdicts move a pair's score (scoring.apply_pair_feedback)."""
+    feedback = feedback or {"pairs": {}, "weights": None}
     scored = []
     for obj, f in pairs:
-        if obj.id in skip:
+        said = feedback["pairs"].get(obj.id, {})
+        own, other = said.get("own", (None, None)), said.get("other", (None, None))
+        if own[0] == "irrelevant":
             continue
-        m = scoring.score(f)
+        m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own[0], other[0], other[1])
         scored.append((m.score, f.coverage, obj, m, f))
     scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
     best = scored[0] if scored else None
@@ -184,7 +196,7 @@ def match_demand(demand, limit: int = 10) -> dict:
     terms = key_terms([(demand.title, 2.0), (demand.indicators or "", 1.2), (demand.description, 1.0)])
     cands = _candidates(terms, _demand_text(demand), "achievement", exclude_org=None)
     pairs = [(a, _features(demand, a, terms, rel, _achievement_text(a))) for a, rel in cands]
-    items, abstained = _rank(pairs, limit, _dismissed("demand", demand.id))
+    items, abstained = _rank(pairs, limit, _feedback("demand", demand.id))
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms],
             "next_steps": NEXT_STEPS if abstained else []}
 
@@ -194,7 +206,7 @@ def match_achievement(achievement, limit: int = 10) -> dict:
                        (achievement.summary, 1.0)])
     cands = _candidates(terms, _achievement_text(achievement), "demand", exclude_org=None)
     pairs = [(d, _features(d, achievement, terms, rel, _demand_text(d))) for d, rel in cands]
-    items, abstained = _rank(pairs, limit, _dismissed("achievement", achievement.id))
+    items, abstained = _rank(pairs, limit, _feedback("achievement", achievement.id))
     return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms], "next_steps": []}
 
 
