@@ -8,3 +8,6 @@ from .resources.models import ServiceResource  # noqa: F401
 from .searching.models import SearchOutbox  # noqa: F401
 from .matching.models import EmailMessage, MatchFeedback, MatchPush, NextStep, Notification, PushQueue  # noqa: F401
 from .brokers.models import Introduction  # noqa: F401
+from .contracts.models import (  # noqa: F401
+    Contract, IncomeSplit, InventorShare, MilestoneTermRow, Payment, Reminder, RoyaltyReport, ScheduleLine, TermSheet)
+from .usefirst.models import Trial, TrialApplication, UseFirstItem  # noqa: F401
