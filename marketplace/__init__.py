@@ -36,6 +36,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .searching import views as searching_views
     from .matching import views as matching_views
     from .brokers import views as brokers_views
+    from .usefirst import views as usefirst_views
+    from .contracts import views as contracts_views
     from .api import blueprint as api_blueprint
     from .cli import register_cli
 
@@ -49,6 +51,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.register_blueprint(searching_views.bp)
     app.register_blueprint(matching_views.bp)
     app.register_blueprint(brokers_views.bp)
+    app.register_blueprint(usefirst_views.bp)
+    app.register_blueprint(contracts_views.bp)
     app.register_blueprint(api_blueprint.bp)
     register_cli(app)
     return app

@@ -190,3 +190,5 @@ def register_cli(app):
     app.cli.add_command(match_cli)
     from .searching.cli import search_cli
     app.cli.add_command(search_cli)
+    from .usefirst.cli import transfer_cli
+    app.cli.add_command(transfer_cli)

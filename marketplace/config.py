@@ -42,6 +42,8 @@ def load_config(instance_path: str) -> dict:
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ipath / "uploads")),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),  # links in pushed e-mails
         "MATCH_PUSH_DAILY_CAP": int(os.environ.get("MATCH_PUSH_DAILY_CAP", "20")),
+        "USEFIRST_PUBLICITY_DAYS": int(os.environ.get("USEFIRST_PUBLICITY_DAYS", "15")),
+        "USEFIRST_TRIAL_MONTHS": int(os.environ.get("USEFIRST_TRIAL_MONTHS", "12")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: Excel files of a few thousand rows
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_HTTPONLY": True,

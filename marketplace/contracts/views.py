@@ -1,0 +1,290 @@
+"""Contract pages and JSON API. Thin: the rules are in services.py, the maths in money.py."""
+from datetime import date
+from io import BytesIO
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+from openpyxl import Workbook
+
+from ..accounts.models import Organisation
+from ..core import permissions as perm
+from ..core.errors import BadRequest, NotAuthenticated
+from ..core.models import audit_trail
+from ..core.vocab import CITIES, INDUSTRIES
+from ..core.web import actor, attempt, commit
+from ..extensions import csrf, db
+from . import money
+from . import services as svc
+from .models import KINDS, STATUSES, TRANSFER_FORMS, IncomeSplit
+
+bp = Blueprint("contracts", __name__)
+PER_PAGE = 20
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("请求体应为 JSON 对象")
+    return data
+
+
+def _need_login():
+    if not perm.is_authenticated(actor()):
+        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
+
+
+def _as_of() -> date:
+    value = request.args.get("as_of")
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest("as_of 日期格式应为 YYYY-MM-DD") from None
+
+
+def _status_arg():
+    status = request.args.get("status") or None
+    if status and status not in STATUSES:
+        raise BadRequest("status 应为：" + "、".join(STATUSES))
+    return status
+
+
+def _page() -> int:
+    try:
+        return max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        raise BadRequest("page 应为整数") from None
+
+
+# API ---------------------------------------------------------------------------------------------------
+
+@bp.get("/api/v1/contracts")
+def list_api():
+    _need_login()
+    stmt = svc.visible(actor(), _status_arg())
+    page = _page()
+    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    today = _as_of()
+    return jsonify({"items": [svc.contract_dict(c, actor(), today) for c in rows], "total": total, "page": page,
+                    "per_page": PER_PAGE})
+
+
+@bp.post("/api/v1/contracts")
+@csrf.exempt
+def create_api():
+    _need_login()
+    c = svc.create(actor(), _body())
+    commit()
+    return jsonify(svc.contract_dict(c, actor())), 201
+
+
+@bp.get("/api/v1/contracts/<int:contract_id>")
+def read_api(contract_id):
+    _need_login()
+    return jsonify(svc.contract_dict(svc.get(actor(), contract_id), actor(), _as_of()))
+
+
+def _act(contract_id, fn, status=200):
+    _need_login()
+    c = svc.get(actor(), contract_id)
+    fn(c)
+    commit()
+    return jsonify(svc.contract_dict(c, actor(), _as_of())), status
+
+
+@bp.put("/api/v1/contracts/<int:contract_id>/terms")
+@csrf.exempt
+def terms_api(contract_id):
+    return _act(contract_id, lambda c: svc.set_terms(actor(), c, _body()))
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/submit")
+@csrf.exempt
+def submit_api(contract_id):
+    return _act(contract_id, lambda c: svc.submit(actor(), c))
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/register")
+@csrf.exempt
+def register_api(contract_id):
+    return _act(contract_id, lambda c: svc.register(actor(), c, request.get_json(silent=True) or {}))
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/return")
+@csrf.exempt
+def return_api(contract_id):
+    return _act(contract_id, lambda c: svc.return_for_changes(actor(), c, _body()))
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/milestones/<int:line_id>/reached")
+@csrf.exempt
+def milestone_api(contract_id, line_id):
+    return _act(contract_id, lambda c: svc.reach_milestone(actor(), c, line_id, _body()))
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/royalty-reports")
+@csrf.exempt
+def report_api(contract_id):
+    return _act(contract_id, lambda c: svc.submit_report(actor(), c, _body()), 201)
+
+
+@bp.post("/api/v1/contracts/<int:contract_id>/payments")
+@csrf.exempt
+def payment_api(contract_id):
+    return _act(contract_id, lambda c: svc.record_payment(actor(), c, _body()), 201)
+
+
+@bp.put("/api/v1/contracts/<int:contract_id>/income-split")
+@csrf.exempt
+def split_api(contract_id):
+    return _act(contract_id, lambda c: svc.set_split(actor(), c, _body()))
+
+
+@bp.get("/api/v1/contracts/<int:contract_id>/history")
+def history_api(contract_id):
+    _need_login()
+    c = svc.get(actor(), contract_id)
+    return jsonify({"items": [{"action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
+                               "details": e.details, "actor_id": e.actor_id, "at": e.at.isoformat()}
+                              for e in audit_trail("contract", c.id)]})
+
+
+# Excel ---------------------------------------------------------------------------------------------------
+
+def _xlsx(wb: Workbook, name: str):
+    buf = BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return send_file(buf, download_name=name, as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.get("/contracts/<int:contract_id>/schedule.xlsx")
+@bp.get("/api/v1/contracts/<int:contract_id>/schedule.xlsx")
+def schedule_xlsx(contract_id):
+    _need_login()
+    c = svc.get(actor(), contract_id)
+    st = svc.statement(c, _as_of())
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "付款计划"
+    ws.append(["合同", c.title, "登记编号", c.registration_no or "", "统计日期", st["as_of"]])
+    ws.append(["序号", "类型", "款项", "应付金额（元）", "到期日", "已付（元）", "状态"])
+    for i, row in enumerate(st["lines"], 1):
+        ws.append([i, row["kind"], row["label"], float(row["amount"]), row["due_on"] or "待触发", float(row["paid"]),
+                   row["status_label"]])
+        ws.cell(ws.max_row, 4).number_format = ws.cell(ws.max_row, 6).number_format = "#,##0.00"
+    ws.append(["合计", "", "", float(st["total_due"]), "", float(st["received"]), st["status_label"]])
+    return _xlsx(wb, f"付款计划-{c.id}.xlsx")
+
+
+@bp.get("/contracts/export.xlsx")
+@bp.get("/api/v1/contracts/export.xlsx")
+def contracts_xlsx():
+    _need_login()
+    today = _as_of()
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "技术合同"
+    ws.append(["编号", "合同名称", "类型", "卖方", "卖方信用代码", "买方", "买方信用代码", "成交额（元）", "签订日期", "设区市",
+               "产业领域", "状态", "登记编号", "到账（元）", "履约状态"])
+    for c in db.session.scalars(svc.visible(actor(), _status_arg())):
+        st = svc.statement(c, today)
+        ws.append([c.id, c.title, c.kind + (f"（{c.transfer_form}）" if c.transfer_form else ""), c.seller.name,
+                   c.seller_uscc or "", c.buyer.name, c.buyer_uscc, float(c.amount), c.signed_on, c.city, c.industry,
+                   STATUSES[c.status], c.registration_no or "", float(st["received"]), st["status_label"]])
+    return _xlsx(wb, "技术合同.xlsx")
+
+
+# Pages -------------------------------------------------------------------------------------------------
+
+@bp.get("/contracts")
+@login_required
+def list_page():
+    status = _status_arg()
+    page = _page()
+    stmt = svc.visible(actor(), status)
+    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
+    rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return render_template("contracts/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
+                           status=status, statuses=STATUSES, pending=svc.pending_registration(actor()))
+
+
+def _orgs():
+    return Organisation.query.filter(Organisation.status == "approved", Organisation.kind != "admin_centre") \
+        .order_by(Organisation.kind, Organisation.name).all()
+
+
+@bp.route("/contracts/new", methods=["GET", "POST"])
+@login_required
+def new():
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if request.method == "POST":
+        out = []
+        data = {k: v for k, v in form.items() if v != ""}
+        for key in ("seller_org_id", "buyer_org_id", "achievement_id", "demand_id", "introduction_id"):
+            if key in data:
+                try:
+                    data[key] = int(data[key])
+                except ValueError:
+                    flash("请选择单位", "error")
+                    data.pop(key)
+        if attempt(lambda: out.append(svc.create(actor(), data))):
+            return redirect(url_for(".detail", contract_id=out[0].id))
+    return render_template("contracts/new.html", form=form, orgs=_orgs(), kinds=KINDS, forms=TRANSFER_FORMS,
+                           cities=CITIES, industries=INDUSTRIES)
+
+
+@bp.get("/contracts/<int:contract_id>")
+@login_required
+def detail(contract_id):
+    a = actor()
+    c = svc.get(a, contract_id)
+    today = _as_of()
+    split_row = IncomeSplit.query.filter_by(contract_id=c.id).first() if svc.can_see_split(a, c) else None
+    return render_template("contracts/detail.html", c=c, st=svc.statement(c, today), statuses=STATUSES,
+                           term_kinds=money.TERM_KINDS, periods=money.PERIOD_LABELS,
+                           is_party=svc.is_party(a, c), is_seller=a.org_id == c.seller_org_id,
+                           is_buyer=a.org_id == c.buyer_org_id, can_register=svc.can_register(a, c),
+                           can_see_split=svc.can_see_split(a, c), split=split_row,
+                           trial_id=svc.trial_id_of(c), trail=audit_trail("contract", c.id))
+
+
+@bp.post("/contracts/<int:contract_id>/<any(terms, submit, register, return, report, payment, split):action>")
+@login_required
+def act(contract_id, action):
+    from ..usefirst.views import _terms_from_form
+    a = actor()
+    c = svc.get(a, contract_id)
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    if action == "terms":
+        attempt(lambda: svc.set_terms(a, c, _terms_from_form(form) or {}))
+    elif action == "submit":
+        attempt(lambda: svc.submit(a, c))
+    elif action == "register":
+        attempt(lambda: svc.register(a, c, form))
+    elif action == "return":
+        attempt(lambda: svc.return_for_changes(a, c, form))
+    elif action == "report":
+        attempt(lambda: svc.submit_report(a, c, form))
+    elif action == "payment":
+        attempt(lambda: svc.record_payment(a, c, form))
+    else:
+        names, pcts = request.form.getlist("inv_name"), request.form.getlist("inv_percent")
+        data = {k: v for k, v in form.items() if not k.startswith("inv_")}
+        data["inventors"] = [{"name": n, "percent": p} for n, p in zip(names, pcts) if n.strip()]
+        data["confirm_low_team_share"] = bool(form.get("confirm_low_team_share"))
+        attempt(lambda: svc.set_split(a, c, data))
+    return redirect(url_for(".detail", contract_id=c.id))
+
+
+@bp.post("/contracts/<int:contract_id>/milestones/<int:line_id>/reached")
+@login_required
+def milestone_page(contract_id, line_id):
+    a = actor()
+    c = svc.get(a, contract_id)
+    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    attempt(lambda: svc.reach_milestone(a, c, line_id, form))
+    return redirect(url_for(".detail", contract_id=c.id))

@@ -1,0 +1,379 @@
+"""先用后转 pages and JSON API. Thin: every rule is in services.py."""
+from datetime import date, datetime, timezone
+from io import BytesIO
+from xml.sax.saxutils import escape
+
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import login_required
+from openpyxl import Workbook
+from sqlalchemy import select
+
+from ..core import permissions as perm
+from ..core.errors import BadRequest, Forbidden, NotAuthenticated
+from ..core.models import audit_trail
+from ..core.vocab import CITIES, INDUSTRIES
+from ..core.web import actor, attempt, commit
+from ..extensions import csrf, db
+from . import services as uf
+from .models import APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication, UseFirstItem
+
+bp = Blueprint("usefirst", __name__)
+PER_PAGE = 20
+
+
+def _body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise BadRequest("请求体应为 JSON 对象")
+    return data
+
+
+def _need_login():
+    if not perm.is_authenticated(actor()):
+        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
+
+
+def _filters() -> dict:
+    args = request.args
+    stage = args.get("stage") or None
+    if stage not in (None, "publicity", "open"):
+        raise BadRequest("stage 应为 publicity（公示中）或 open（挂牌中）")
+    if args.get("industry") and args["industry"] not in INDUSTRIES:
+        raise BadRequest("未知的产业领域")
+    if args.get("city") and args["city"] not in CITIES:
+        raise BadRequest("未知的设区市")
+    try:
+        org_id = int(args["org_id"]) if args.get("org_id") else None
+        page = max(1, int(args.get("page", 1)))
+    except ValueError:
+        raise BadRequest("org_id 和 page 应为整数") from None
+    return {"industry": args.get("industry") or None, "city": args.get("city") or None, "org_id": org_id,
+            "q": (args.get("q") or "").strip()[:50] or None, "stage": stage, "page": page}
+
+
+def _listing(filters):
+    page = filters.pop("page")
+    stmt = uf.listing_query(**filters)
+    total = db.session.scalar(select(db.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    return items, total, page
+
+
+# Public list, feed, export ------------------------------------------------------------------------------
+
+@bp.get("/api/v1/usefirst")
+def list_api():
+    items, total, page = _listing(_filters())
+    return jsonify({"items": [uf.item_dict(i) for i in items], "total": total, "page": page, "per_page": PER_PAGE})
+
+
+@bp.get("/usefirst")
+def list_page():
+    filters = _filters()
+    shown = dict(filters)
+    items, total, page = _listing(filters)
+    return render_template("usefirst/list.html", items=items, total=total, page=page, per_page=PER_PAGE,
+                           filters=shown, industries=INDUSTRIES, cities=CITIES, today=date.today(),
+                           args={k: v for k, v in shown.items() if v and k != "page"})
+
+
+@bp.get("/usefirst/feed.xml")
+def feed():
+    items = db.session.scalars(uf.listing_query().limit(50)).all()
+    base = request.url_root.rstrip("/")
+    entries = "".join(
+        f"<item><title>{escape(i.achievement.title)}</title><link>{base}/usefirst/{i.id}</link>"
+        f"<guid>{base}/usefirst/{i.id}</guid><category>{escape(i.achievement.industry)}</category>"
+        f"<description>{escape(i.org.name)}；挂牌日期 {i.listed_on}；公示期至 {i.publicity_ends_on}</description>"
+        f"<pubDate>{datetime.combine(i.listed_on, datetime.min.time(), timezone.utc):%a, %d %b %Y %H:%M:%S +0000}"
+        f"</pubDate></item>" for i in items)
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>江西省先用后转成果清单</title>'
+           f"<link>{base}/usefirst</link><description>财政资金形成、授权满三年未实施的应用技术成果</description>"
+           f"{entries}</channel></rss>")
+    return Response(xml, mimetype="application/rss+xml")
+
+
+@bp.get("/usefirst/export.xlsx")
+def export():
+    filters = _filters()
+    filters.pop("page")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "先用后转清单"
+    ws.append(["成果编号", "成果名称", "单位", "设区市", "产业领域", "知识产权授权日", "挂牌日期", "公示期至", "独占", "试用期（月）",
+               "标准条款"])
+    for i in db.session.scalars(uf.listing_query(**filters)):
+        a = i.achievement
+        ws.append([a.ref or f"#{a.id}", a.title, i.org.name, i.org.city, a.industry, i.ip_granted_on, i.listed_on,
+                   i.publicity_ends_on, "是" if i.exclusive else "否", i.trial_months,
+                   i.terms and {"zero_threshold": "零门槛费+里程碑+提成", "deferred": "延期支付", "lump_sum": "一次性",
+                                "equity": "作价入股"}[i.terms.kind]])
+    buf = BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return send_file(buf, download_name="先用后转清单.xlsx", as_attachment=True,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# Decisions (institution) and oversight (administrators) --------------------------------------------------
+
+def _decisions_query(a, status=None):
+    stmt = select(UseFirstItem)
+    if perm.is_admin(a):
+        from ..accounts.models import Organisation
+        stmt = stmt.join(Organisation, Organisation.id == UseFirstItem.org_id).where(perm.admin_scope_condition(a))
+    elif perm.is_authenticated(a) and a.role == "institution":
+        stmt = stmt.where(UseFirstItem.org_id == a.org_id)
+    else:
+        raise Forbidden("只有高校院所和管理员可以查看先用后转确认情况")
+    if status:
+        if status not in ITEM_STATUSES:
+            raise BadRequest("未知的状态：" + "、".join(ITEM_STATUSES))
+        stmt = stmt.where(UseFirstItem.status == status)
+    return stmt.order_by(UseFirstItem.status, UseFirstItem.id)
+
+
+@bp.get("/api/v1/usefirst/decisions")
+def decisions_api():
+    _need_login()
+    rows = db.session.scalars(_decisions_query(actor(), request.args.get("status")).limit(500)).all()
+    return jsonify({"items": [uf.item_dict(i) for i in rows]})
+
+
+@bp.post("/api/v1/usefirst/scan")
+@csrf.exempt
+def scan_api():
+    _need_login()
+    if not perm.is_admin(actor()):
+        raise Forbidden("只有管理员可以运行先用后转扫描")
+    body = request.get_json(silent=True) or {}
+    try:
+        as_of = date.fromisoformat(body["as_of"]) if body.get("as_of") else date.today()
+    except (ValueError, TypeError):
+        raise BadRequest("as_of 日期格式应为 YYYY-MM-DD") from None
+    out = uf.scan(as_of, actor())
+    commit()
+    return jsonify(out)
+
+
+@bp.get("/api/v1/usefirst/<int:item_id>")
+def item_api(item_id):
+    return jsonify(uf.item_dict(uf.get_item(actor(), item_id)))
+
+
+def _item_action(item_id, fn):
+    _need_login()
+    item = uf.get_item(actor(), item_id)
+    fn(item)
+    commit()
+    return jsonify(uf.item_dict(item))
+
+
+@bp.post("/api/v1/usefirst/<int:item_id>/confirm")
+@csrf.exempt
+def confirm_api(item_id):
+    return _item_action(item_id, lambda item: uf.confirm(actor(), item, _body()))
+
+
+@bp.post("/api/v1/usefirst/<int:item_id>/keep-off")
+@csrf.exempt
+def keep_off_api(item_id):
+    return _item_action(item_id, lambda item: uf.keep_off(actor(), item, _body()))
+
+
+@bp.post("/api/v1/usefirst/<int:item_id>/challenge")
+@csrf.exempt
+def challenge_api(item_id):
+    return _item_action(item_id, lambda item: uf.challenge(actor(), item, _body().get("note")))
+
+
+# Applications and trials --------------------------------------------------------------------------------
+
+def _app_dict(row: TrialApplication) -> dict:
+    return {"id": row.id, "item_id": row.item_id, "company": row.company.name, "plan": row.plan,
+            "status": row.status, "decision_note": row.decision_note, "created_at": row.created_at.isoformat()}
+
+
+@bp.post("/api/v1/usefirst/<int:item_id>/applications")
+@csrf.exempt
+def apply_api(item_id):
+    _need_login()
+    row = uf.apply(actor(), uf.get_item(actor(), item_id), _body())
+    commit()
+    return jsonify(_app_dict(row)), 201
+
+
+@bp.get("/api/v1/usefirst/<int:item_id>/applications")
+def applications_api(item_id):
+    _need_login()
+    item = uf.get_item(actor(), item_id)
+    rows = TrialApplication.query.filter_by(item_id=item.id).order_by(TrialApplication.id).all()
+    rows = [r for r in rows if actor().org_id in (r.company_org_id, item.org_id) or perm.in_admin_scope(actor(), item.org)]
+    return jsonify({"items": [_app_dict(r) for r in rows]})
+
+
+@bp.get("/api/v1/usefirst/applications/<int:app_id>")
+def application_api(app_id):
+    _need_login()
+    return jsonify(_app_dict(uf.get_application(actor(), app_id)))
+
+
+@bp.post("/api/v1/usefirst/applications/<int:app_id>/accept")
+@csrf.exempt
+def accept_api(app_id):
+    _need_login()
+    trial = uf.accept(actor(), uf.get_application(actor(), app_id), _body())
+    commit()
+    return jsonify(uf.trial_dict(trial)), 201
+
+
+@bp.post("/api/v1/usefirst/applications/<int:app_id>/decline")
+@csrf.exempt
+def decline_api(app_id):
+    _need_login()
+    row = uf.decline(actor(), uf.get_application(actor(), app_id), _body().get("note"))
+    commit()
+    return jsonify(_app_dict(row))
+
+
+@bp.get("/api/v1/usefirst/trials/<int:trial_id>")
+def trial_api(trial_id):
+    _need_login()
+    return jsonify(uf.trial_dict(uf.get_trial(actor(), trial_id)))
+
+
+@bp.post("/api/v1/usefirst/trials/<int:trial_id>/convert")
+@csrf.exempt
+def convert_api(trial_id):
+    from ..contracts.services import contract_dict
+    _need_login()
+    c = uf.convert(actor(), uf.get_trial(actor(), trial_id), _body())
+    commit()
+    return jsonify(contract_dict(c, actor())), 201
+
+
+@bp.post("/api/v1/usefirst/trials/<int:trial_id>/terminate")
+@csrf.exempt
+def terminate_api(trial_id):
+    _need_login()
+    trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), _body().get("reason"))
+    commit()
+    return jsonify(uf.trial_dict(trial))
+
+
+# Pages -------------------------------------------------------------------------------------------------
+
+@bp.get("/usefirst/<int:item_id>")
+def detail(item_id):
+    a = actor()
+    item = uf.get_item(a, item_id)
+    apps = []
+    if perm.is_authenticated(a):
+        apps = [r for r in TrialApplication.query.filter_by(item_id=item.id).order_by(TrialApplication.id)
+                if a.org_id in (r.company_org_id, item.org_id) or perm.in_admin_scope(a, item.org)]
+    trials = {t.application_id: t for t in Trial.query.filter_by(item_id=item.id)}
+    return render_template("usefirst/detail.html", item=item, apps=apps, trials=trials, today=date.today(),
+                           reasons=JUSTIFIED_REASONS, item_statuses=ITEM_STATUSES, app_statuses=APPLICATION_STATUSES,
+                           trail=audit_trail("usefirst", item.id) if a.org_id == item.org_id or
+                           perm.in_admin_scope(a, item.org) else [])
+
+
+@bp.get("/usefirst/manage")
+@login_required
+def manage():
+    status = request.args.get("status") or None
+    rows = db.session.scalars(_decisions_query(actor(), status).limit(500)).all()
+    return render_template("usefirst/manage.html", rows=rows, status=status, item_statuses=ITEM_STATUSES)
+
+
+@bp.post("/usefirst/scan")
+@login_required
+def scan_page():
+    from flask import flash
+    if not perm.is_admin(actor()):
+        abort(403)
+    out = {}
+    if attempt(lambda: out.update(uf.scan(date.today(), actor()))):
+        flash(f"扫描完成：符合条件 {len(out['candidates'])} 项，新发现 {out['new']} 项", "ok")
+    return redirect(url_for(".manage"))
+
+
+def _form() -> dict:
+    return {k: v for k, v in request.form.items() if k != "csrf_token"}
+
+
+def _terms_from_form(form: dict) -> dict | None:
+    """The terms part of a form (fields prefixed t_), or None when no kind was chosen."""
+    kind = form.pop("t_kind", "")
+    data = {k[2:]: v for k, v in list(form.items()) if k.startswith("t_") and v.strip()}
+    for k in list(form):
+        if k.startswith("t_") or k.startswith("m_"):
+            form.pop(k)
+    if not kind:
+        return None
+    names, amounts, triggers = (request.form.getlist(f"m_{x}") for x in ("name", "amount", "trigger"))
+    data["milestones"] = [{"name": n, "amount": a, "trigger": t} for n, a, t in zip(names, amounts, triggers)
+                          if n.strip()]
+    data["kind"] = kind
+    return data
+
+
+@bp.post("/usefirst/<int:item_id>/<any(confirm, 'keep-off', challenge, apply):action>")
+@login_required
+def item_form(item_id, action):
+    a = actor()
+    item = uf.get_item(a, item_id)
+    form = _form()
+    if action == "confirm":
+        terms = _terms_from_form(form)
+        if terms:
+            form["terms"] = terms
+        attempt(lambda: uf.confirm(a, item, form))
+    elif action == "keep-off":
+        attempt(lambda: uf.keep_off(a, item, form))
+    elif action == "challenge":
+        attempt(lambda: uf.challenge(a, item, form.get("note")))
+    else:
+        attempt(lambda: uf.apply(a, item, form))
+    return redirect(url_for(".detail", item_id=item.id))
+
+
+@bp.post("/usefirst/applications/<int:app_id>/<any(accept, decline):action>")
+@login_required
+def application_form(app_id, action):
+    a = actor()
+    row = uf.get_application(a, app_id)
+    form = _form()
+    out = []
+    if action == "accept":
+        if attempt(lambda: out.append(uf.accept(a, row, form))):
+            return redirect(url_for(".trial_page", trial_id=out[0].id))
+    else:
+        attempt(lambda: uf.decline(a, row, form.get("note")))
+    return redirect(url_for(".detail", item_id=row.item_id))
+
+
+@bp.get("/usefirst/trials/<int:trial_id>")
+@login_required
+def trial_page(trial_id):
+    trial = uf.get_trial(actor(), trial_id)
+    return render_template("usefirst/trial.html", trial=trial, statuses=TRIAL_STATUSES, today=date.today(),
+                           trail=audit_trail("usefirst-trial", trial.id))
+
+
+@bp.post("/usefirst/trials/<int:trial_id>/<any(convert, terminate):action>")
+@login_required
+def trial_form(trial_id, action):
+    a = actor()
+    trial = uf.get_trial(a, trial_id)
+    form = _form()
+    if action == "terminate":
+        attempt(lambda: uf.terminate(a, trial, form.get("reason")))
+        return redirect(url_for(".trial_page", trial_id=trial.id))
+    terms = _terms_from_form(form)
+    if terms:
+        form["terms"] = terms
+    out = []
+    if attempt(lambda: out.append(uf.convert(a, trial, form))):
+        return redirect(url_for("contracts.detail", contract_id=out[0].id))
+    return redirect(url_for(".trial_page", trial_id=trial.id))

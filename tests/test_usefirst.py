@@ -1,0 +1,230 @@
+"""先用后转: the scan (boundary dates, each exclusion), decisions, listing, applications and trials."""
+import json
+from datetime import date
+
+import pytest
+
+from marketplace.core.models import AuditLog
+from marketplace.extensions import db
+from marketplace.usefirst import services as uf
+from marketplace.usefirst.models import UseFirstItem
+
+from .conftest import login
+
+
+def achievement(f, owner, **over):
+    return f.record("achievements", owner, status="published", **over)
+
+
+def refs(as_of):
+    return [c["ref"] for c in uf.scan(as_of)["candidates"]]
+
+
+def test_scan_boundary_dates_including_29_february(f):
+    inst = f.user("institution")
+    achievement(f, inst, ref="LEAP", ip_granted_on="2020-02-29")
+    achievement(f, inst, ref="JUNE", ip_granted_on="2021-06-15")
+    assert refs(date(2023, 2, 28)) == []            # 2020-02-29 + 3 full years has not passed
+    assert refs(date(2023, 3, 1)) == ["LEAP"]
+    assert refs(date(2024, 6, 14)) == ["LEAP"]      # one day short of three years for JUNE
+    assert set(refs(date(2024, 6, 15))) == {"LEAP", "JUNE"}
+
+
+def test_scan_exclusions_each_keep_an_achievement_off(f, app):
+    from marketplace.achievements.models import Achievement
+    inst = f.user("institution")
+    achievement(f, inst, ref="OK", ip_granted_on="2019-06-01")
+    achievement(f, inst, ref="NOT-FISCAL", ip_granted_on="2019-06-01", funding_source="非财政资金")
+    achievement(f, inst, ref="BASIC", ip_granted_on="2019-06-01", category="基础研究")
+    achievement(f, inst, ref="NO-GRANT", ip_granted_on="")
+    used = achievement(f, inst, ref="USED", ip_granted_on="2019-06-01")
+    used.implemented_on = date(2022, 1, 1)
+    later = achievement(f, inst, ref="USED-LATER", ip_granted_on="2019-06-01")
+    later.implemented_on = date(2026, 6, 1)  # put to use after the scan date: still a candidate then
+    licensed = achievement(f, inst, ref="LICENSED", ip_granted_on="2019-06-01")
+    db.session.commit()
+    company = f.user("company")
+    c = _registered_contract(f, inst, company, licensed)
+    assert c.status == "registered"
+    assert set(refs(date(2026, 1, 1))) == {"OK", "USED-LATER"}
+    assert Achievement.query.filter_by(ref="NO-GRANT").one().first_granted_on is None
+
+
+def _registered_contract(f, inst, company, ach, signed_on="2025-03-01"):
+    from marketplace.contracts import services as contracts
+    admin = f.user("admin")
+    c = contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "专利实施许可合同",
+                                "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "100000",
+                                "signed_on": signed_on, "city": "南昌", "industry": "新材料", "achievement_id": ach.id})
+    contracts.submit(inst, c)
+    contracts.register(admin, c, {})
+    db.session.commit()
+    return c
+
+
+def test_scan_is_idempotent_audited_and_voids_what_no_longer_fits(f):
+    inst = f.user("institution")
+    a = achievement(f, inst, ref="A1", ip_granted_on="2019-06-01")
+    first = uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    again = uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    assert first["new"] == 1 and again["new"] == 0 and first["candidates"] == again["candidates"]
+    item = UseFirstItem.query.one()
+    assert item.status == "candidate" and item.ip_granted_on == date(2019, 6, 1) and item.org_id == inst.org_id
+    a.implemented_on = date(2026, 2, 1)
+    db.session.commit()
+    assert uf.scan(date(2026, 3, 1))["voided"] == 1 and item.status == "void"
+    assert [e.action for e in AuditLog.query.filter_by(entity_type="usefirst", entity_id=item.id)] == ["found", "void"]
+
+
+def test_cli_scan_prints_json_candidates(app, f):
+    inst = f.user("institution", name="江西理工大学测试")
+    achievement(f, inst, ref="CLI-1", ip_granted_on="2020-02-29", title="离子型稀土原地浸矿尾水处理技术")
+    out = app.test_cli_runner().invoke(args=["transfer", "scan", "--as-of", "2023-03-01", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output) == [{"ref": "CLI-1", "title": "离子型稀土原地浸矿尾水处理技术",
+                                       "institution": "江西理工大学测试", "ip_granted_on": "2020-02-29"}]
+    bad = app.test_cli_runner().invoke(args=["transfer", "scan", "--as-of", "2023-02-30"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_confirm_keep_off_and_challenge(client, f):
+    inst = f.user("institution")
+    achievement(f, inst, ref="K1", ip_granted_on="2019-06-01")
+    achievement(f, inst, ref="K2", ip_granted_on="2019-06-01", title="稀土永磁电机转子结构")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    k1, k2 = UseFirstItem.query.order_by(UseFirstItem.id).all()
+    h = {"Authorization": f"Bearer {f.token(inst)}"}
+    # Another institution can neither see nor decide.
+    other = {"Authorization": f"Bearer {f.token(f.user('institution'))}"}
+    assert client.post(f"/api/v1/usefirst/{k1.id}/confirm", json={}, headers=other).status_code == 404
+    r = client.post(f"/api/v1/usefirst/{k1.id}/confirm", json={"publicity_days": 20}, headers=h)
+    assert r.status_code == 200 and r.json["status"] == "listed" and r.json["in_publicity"] is True
+    # A justified reason needs a reason from the list and evidence.
+    assert client.post(f"/api/v1/usefirst/{k2.id}/keep-off", json={"reason": "不想"}, headers=h).status_code == 422
+    r = client.post(f"/api/v1/usefirst/{k2.id}/keep-off", headers=h, json={
+        "reason": "涉及国家安全或保密", "evidence": "项目任务书第5条保密要求，文号赣科密〔2021〕3号"})
+    assert r.status_code == 200 and r.json["status"] == "kept_off"
+    # The public list shows the listed one only.
+    listed = client.get("/api/v1/usefirst").json
+    assert [i["ref"] for i in listed["items"]] == ["K1"]
+    # An administrator in scope sees the reason and challenges it: back to the institution.
+    admin = {"Authorization": f"Bearer {f.token(f.user('admin'))}"}
+    seen = client.get("/api/v1/usefirst/decisions?status=kept_off", headers=admin).json
+    assert seen["items"][0]["evidence"].startswith("项目任务书")
+    assert client.post(f"/api/v1/usefirst/{k2.id}/challenge", json={"note": "x"}, headers=admin).status_code == 422
+    r = client.post(f"/api/v1/usefirst/{k2.id}/challenge", json={"note": "保密要求已于2024年解除，请重新确认"},
+                    headers=admin)
+    assert r.status_code == 200 and r.json["status"] == "candidate" and r.json["challenge"]
+    assert client.post(f"/api/v1/usefirst/{k2.id}/challenge", json={"note": "再次质询"}, headers=h).status_code == 403
+    actions = [e.action for e in AuditLog.query.filter_by(entity_type="usefirst", entity_id=k2.id)]
+    assert actions == ["found", "keep-off", "challenge"]
+
+
+def test_trial_life_cycle_and_exclusivity(client, f):
+    inst = f.user("institution")
+    achievement(f, inst, ref="T1", ip_granted_on="2019-06-01")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    item = UseFirstItem.query.one()
+    hi = {"Authorization": f"Bearer {f.token(inst)}"}
+    assert client.post(f"/api/v1/usefirst/{item.id}/confirm", json={"exclusive": True}, headers=hi).status_code == 200
+    c1, c2 = f.user("company"), f.user("company")
+    h1, h2 = ({"Authorization": f"Bearer {f.token(c)}"} for c in (c1, c2))
+    plan = {"plan": "拟在我司烧结车间一条线上试用，12个月内完成小批量验证"}
+    a1 = client.post(f"/api/v1/usefirst/{item.id}/applications", json=plan, headers=h1)
+    assert a1.status_code == 201
+    assert client.post(f"/api/v1/usefirst/{item.id}/applications", json=plan, headers=h1).status_code == 409
+    a2 = client.post(f"/api/v1/usefirst/{item.id}/applications", json=plan, headers=h2).json
+    # Institutions cannot apply; companies cannot accept.
+    assert client.post(f"/api/v1/usefirst/{item.id}/applications", json=plan, headers=hi).status_code == 403
+    accept = {"starts_on": "2026-02-01", "months": 12, "trial_fee": "0", "after_terms": "零门槛费，提成3%"}
+    assert client.post(f"/api/v1/usefirst/applications/{a1.json['id']}/accept", json=accept,
+                       headers=h1).status_code == 403
+    t = client.post(f"/api/v1/usefirst/applications/{a1.json['id']}/accept", json=accept, headers=hi)
+    assert t.status_code == 201 and t.json["ends_on"] == "2027-01-31" and t.json["exclusive"] is True
+    # Exclusive: the other application is declined, and nobody else may apply now.
+    assert client.get(f"/api/v1/usefirst/applications/{a2['id']}", headers=h2).json["status"] == "declined"
+    assert client.post(f"/api/v1/usefirst/{item.id}/applications", json=plan,
+                       headers={"Authorization": f"Bearer {f.token(f.user('company'))}"}).status_code == 409
+    # Reminder before the end, once.
+    from marketplace.usefirst.services import remind_trials
+    assert remind_trials(date(2026, 12, 1)) == 0
+    assert remind_trials(date(2027, 1, 5)) == 1 and remind_trials(date(2027, 1, 6)) == 0
+    # Termination needs a reason; a stranger cannot see the trial.
+    tid = t.json["id"]
+    assert client.get(f"/api/v1/usefirst/trials/{tid}", headers=h2).status_code == 404
+    assert client.post(f"/api/v1/usefirst/trials/{tid}/terminate", json={}, headers=h1).status_code == 422
+    r = client.post(f"/api/v1/usefirst/trials/{tid}/terminate", json={"reason": "试用效果未达预期指标"}, headers=h1)
+    assert r.status_code == 200 and r.json["status"] == "terminated"
+    assert client.post(f"/api/v1/usefirst/trials/{tid}/terminate", json={"reason": "再次终止"},
+                       headers=h1).status_code == 409
+
+
+def test_trial_converts_into_a_licence_contract(client, f):
+    inst = f.user("institution")
+    achievement(f, inst, ref="C1", ip_granted_on="2019-06-01")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    item = UseFirstItem.query.one()
+    hi = {"Authorization": f"Bearer {f.token(inst)}"}
+    terms = {"kind": "zero_threshold", "royalty_rate": "3", "royalty_min": "10000", "report_period": "quarter",
+             "milestones": [{"name": "小批量验证通过", "trigger": "试产1000件合格", "amount": "50000"}]}
+    client.post(f"/api/v1/usefirst/{item.id}/confirm", json={"terms": terms}, headers=hi)
+    company = f.user("company")
+    hc = {"Authorization": f"Bearer {f.token(company)}"}
+    app_id = client.post(f"/api/v1/usefirst/{item.id}/applications", headers=hc,
+                         json={"plan": "在我司二号线试用十二个月，验证降本效果"}).json["id"]
+    tid = client.post(f"/api/v1/usefirst/applications/{app_id}/accept", headers=hi, json={
+        "starts_on": "2026-02-01", "after_terms": "按挂牌标准条款许可"}).json["id"]
+    assert client.post(f"/api/v1/usefirst/trials/{tid}/convert", headers=hc,
+                       json={"amount": "300000", "signed_on": "2027-02-01"}).status_code == 403
+    r = client.post(f"/api/v1/usefirst/trials/{tid}/convert", headers=hi, json={"amount": "300000",
+                                                                                   "signed_on": "2027-02-01"})
+    assert r.status_code == 201, r.json
+    contract = r.json
+    assert contract["kind"] == "技术转让" and contract["transfer_form"] == "许可" and contract["trial_id"] == tid
+    assert contract["terms"]["kind"] == "zero_threshold" and contract["terms"]["royalty_rate"].startswith("3")
+    assert [line["kind"] for line in contract["statement"]["lines"]] == ["milestone"]
+    assert client.get(f"/api/v1/usefirst/trials/{tid}", headers=hc).json["status"] == "converted"
+
+
+def test_public_page_feed_and_excel_export(client, f):
+    inst = f.user("institution", city="赣州")
+    achievement(f, inst, ref="P1", ip_granted_on="2019-06-01", title="钨尾矿综合回收技术", industry="有色金属")
+    achievement(f, inst, ref="P2", ip_granted_on="2019-06-01", title="脐橙保鲜技术", industry="现代农业")
+    uf.scan(date(2026, 1, 1))
+    for item in UseFirstItem.query:
+        uf.confirm(inst, item, {})
+    db.session.commit()
+    html = client.get("/usefirst").get_data(as_text=True)
+    assert "钨尾矿综合回收技术" in html and "脐橙保鲜技术" in html and "公示" in html
+    narrowed = client.get("/usefirst?industry=有色金属").get_data(as_text=True)
+    assert "钨尾矿综合回收技术" in narrowed and "脐橙保鲜技术" not in narrowed
+    assert [i["ref"] for i in client.get("/api/v1/usefirst?industry=现代农业").json["items"]] == ["P2"]
+    feed = client.get("/usefirst/feed.xml")
+    assert feed.status_code == 200 and b"<rss" in feed.data and "钨尾矿".encode() in feed.data
+    xlsx = client.get("/usefirst/export.xlsx")
+    assert xlsx.status_code == 200
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    rows = list(load_workbook(BytesIO(xlsx.data)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "成果编号" and {r[0] for r in rows[1:]} == {"P1", "P2"}
+    assert client.get("/api/v1/usefirst?stage=bad").status_code == 400
+
+
+@pytest.mark.parametrize("payload", [{"publicity_days": 0}, {"publicity_days": "abc"}, {"exclusive": "maybe"},
+                                     {"unknown": 1}])
+def test_confirm_validates(client, f, payload):
+    inst = f.user("institution")
+    achievement(f, inst, ref="V1", ip_granted_on="2019-06-01")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    item = UseFirstItem.query.one()
+    login(client, inst)
+    r = client.post(f"/api/v1/usefirst/{item.id}/confirm", json=payload,
+                    headers={"Authorization": f"Bearer {f.token(inst)}"})
+    assert r.status_code == 422 and r.json["error"]["message"]
