@@ -610,10 +610,18 @@ class WhooshBackend(SearchBackend):
         return self.snapshot().run(query)
 
     def doc_freq(self, term: str) -> tuple[int, int]:
-        """(documents containing `term` in any text field, live documents)."""
+        """(documents containing `term`, live documents). Read from the term dictionary (no postings are
+        decoded): the largest of the per-field document frequencies, deleted documents included until a
+        merge drops them — an estimate, good for weighting terms, not for counting results."""
         snap = self.snapshot()
-        ids = [snap.postings(f, term)[0] for f in TEXT_FIELDS]
-        return int(np.union1d(np.union1d(ids[0], ids[1]), ids[2]).size), snap.n_live
+        reader = snap.searcher.reader()
+        df = 0
+        for f in TEXT_FIELDS:
+            try:
+                df = max(df, reader.doc_frequency(f, term))
+            except (KeyError, ValueError):
+                continue
+        return min(df, snap.n_live), snap.n_live
 
     def all_ids(self) -> set:
         snap = self.snapshot()

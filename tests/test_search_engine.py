@@ -226,3 +226,10 @@ def test_whoosh_old_generations_are_cleaned(tmp_path):
     for i in range(4):
         be.rebuild(iter([doc(i, f"第{i}版")]))
     assert len(list((tmp_path / "ix").glob("gen-*"))) == 2
+
+
+def test_doc_freq_counts_documents_with_the_term(backend):
+    # 正极 is a token of 3 and 5 (not of 6, whose 正极性 segments as 正 / 极性); 挤压 only of 2
+    df, n = backend.doc_freq("正极")
+    assert n == len(CORPUS) and df == 2
+    assert backend.doc_freq("挤压")[0] == 1 and backend.doc_freq("石墨烯")[0] == 0

@@ -125,13 +125,23 @@ def _search(weighted, entity_type, min_match) -> dict[int, float]:
     return {parse_doc_id(i)[1]: s for i, s in zip(result.ids, result.scores)}
 
 
+COMMON_SHARE, COMMON_MIN_DOCS = 0.05, 1000
+
+
+def _common(term: str) -> bool:
+    """In a large index, a term in more than 5% of the documents adds little to a ranking (idf < 3) and
+    costs the most to read (the longest postings): the plain search leaves it out."""
+    df, n = sync.backend().doc_freq(term)
+    return n >= COMMON_MIN_DOCS and df / n > COMMON_SHARE
+
+
 def _candidates(terms, full_text: str, entity_type: str, exclude_org: int | None):
     """Candidates with their relevance: the union of (a) the key terms (+ concept expansions), at least two
     of them shared, and (b) plain BM25 over every token of the text; relevance is (b)'s score, so the
     structured re-ranking starts from the baseline's order and can only add evidence to it."""
     weighted = tuple((t, w) for t, w, _ in terms)
     keyed = _search(weighted, entity_type, 2 if len(terms) >= 4 else 1) if weighted else {}
-    tokens = tuple(dict.fromkeys(t for t in query_terms(full_text) if t not in generic_words()))
+    tokens = tuple(dict.fromkeys(t for t in query_terms(full_text) if t not in generic_words() and not _common(t)))
     plain = _search(tuple((t, 1.0) for t in tokens), entity_type, 1) if tokens else {}
     ids = list(dict.fromkeys(list(plain) + list(keyed)))
     model = {"achievement": "achievements", "demand": "demands"}[entity_type]
