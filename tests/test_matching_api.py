@@ -21,6 +21,7 @@ def seed(f):
                       industry="有色金属", city="鹰潭", budget_wan="50", cooperation="技术许可")
     lonely = f.record("demands", company, status="published", ref="M-D2", title="跨境电商报关单据自动识别",
                       description="我们做跨境电商，每天要手工录入几百张报关单据，想找人做自动识别系统。",
+                      indicators="单据识别准确率99%以上",
                       industry="数字经济", city="南昌", budget_wan="20", cooperation="委托开发")
     sync.apply_pending()
     return company, wire, demand, lonely
