@@ -283,3 +283,13 @@ def test_contract_links_the_brokers_introduction(client, f, deal):
     assert r.status_code == 201, r.json
     assert (r.json["broker_id"], r.json["demand_id"], r.json["achievement_id"]) == (broker.id, dem.id, ach.id)
     assert client.get(f"/api/v1/contracts/{r.json['id']}", headers=bearer(f, broker)).status_code == 200
+
+
+def test_openapi_documents_the_deal_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json
+    for path, method in (("/api/v1/contracts", "post"), ("/api/v1/contracts/{contract_id}/royalty-reports", "post"),
+                         ("/api/v1/usefirst/{item_id}/confirm", "post"), ("/api/v1/usefirst", "get"),
+                         ("/api/v1/usefirst/trials/{trial_id}/convert", "post")):
+        assert method in spec["paths"][path], path
+    terms = spec["components"]["schemas"]["Terms"]["properties"]
+    assert {"kind", "royalty_rate", "royalty_min", "royalty_cap", "milestones"} <= set(terms)
