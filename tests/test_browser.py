@@ -215,3 +215,89 @@ def test_broker_claims_a_demand_and_introduces_the_parties(live, browser, f):
     assert browser.find_element(By.ID, "unread-count").text.strip() != ""
     click_and_wait(browser, browser.find_element(By.ID, "inbox-link"))
     assert "技术经纪人为您的需求引荐了成果" in browser.find_element(By.ID, "inbox").text
+
+
+def _set(browser, element_id, value):
+    """Fill an input (date inputs included: their typed format depends on the browser's locale)."""
+    browser.execute_script("arguments[0].value = arguments[1]", browser.find_element(By.ID, element_id), value)
+
+
+def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid(live, browser, f):
+    from datetime import date, timedelta
+
+    from marketplace.contracts.money import add_months
+    from marketplace.extensions import db
+    from marketplace.usefirst import services as uf
+    inst = f.user("institution", name="南昌大学", city="南昌")
+    company = f.user("company", name="江西赣锋测试材料有限公司", city="南昌")
+    registrar = f.user("admin", admin_level="city", city="南昌", name="南昌市技术合同登记处")
+    f.record("achievements", inst, status="published", ref="UF-1", title="稀土永磁电机转子低损耗制造技术",
+             ip_granted_on="2019-06-01")
+    uf.scan(date.today())
+    db.session.commit()
+
+    # The institution confirms the candidate with its standard zero-threshold terms.
+    sign_in(browser, live, inst)
+    browser.get(f"{live}/usefirst/manage?status=candidate")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "稀土永磁电机转子低损耗制造技术"))
+    Select(browser.find_element(By.ID, "confirm-kind")).select_by_value("zero_threshold")
+    browser.find_element(By.ID, "confirm-rate").send_keys("3")
+    click_and_wait(browser, browser.find_element(By.ID, "btn-confirm"))
+    assert browser.find_element(By.ID, "item-status").text == "已挂牌"
+    sign_out(browser)
+
+    # A company finds it on the public list and applies.
+    sign_in(browser, live, company)
+    browser.get(f"{live}/usefirst")
+    assert "公示中" in browser.find_element(By.ID, "usefirst-list").text
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "稀土永磁电机转子低损耗制造技术"))
+    browser.find_element(By.ID, "plan").send_keys("在我司电机转子产线试用12个月，验证铁损降低效果")
+    click_and_wait(browser, browser.find_element(By.ID, "btn-apply"))
+    assert "已申请" in browser.find_element(By.ID, "applications").text
+    sign_out(browser)
+
+    # The institution accepts (trial agreement), then converts the trial into a licence contract.
+    sign_in(browser, live, inst)
+    browser.get(f"{live}/usefirst/manage?status=listed")
+    click_and_wait(browser, browser.find_element(By.LINK_TEXT, "稀土永磁电机转子低损耗制造技术"))
+    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".btn-accept"))
+    assert browser.find_element(By.ID, "trial-status").text == "试用中"
+    browser.find_element(By.ID, "amount").send_keys("300000")
+    signed = date.today()
+    _set(browser, "signed_on", signed.isoformat())
+    click_and_wait(browser, browser.find_element(By.ID, "btn-convert"))
+    assert "零门槛费" in browser.find_element(By.ID, "terms-kind").text
+    click_and_wait(browser, browser.find_element(By.ID, "btn-submit"))
+    assert browser.find_element(By.ID, "contract-status").text == "待登记"
+    contract_url = browser.current_url
+    sign_out(browser)
+
+    # The city's registration office registers it.
+    sign_in(browser, live, registrar)
+    browser.get(contract_url)
+    click_and_wait(browser, browser.find_element(By.ID, "btn-register"))
+    assert browser.find_element(By.ID, "contract-status").text == "已登记", browser.find_element(By.TAG_NAME, "main").text[:300]
+    assert browser.find_element(By.ID, "registration-no").text.startswith(f"{date.today().year}-南昌-")
+    sign_out(browser)
+
+    # The licensee reports its first quarter's net sales; the royalty falls due.
+    sign_in(browser, live, company)
+    browser.get(contract_url)
+    _set(browser, "period_start", signed.isoformat())
+    _set(browser, "period_end", (add_months(signed, 3) - timedelta(days=1)).isoformat())
+    browser.find_element(By.ID, "net_sales").send_keys("1000000")
+    click_and_wait(browser, browser.find_element(By.ID, "btn-report"))
+    row = browser.find_element(By.CSS_SELECTOR, "#schedule tr[data-kind='royalty']")
+    assert "30000.00" in row.text and "未到期" in row.text
+    sign_out(browser)
+
+    # The institution records the money received: the royalty is paid.
+    sign_in(browser, live, inst)
+    browser.get(contract_url)
+    browser.find_element(By.ID, "pay_amount").send_keys("30000")
+    _set(browser, "received_on", date.today().isoformat())
+    click_and_wait(browser, browser.find_element(By.ID, "btn-payment"))
+    row = browser.find_element(By.CSS_SELECTOR, "#schedule tr[data-kind='royalty']")
+    assert "已付清" in row.text
+    assert browser.find_element(By.ID, "received").text == "30000.00"
+    assert browser.find_element(By.ID, "deal-status").text == "已付清"

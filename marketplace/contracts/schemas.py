@@ -13,7 +13,7 @@ def _positive_money(**kw):
 
 class MilestoneSchema(InputSchema):
     name = Text(100, required=True)
-    trigger = Text(200)
+    trigger = Text(200, allow_none=True)
     amount = _positive_money(required=True)
     due_on = LenientDate(allow_none=True)
 
@@ -24,17 +24,17 @@ class TermsSchema(InputSchema):
               "instalments": "分期次数", "defer_months": "延期月数", "equity_percent": "股权比例"}
     kind = Text(16, required=True, choices=list(money.TERM_KINDS))
     amount = _positive_money()
-    due_days = fields.Integer(validate=validate.Range(0, 3650, error="应为 0–3650 天"))
-    defer_months = fields.Integer(validate=validate.Range(0, 120, error="应为 0–120 个月"))
-    instalments = fields.Integer(validate=validate.Range(1, 120, error="应为 1–120 期"))
-    interval_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"))
-    royalty_rate = fields.Decimal(places=None, validate=validate.Range(0, 100, error="应在 0–100（%）之间"))
+    due_days = fields.Integer(validate=validate.Range(0, 3650, error="应为 0–3650 天"), allow_none=True)
+    defer_months = fields.Integer(validate=validate.Range(0, 120, error="应为 0–120 个月"), allow_none=True)
+    instalments = fields.Integer(validate=validate.Range(1, 120, error="应为 1–120 期"), allow_none=True)
+    interval_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
+    royalty_rate = fields.Decimal(places=None, validate=validate.Range(0, 100, error="应在 0–100（%）之间"), allow_none=True)
     royalty_min = _positive_money()
     royalty_cap = _positive_money()
-    report_period = Text(8, choices=list(money.PERIODS))
+    report_period = Text(8, choices=list(money.PERIODS), allow_none=True)
     equity_percent = fields.Decimal(places=None, allow_none=True,
                                     validate=validate.Range(0, 100, min_inclusive=False, error="应在 0–100（%）之间"))
-    note = Text(1000)
+    note = Text(1000, allow_none=True)
     milestones = fields.List(fields.Nested(MilestoneSchema), load_default=list)
 
 
@@ -43,7 +43,7 @@ class ContractSchema(InputSchema):
               "seller_org_id": "卖方（让与方/受托方）", "amount": "成交额", "signed_on": "签订日期", "city": "所在设区市",
               "industry": "产业领域", "buyer_uscc": "买方统一社会信用代码"}
     kind = Text(8, required=True, choices=KINDS)
-    transfer_form = Text(8, choices=TRANSFER_FORMS)
+    transfer_form = Text(8, choices=TRANSFER_FORMS, allow_none=True)
     title = Text(200, lo=4, required=True)
     seller_org_id = fields.Integer(required=True)
     buyer_org_id = fields.Integer(required=True)
@@ -78,7 +78,7 @@ class PaymentSchema(InputSchema):
     LABELS = {"amount": "到账金额", "received_on": "到账日期"}
     amount = _positive_money(required=True)
     received_on = LenientDate(required=True)
-    note = Text(200)
+    note = Text(200, allow_none=True)
 
 
 class MilestoneReachedSchema(InputSchema):
@@ -106,8 +106,8 @@ class SplitSchema(InputSchema):
 
 class DecisionSchema(InputSchema):
     LABELS = {"reason": "理由", "registration_no": "登记编号"}
-    reason = Text(1000)
-    registration_no = Text(40)
+    reason = Text(1000, allow_none=True)
+    registration_no = Text(40, allow_none=True)
 
 
 __all__ = ["ContractSchema", "TermsSchema", "ReportSchema", "PaymentSchema", "MilestoneReachedSchema",

@@ -90,9 +90,12 @@ def build_terms(owner_org_id: int, data) -> TermSheet:
     for key in ("amount", "royalty_min", "royalty_cap"):
         if values.get(key) == "negotiable":
             raise ValidationFailed("条款中的金额不能是“面议”", {key: "请填写金额"})
+    def given(key, default):
+        return default if values.get(key) is None else values[key]
+
     sheet = TermSheet(owner_org_id=owner_org_id, kind=values["kind"], amount=values.get("amount") or 0,
-                      due_days=values.get("due_days", 30), defer_months=values.get("defer_months", 0),
-                      instalments=values.get("instalments", 1), interval_months=values.get("interval_months", 12),
+                      due_days=given("due_days", 30), defer_months=given("defer_months", 0),
+                      instalments=given("instalments", 1), interval_months=given("interval_months", 12),
                       royalty_rate=values.get("royalty_rate") or 0, royalty_min=values.get("royalty_min"),
                       royalty_cap=values.get("royalty_cap"), report_period=values.get("report_period") or "quarter",
                       equity_percent=values.get("equity_percent"), note=values.get("note"))

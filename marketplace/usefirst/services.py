@@ -100,8 +100,8 @@ def _institution(actor, item, what):
 
 class ConfirmSchema(InputSchema):
     LABELS = {"publicity_days": "公示期", "trial_months": "试用期", "exclusive": "独占"}
-    publicity_days = fields.Integer(validate=validate.Range(1, 90, error="应为 1–90 天"))
-    trial_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"))
+    publicity_days = fields.Integer(validate=validate.Range(1, 90, error="应为 1–90 天"), allow_none=True)
+    trial_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
     exclusive = Bool(load_default=False)
     terms = fields.Dict(allow_none=True)
 
@@ -210,11 +210,11 @@ class ApplySchema(InputSchema):
 class AcceptSchema(InputSchema):
     LABELS = {"starts_on": "试用开始日", "months": "试用期（月）", "trial_fee": "试用期费用", "after_terms": "试用期满后的条件"}
     starts_on = LenientDate(required=True)
-    months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"))
+    months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
     trial_fee = Money(unit="yuan")
     after_terms = Text(2000, lo=4, required=True)
     exclusive = Bool(allow_none=True)
-    note = Text(500)
+    note = Text(500, allow_none=True)
 
 
 def apply(actor, item, data: dict) -> TrialApplication:
@@ -261,8 +261,8 @@ def accept(actor, application, data: dict) -> Trial:
     if _exclusive_taken(item) or (exclusive and running):
         raise Conflict("独占试用只能给一家企业：已有企业在试用")
     fee = values.get("trial_fee")
-    if fee == "negotiable":
-        raise ValidationFailed("试用期费用应为金额（通常为 0）", {"trial_fee": "请填写金额"})
+    if fee == "negotiable" or (fee is not None and fee < 0):
+        raise ValidationFailed("试用期费用应为不小于 0 的金额（通常为 0）", {"trial_fee": "请填写金额"})
     months = values.get("months") or item.trial_months
     starts = values["starts_on"]
     trial = Trial(application_id=application.id, item_id=item.id, company_org_id=application.company_org_id,
