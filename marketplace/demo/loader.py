@@ -59,4 +59,6 @@ def load_demo(progress=print) -> str:
     n = listings.expire_overdue(listings.LIBRARIES["demands"])
     db.session.commit()
     lines.append(f"已导入演示数据；{n}条需求已过截止日期，标记为已过期。")
+    from .deals import load_deals
+    lines.append(load_deals())
     return "\n".join(lines)
