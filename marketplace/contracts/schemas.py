@@ -1,7 +1,7 @@
 """Input schemas for terms, contracts, reports, payments and income splits (Chinese messages)."""
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..core.schema import Bool, InputSchema, LenientDate, Money, Text, one_of
+from ..core.schema import Bool, InputSchema, LenientDate, Money, Text
 from ..core.vocab import CITIES, INDUSTRIES
 from . import money
 from .models import KINDS, TRANSFER_FORMS
@@ -109,6 +109,3 @@ class DecisionSchema(InputSchema):
     reason = Text(1000, allow_none=True)
     registration_no = Text(40, allow_none=True)
 
-
-__all__ = ["ContractSchema", "TermsSchema", "ReportSchema", "PaymentSchema", "MilestoneReachedSchema",
-           "SplitSchema", "DecisionSchema", "one_of"]

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from ..accounts.models import Organisation, User
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from ..core.models import record_audit, utcnow
+from ..core.models import record_audit
 from ..extensions import db
 from . import money
 from .models import (STATUSES, Contract, IncomeSplit, InventorShare, MilestoneTermRow, Payment, Reminder,
@@ -528,5 +528,3 @@ def pending_registration(actor):
     rows = db.session.scalars(select(Contract).where(Contract.status == "submitted").order_by(Contract.id)).all()
     return [c for c in rows if can_register(actor, c)]
 
-
-__all__ = ["utcnow"]
