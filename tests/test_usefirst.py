@@ -228,3 +228,20 @@ def test_confirm_validates(client, f, payload):
     r = client.post(f"/api/v1/usefirst/{item.id}/confirm", json=payload,
                     headers={"Authorization": f"Bearer {f.token(inst)}"})
     assert r.status_code == 422 and r.json["error"]["message"]
+
+
+def test_admin_page_runs_the_scan_and_pages_answer(client, f):
+    inst = f.user("institution")
+    achievement(f, inst, ref="ADM-1", ip_granted_on="2019-06-01", title="铜冶炼烟气余热回收技术")
+    admin = f.user("admin")
+    login(client, admin)
+    assert "运行先用后转扫描" in client.get("/admin/").get_data(as_text=True)
+    r = client.post("/usefirst/scan", follow_redirects=True)
+    assert r.status_code == 200 and "新发现 1 项" in r.get_data(as_text=True)
+    assert "铜冶炼烟气余热回收技术" in client.get("/usefirst/manage").get_data(as_text=True)
+    item = UseFirstItem.query.one()
+    assert client.get(f"/usefirst/{item.id}").status_code == 200
+    client.post("/logout")
+    assert client.get(f"/usefirst/{item.id}").status_code == 404  # a candidate is not public
+    login(client, f.user("company"))
+    assert client.post("/usefirst/scan").status_code == 403
