@@ -245,3 +245,19 @@ def test_admin_page_runs_the_scan_and_pages_answer(client, f):
     assert client.get(f"/usefirst/{item.id}").status_code == 404  # a candidate is not public
     login(client, f.user("company"))
     assert client.post("/usefirst/scan").status_code == 403
+
+
+def test_public_list_pages(client, f):
+    inst = f.user("institution")
+    for n in range(21):
+        achievement(f, inst, ref=f"PG-{n:02d}", ip_granted_on="2019-06-01", title=f"分页测试成果{n:02d}号技术")
+    uf.scan(date(2026, 1, 1))
+    for item in UseFirstItem.query:
+        uf.confirm(inst, item, {})
+    db.session.commit()
+    first = client.get("/usefirst").get_data(as_text=True)
+    assert "共 21 项" in first and 'rel="next"' in first and first.count('data-item="') == 20
+    second = client.get("/usefirst?page=2").get_data(as_text=True)
+    assert second.count('data-item="') == 1 and 'rel="prev"' in second
+    api = client.get("/api/v1/usefirst?page=2").json
+    assert (api["total"], api["page"], len(api["items"])) == (21, 2, 1)

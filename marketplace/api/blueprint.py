@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, g, jsonify, request
 from ..core import listings, permissions as perm
 from ..core.errors import BadRequest, NotAuthenticated, NotFound
 from ..core.models import audit_trail
-from ..core.web import actor, commit
+from ..core.web import actor, commit, json_body, require_login
 from ..extensions import csrf
 from .openapi import build_spec
 
@@ -32,15 +32,6 @@ def _library(name) -> listings.Library:
     return lib
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("请求体应为 JSON（Content-Type: application/json）")
-    if not isinstance(data, dict):
-        raise BadRequest("请求体应为 JSON 对象")
-    return data
-
-
 def _page_json(lib, page) -> dict:
     return {"items": lib.dump(page.items, many=True), "total": page.total, "page": page.page,
             "per_page": page.per_page, "pages": page.pages}
@@ -61,7 +52,7 @@ def list_items(library):
 @bp.post("/<library>")
 def create_item(library):
     lib = _library(library)
-    body = _body()
+    body = json_body()
     then_submit = bool(body.pop("submit", False)) if isinstance(body.get("submit"), bool) else False
     obj = listings.create(actor(), lib, lib.load(body))
     if then_submit:
@@ -80,7 +71,7 @@ def read_item(library, obj_id):
 def update_item(library, obj_id):
     lib = _library(library)
     obj = listings.get(actor(), lib, obj_id)
-    listings.update(actor(), lib, obj, lib.load(_body(), partial=request.method == "PATCH"))
+    listings.update(actor(), lib, obj, lib.load(json_body(), partial=request.method == "PATCH"))
     commit()
     return jsonify(lib.dump(obj))
 
@@ -138,9 +129,8 @@ def matches(library, obj_id):
 
 @bp.get("/me")
 def me():
+    require_login()
     user = actor()
-    if not perm.is_authenticated(user):
-        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
     return jsonify({"id": user.id, "email": user.email, "name": user.name, "role": user.role,
                     "org": {"id": user.org.id, "name": user.org.name, "kind": user.org.kind,
                             "status": user.org.status}})

@@ -86,11 +86,10 @@ def advance(actor, intro, stage: str, note: str | None = None) -> Introduction:
 
 
 def _tell_parties(intro) -> None:
-    from ..accounts.models import User
-    from ..matching.models import Notification
+    from ..matching.inbox import tell_orgs
     d, a = intro.demand, intro.achievement
-    for org_id, title, link in ((d.owner_org_id, f"技术经纪人为您的需求引荐了成果：{a.title[:40]}", f"/achievements/{a.id}"),
-                                (a.owner_org_id, f"技术经纪人将您的成果引荐给企业需求：{d.title[:40]}", f"/demands/{d.id}")):
-        for user in User.query.filter_by(org_id=org_id):
-            db.session.add(Notification(user_id=user.id, kind="introduction", title=title, link=link,
-                                        body=f"技术经纪人{intro.broker.name}引荐：需求“{d.title}” ↔ 成果“{a.title}”。"))
+    body = f"技术经纪人{intro.broker.name}引荐：需求“{d.title}” ↔ 成果“{a.title}”。"
+    tell_orgs([d.owner_org_id], "introduction", f"技术经纪人为您的需求引荐了成果：{a.title[:40]}", body,
+              f"/achievements/{a.id}")
+    tell_orgs([a.owner_org_id], "introduction", f"技术经纪人将您的成果引荐给企业需求：{d.title[:40]}", body,
+              f"/demands/{d.id}")

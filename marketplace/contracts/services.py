@@ -458,12 +458,8 @@ def split_dict(row: IncomeSplit | None) -> dict | None:
 # Reminders -----------------------------------------------------------------------------------------------
 
 def _tell(c: Contract, title: str, body: str) -> None:
-    from ..matching.models import EmailMessage, Notification
-    for user in User.query.filter(User.org_id.in_(c.party_org_ids), User.active.is_(True)):
-        db.session.add(Notification(user_id=user.id, kind="contract", title=title[:200], body=body,
-                                    link=f"/contracts/{c.id}"))
-        if user.email:
-            db.session.add(EmailMessage(to_email=user.email, subject=f"[技术合同] {title}"[:200], body=body))
+    from ..matching.inbox import tell_orgs
+    tell_orgs(c.party_org_ids, "contract", title, body, f"/contracts/{c.id}")
 
 
 def send_reminders(today: date) -> dict:

@@ -7,11 +7,10 @@ from flask_login import login_required
 from openpyxl import Workbook
 
 from ..accounts.models import Organisation
-from ..core import permissions as perm
-from ..core.errors import BadRequest, NotAuthenticated
+from ..core.errors import BadRequest
 from ..core.models import audit_trail
 from ..core.vocab import CITIES, INDUSTRIES
-from ..core.web import actor, attempt, commit
+from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
 from ..extensions import csrf, db
 from . import money
 from . import services as svc
@@ -21,26 +20,21 @@ bp = Blueprint("contracts", __name__)
 PER_PAGE = 20
 
 
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("请求体应为 JSON 对象")
-    return data
-
-
-def _need_login():
-    if not perm.is_authenticated(actor()):
-        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
-
-
 def _as_of() -> date:
-    value = request.args.get("as_of")
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest("as_of 日期格式应为 YYYY-MM-DD") from None
+    return day_arg(request.args.get("as_of"), "as_of")
+
+
+def with_terms(form: dict) -> dict:
+    """A page form whose term fields (t_*, milestones m_*) become its `terms` (when a kind was chosen)."""
+    form = {k: v for k, v in form.items() if not k.startswith(("t_", "m_"))}
+    kind = request.form.get("t_kind", "")
+    if kind:
+        terms = {k[2:]: v for k, v in request.form.items() if k.startswith("t_") and v.strip()}
+        names, amounts, triggers = (request.form.getlist(f"m_{x}") for x in ("name", "amount", "trigger"))
+        terms["milestones"] = [{"name": n, "amount": m, "trigger": t} for n, m, t in zip(names, amounts, triggers)
+                               if n.strip()]
+        form["terms"] = terms
+    return form
 
 
 def _status_arg():
@@ -61,33 +55,30 @@ def _page() -> int:
 
 @bp.get("/api/v1/contracts")
 def list_api():
-    _need_login()
-    stmt = svc.visible(actor(), _status_arg())
-    page = _page()
-    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
+    require_login()
+    page = db.paginate(svc.visible(actor(), _status_arg()), page=_page(), per_page=PER_PAGE, error_out=False)
     today = _as_of()
-    return jsonify({"items": [svc.contract_dict(c, actor(), today) for c in rows], "total": total, "page": page,
-                    "per_page": PER_PAGE})
+    return jsonify({"items": [svc.contract_dict(c, actor(), today) for c in page.items], "total": page.total,
+                    "page": page.page, "per_page": PER_PAGE})
 
 
 @bp.post("/api/v1/contracts")
 @csrf.exempt
 def create_api():
-    _need_login()
-    c = svc.create(actor(), _body())
+    require_login()
+    c = svc.create(actor(), json_body())
     commit()
     return jsonify(svc.contract_dict(c, actor())), 201
 
 
 @bp.get("/api/v1/contracts/<int:contract_id>")
 def read_api(contract_id):
-    _need_login()
+    require_login()
     return jsonify(svc.contract_dict(svc.get(actor(), contract_id), actor(), _as_of()))
 
 
 def _act(contract_id, fn, status=200):
-    _need_login()
+    require_login()
     c = svc.get(actor(), contract_id)
     fn(c)
     commit()
@@ -97,7 +88,7 @@ def _act(contract_id, fn, status=200):
 @bp.put("/api/v1/contracts/<int:contract_id>/terms")
 @csrf.exempt
 def terms_api(contract_id):
-    return _act(contract_id, lambda c: svc.set_terms(actor(), c, _body()))
+    return _act(contract_id, lambda c: svc.set_terms(actor(), c, json_body()))
 
 
 @bp.post("/api/v1/contracts/<int:contract_id>/submit")
@@ -115,36 +106,36 @@ def register_api(contract_id):
 @bp.post("/api/v1/contracts/<int:contract_id>/return")
 @csrf.exempt
 def return_api(contract_id):
-    return _act(contract_id, lambda c: svc.return_for_changes(actor(), c, _body()))
+    return _act(contract_id, lambda c: svc.return_for_changes(actor(), c, json_body()))
 
 
 @bp.post("/api/v1/contracts/<int:contract_id>/milestones/<int:line_id>/reached")
 @csrf.exempt
 def milestone_api(contract_id, line_id):
-    return _act(contract_id, lambda c: svc.reach_milestone(actor(), c, line_id, _body()))
+    return _act(contract_id, lambda c: svc.reach_milestone(actor(), c, line_id, json_body()))
 
 
 @bp.post("/api/v1/contracts/<int:contract_id>/royalty-reports")
 @csrf.exempt
 def report_api(contract_id):
-    return _act(contract_id, lambda c: svc.submit_report(actor(), c, _body()), 201)
+    return _act(contract_id, lambda c: svc.submit_report(actor(), c, json_body()), 201)
 
 
 @bp.post("/api/v1/contracts/<int:contract_id>/payments")
 @csrf.exempt
 def payment_api(contract_id):
-    return _act(contract_id, lambda c: svc.record_payment(actor(), c, _body()), 201)
+    return _act(contract_id, lambda c: svc.record_payment(actor(), c, json_body()), 201)
 
 
 @bp.put("/api/v1/contracts/<int:contract_id>/income-split")
 @csrf.exempt
 def split_api(contract_id):
-    return _act(contract_id, lambda c: svc.set_split(actor(), c, _body()))
+    return _act(contract_id, lambda c: svc.set_split(actor(), c, json_body()))
 
 
 @bp.get("/api/v1/contracts/<int:contract_id>/history")
 def history_api(contract_id):
-    _need_login()
+    require_login()
     c = svc.get(actor(), contract_id)
     return jsonify({"items": [{"action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
                                "details": e.details, "actor_id": e.actor_id, "at": e.at.isoformat()}
@@ -164,7 +155,7 @@ def _xlsx(wb: Workbook, name: str):
 @bp.get("/contracts/<int:contract_id>/schedule.xlsx")
 @bp.get("/api/v1/contracts/<int:contract_id>/schedule.xlsx")
 def schedule_xlsx(contract_id):
-    _need_login()
+    require_login()
     c = svc.get(actor(), contract_id)
     st = svc.statement(c, _as_of())
     wb = Workbook()
@@ -183,7 +174,7 @@ def schedule_xlsx(contract_id):
 @bp.get("/contracts/export.xlsx")
 @bp.get("/api/v1/contracts/export.xlsx")
 def contracts_xlsx():
-    _need_login()
+    require_login()
     today = _as_of()
     wb = Workbook()
     ws = wb.active
@@ -204,12 +195,8 @@ def contracts_xlsx():
 @login_required
 def list_page():
     status = _status_arg()
-    page = _page()
-    stmt = svc.visible(actor(), status)
-    total = db.session.scalar(db.select(db.func.count()).select_from(stmt.order_by(None).subquery()))
-    rows = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return render_template("contracts/list.html", rows=rows, total=total, page=page, per_page=PER_PAGE,
-                           status=status, statuses=STATUSES, pending=svc.pending_registration(actor()))
+    page = db.paginate(svc.visible(actor(), status), page=_page(), per_page=PER_PAGE, error_out=False)
+    return render_template("contracts/list.html", page=page, status=status, statuses=STATUSES, pending=svc.pending_registration(actor()))
 
 
 def _orgs():
@@ -220,7 +207,7 @@ def _orgs():
 @bp.route("/contracts/new", methods=["GET", "POST"])
 @login_required
 def new():
-    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    form = form_dict()
     if request.method == "POST":
         out = []
         data = {k: v for k, v in form.items() if v != ""}
@@ -255,12 +242,11 @@ def detail(contract_id):
 @bp.post("/contracts/<int:contract_id>/<any(terms, submit, register, return, report, payment, split):action>")
 @login_required
 def act(contract_id, action):
-    from ..usefirst.views import _terms_from_form
     a = actor()
     c = svc.get(a, contract_id)
-    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    form = form_dict()
     if action == "terms":
-        attempt(lambda: svc.set_terms(a, c, _terms_from_form(form) or {}))
+        attempt(lambda: svc.set_terms(a, c, with_terms(form).get("terms") or {}))
     elif action == "submit":
         attempt(lambda: svc.submit(a, c))
     elif action == "register":
@@ -285,6 +271,6 @@ def act(contract_id, action):
 def milestone_page(contract_id, line_id):
     a = actor()
     c = svc.get(a, contract_id)
-    form = {k: v for k, v in request.form.items() if k != "csrf_token"}
+    form = form_dict()
     attempt(lambda: svc.reach_milestone(a, c, line_id, form))
     return redirect(url_for(".detail", contract_id=c.id))

@@ -33,6 +33,42 @@ def actor():
     return g.actor
 
 
+def json_body() -> dict:
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    from .errors import BadRequest
+    data = request.get_json(silent=True)
+    if data is None:
+        raise BadRequest("请求体应为 JSON（Content-Type: application/json）")
+    if not isinstance(data, dict):
+        raise BadRequest("请求体应为 JSON 对象")
+    return data
+
+
+def require_login() -> None:
+    """API endpoints: 401 unless a session or a Bearer token names a user."""
+    from .errors import NotAuthenticated
+    if not getattr(actor(), "is_authenticated", False):
+        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
+
+
+def form_dict() -> dict:
+    """A submitted page form's fields, without the CSRF token."""
+    return {k: v for k, v in request.form.items() if k != "csrf_token"}
+
+
+def day_arg(value, name: str):
+    """An optional YYYY-MM-DD request value (None: today), or a 400 naming the parameter."""
+    from datetime import date
+
+    from .errors import BadRequest
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise BadRequest(f"{name} 日期格式应为 YYYY-MM-DD") from None
+
+
 def error_response(status: int, code: str, message: str, fields=None):
     if wants_json():
         return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status

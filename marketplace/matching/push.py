@@ -16,7 +16,8 @@ from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
 from . import service
-from .models import EmailMessage, MatchFeedback, MatchPush, NextStep, Notification, PushQueue
+from .inbox import tell
+from .models import MatchFeedback, MatchPush, NextStep, Notification, PushQueue
 
 DAILY_CAP = 20
 REASONS = ["技术不对口", "成熟度不够", "价格不合适", "已有方案", "其他"]
@@ -47,9 +48,7 @@ def _room(user_id: int) -> bool:
 def _notify(user: User, title: str, body: str, link: str) -> bool:
     if not user.active or not _room(user.id):
         return False
-    db.session.add(Notification(user_id=user.id, kind="match", title=title, body=body, link=link))
-    db.session.add(EmailMessage(to_email=user.email, subject=f"【江西省网上技术市场】{title}",
-                                body=f"{user.name}，您好：\n\n{body}\n\n查看：{link}\n"))
+    tell(user, "match", title, body, link)
     return True
 
 

@@ -1,11 +1,11 @@
 """Match feedback, next steps and the notification inbox (pages and JSON)."""
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, jsonify, redirect, render_template, url_for
 from flask_login import login_required
 
 from ..core import listings
-from ..core.errors import BadRequest, NotAuthenticated, NotFound
+from ..core.errors import NotFound
 from ..core.models import utcnow
-from ..core.web import actor, commit
+from ..core.web import actor, commit, json_body, require_login
 from ..extensions import csrf, db
 from . import push
 from .models import Notification
@@ -13,23 +13,11 @@ from .models import Notification
 bp = Blueprint("matching", __name__)
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("请求体应为 JSON 对象")
-    return data
-
-
-def _need_login():
-    if not getattr(actor(), "is_authenticated", False):
-        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
-
-
 @bp.post("/api/v1/matches/feedback")
 @csrf.exempt
 def feedback_api():
-    _need_login()
-    body = _json_body()
+    require_login()
+    body = json_body()
     demand, achievement = push.get_pair(body.get("demand_id"), body.get("achievement_id"))
     row = push.feedback(actor(), demand, achievement, body.get("verdict"), body.get("reason"))
     commit()
@@ -39,16 +27,16 @@ def feedback_api():
 @bp.post("/api/v1/demands/<int:obj_id>/next-step")
 @csrf.exempt
 def next_step_api(obj_id):
-    _need_login()
+    require_login()
     demand = listings.get(actor(), listings.LIBRARIES["demands"], obj_id)
-    row = push.choose_next_step(actor(), demand, _json_body().get("step"))
+    row = push.choose_next_step(actor(), demand, json_body().get("step"))
     commit()
     return jsonify({"id": row.id, "step": row.step, "label": push.NEXT_STEP_CODES[row.step]}), 201
 
 
 @bp.get("/api/v1/notifications")
 def notifications_api():
-    _need_login()
+    require_login()
     rows = Notification.query.filter_by(user_id=actor().id).order_by(Notification.id.desc()).limit(100).all()
     return jsonify({"unread": sum(1 for r in rows if r.read_at is None), "items": [
         {"id": r.id, "title": r.title, "body": r.body, "link": r.link, "created_at": r.created_at.isoformat(),
@@ -67,7 +55,7 @@ def _mark_read(note_id):
 @bp.post("/api/v1/notifications/<int:note_id>/read")
 @csrf.exempt
 def read_api(note_id):
-    _need_login()
+    require_login()
     row = _mark_read(note_id)
     return jsonify({"id": row.id, "read": True})
 

@@ -11,6 +11,7 @@ Eligibility on a scan date D (domain brief; policy 000 (九)):
 from datetime import date, timedelta
 
 from flask import current_app
+from marshmallow import fields, validate
 from sqlalchemy import and_, exists, func, select
 
 from ..achievements.models import Achievement, AchievementIP
@@ -22,8 +23,6 @@ from ..extensions import db
 from ..contracts.models import Contract
 from ..contracts import money
 from .models import JUSTIFIED_REASONS, Trial, TrialApplication, UseFirstItem
-
-from marshmallow import fields, validate
 
 
 def _granted_subquery():
@@ -158,11 +157,9 @@ def challenge(actor, item, note: str | None) -> UseFirstItem:
         raise ValidationFailed("请写明质询意见", {"note": "必填，至少 4 个字"})
     item.status, item.challenge, item.challenged_by_id, item.challenged_at = "candidate", note, actor.id, utcnow()
     record_audit(actor, "usefirst", item.id, "challenge", "kept_off", "candidate", reason=note)
-    from ..accounts.models import User
-    from ..matching.models import Notification
-    for user in User.query.filter_by(org_id=item.org_id, role="institution"):
-        db.session.add(Notification(user_id=user.id, kind="usefirst", title="先用后转：管理员质询了不列入理由",
-                                    body=f"成果“{item.achievement.title}”：{note}", link=f"/usefirst/{item.id}"))
+    from ..matching.inbox import tell_orgs
+    tell_orgs([item.org_id], "usefirst", "先用后转：管理员质询了不列入理由", f"成果“{item.achievement.title}”：{note}",
+              f"/usefirst/{item.id}", role="institution")
     return item
 
 
@@ -357,12 +354,8 @@ def trial_dict(trial) -> dict:
 
 
 def _notify_org(org_id: int, title: str, body: str, link: str) -> None:
-    from ..accounts.models import User
-    from ..matching.models import EmailMessage, Notification
-    for user in User.query.filter_by(org_id=org_id, active=True):
-        db.session.add(Notification(user_id=user.id, kind="usefirst", title=title[:200], body=body, link=link))
-        if user.email:
-            db.session.add(EmailMessage(to_email=user.email, subject=f"[先用后转] {title}"[:200], body=body))
+    from ..matching.inbox import tell_orgs
+    tell_orgs([org_id], "usefirst", title, body, link)
 
 
 def remind_trials(today: date, days_before: int = 30) -> int:

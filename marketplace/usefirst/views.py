@@ -9,28 +9,17 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..core import permissions as perm
-from ..core.errors import BadRequest, Forbidden, NotAuthenticated
+from ..core.errors import BadRequest, Forbidden
 from ..core.models import audit_trail
 from ..core.vocab import CITIES, INDUSTRIES
-from ..core.web import actor, attempt, commit
+from ..contracts.views import with_terms
+from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
 from ..extensions import csrf, db
 from . import services as uf
 from .models import APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication, UseFirstItem
 
 bp = Blueprint("usefirst", __name__)
 PER_PAGE = 20
-
-
-def _body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise BadRequest("请求体应为 JSON 对象")
-    return data
-
-
-def _need_login():
-    if not perm.is_authenticated(actor()):
-        raise NotAuthenticated("请先登录或提供有效的 API 令牌")
 
 
 def _filters() -> dict:
@@ -53,27 +42,23 @@ def _filters() -> dict:
 
 def _listing(filters):
     page = filters.pop("page")
-    stmt = uf.listing_query(**filters)
-    total = db.session.scalar(select(db.func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return items, total, page
+    return db.paginate(uf.listing_query(**filters), page=page, per_page=PER_PAGE, error_out=False)
 
 
 # Public list, feed, export ------------------------------------------------------------------------------
 
 @bp.get("/api/v1/usefirst")
 def list_api():
-    items, total, page = _listing(_filters())
-    return jsonify({"items": [uf.item_dict(i) for i in items], "total": total, "page": page, "per_page": PER_PAGE})
+    page = _listing(_filters())
+    return jsonify({"items": [uf.item_dict(i) for i in page.items], "total": page.total, "page": page.page,
+                    "per_page": PER_PAGE})
 
 
 @bp.get("/usefirst")
 def list_page():
     filters = _filters()
     shown = dict(filters)
-    items, total, page = _listing(filters)
-    return render_template("usefirst/list.html", items=items, total=total, page=page, per_page=PER_PAGE,
-                           filters=shown, industries=INDUSTRIES, cities=CITIES, today=date.today(),
+    return render_template("usefirst/list.html", page=_listing(filters), filters=shown, industries=INDUSTRIES, cities=CITIES, today=date.today(),
                            args={k: v for k, v in shown.items() if v and k != "page"})
 
 
@@ -135,7 +120,7 @@ def _decisions_query(a, status=None):
 
 @bp.get("/api/v1/usefirst/decisions")
 def decisions_api():
-    _need_login()
+    require_login()
     rows = db.session.scalars(_decisions_query(actor(), request.args.get("status")).limit(500)).all()
     return jsonify({"items": [uf.item_dict(i) for i in rows]})
 
@@ -143,15 +128,11 @@ def decisions_api():
 @bp.post("/api/v1/usefirst/scan")
 @csrf.exempt
 def scan_api():
-    _need_login()
+    require_login()
     if not perm.is_admin(actor()):
         raise Forbidden("只有管理员可以运行先用后转扫描")
     body = request.get_json(silent=True) or {}
-    try:
-        as_of = date.fromisoformat(body["as_of"]) if body.get("as_of") else date.today()
-    except (ValueError, TypeError):
-        raise BadRequest("as_of 日期格式应为 YYYY-MM-DD") from None
-    out = uf.scan(as_of, actor())
+    out = uf.scan(day_arg(body.get("as_of") if isinstance(body, dict) else None, "as_of"), actor())
     commit()
     return jsonify(out)
 
@@ -162,7 +143,7 @@ def item_api(item_id):
 
 
 def _item_action(item_id, fn):
-    _need_login()
+    require_login()
     item = uf.get_item(actor(), item_id)
     fn(item)
     commit()
@@ -172,19 +153,19 @@ def _item_action(item_id, fn):
 @bp.post("/api/v1/usefirst/<int:item_id>/confirm")
 @csrf.exempt
 def confirm_api(item_id):
-    return _item_action(item_id, lambda item: uf.confirm(actor(), item, _body()))
+    return _item_action(item_id, lambda item: uf.confirm(actor(), item, json_body()))
 
 
 @bp.post("/api/v1/usefirst/<int:item_id>/keep-off")
 @csrf.exempt
 def keep_off_api(item_id):
-    return _item_action(item_id, lambda item: uf.keep_off(actor(), item, _body()))
+    return _item_action(item_id, lambda item: uf.keep_off(actor(), item, json_body()))
 
 
 @bp.post("/api/v1/usefirst/<int:item_id>/challenge")
 @csrf.exempt
 def challenge_api(item_id):
-    return _item_action(item_id, lambda item: uf.challenge(actor(), item, _body().get("note")))
+    return _item_action(item_id, lambda item: uf.challenge(actor(), item, json_body().get("note")))
 
 
 # Applications and trials --------------------------------------------------------------------------------
@@ -197,15 +178,15 @@ def _app_dict(row: TrialApplication) -> dict:
 @bp.post("/api/v1/usefirst/<int:item_id>/applications")
 @csrf.exempt
 def apply_api(item_id):
-    _need_login()
-    row = uf.apply(actor(), uf.get_item(actor(), item_id), _body())
+    require_login()
+    row = uf.apply(actor(), uf.get_item(actor(), item_id), json_body())
     commit()
     return jsonify(_app_dict(row)), 201
 
 
 @bp.get("/api/v1/usefirst/<int:item_id>/applications")
 def applications_api(item_id):
-    _need_login()
+    require_login()
     item = uf.get_item(actor(), item_id)
     rows = TrialApplication.query.filter_by(item_id=item.id).order_by(TrialApplication.id).all()
     rows = [r for r in rows if actor().org_id in (r.company_org_id, item.org_id) or perm.in_admin_scope(actor(), item.org)]
@@ -214,15 +195,15 @@ def applications_api(item_id):
 
 @bp.get("/api/v1/usefirst/applications/<int:app_id>")
 def application_api(app_id):
-    _need_login()
+    require_login()
     return jsonify(_app_dict(uf.get_application(actor(), app_id)))
 
 
 @bp.post("/api/v1/usefirst/applications/<int:app_id>/accept")
 @csrf.exempt
 def accept_api(app_id):
-    _need_login()
-    trial = uf.accept(actor(), uf.get_application(actor(), app_id), _body())
+    require_login()
+    trial = uf.accept(actor(), uf.get_application(actor(), app_id), json_body())
     commit()
     return jsonify(uf.trial_dict(trial)), 201
 
@@ -230,15 +211,15 @@ def accept_api(app_id):
 @bp.post("/api/v1/usefirst/applications/<int:app_id>/decline")
 @csrf.exempt
 def decline_api(app_id):
-    _need_login()
-    row = uf.decline(actor(), uf.get_application(actor(), app_id), _body().get("note"))
+    require_login()
+    row = uf.decline(actor(), uf.get_application(actor(), app_id), json_body().get("note"))
     commit()
     return jsonify(_app_dict(row))
 
 
 @bp.get("/api/v1/usefirst/trials/<int:trial_id>")
 def trial_api(trial_id):
-    _need_login()
+    require_login()
     return jsonify(uf.trial_dict(uf.get_trial(actor(), trial_id)))
 
 
@@ -246,8 +227,8 @@ def trial_api(trial_id):
 @csrf.exempt
 def convert_api(trial_id):
     from ..contracts.services import contract_dict
-    _need_login()
-    c = uf.convert(actor(), uf.get_trial(actor(), trial_id), _body())
+    require_login()
+    c = uf.convert(actor(), uf.get_trial(actor(), trial_id), json_body())
     commit()
     return jsonify(contract_dict(c, actor())), 201
 
@@ -255,8 +236,8 @@ def convert_api(trial_id):
 @bp.post("/api/v1/usefirst/trials/<int:trial_id>/terminate")
 @csrf.exempt
 def terminate_api(trial_id):
-    _need_login()
-    trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), _body().get("reason"))
+    require_login()
+    trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), json_body().get("reason"))
     commit()
     return jsonify(uf.trial_dict(trial))
 
@@ -298,37 +279,14 @@ def scan_page():
     return redirect(url_for(".manage"))
 
 
-def _form() -> dict:
-    return {k: v for k, v in request.form.items() if k != "csrf_token"}
-
-
-def _terms_from_form(form: dict) -> dict | None:
-    """The terms part of a form (fields prefixed t_), or None when no kind was chosen."""
-    kind = form.pop("t_kind", "")
-    data = {k[2:]: v for k, v in list(form.items()) if k.startswith("t_") and v.strip()}
-    for k in list(form):
-        if k.startswith("t_") or k.startswith("m_"):
-            form.pop(k)
-    if not kind:
-        return None
-    names, amounts, triggers = (request.form.getlist(f"m_{x}") for x in ("name", "amount", "trigger"))
-    data["milestones"] = [{"name": n, "amount": a, "trigger": t} for n, a, t in zip(names, amounts, triggers)
-                          if n.strip()]
-    data["kind"] = kind
-    return data
-
-
 @bp.post("/usefirst/<int:item_id>/<any(confirm, 'keep-off', challenge, apply):action>")
 @login_required
 def item_form(item_id, action):
     a = actor()
     item = uf.get_item(a, item_id)
-    form = _form()
+    form = form_dict()
     if action == "confirm":
-        terms = _terms_from_form(form)
-        if terms:
-            form["terms"] = terms
-        attempt(lambda: uf.confirm(a, item, form))
+        attempt(lambda: uf.confirm(a, item, with_terms(form)))
     elif action == "keep-off":
         attempt(lambda: uf.keep_off(a, item, form))
     elif action == "challenge":
@@ -343,7 +301,7 @@ def item_form(item_id, action):
 def application_form(app_id, action):
     a = actor()
     row = uf.get_application(a, app_id)
-    form = _form()
+    form = form_dict()
     out = []
     if action == "accept":
         if attempt(lambda: out.append(uf.accept(a, row, form))):
@@ -366,14 +324,11 @@ def trial_page(trial_id):
 def trial_form(trial_id, action):
     a = actor()
     trial = uf.get_trial(a, trial_id)
-    form = _form()
+    form = form_dict()
     if action == "terminate":
         attempt(lambda: uf.terminate(a, trial, form.get("reason")))
         return redirect(url_for(".trial_page", trial_id=trial.id))
-    terms = _terms_from_form(form)
-    if terms:
-        form["terms"] = terms
     out = []
-    if attempt(lambda: out.append(uf.convert(a, trial, form))):
+    if attempt(lambda: out.append(uf.convert(a, trial, with_terms(form)))):
         return redirect(url_for("contracts.detail", contract_id=out[0].id))
     return redirect(url_for(".trial_page", trial_id=trial.id))
