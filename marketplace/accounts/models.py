@@ -1,9 +1,11 @@
 """Organisations, users and API tokens."""
 import hashlib
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..core import permissions
 from ..core.models import TimestampMixin, utcnow
 from ..extensions import db
 
@@ -50,7 +52,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     org = db.relationship("Organisation", foreign_keys=[org_id], lazy="joined")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        # PASSWORD_HASH_METHOD: werkzeug's scrypt by default; the test suite sets a cheap method. The method is
+        # stored in the hash itself, so check_password() verifies hashes made by either.
+        method = current_app.config.get("PASSWORD_HASH_METHOD") if has_app_context() else None
+        self.password_hash = generate_password_hash(password, method=method or "scrypt")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
@@ -82,3 +87,5 @@ class ApiToken(db.Model):
     last_used_at = db.Column(db.DateTime)
     revoked = db.Column(db.Boolean, nullable=False, default=False)
     user = db.relationship("User", lazy="joined")
+
+permissions.bind_org_model(Organisation)

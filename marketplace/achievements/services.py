@@ -1,7 +1,7 @@
 """Achievements as a library: filters, sorts and rules on top of core.listings."""
 from ..core import vocab
 from ..core.listings import Filter, Library, by_title, newest, oldest, register
-from .models import Achievement
+from .models import Achievement, AchievementIP
 from .schemas import LABELS, AchievementIn, AchievementOut
 
 LIB = register(Library(
@@ -30,4 +30,6 @@ LIB = register(Library(
     },
     text_columns=("title", "summary", "keywords", "team", "inventors"),
     labels=LABELS,
+    # IP items are replaced as a whole
+    setters={"ip_items": lambda obj, items: setattr(obj, "ip_items", [AchievementIP(**i) for i in (items or [])])},
 ))

@@ -3,7 +3,7 @@ from flask import Blueprint
 
 from ..core import vocab
 from ..core.forms import FormField as F
-from ..core.library_views import register
+from ..libraries.pages import register
 from ..core.money import WAN
 from .services import LIB
 

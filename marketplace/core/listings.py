@@ -9,7 +9,6 @@ from typing import Callable
 
 from sqlalchemy import func, or_
 
-from ..accounts.models import Organisation
 from ..extensions import db
 from . import permissions as perm
 from .errors import BadRequest, Forbidden, NotFound, ValidationFailed
@@ -61,6 +60,7 @@ class Library:
     public_condition: Callable | None = None  # extra condition for the public list
     default_sort: str = "newest"
     extra: dict = field(default_factory=dict)
+    setters: dict = field(default_factory=dict)  # attribute → fn(obj, value), for nested items (IP of an achievement)
 
     def load(self, raw: dict, partial: bool = False, **schema_kw) -> dict:
         return self.input_schema(**schema_kw).validate_dict(raw, partial=partial)
@@ -83,12 +83,12 @@ def register(lib: Library) -> Library:
     return lib
 
 
-def apply_data(obj, data: dict) -> None:
-    """Copy validated attributes onto a record; nested IP items are replaced as a whole."""
+def apply_data(obj, data: dict, lib: Library | None = None) -> None:
+    """Copy validated attributes onto a record; nested items go through the library's setters."""
+    setters = lib.setters if lib is not None else {}
     for key, value in data.items():
-        if key == "ip_items":
-            from ..achievements.models import AchievementIP
-            obj.ip_items = [AchievementIP(**item) for item in (value or [])]
+        if key in setters:
+            setters[key](obj, value)
         else:
             setattr(obj, key, value)
 
@@ -111,7 +111,7 @@ def create(actor, lib: Library, data: dict, *, org=None, source="local", status=
         _check_creator(actor, lib, org)
     obj = lib.model(owner_org=org, owner_org_id=org.id, created_by_id=getattr(actor, "id", None),
                     source=source, status=status)
-    apply_data(obj, data)
+    apply_data(obj, data, lib)
     if check_ref and obj.ref and lib.model.query.filter_by(source=source, ref=obj.ref).first():
         raise ValidationFailed(f"编号“{obj.ref}”已存在", {"ref": "编号已存在"})
     if status == "published":
@@ -143,7 +143,7 @@ def update(actor, lib: Library, obj, data: dict, *, system=False):
         clash = lib.model.query.filter_by(source=obj.source, ref=data["ref"]).first()
         if clash is not None and clash.id != obj.id:
             raise ValidationFailed(f"编号“{data['ref']}”已存在", {"ref": "编号已存在"})
-    apply_data(obj, data)
+    apply_data(obj, data, lib)
     obj.updated_at = utcnow()
     record_audit(actor, lib.entity_type, obj.id, "update", obj.status, obj.status,
                  details={"fields": sorted(data)})
@@ -214,7 +214,7 @@ SCOPES = ("public", "mine", "review")
 
 def list_query(actor, lib: Library, params: dict):
     """A SELECT of the records `actor` may list in the given scope, filtered and sorted by `params`."""
-    model = lib.model
+    model, Organisation = lib.model, perm.org_model()
     scope = params.get("scope") or "public"
     if scope not in SCOPES:
         raise BadRequest(f"scope 只能是 {'/'.join(SCOPES)}")

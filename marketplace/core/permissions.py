@@ -1,9 +1,20 @@
 """Who may see and change what. Checked on the server for the acting user and the object."""
 from sqlalchemy import false, true
 
-from ..accounts.models import Organisation
-
 EDITABLE_STATES = {"draft", "rejected", "withdrawn"}
+
+
+class _Bound:
+    """The organisation model, bound by the accounts package when it is imported (core imports no domain)."""
+    org_model = None
+
+
+def bind_org_model(model) -> None:
+    _Bound.org_model = model
+
+
+def org_model():
+    return _Bound.org_model
 
 
 def is_authenticated(user) -> bool:
@@ -18,7 +29,7 @@ def admin_scope_condition(user):
     """SQL condition on Organisation: the organisations an administrator's centre administers (1+M+N)."""
     if not is_admin(user):
         return false()
-    centre = user.org
+    centre, Organisation = user.org, _Bound.org_model
     if centre.admin_level == "province":
         return true()
     if centre.admin_level == "city" and centre.city:

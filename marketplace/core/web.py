@@ -1,20 +1,96 @@
-"""Request plumbing: who is acting, error → HTTP mapping (JSON under /api/, pages elsewhere), template helpers."""
-from flask import g, jsonify, render_template, request
-from flask_login import AnonymousUserMixin, current_user
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+"""The request pipeline and its helpers.
 
-from ..extensions import db, login_manager
-from . import money, vocab
-from .errors import AppError
+Every request goes through `Pipeline` (the application class) in this order:
+  1. authenticate: Flask-Login's session user, or a Bearer token's user on /api/ (the accounts package
+     registers the token loader);
+  2. CSRF: every POST/PUT/PATCH/DELETE authenticated by the session cookie (or by nothing) must carry the
+     token (form field `csrf_token` or header `X-CSRFToken`); only Bearer-token requests are spared, since a
+     browser never sends those on its own. There is no per-route exemption;
+  3. the view runs (thin: parse, authorise, call services, which flush but never commit);
+  4. one commit if the answer is not an error (status < 400), a rollback otherwise or on any exception;
+  5. the after-commit operations the services registered (core.uow) run.
+Errors are mapped to HTTP here: JSON `{"error": {...}}` under /api/, an error page elsewhere.
+"""
+from datetime import date
+
+from flask import Flask, Request, g, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
+
+from ..extensions import csrf, db, login_manager
+from . import money, uow, vocab
+from .errors import AppError, BadRequest, Conflict, NotAuthenticated
 
 HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "没有找到该页面", 405: "不支持该请求方法",
-    413: "上传的文件过大（最大20MB）", 415: "不支持的内容类型", 422: "输入有误", 429: "请求过于频繁",
+    413: "上传的文件过大（最大20MB）", 415: "不支持的内容类型", 422: "输入有误", 429: "请求过于频繁，请稍后再试",
     500: "服务器内部错误，请稍后重试",
 }
 CODES = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         413: "too_large", 415: "unsupported_media_type", 422: "validation_failed", 500: "internal_error"}
+         413: "too_large", 415: "unsupported_media_type", 422: "validation_failed", 429: "too_many_requests",
+         500: "internal_error"}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in PostgreSQL
+MAX_JSON_DEPTH = 32
+MAX_JSON_BYTES = 2 * 1024 * 1024
+
+
+class BoundedInt(IntegerConverter):
+    """`<int:...>` in every route: a number PostgreSQL's integer columns can hold, else the route does not
+    match (404) instead of the database failing (500)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _depth(value, limit: int) -> bool:
+    """True when `value` nests no deeper than `limit` (iterative: no recursion to exhaust)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+class SafeRequest(Request):
+    """JSON bodies: a clear 400 for a body too large, malformed or nested too deeply (never a 500)."""
+
+    def get_json(self, force=False, silent=False, cache=True):
+        if self.content_length and self.content_length > MAX_JSON_BYTES and (force or self.is_json):
+            raise BadRequest(f"JSON 请求体过大（最大 {MAX_JSON_BYTES // 1024 // 1024} MB）")
+        try:
+            data = super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            raise BadRequest("JSON 嵌套层数过多") from None
+        if data is not None and not _depth(data, MAX_JSON_DEPTH):
+            raise BadRequest(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）")
+        return data
+
+    def on_json_loading_failed(self, e):
+        raise BadRequest("请求体不是有效的 JSON")
+
+
+class Pipeline(Flask):
+    """The application class: one commit per request, then the after-commit work (see the module doc)."""
+
+    request_class = SafeRequest
+
+    def dispatch_request(self):
+        rv = super().dispatch_request()
+        response = self.make_response(rv)
+        if response.status_code < 400:
+            uow.commit()
+        else:
+            uow.rollback()
+        return response
 
 
 def wants_json() -> bool:
@@ -22,20 +98,18 @@ def wants_json() -> bool:
 
 
 def actor():
-    """The acting user: a Bearer token's user on the API, else the session's user (may be anonymous)."""
-    if "actor" not in g:
-        g.actor = current_user
-        header = request.headers.get("Authorization", "")
-        if header.startswith("Bearer ") and wants_json():
-            from ..accounts.services import user_for_token
-            g.actor = user_for_token(header[7:].strip()) or AnonymousUserMixin()
-            g.token_auth = True
-    return g.actor
+    """The acting user (may be anonymous): the session's user, else a Bearer token's user on the API."""
+    return current_user._get_current_object() if hasattr(current_user, "_get_current_object") else current_user
+
+
+def is_token_request() -> bool:
+    """The request was authenticated by an API token (set by the accounts package's token loader)."""
+    actor()  # Flask-Login resolves the user lazily; the loader sets the flag
+    return bool(g.get("token_auth"))
 
 
 def json_body() -> dict:
     """The request's JSON object, or a 400 that says what is wrong with it."""
-    from .errors import BadRequest
     data = request.get_json(silent=True)
     if data is None:
         raise BadRequest("请求体应为 JSON（Content-Type: application/json）")
@@ -46,7 +120,6 @@ def json_body() -> dict:
 
 def require_login() -> None:
     """API endpoints: 401 unless a session or a Bearer token names a user."""
-    from .errors import NotAuthenticated
     if not getattr(actor(), "is_authenticated", False):
         raise NotAuthenticated("请先登录或提供有效的 API 令牌")
 
@@ -58,9 +131,6 @@ def form_dict() -> dict:
 
 def day_arg(value, name: str):
     """An optional YYYY-MM-DD request value (None: today), or a 400 naming the parameter."""
-    from datetime import date
-
-    from .errors import BadRequest
     if not value:
         return date.today()
     try:
@@ -69,24 +139,51 @@ def day_arg(value, name: str):
         raise BadRequest(f"{name} 日期格式应为 YYYY-MM-DD") from None
 
 
+def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_ID) -> int | None:
+    """An integer query parameter within [lo, hi], or a 400 naming it."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    raw = raw.strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 12 or not lo <= int(raw) <= hi:
+        raise BadRequest(f"{name} 应为 {lo} 到 {hi} 之间的整数", {name: f"应为 {lo} 到 {hi} 之间的整数"})
+    return int(raw)
+
+
+def local_url(target: str | None, fallback: str) -> str:
+    """`target` when it is a path on this site, else `fallback` (never a redirect to another host).
+    Browsers drop tabs and newlines and read a backslash as a slash, so those are judged as they would be."""
+    from urllib.parse import urlsplit
+    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+        return fallback
+    cleaned = target.replace("\\", "/")
+    parts = urlsplit(cleaned)
+    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+        return fallback
+    return target
+
+
 def error_response(status: int, code: str, message: str, fields=None):
     if wants_json():
         return jsonify({"error": {"code": code, "message": message, "fields": fields or {}}}), status
     return render_template("error.html", status=status, message=message, fields=fields or {}), status
 
 
+def _check_csrf() -> None:
+    from flask import current_app
+    if request.method not in WRITE_METHODS or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if is_token_request():
+        return
+    csrf.protect()
+
+
 def init_app(app):
+    app.url_map.converters["int"] = BoundedInt
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, for every route, with no exemptions
     login_manager.login_view = "accounts.login"
     login_manager.login_message = "请先登录"
     login_manager.login_message_category = "warning"
-
-    @login_manager.user_loader
-    def load_user(user_id):
-        from ..accounts.models import User
-        try:
-            return db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
 
     @login_manager.unauthorized_handler
     def unauthorized():
@@ -97,57 +194,61 @@ def init_app(app):
         return redirect(url_for("accounts.login", next=request.full_path))
 
     @app.before_request
-    def _fresh_actor():
+    def _start():
         # g lives as long as the app context; when one context spans several requests (the test
         # suite's), the previous request's user must not carry over.
-        for key in ("actor", "token_auth", "_login_user"):
+        for key in ("token_auth", "_login_user"):
             g.pop(key, None)
-
-    @app.after_request
-    def _apply_search_outbox(response):
-        # The request committed changes to indexed records: bring the index up to date now when the
-        # index lock is free (else the rows wait for the next request, a search, or `flask search sync`).
-        if db.session.info.pop("search_dirty", False):
-            from ..searching.sync import try_apply
-            try_apply(lock_timeout=2.0)
-        if db.session.info.pop("push_dirty", False):
-            from ..matching.push import try_process
-            try_process()  # after the index has the newly published record
-        return response
+        uow.discard()
+        _check_csrf()
 
     @app.errorhandler(AppError)
     def on_app_error(exc: AppError):
-        db.session.rollback()
+        uow.rollback()
         return error_response(exc.status, exc.code, exc.message, exc.fields)
 
     @app.errorhandler(CSRFError)
     def on_csrf(exc):
+        uow.rollback()
         return error_response(400, "csrf", "页面已过期或缺少安全令牌（CSRF），请刷新页面后重试")
+
+    @app.errorhandler(IntegrityError)
+    def on_integrity(exc):
+        # Two requests raced for the same unique value; the loser is told to retry, nothing is half-written.
+        uow.rollback()
+        app.logger.warning("integrity error: %s", exc.orig)
+        return error_response(409, "conflict", "数据已被其他操作修改或重复，请刷新后重试")
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def on_out_of_range(exc):
+        uow.rollback()
+        return error_response(400, "bad_request", "输入的数值超出允许范围")
+
+    @app.errorhandler(OperationalError)
+    def on_db_busy(exc):
+        uow.rollback()
+        app.logger.exception("database error")
+        return error_response(503, "unavailable", "系统繁忙，请稍后重试")
 
     @app.errorhandler(HTTPException)
     def on_http(exc: HTTPException):
+        uow.rollback()
         status = exc.code or 500
         return error_response(status, CODES.get(status, "error"), HTTP_MESSAGES.get(status, exc.description))
 
     @app.errorhandler(Exception)
     def on_crash(exc):
-        db.session.rollback()
+        uow.rollback()
         app.logger.exception("unhandled error")
         return error_response(500, "internal_error", HTTP_MESSAGES[500])
 
-    # Globals (not a context processor) so that imported macros see them too.
-    from ..searching.highlight import mark, snippet
-    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan, mark=mark, snippet=snippet,
+    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan,
                                  status_label=lambda s: vocab.STATUS_LABELS.get(s, s))
 
     @app.context_processor
     def helpers():
-        user = actor()
-        unread = 0
-        if getattr(user, "is_authenticated", False):
-            from ..matching.models import Notification
-            unread = Notification.query.filter_by(user_id=user.id, read_at=None).count()
-        return {"actor": user, "unread": unread}
+        return {"actor": actor()}
 
     @app.template_filter("dt")
     def fmt_dt(value):
@@ -155,19 +256,24 @@ def init_app(app):
 
 
 def commit():
-    """The one commit point of a request."""
-    db.session.commit()
+    """Kept for old call sites: the pipeline commits once at the end of the request, so this only flushes
+    (constraint errors surface here, inside the view)."""
+    db.session.flush()
 
 
 def attempt(action) -> bool:
-    """Run a page's state change and commit; on a refusal roll back and flash its message (the caller
-    redirects either way). True when it went through."""
+    """Run a page's state change in a savepoint; on a refusal roll the savepoint back and flash its message
+    (the caller redirects either way; the pipeline commits). True when it went through."""
     from flask import flash
+    position = uow.mark()
+    savepoint = db.session.begin_nested()
     try:
         action()
-        commit()
+        db.session.flush()
+        savepoint.commit()
         return True
     except AppError as exc:
-        db.session.rollback()
+        savepoint.rollback()
+        uow.forget_since(position)
         flash(exc.message, "error")
         return False

@@ -12,6 +12,7 @@ from flask import current_app
 from ..accounts.models import User
 from ..core import listings
 from ..core import permissions as perm
+from ..core import uow
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
@@ -27,7 +28,7 @@ VERDICTS = {"interested": "感兴趣", "irrelevant": "不相关"}
 def enqueue(actor, lib, obj) -> None:
     """Called by the workflow when a demand or achievement is published."""
     db.session.add(PushQueue(entity_type=obj.entity_type, entity_id=obj.id))
-    db.session.info["push_dirty"] = True
+    uow.after_commit(try_process, key="match-push", order=20)  # after the index has the record
 
 
 for _key in ("demands", "achievements"):

@@ -6,15 +6,38 @@ from ..core import listings
 from ..core.errors import NotFound
 from ..core.models import utcnow
 from ..core.web import actor, commit, json_body, require_login
-from ..extensions import csrf, db
+from ..extensions import db
+from ..libraries.pages import detail_panel
 from . import push
 from .models import Notification
 
 bp = Blueprint("matching", __name__)
+# Its JSON endpoints: registered under the API blueprint (/api/v1), so they go through its checks.
+api = Blueprint("matching", __name__)
 
 
-@bp.post("/api/v1/matches/feedback")
-@csrf.exempt
+def _matches_panel(user, lib, obj):
+    """The library detail page's matches (demands and achievements, once published)."""
+    from . import service as matching
+    if lib.key not in ("demands", "achievements") or obj.status != "published":
+        return None
+    found = matching.match_demand(obj, 5) if lib.key == "demands" else matching.match_achievement(obj, 5)
+    found["show_reasons"] = matching.can_see_reasons(user, obj)
+    return found
+
+
+detail_panel("matches", _matches_panel)
+
+
+@bp.app_context_processor
+def _unread():
+    user = actor()
+    if not getattr(user, "is_authenticated", False):
+        return {"unread": 0}
+    return {"unread": Notification.query.filter_by(user_id=user.id, read_at=None).count()}
+
+
+@api.post("/matches/feedback")
 def feedback_api():
     require_login()
     body = json_body()
@@ -24,8 +47,7 @@ def feedback_api():
     return jsonify({"id": row.id, "side": row.side, "verdict": row.verdict, "reason": row.reason})
 
 
-@bp.post("/api/v1/demands/<int:obj_id>/next-step")
-@csrf.exempt
+@api.post("/demands/<int:obj_id>/next-step")
 def next_step_api(obj_id):
     require_login()
     demand = listings.get(actor(), listings.LIBRARIES["demands"], obj_id)
@@ -34,7 +56,7 @@ def next_step_api(obj_id):
     return jsonify({"id": row.id, "step": row.step, "label": push.NEXT_STEP_CODES[row.step]}), 201
 
 
-@bp.get("/api/v1/notifications")
+@api.get("/notifications")
 def notifications_api():
     require_login()
     rows = Notification.query.filter_by(user_id=actor().id).order_by(Notification.id.desc()).limit(100).all()
@@ -52,8 +74,7 @@ def _mark_read(note_id):
     return row
 
 
-@bp.post("/api/v1/notifications/<int:note_id>/read")
-@csrf.exempt
+@api.post("/notifications/<int:note_id>/read")
 def read_api(note_id):
     require_login()
     row = _mark_read(note_id)

@@ -3,6 +3,7 @@ from sqlalchemy import event, insert
 from sqlalchemy.orm import Session
 
 from ..achievements.models import AchievementIP
+from ..core import uow
 from ..core.models import utcnow
 from .documents import MODELS
 from .models import SearchOutbox
@@ -34,7 +35,14 @@ def _write(session, flush_context):
         now = utcnow()
         session.connection().execute(insert(SearchOutbox), [
             {"entity_type": etype, "entity_id": eid, "created_at": now, "attempts": 0} for etype, eid in rows])
-        session.info["search_dirty"] = True
+        uow.after_commit(_apply, key="search-outbox", order=10, session=session)
+
+
+def _apply():
+    # Bring the index up to date now when its lock is free; else the rows wait for the next request,
+    # a search, or `flask search sync`.
+    from .sync import try_apply
+    try_apply(lock_timeout=2.0)
 
 
 @event.listens_for(Session, "after_rollback")

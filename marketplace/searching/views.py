@@ -3,8 +3,17 @@ from flask import Blueprint, jsonify, render_template, request
 
 from ..core.web import actor
 from . import service
+from .highlight import mark, snippet
 
 bp = Blueprint("searching", __name__)
+# Its JSON endpoints: registered under the API blueprint (/api/v1), so they go through its checks.
+api = Blueprint("searching", __name__)
+
+
+@bp.record_once
+def _template_globals(state):
+    # Globals (not a context processor) so that imported macros see them too.
+    state.app.jinja_env.globals.update(mark=mark, snippet=snippet)
 
 
 @bp.route("/search")
@@ -17,6 +26,6 @@ def page():
                            type_labels=service.TYPE_LABELS)
 
 
-@bp.route("/api/v1/search")
-def api():
+@api.route("/search")
+def search_api():
     return jsonify(service.search(actor(), request.args.to_dict()))

@@ -14,11 +14,13 @@ from ..core.models import audit_trail
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import with_terms
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
-from ..extensions import csrf, db
+from ..extensions import db
 from . import services as uf
 from .models import APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication, UseFirstItem
 
 bp = Blueprint("usefirst", __name__)
+# Its JSON endpoints: registered under the API blueprint (/api/v1), so they go through its checks.
+api = Blueprint("usefirst", __name__)
 PER_PAGE = 20
 
 
@@ -47,7 +49,7 @@ def _listing(filters):
 
 # Public list, feed, export ------------------------------------------------------------------------------
 
-@bp.get("/api/v1/usefirst")
+@api.get("/usefirst")
 def list_api():
     page = _listing(_filters())
     return jsonify({"items": [uf.item_dict(i) for i in page.items], "total": page.total, "page": page.page,
@@ -118,15 +120,14 @@ def _decisions_query(a, status=None):
     return stmt.order_by(UseFirstItem.status, UseFirstItem.id)
 
 
-@bp.get("/api/v1/usefirst/decisions")
+@api.get("/usefirst/decisions")
 def decisions_api():
     require_login()
     rows = db.session.scalars(_decisions_query(actor(), request.args.get("status")).limit(500)).all()
     return jsonify({"items": [uf.item_dict(i) for i in rows]})
 
 
-@bp.post("/api/v1/usefirst/scan")
-@csrf.exempt
+@api.post("/usefirst/scan")
 def scan_api():
     require_login()
     if not perm.is_admin(actor()):
@@ -137,7 +138,7 @@ def scan_api():
     return jsonify(out)
 
 
-@bp.get("/api/v1/usefirst/<int:item_id>")
+@api.get("/usefirst/<int:item_id>")
 def item_api(item_id):
     return jsonify(uf.item_dict(uf.get_item(actor(), item_id)))
 
@@ -150,20 +151,17 @@ def _item_action(item_id, fn):
     return jsonify(uf.item_dict(item))
 
 
-@bp.post("/api/v1/usefirst/<int:item_id>/confirm")
-@csrf.exempt
+@api.post("/usefirst/<int:item_id>/confirm")
 def confirm_api(item_id):
     return _item_action(item_id, lambda item: uf.confirm(actor(), item, json_body()))
 
 
-@bp.post("/api/v1/usefirst/<int:item_id>/keep-off")
-@csrf.exempt
+@api.post("/usefirst/<int:item_id>/keep-off")
 def keep_off_api(item_id):
     return _item_action(item_id, lambda item: uf.keep_off(actor(), item, json_body()))
 
 
-@bp.post("/api/v1/usefirst/<int:item_id>/challenge")
-@csrf.exempt
+@api.post("/usefirst/<int:item_id>/challenge")
 def challenge_api(item_id):
     return _item_action(item_id, lambda item: uf.challenge(actor(), item, json_body().get("note")))
 
@@ -175,8 +173,7 @@ def _app_dict(row: TrialApplication) -> dict:
             "status": row.status, "decision_note": row.decision_note, "created_at": row.created_at.isoformat()}
 
 
-@bp.post("/api/v1/usefirst/<int:item_id>/applications")
-@csrf.exempt
+@api.post("/usefirst/<int:item_id>/applications")
 def apply_api(item_id):
     require_login()
     row = uf.apply(actor(), uf.get_item(actor(), item_id), json_body())
@@ -184,7 +181,7 @@ def apply_api(item_id):
     return jsonify(_app_dict(row)), 201
 
 
-@bp.get("/api/v1/usefirst/<int:item_id>/applications")
+@api.get("/usefirst/<int:item_id>/applications")
 def applications_api(item_id):
     require_login()
     item = uf.get_item(actor(), item_id)
@@ -193,14 +190,13 @@ def applications_api(item_id):
     return jsonify({"items": [_app_dict(r) for r in rows]})
 
 
-@bp.get("/api/v1/usefirst/applications/<int:app_id>")
+@api.get("/usefirst/applications/<int:app_id>")
 def application_api(app_id):
     require_login()
     return jsonify(_app_dict(uf.get_application(actor(), app_id)))
 
 
-@bp.post("/api/v1/usefirst/applications/<int:app_id>/accept")
-@csrf.exempt
+@api.post("/usefirst/applications/<int:app_id>/accept")
 def accept_api(app_id):
     require_login()
     trial = uf.accept(actor(), uf.get_application(actor(), app_id), json_body())
@@ -208,8 +204,7 @@ def accept_api(app_id):
     return jsonify(uf.trial_dict(trial)), 201
 
 
-@bp.post("/api/v1/usefirst/applications/<int:app_id>/decline")
-@csrf.exempt
+@api.post("/usefirst/applications/<int:app_id>/decline")
 def decline_api(app_id):
     require_login()
     row = uf.decline(actor(), uf.get_application(actor(), app_id), json_body().get("note"))
@@ -217,14 +212,13 @@ def decline_api(app_id):
     return jsonify(_app_dict(row))
 
 
-@bp.get("/api/v1/usefirst/trials/<int:trial_id>")
+@api.get("/usefirst/trials/<int:trial_id>")
 def trial_api(trial_id):
     require_login()
     return jsonify(uf.trial_dict(uf.get_trial(actor(), trial_id)))
 
 
-@bp.post("/api/v1/usefirst/trials/<int:trial_id>/convert")
-@csrf.exempt
+@api.post("/usefirst/trials/<int:trial_id>/convert")
 def convert_api(trial_id):
     from ..contracts.services import contract_dict
     require_login()
@@ -233,8 +227,7 @@ def convert_api(trial_id):
     return jsonify(contract_dict(c, actor())), 201
 
 
-@bp.post("/api/v1/usefirst/trials/<int:trial_id>/terminate")
-@csrf.exempt
+@api.post("/usefirst/trials/<int:trial_id>/terminate")
 def terminate_api(trial_id):
     require_login()
     trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), json_body().get("reason"))
@@ -248,15 +241,11 @@ def terminate_api(trial_id):
 def detail(item_id):
     a = actor()
     item = uf.get_item(a, item_id)
-    apps = []
-    if perm.is_authenticated(a):
-        apps = [r for r in TrialApplication.query.filter_by(item_id=item.id).order_by(TrialApplication.id)
-                if a.org_id in (r.company_org_id, item.org_id) or perm.in_admin_scope(a, item.org)]
+    apps = uf.visible_applications(a, item)
     trials = {t.application_id: t for t in Trial.query.filter_by(item_id=item.id)}
     return render_template("usefirst/detail.html", item=item, apps=apps, trials=trials, today=date.today(),
                            reasons=JUSTIFIED_REASONS, item_statuses=ITEM_STATUSES, app_statuses=APPLICATION_STATUSES,
-                           trail=audit_trail("usefirst", item.id) if a.org_id == item.org_id or
-                           perm.in_admin_scope(a, item.org) else [])
+                           trail=audit_trail("usefirst", item.id) if uf.can_follow_item(a, item) else [])
 
 
 @bp.get("/usefirst/manage")

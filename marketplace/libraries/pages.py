@@ -1,19 +1,26 @@
 """The HTML pages every library has: list (paged, sorted, filtered), export, detail, form, workflow, delete.
 
 Each domain's views.py creates its blueprint and calls register(); pages stay thin: parse, call the
-service in core.listings, commit once, render.
+service in core.listings, render (the pipeline commits). Other packages add a panel to the detail page
+with `detail_panel(name, fn)`: fn(actor, lib, obj) → template context (the matching package adds its matches).
 """
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
 
+from ..core import listings, permissions as perm
+from ..core.errors import AppError
+from ..core.forms import form_to_dict
+from ..core.models import audit_trail
+from ..core.web import actor, attempt, commit, local_url
 from ..imports import excel
-from . import listings, permissions as perm
-from .errors import AppError
-from .forms import form_to_dict
-from .models import audit_trail
-from .web import actor, attempt, commit
 
 EXPORT_LIMIT = 10000
+_PANELS: dict = {}
+
+
+def detail_panel(name: str, fn) -> None:
+    """Add `name` to every library detail page's context: fn(actor, lib, obj) → value (None: no panel)."""
+    _PANELS[name] = fn
 
 
 def register(bp, lib: listings.Library, form_fields: list, form_values):
@@ -43,12 +50,8 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
     def detail(obj_id):
         obj = listings.get(actor(), lib, obj_id)
         show_trail = perm.is_owner(actor(), obj) or perm.can_review(actor(), obj)
-        matches = None
-        if lib.key in ("demands", "achievements") and obj.status == "published":
-            from ..matching import service as matching
-            matches = (matching.match_demand(obj, 5) if lib.key == "demands" else matching.match_achievement(obj, 5))
-            matches["show_reasons"] = matching.can_see_reasons(actor(), obj)
-        return render_template(f"{lib.key}/detail.html", lib=lib, obj=obj, matches=matches,
+        panels = {name: fn(actor(), lib, obj) for name, fn in _PANELS.items()}
+        return render_template(f"{lib.key}/detail.html", lib=lib, obj=obj, **panels,
                                actions=listings.allowed_actions(actor(), lib, obj),
                                transitions=listings.TRANSITIONS,
                                can_edit=perm.can_edit(actor(), obj, lib.owner_roles),
@@ -103,7 +106,7 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
         if not attempt(lambda: listings.transition(actor(), lib, obj, action, request.form.get("reason"))):
             return redirect(url_for(".detail", obj_id=obj_id))
         flash(f"已{listings.TRANSITIONS[action].label}", "success")
-        return redirect(request.form.get("next") or url_for(".detail", obj_id=obj_id))
+        return redirect(local_url(request.form.get("next"), url_for(".detail", obj_id=obj_id)))
 
     @login_required
     def delete(obj_id):
