@@ -48,7 +48,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 DOMAINS = ("accounts", "achievements", "demands", "resources", "imports", "admin", "searching", "matching",
-           "brokers", "usefirst", "contracts")
+           "brokers", "usefirst", "contracts", "notifications")
 
 
 def _domain_views():

@@ -6,7 +6,8 @@ from .demands.models import Demand  # noqa: F401
 from .imports.models import ImportJob  # noqa: F401
 from .resources.models import ServiceResource  # noqa: F401
 from .searching.models import SearchOutbox  # noqa: F401
-from .matching.models import EmailMessage, MatchFeedback, MatchPush, NextStep, Notification, PushQueue  # noqa: F401
+from .matching.models import MatchFeedback, MatchPush, NextStep, PushQueue  # noqa: F401
+from .notifications.models import EmailMessage, Notification  # noqa: F401
 from .brokers.models import Introduction  # noqa: F401
 from .contracts.models import (  # noqa: F401
     Contract, IncomeSplit, InventorShare, MilestoneTermRow, Payment, Reminder, RoyaltyReport, ScheduleLine, TermSheet)

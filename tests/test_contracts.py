@@ -238,7 +238,7 @@ def test_income_split_exact_warned_and_private(client, f, deal):
 
 
 def test_reminders_before_and_after_due_dates_once(client, f, deal):
-    from marketplace.matching.models import EmailMessage, Notification
+    from marketplace.notifications.models import EmailMessage, Notification
     inst, company = deal
     c = register(client, f, new_contract(client, f, inst, company, {"kind": "lump_sum", "amount": "1000",
                                                                      "due_days": 30}), inst)

@@ -73,7 +73,8 @@ def test_detail_pages_show_matches_and_reasons_to_the_owner(client, f):
 
 
 def test_publishing_pushes_strong_matches_once_to_both_sides(client, f, app):
-    from marketplace.matching.models import EmailMessage, MatchPush, Notification
+    from marketplace.matching.models import MatchPush
+    from marketplace.notifications.models import EmailMessage, Notification
     inst = f.user("institution", city="鹰潭")
     f.record("achievements", inst, status="published", ref="P-A1", title="铜线拉丝张力智能控制与断线预测技术",
              summary="针对铜线高速拉丝断线频繁的问题，建立张力与断线风险模型，断线率降低70%，适用于铜杆拉丝生产线。",
@@ -107,7 +108,8 @@ def test_publishing_pushes_strong_matches_once_to_both_sides(client, f, app):
 
 def test_daily_cap_and_dismissed_pairs(client, f, app, monkeypatch):
     from marketplace.matching import push
-    from marketplace.matching.models import MatchPush, Notification
+    from marketplace.matching.models import MatchPush
+    from marketplace.notifications.models import Notification
     company, wire, demand, lonely = seed(f)
     # 不相关 needs a reason, and only the two sides may say it.
     h = {"Authorization": f"Bearer {f.token(company)}"}
@@ -141,7 +143,8 @@ def test_next_step_is_recorded_with_who_chose_it(client, f):
 
 def test_daily_cap_per_user_holds_back_later_pairs(f, app, monkeypatch):
     from marketplace.matching import push
-    from marketplace.matching.models import MatchPush, Notification
+    from marketplace.matching.models import MatchPush
+    from marketplace.notifications.models import Notification
     company, wire, demand, lonely = seed(f)
     inst = wire.owner_org
     owner = f.user("institution", organisation=inst)

@@ -13,6 +13,7 @@ from ..extensions import db
 from . import permissions as perm
 from .errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from .models import record_audit, utcnow
+from .paging import page_args
 
 
 @dataclass(frozen=True)
@@ -273,16 +274,7 @@ def by_title(model):
 
 
 def parse_paging(params: dict, default_per_page: int = 20) -> tuple[int, int]:
-    try:
-        page = int(params.get("page") or 1)
-        per_page = int(params.get("per_page") or default_per_page)
-    except (TypeError, ValueError):
-        raise BadRequest("page 和 per_page 应为正整数") from None
-    if page < 1 or per_page < 1:
-        raise BadRequest("page 和 per_page 应为正整数")
-    if per_page > 100:
-        raise BadRequest("per_page 不能超过100")
-    return page, per_page
+    return page_args(params, default_per_page)
 
 
 def paginate(stmt, params: dict, default_per_page: int = 20):

@@ -1,6 +1,31 @@
-"""A page of results that did not come from a SELECT (search hits), with the attributes of
-Flask-SQLAlchemy's Pagination that the templates use."""
+"""Paging: the one JSON envelope of every list (`items, total, page, per_page, pages`), the request's
+page arguments, and a page of results that did not come from a SELECT (search hits) with the attributes
+of Flask-SQLAlchemy's Pagination that the templates use."""
 import math
+
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 100
+
+
+def page_args(args, default_per_page: int = 20) -> tuple[int, int]:
+    """`page` and `per_page` from a request's arguments, or a 400 (core.errors.BadRequest) saying what is wrong."""
+    from .errors import BadRequest
+    out = []
+    for name, default, hi in (("page", 1, MAX_PAGE), ("per_page", default_per_page, MAX_PER_PAGE)):
+        raw = str(args.get(name) or "").strip()
+        if not raw:
+            out.append(default)
+            continue
+        if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= hi:
+            raise BadRequest(f"{name} 应为 1 到 {hi} 之间的整数", {name: f"应为 1 到 {hi} 之间的整数"})
+        out.append(int(raw))
+    return out[0], out[1]
+
+
+def envelope(page, items: list) -> dict:
+    """The JSON answer of a list: the serialised `items` of a Pagination/ResultPage and its counts."""
+    pages = page.pages if page.total else 0
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page, "pages": pages}
 
 
 class ResultPage:

@@ -17,8 +17,9 @@ from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
 from . import service
-from .inbox import tell
-from .models import MatchFeedback, MatchPush, NextStep, Notification, PushQueue
+from ..notifications.service import tell
+from ..notifications.models import Notification
+from .models import MatchFeedback, MatchPush, NextStep, PushQueue
 
 DAILY_CAP = 20
 REASONS = ["技术不对口", "成熟度不够", "价格不合适", "已有方案", "其他"]
@@ -123,17 +124,25 @@ def try_process() -> None:
         current_app.logger.warning("match push queue not processed now", exc_info=True)
 
 
+PAIR_NOT_FOUND = "没有找到该需求或成果"
+
+
+def _side(actor, demand, achievement) -> str:
+    """The actor's side of the pair: its own organisation's record, the other record visible to it (published,
+    or its own). Anything else is answered as if the pair did not exist, so feedback never reveals a draft."""
+    if perm.is_owner(actor, demand) and perm.can_view(actor, achievement):
+        return "demand"
+    if perm.is_owner(actor, achievement) and perm.can_view(actor, demand):
+        return "achievement"
+    raise NotFound(PAIR_NOT_FOUND)
+
+
 def feedback(actor, demand, achievement, verdict: str, reason: str | None) -> MatchFeedback:
+    side = _side(actor, demand, achievement)  # before validating anything: a refusal must look like a 404
     if verdict not in VERDICTS:
         raise ValidationFailed("verdict 只能是 interested（感兴趣）或 irrelevant（不相关）", {"verdict": "无效"})
     if verdict == "irrelevant" and reason not in REASONS:
         raise ValidationFailed("请选择不相关的原因：" + "、".join(REASONS), {"reason": "请选择原因"})
-    if perm.is_owner(actor, demand):
-        side = "demand"
-    elif perm.is_owner(actor, achievement):
-        side = "achievement"
-    else:
-        raise Forbidden("只有需求方或成果方可以评价这一匹配")
     row = MatchFeedback.query.filter_by(demand_id=demand.id, achievement_id=achievement.id, side=side).first()
     if row is None:
         row = MatchFeedback(demand_id=demand.id, achievement_id=achievement.id, side=side, user_id=actor.id,
@@ -149,12 +158,21 @@ def feedback(actor, demand, achievement, verdict: str, reason: str | None) -> Ma
 NEXT_STEP_CODES = {s["code"]: s["label"] for s in service.NEXT_STEPS}
 
 
+def can_choose_next_step(actor, demand) -> bool:
+    """The demand's company, an administrator whose scope holds it, or a broker (on a demand it can see)."""
+    return (perm.can_view(actor, demand)
+            and (perm.is_owner(actor, demand) or perm.in_admin_scope(actor, demand.owner_org)
+                 or (perm.is_authenticated(actor) and actor.role == "broker" and actor.active)))
+
+
 def choose_next_step(actor, demand, step: str) -> NextStep:
+    """`demand` comes from listings.get (a draft the actor may not see is a 404 there)."""
+    if not can_choose_next_step(actor, demand):
+        if not perm.can_view(actor, demand):
+            raise NotFound("没有找到该需求")
+        raise Forbidden("只有需求企业、技术经纪人或主管该企业的管理员可以选择下一步")
     if step not in NEXT_STEP_CODES:
         raise BadRequest("step 只能是 " + " / ".join(NEXT_STEP_CODES))
-    if not (perm.is_owner(actor, demand) or perm.is_admin(actor)
-            or (perm.is_authenticated(actor) and actor.role == "broker")):
-        raise Forbidden("只有需求企业、技术经纪人或管理员可以选择下一步")
     row = NextStep(demand_id=demand.id, step=step, user_id=actor.id)
     db.session.add(row)
     db.session.flush()
@@ -163,6 +181,7 @@ def choose_next_step(actor, demand, step: str) -> NextStep:
 
 
 def get_pair(demand_id, achievement_id):
+    """Both records by id, unchecked: `feedback` decides whether the actor may see the pair."""
     from ..achievements.models import Achievement
     from ..demands.models import Demand
     try:
@@ -170,5 +189,5 @@ def get_pair(demand_id, achievement_id):
     except (TypeError, ValueError):
         raise BadRequest("demand_id 和 achievement_id 应为整数") from None
     if demand is None or achievement is None:
-        raise NotFound("没有找到该需求或成果")
+        raise NotFound(PAIR_NOT_FOUND)
     return demand, achievement

@@ -1,0 +1,1 @@
+"""Notifications: the one writer of in-site messages and e-mails, used by every domain."""
