@@ -14,6 +14,8 @@ from . import permissions as perm
 from .errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from .models import record_audit, utcnow
 from .paging import page_args
+from .vocab import STATUS_LABELS
+from .workflow import Transition, Workflow
 
 
 @dataclass(frozen=True)
@@ -25,22 +27,13 @@ class Filter:
     search_param: str | None = None  # the search engine's parameter for it, when not the same key
 
 
-@dataclass(frozen=True)
-class Transition:
-    sources: frozenset
-    target: str
-    who: str  # owner | reviewer | system
-    label: str
-    needs_reason: bool = False
-
-
-TRANSITIONS = {
-    "submit": Transition(frozenset({"draft", "rejected", "withdrawn"}), "submitted", "owner", "提交审核"),
-    "approve": Transition(frozenset({"submitted"}), "published", "reviewer", "审核通过"),
-    "reject": Transition(frozenset({"submitted", "published"}), "rejected", "reviewer", "驳回", True),
-    "withdraw": Transition(frozenset({"submitted", "published"}), "withdrawn", "owner", "撤回"),
-    "expire": Transition(frozenset({"published"}), "expired", "system", "过期"),
-}
+TRANSITIONS = {t.name: t for t in (
+    Transition("submit", frozenset({"draft", "rejected", "withdrawn"}), "submitted", "提交审核", "owner"),
+    Transition("approve", frozenset({"submitted"}), "published", "审核通过", "reviewer"),
+    Transition("reject", frozenset({"submitted", "published"}), "rejected", "驳回", "reviewer", needs_reason=True),
+    Transition("withdraw", frozenset({"submitted", "published"}), "withdrawn", "撤回", "owner"),
+    Transition("expire", frozenset({"published"}), "expired", "过期", "system"),
+)}
 
 
 @dataclass
@@ -68,6 +61,19 @@ class Library:
 
     def dump(self, obj_or_list, many=False):
         return self.output_schema().dump(obj_or_list, many=many)
+
+    @property
+    def workflow(self) -> Workflow:
+        """The library's review workflow: owners (of the library's roles) submit and withdraw, the
+        administrators whose scope holds the owner approve and reject."""
+        if "_workflow" not in self.extra:
+            names = self.transitions + ("expire",)
+            self.extra["_workflow"] = Workflow.of(
+                self.entity_type, [TRANSITIONS[n] for n in names],
+                {"owner": lambda a, o: perm.is_owner(a, o) and a.role in self.owner_roles and a.active,
+                 "reviewer": perm.can_review},
+                state_labels=STATUS_LABELS, can_view=perm.can_view, not_found=f"没有找到该{self.label}")
+        return self.extra["_workflow"]
 
 
 LIBRARIES: dict[str, Library] = {}
@@ -152,47 +158,23 @@ def update(actor, lib: Library, obj, data: dict, *, system=False):
 
 
 def allowed_actions(actor, lib: Library, obj) -> list[str]:
-    out = []
-    for name in lib.transitions:
-        t = TRANSITIONS[name]
-        if obj.status not in t.sources:
-            continue
-        if t.who == "owner" and perm.is_owner(actor, obj) and actor.role in lib.owner_roles:
-            out.append(name)
-        elif t.who == "reviewer" and perm.can_review(actor, obj):
-            out.append(name)
-    return out
+    return lib.workflow.available(actor, obj, lib.transitions)
 
 
 def transition(actor, lib: Library, obj, action: str, reason: str | None = None, *, system=False):
-    t = TRANSITIONS.get(action)
-    if t is None or action not in lib.transitions + (("expire",) if system else ()):
+    if action not in lib.transitions + (("expire",) if system else ()):
         raise BadRequest(f"不支持的操作：{action}")
-    if t.who == "system" and not system:
-        raise Forbidden("该操作只能由系统执行")
-    if not system and action not in allowed_actions(actor, lib, obj):
-        if not perm.can_view(actor, obj):
-            raise NotFound(f"没有找到该{lib.label}")
-        if obj.status not in t.sources:
-            raise Forbidden(f"当前状态下不能{t.label}")
-        raise Forbidden(f"无权对该{lib.label}执行“{t.label}”")
-    reason = (reason or "").strip() or None
-    if t.needs_reason and not reason:
-        raise ValidationFailed(f"{t.label}须填写理由", {"reason": "请填写理由"})
-    if reason and len(reason) > 1000:
-        raise ValidationFailed("理由不能超过1000个字", {"reason": "不能超过1000个字"})
-    if action in ("submit", "approve") and not obj.owner_org.approved:
+    if action in ("submit", "approve") and not system and lib.workflow.may(actor, obj, action) \
+            and not obj.owner_org.approved:
         raise Forbidden(f"“{obj.owner_org.name}”尚未通过实名审核，审核通过后才能发布")
-    previous = obj.status
-    obj.status = t.target
+    t = lib.workflow.fire(actor, obj, action, reason, system=system)
     now = utcnow()
     if action == "submit":
         obj.submitted_at, obj.reject_reason = now, None
     elif action == "approve":
         obj.published_at = now
     elif action == "reject":
-        obj.reject_reason = reason
-    record_audit(None if system else actor, lib.entity_type, obj.id, action, previous, t.target, reason)
+        obj.reject_reason = (reason or "").strip()
     if t.target == "published":
         for callback in _ON_PUBLISH.get(lib.key, ()):
             callback(actor, lib, obj)

@@ -46,6 +46,7 @@ def run_after_commit() -> None:
         try:
             fn()
         except Exception:  # noqa: BLE001
+            db.session.rollback()  # the failed operation's own writes only; the unit of work is committed
             current_app.logger.exception("after-commit operation %r failed", fn)
 
 

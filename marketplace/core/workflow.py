@@ -1,0 +1,90 @@
+"""The one workflow primitive: named transitions between states, who may fire each, required reasons,
+and the audit record. The libraries, broker introductions, 先用后转 items and contracts declare theirs;
+challenges and events to come do the same.
+
+A domain declares its transitions and a policy — a mapping from each transition's `who` to a predicate
+`(actor, obj) -> bool` — and calls `fire()`. Every transition fired writes an AuditLog row (who, when,
+from → to, reason, details) and sends `transitioned` (sender: the entity type) so that other domains can
+react (notify the owner, close a 先用后转 item) without being imported.
+"""
+from dataclasses import dataclass, field
+from typing import Callable, Iterable, Mapping
+
+from .errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from .models import record_audit
+from .signals import _signals
+
+MAX_REASON = 1000
+
+# sender: entity type ("achievement", "contract" ...); kwargs: obj, transition, actor, previous, reason.
+transitioned = _signals.signal("workflow-transitioned", doc="A workflow transition was fired.")
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset
+    target: str
+    label: str                    # 提交审核 / 审核通过 … (what a person reads)
+    who: str = "owner"            # a key of the workflow's policy; "system": only the system fires it
+    needs_reason: bool = False
+    min_reason: int = 1
+
+
+@dataclass
+class Workflow:
+    entity_type: str
+    transitions: Mapping[str, Transition]
+    policy: Mapping[str, Callable]
+    state_labels: Mapping[str, str] = field(default_factory=dict)
+    state_attr: str = "status"
+    # When the actor may not even see the object, refusals answer 404 (its existence is not revealed).
+    can_view: Callable | None = None
+    not_found: str = "没有找到该记录"
+
+    @classmethod
+    def of(cls, entity_type: str, transitions: Iterable[Transition], policy: Mapping[str, Callable], **kw):
+        return cls(entity_type, {t.name: t for t in transitions}, policy, **kw)
+
+    def state_label(self, state: str) -> str:
+        return self.state_labels.get(state, state)
+
+    def may(self, actor, obj, name: str) -> bool:
+        """The actor may fire `name` on `obj` now (its state allows it and the policy says yes)."""
+        t = self.transitions.get(name)
+        if t is None or t.who == "system" or getattr(obj, self.state_attr) not in t.sources:
+            return False
+        check = self.policy.get(t.who)
+        return bool(check and check(actor, obj))
+
+    def available(self, actor, obj, names: Iterable[str] | None = None) -> list[str]:
+        return [n for n in (names or self.transitions) if self.may(actor, obj, n)]
+
+    def fire(self, actor, obj, name: str, reason: str | None = None, *, system: bool = False,
+             details: dict | None = None) -> Transition:
+        """Move `obj` along `name`, or raise the error a person can act on. The caller owns the commit."""
+        t = self.transitions.get(name)
+        if t is None:
+            raise BadRequest(f"不支持的操作：{name}")
+        if t.who == "system" and not system:
+            raise Forbidden("该操作只能由系统执行")
+        state = getattr(obj, self.state_attr)
+        if not system:
+            check = self.policy.get(t.who)
+            if not (check and check(actor, obj)):
+                if self.can_view is not None and not self.can_view(actor, obj):
+                    raise NotFound(self.not_found)
+                raise Forbidden(f"无权执行“{t.label}”")
+        if state not in t.sources:
+            raise Conflict(f"当前状态为“{self.state_label(state)}”，不能{t.label}")
+        reason = (reason or "").strip() or None
+        if t.needs_reason and (not reason or len(reason) < t.min_reason):
+            need = f"，至少 {t.min_reason} 个字" if t.min_reason > 1 else ""
+            raise ValidationFailed(f"{t.label}须填写理由{need}", {"reason": f"请填写理由{need}"})
+        if reason and len(reason) > MAX_REASON:
+            raise ValidationFailed(f"理由不能超过{MAX_REASON}个字", {"reason": f"不能超过{MAX_REASON}个字"})
+        setattr(obj, self.state_attr, t.target)
+        record_audit(None if system else actor, self.entity_type, obj.id, t.name, state, t.target, reason, details)
+        transitioned.send(self.entity_type, obj=obj, transition=t, actor=None if system else actor,
+                          previous=state, reason=reason)
+        return t
