@@ -204,3 +204,21 @@ def test_json_error_bodies_are_json(client):
     resp = client.get("/api/v1/nothing-here/1/2/3")
     assert resp.status_code == 404
     assert json.loads(resp.get_data(as_text=True))["error"]["code"] == "not_found"
+
+
+def test_owner_is_told_when_a_record_is_approved_or_rejected(client, f):
+    from marketplace.notifications.models import Notification
+    owner = f.user("institution")
+    f.record("achievements", owner, status="published")
+    f.record("demands", f.user("company"), status="rejected")
+    rows = Notification.query.filter_by(kind="review").all()
+    assert {r.user_id for r in rows} >= {owner.id}
+    approved = next(r for r in rows if r.user_id == owner.id)
+    assert "审核通过" in approved.body and approved.link.startswith("/achievements/")
+    rejected = next(r for r in rows if r.user_id != owner.id)
+    assert "资料不全" in rejected.body  # the reviewer's reason reaches the owner
+    login(client, owner)
+    page = client.get("/notifications?kind=review").get_data(as_text=True)
+    assert "成果审核结果" in page
+    assert client.post("/notifications/read-all").status_code == 302
+    assert Notification.query.filter_by(user_id=owner.id, read_at=None).count() == 0

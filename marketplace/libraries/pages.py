@@ -13,6 +13,7 @@ from ..core.forms import form_to_dict
 from ..core.models import audit_trail
 from ..core.web import actor, attempt, commit, local_url
 from ..imports import excel
+from . import receivers  # noqa: F401  (owners are told of review decisions)
 
 EXPORT_LIMIT = 10000
 _PANELS: dict = {}
