@@ -90,15 +90,15 @@ def test_publishing_pushes_strong_matches_once_to_both_sides(client, f, app):
     did = client.post("/api/v1/demands", json=body, headers=h).json["id"]
     client.post(f"/api/v1/demands/{did}/approve", headers=ah)
     assert MatchPush.query.count() == 1
-    assert {n.user_id for n in Notification.query.all()} == {company.id, inst.id}
-    assert EmailMessage.query.filter_by(to_email=company.email).count() == 1
-    inbox = client.get("/api/v1/notifications", headers=h).json
-    assert inbox["unread"] == 1 and "铜线拉丝" in inbox["items"][0]["title"]
+    assert {n.user_id for n in Notification.query.filter_by(kind="match")} == {company.id, inst.id}
+    assert EmailMessage.query.filter_by(to_email=company.email).filter(EmailMessage.subject.contains("匹配")).count() == 1
+    inbox = client.get("/api/v1/notifications?kind=match", headers=h).json
+    assert inbox["total"] == 1 and not inbox["items"][0]["read"] and "铜线拉丝" in inbox["items"][0]["title"]
     # Withdraw and publish again: the pair is never pushed twice.
     client.post(f"/api/v1/demands/{did}/withdraw", headers=h)
     client.post(f"/api/v1/demands/{did}/submit", headers=h)
     client.post(f"/api/v1/demands/{did}/approve", headers=ah)
-    assert MatchPush.query.count() == 1 and Notification.query.count() == 2
+    assert MatchPush.query.count() == 1 and Notification.query.filter_by(kind="match").count() == 2
     read = client.post(f"/api/v1/notifications/{inbox['items'][0]['id']}/read", headers=h)
     assert read.json["read"] is True
     assert client.get("/api/v1/notifications", headers=h).json["unread"] == 0
@@ -117,7 +117,7 @@ def test_daily_cap_and_dismissed_pairs(client, f, app, monkeypatch):
     assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant"}, headers=h).status_code == 422
     stranger = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
     assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "interested"},
-                       headers=stranger).status_code == 403
+                       headers=stranger).status_code == 404  # not a side: as if the pair did not exist
     ok = client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant", "reason": "已有方案"}, headers=h)
     assert ok.status_code == 200 and ok.json["side"] == "demand"
     MatchPush.query.delete()  # forget what the seed's publication pushed, as if it had not happened yet
