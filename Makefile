@@ -22,8 +22,11 @@ migrate: install
 demo: migrate
 	$(BIN)/flask demo load --if-empty
 
+# The import worker (Huey consumer, queue in instance/huey.db) runs in the background while the site serves.
 run: demo
 	$(BIN)/flask demands expire
+	@$(BIN)/flask imports worker & WORKER=$$! ; \
+	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM ; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Chromium + chromedriver for the browser tests and a PostgreSQL server, from Debian packages when missing.

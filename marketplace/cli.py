@@ -1,4 +1,4 @@
-"""Command-line interface: flask users …, flask import …, flask demo load, flask demands expire."""
+"""Command-line interface: flask users …, flask import …, flask imports worker|sweep, flask demo load, …"""
 import json
 import sys
 from pathlib import Path
@@ -182,7 +182,35 @@ def match_push_command():
     click.echo(f"已推送 {process_queue(limit=10000)} 对匹配")
 
 
+imports_cli = AppGroup("imports", help="后台导入任务（Huey 任务队列）")
+
+
+@imports_cli.command("worker")
+@click.option("-w", "--workers", default=2, show_default=True, type=click.IntRange(1, 16))
+def imports_worker(workers):
+    """Run the task queue consumer: import jobs, and the sweep every 5 minutes."""
+    import logging
+
+    from flask import current_app
+
+    from . import tasks
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    tasks.use_app(current_app._get_current_object())
+    tasks.huey.create_consumer(workers=workers, periodic=True).run()
+
+
+@imports_cli.command("sweep")
+def imports_sweep():
+    """Requeue or fail jobs whose worker died, resend lost queue messages, expire old previews and remove
+    their uploads (the worker does this every 5 minutes; safe to run any time)."""
+    from .imports.jobs import sweep
+    counts = sweep()
+    click.echo("重新排队 {requeued}，标记失败 {failed}，重新发送 {resent}，过期预览 {expired}，"
+               "清除无主文件 {orphans}".format(**counts))
+
+
 def register_cli(app):
+    app.cli.add_command(imports_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(demands_cli)

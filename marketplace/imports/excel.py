@@ -6,6 +6,7 @@ from openpyxl.styles import Font, PatternFill
 
 from ..core import vocab
 from ..core.money import WAN
+from ..core.xlsx_safe import append_row
 from . import columns
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,7 +69,7 @@ def export_workbook(lib, rows) -> io.BytesIO:
     ws, fields = _sheet(wb, lib.key)
     for obj in rows:
         values = _row_values(lib.key, obj)
-        ws.append([values.get(f) for f in fields] + [vocab.STATUS_LABELS.get(obj.status, obj.status)])
+        append_row(ws, [values.get(f) for f in fields] + [vocab.STATUS_LABELS.get(obj.status, obj.status)])
     ws.cell(1, len(fields) + 1, "状态").font = Font(bold=True)
     return _save(wb)
 

@@ -2,10 +2,20 @@
 import csv
 import io
 import json
+import zipfile
 from datetime import date, datetime
+from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
 MAX_ROWS = 50000
+# Hostile workbooks (an .xlsx is a zip of XML): limits checked before openpyxl inflates anything. Python's
+# zipfile never inflates a member past the size its directory declares, so the declared sizes are a bound.
+XLSX_MAX_UNCOMPRESSED = 100 * 1024 * 1024
+XLSX_MAX_RATIO = 100          # per member; real sheets compress about 5-20:1
+XLSX_RATIO_FROM = 1024 * 1024  # ... on members past 1 MB inflated (a tiny part may compress better)
+XLSX_MAX_MEMBERS = 10000
+XLSX_MAX_SHEET_ROWS = 200000  # spreadsheet row numbers scanned, empty rows included
+XLSX_MAX_COLUMNS = 500
 
 
 class ImportFileError(ValueError):
@@ -36,15 +46,74 @@ def decode_text(raw: bytes) -> tuple[str, str]:
     raise ImportFileError("无法识别文件编码：请将文件另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件")
 
 
+def check_xlsx_archive(raw: bytes) -> None:
+    """Refuse a zip bomb before it is opened: too many parts, too much inflated data, or a part that
+    inflates more than a real spreadsheet ever does."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except (BadZipFile, OSError, ValueError) as exc:
+        raise ImportFileError(f"不是有效的 Excel (.xlsx) 文件：{exc.__class__.__name__}") from None
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise ImportFileError(f"Excel 文件包含的部件过多（超过 {XLSX_MAX_MEMBERS} 个），已拒绝")
+    if sum(m.file_size for m in members) > XLSX_MAX_UNCOMPRESSED:
+        raise ImportFileError(f"Excel 文件解压后超过 {XLSX_MAX_UNCOMPRESSED // 1024 // 1024} MB，"
+                              "已拒绝：请删除无关的工作表、图片或拆分后导入")
+    for m in members:
+        if m.file_size > XLSX_RATIO_FROM and m.file_size > XLSX_MAX_RATIO * max(m.compress_size, 1):
+            raise ImportFileError(f"Excel 文件中的“{m.filename[:100]}”压缩比异常（超过 {XLSX_MAX_RATIO}:1），"
+                                  "文件可能已损坏或被恶意构造，已拒绝")
+
+
+def _xlsx_rows(ws):
+    """(row number, values) of the sheet, bounded in rows and columns whatever its XML declares."""
+    # The declared dimension is not trusted: "A1:XFD1048576" would have openpyxl pad every row to 16384
+    # cells. Without it each row holds only the cells it really has.
+    ws.reset_dimensions()
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+        if number > XLSX_MAX_SHEET_ROWS:
+            raise ImportFileError(f"工作表超过 {XLSX_MAX_SHEET_ROWS} 行（含空行），请删除多余的行或拆分后导入")
+        if len(values) > XLSX_MAX_COLUMNS:
+            if any(v not in (None, "") for v in values[XLSX_MAX_COLUMNS:]):
+                raise ImportFileError(f"工作表超过 {XLSX_MAX_COLUMNS} 列，请删除多余的列后导入")
+            values = values[:XLSX_MAX_COLUMNS]
+        yield number, values
+
+
 def read_xlsx(raw: bytes):
     from openpyxl import load_workbook
+    check_xlsx_archive(raw)
+    try:
+        from defusedxml import DefusedXmlException
+    except ImportError:  # pragma: no cover - defusedxml is a dependency; openpyxl uses it when installed
+        DefusedXmlException = ()  # noqa: N806
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, OSError, ValueError) as exc:
+        try:
+            headers, rows = _read_sheet(wb.worksheets[0])
+        finally:
+            wb.close()
+    except ImportFileError:
+        raise
+    except (BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError, EOFError, ParseError) as exc:
+        # openpyxl re-raises a part's parse error as ValueError("Unable to read workbook"): look at the cause.
+        cause = exc
+        while cause is not None and not isinstance(cause, (DefusedXmlException, ParseError)):
+            cause = cause.__cause__ or cause.__context__
+        if cause is not None:
+            # defusedxml refuses DTDs and entities in the parts openpyxl parses whole; the standard library's
+            # expat (>= 2.4) stops an entity expansion bomb in the sheets it streams.
+            raise ImportFileError("Excel 文件含有不允许或无效的 XML 内容（如 DTD、实体定义），文件可能已损坏或被"
+                                  f"恶意构造，已拒绝：{cause.__class__.__name__}") from None
         raise ImportFileError(f"不是有效的 Excel (.xlsx) 文件：{exc.__class__.__name__}") from None
-    ws = wb.worksheets[0]
+    if headers is None:
+        raise ImportFileError("文件是空的：第一个工作表没有表头")
+    return headers, rows
+
+
+def _read_sheet(ws):
     headers, rows = None, []
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, values in _xlsx_rows(ws):
         if headers is None:
             if any(v not in (None, "") for v in values):
                 headers = [None if v is None else str(v) for v in values]
@@ -54,9 +123,6 @@ def read_xlsx(raw: bytes):
         rows.append((number, [_cell(v) for v in values]))
         if len(rows) > MAX_ROWS:
             raise ImportFileError(f"单个文件最多 {MAX_ROWS} 行，请拆分后导入")
-    wb.close()
-    if headers is None:
-        raise ImportFileError("文件是空的：第一个工作表没有表头")
     return headers, rows
 
 

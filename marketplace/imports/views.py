@@ -1,21 +1,22 @@
 """Web import: template download, upload, preview of errors, then the import with a progress bar."""
 import os
-import threading
 import uuid
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 
+from .. import tasks
 from ..core import listings
 from ..core.errors import Forbidden, NotFound
-from ..core.models import utcnow
 from ..core.web import actor, commit
 from ..extensions import db
+from . import jobs
 from .models import ImportJob
 from .readers import ImportFileError, read_file
 from .service import import_rows
 
 bp = Blueprint("imports", __name__, url_prefix="/imports")
+bp.record_once(lambda state: tasks.init_app(state.app))  # the task queue, configured from the app's config
 
 
 def _library(name):
@@ -86,44 +87,11 @@ def job(job_id):
 @login_required
 def job_status(job_id):
     job = _job(job_id)
+    rate = job.rate
     return jsonify({"status": job.status, "total": job.total, "processed": job.processed,
-                    "created": job.created, "updated": job.updated, "rejected": job.rejected})
-
-
-def _run(app, job_id: int, user_id: int, submit: bool):
-    """The import proper, in a background thread, writing its progress to the job row."""
-    from ..accounts.models import User
-    with app.app_context():
-        job = db.session.get(ImportJob, job_id)
-        user = db.session.get(User, user_id)
-        try:
-            with open(job.stored_path, "rb") as fh:
-                headers, rows = read_file(job.filename, fh.read())
-
-            def progress(done, total):
-                if done % 20 == 0 or done == total:
-                    db.session.execute(db.update(ImportJob).where(ImportJob.id == job_id).values(processed=done))
-                    db.session.commit()
-
-            report = import_rows(job.library, headers, rows, actor=user, source=job.source, submit=submit,
-                                 progress=progress)
-            job = db.session.get(ImportJob, job_id)
-            job.status, job.processed = "done", report.total
-            job.created, job.updated, job.rejected = report.created, report.updated, report.rejected
-            job.errors = report.errors[:1000]
-        except Exception as exc:  # the job must end in a visible state, whatever happened
-            db.session.rollback()
-            job = db.session.get(ImportJob, job_id)
-            job.status, job.message = "failed", f"导入失败：{exc.__class__.__name__}"
-            app.logger.exception("import job %s failed", job_id)
-        job.finished_at = utcnow()
-        db.session.commit()
-        from ..searching.sync import try_apply
-        try_apply(lock_timeout=60)
-        try:
-            os.remove(job.stored_path)
-        except OSError:
-            pass
+                    "created": job.created, "updated": job.updated, "rejected": job.rejected,
+                    "message": job.message, "rate": round(rate, 1) if rate else None,
+                    "seconds_left": job.seconds_left})
 
 
 @bp.route("/job/<int:job_id>/run", methods=["POST"])
@@ -131,14 +99,7 @@ def _run(app, job_id: int, user_id: int, submit: bool):
 def run(job_id):
     job = _job(job_id)
     _library(job.library)
-    # Claim the job atomically, so a double click never imports the file twice.
-    claimed = db.session.execute(db.update(ImportJob).where(ImportJob.id == job.id, ImportJob.status == "previewed")
-                                 .values(status="running", processed=0)).rowcount
-    commit()
-    if not claimed:
+    # Queued atomically, so a double click never imports the file twice; a queue worker runs it.
+    if not jobs.confirm(job, submit=request.form.get("submit") == "1"):
         flash("该导入任务已经执行过", "warning")
-        return redirect(url_for(".job", job_id=job.id))
-    app = current_app._get_current_object()
-    threading.Thread(target=_run, args=(app, job.id, actor().id, request.form.get("submit") == "1"),
-                     daemon=True).start()
     return redirect(url_for(".job", job_id=job.id))

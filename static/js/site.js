@@ -1,18 +1,28 @@
 // Small progressive enhancements: confirmation of destructive actions, import progress polling.
+// "Back" links (no inline javascript: the Content-Security-Policy forbids it); without history, the link's href.
+document.addEventListener("click", function (e) {
+  var link = e.target.closest && e.target.closest("a[data-back]");
+  if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
+});
 document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
 });
 (function pollImport() {
   var box = document.getElementById("job");
-  if (!box || box.getAttribute("data-status") !== "running") { return; }
+  var active = ["queued", "running"];
+  if (!box || active.indexOf(box.getAttribute("data-status")) < 0) { return; }
   var url = box.getAttribute("data-status-url");
   var timer = setInterval(function () {
     fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (s) {
       var bar = document.getElementById("progress"), text = document.getElementById("progress-text");
       if (bar) { bar.max = s.total || 1; bar.value = s.processed; }
       if (text) { text.textContent = s.processed + "/" + s.total; }
-      if (s.status !== "running") { clearInterval(timer); window.location.reload(); }
+      var rate = document.getElementById("progress-rate");
+      if (rate && s.rate) {
+        rate.textContent = "（每秒 " + s.rate + " 行" + (s.seconds_left !== null ? "，约剩 " + s.seconds_left + " 秒" : "") + "）";
+      }
+      if (s.status !== box.getAttribute("data-status")) { clearInterval(timer); window.location.reload(); }
     }).catch(function () { /* keep polling: a missed beat is harmless */ });
   }, 800);
 })();
