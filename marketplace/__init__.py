@@ -52,5 +52,11 @@ DOMAINS = ("accounts", "achievements", "demands", "resources", "imports", "admin
 
 
 def _domain_views():
+    """Each domain's views module; importing a domain's `receivers` module (if any) connects its signal
+    receivers (how 先用后转 hears that a licence was registered)."""
     from importlib import import_module
+    from importlib.util import find_spec
+    for name in DOMAINS:
+        if find_spec(f"{__name__}.{name}.receivers") is not None:
+            import_module(f".{name}.receivers", __name__)
     return [import_module(f".{name}.views", __name__) for name in DOMAINS]

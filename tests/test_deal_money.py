@@ -156,3 +156,33 @@ def test_split_refuses_bad_shares_and_warns_below_70():
     (date(2026, 11, 22), 3, date(2023, 11, 22))])
 def test_years_before_handles_29_february(d, years, expected):
     assert money.years_before(d, years) == expected
+
+
+two_place_weights = st.lists(st.integers(1, 10000), min_size=1, max_size=7)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.decimals(min_value=0, max_value=Decimal("1e9"), places=2), two_place_weights)
+def test_shown_shares_and_amounts_agree_and_add_up(total, weights):
+    """The percentages stored and shown are the ones the amounts were computed from: both add up exactly
+    (100.00 and the total to the fen) and every amount is its shown share of the total, within a fen."""
+    cents = [w * 10000 // sum(weights) for w in weights]  # hundredths of a percent
+    cents[0] += 10000 - sum(cents)
+    given_pcts = {f"p{i}": Decimal(c) / 100 for i, c in enumerate(cents)}
+    shares = money.split_shares(total, given_pcts)
+    assert list(shares) == list(given_pcts)
+    assert sum(s.percent for s in shares.values()) == Decimal("100.00")
+    assert sum(s.amount for s in shares.values()) == total
+    for name, s in shares.items():
+        assert s.percent == given_pcts[name] and s.percent == s.percent.quantize(Decimal("0.01"))
+        assert s.amount == money.fen(s.amount) and s.amount >= 0
+        assert abs(s.amount - total * s.percent / 100) < Decimal("0.01")
+
+
+@pytest.mark.parametrize("pcts", [
+    {"a": Decimal("33.3333"), "b": Decimal("33.3333"), "c": Decimal("33.3334")},
+    {"a": Decimal("33.333"), "b": Decimal("66.667")},
+])
+def test_shares_finer_than_stored_are_refused_not_cut(pcts):
+    with pytest.raises(MoneyError, match="2位小数"):
+        money.split_shares(Decimal("100"), pcts)

@@ -222,3 +222,15 @@ def test_owner_is_told_when_a_record_is_approved_or_rejected(client, f):
     assert "成果审核结果" in page
     assert client.post("/notifications/read-all").status_code == 302
     assert Notification.query.filter_by(user_id=owner.id, read_at=None).count() == 0
+
+
+def test_json_numbers_in_exponent_notation_are_not_amounts(client, f):
+    user = f.user("institution")
+    tok = {"Authorization": f"Bearer {f.token(user)}"}
+    raw = json.dumps({**f.ACHIEVEMENT, "ref": "E-1"}).replace('"asking_price_wan": "80"', '"asking_price_wan": 1e2')
+    assert "1e2" in raw
+    resp = client.post("/api/v1/achievements", data=raw, content_type="application/json", headers=tok)
+    assert resp.status_code == 422, resp.get_json()
+    raw = raw.replace("1e2", "80.5")
+    resp = client.post("/api/v1/achievements", data=raw, content_type="application/json", headers=tok)
+    assert resp.status_code == 201 and resp.get_json()["asking_price"] == "805000.00"

@@ -2,11 +2,15 @@
 distribution. Money columns are Numeric(14, 2): yuan to the fen."""
 from ..core.models import TimestampMixin, utcnow
 from ..extensions import db
+from .money import RATE_PLACES, SHARE_PLACES
 
 KINDS = ["技术开发", "技术转让", "技术咨询", "技术服务"]
 TRANSFER_FORMS = ["转让", "许可"]  # a 技术转让 contract assigns the rights or licenses them
 STATUSES = {"draft": "草稿", "submitted": "待登记", "registered": "已登记", "returned": "已退回"}
+EDITABLE = ("draft", "returned")  # terms may change (money already received stays put: terms.sync_schedule)
 Money = db.Numeric(14, 2)
+Rate = db.Numeric(7, RATE_PLACES)  # percent; the input schemas take their places from these columns
+SharePercent = db.Numeric(5, SHARE_PLACES)
 
 
 class TermSheet(TimestampMixin, db.Model):
@@ -20,11 +24,11 @@ class TermSheet(TimestampMixin, db.Model):
     defer_months = db.Column(db.Integer, nullable=False, default=0)
     instalments = db.Column(db.Integer, nullable=False, default=1)
     interval_months = db.Column(db.Integer, nullable=False, default=12)
-    royalty_rate = db.Column(db.Numeric(7, 4), nullable=False, default=0)
+    royalty_rate = db.Column(Rate, nullable=False, default=0)
     royalty_min = db.Column(Money)
     royalty_cap = db.Column(Money)
     report_period = db.Column(db.String(8), nullable=False, default="quarter")
-    equity_percent = db.Column(db.Numeric(7, 4))
+    equity_percent = db.Column(Rate)
     note = db.Column(db.Text)
     milestones = db.relationship("MilestoneTermRow", cascade="all, delete-orphan", order_by="MilestoneTermRow.seq",
                                  lazy="selectin")
@@ -134,9 +138,9 @@ class IncomeSplit(TimestampMixin, db.Model):
     id = db.Column(db.Integer, primary_key=True)
     contract_id = db.Column(db.Integer, db.ForeignKey("contracts.id", ondelete="CASCADE"), nullable=False, unique=True)
     net_income = db.Column(Money, nullable=False)
-    team_percent = db.Column(db.Numeric(5, 2), nullable=False)
-    institution_percent = db.Column(db.Numeric(5, 2), nullable=False)
-    broker_percent = db.Column(db.Numeric(5, 2), nullable=False)
+    team_percent = db.Column(SharePercent, nullable=False)
+    institution_percent = db.Column(SharePercent, nullable=False)
+    broker_percent = db.Column(SharePercent, nullable=False)
     team_amount = db.Column(Money, nullable=False)
     institution_amount = db.Column(Money, nullable=False)
     broker_amount = db.Column(Money, nullable=False)
@@ -150,7 +154,7 @@ class InventorShare(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     split_id = db.Column(db.Integer, db.ForeignKey("income_splits.id", ondelete="CASCADE"), nullable=False, index=True)
     name = db.Column(db.String(50), nullable=False)
-    percent = db.Column(db.Numeric(5, 2), nullable=False)  # of the team's amount
+    percent = db.Column(SharePercent, nullable=False)  # of the team's amount
     amount = db.Column(Money, nullable=False)
 
 

@@ -21,6 +21,8 @@ TERM_KINDS = {"zero_threshold": "零门槛费+里程碑支付+收入提成", "de
 PERIODS = {"quarter": 3, "half": 6, "year": 12}
 PERIOD_LABELS = {"quarter": "季度", "half": "半年", "year": "年度"}
 TEAM_MINIMUM = Decimal("70")
+RATE_PLACES = 4   # royalty rate and equity percentage: Numeric(7, 4)
+SHARE_PLACES = 2  # income-split percentages: Numeric(5, 2)
 
 
 class MoneyError(ValueError):
@@ -88,9 +90,16 @@ class Due:
     milestone: int | None = None
 
 
+def _places(value) -> int:
+    return max(0, -Decimal(value).as_tuple().exponent)
+
+
 def validate(t: Terms) -> None:
     if t.kind not in TERM_KINDS:
         raise MoneyError("条款类型应为：" + "、".join(TERM_KINDS.values()), "kind")
+    for name, value in (("royalty_rate", t.royalty_rate), ("equity_percent", t.equity_percent)):
+        if value is not None and _places(value) > RATE_PLACES:
+            raise MoneyError(f"比例最多保留{RATE_PLACES}位小数", name)
     for name, value in (("amount", t.amount), ("royalty_min", t.royalty_min), ("royalty_cap", t.royalty_cap)):
         if value is not None and Decimal(value) < 0:
             raise MoneyError("金额不能为负数", name)
@@ -255,14 +264,24 @@ def deal_status(statuses: list[str]) -> str:
 
 # Income split --------------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Share:
+    percent: Decimal  # as stored and shown: SHARE_PLACES decimals
+    amount: Decimal
+
+
 def split(total, shares: dict[str, Decimal]) -> dict[str, Decimal]:
-    """Split `total` by percentages that add up to 100, exactly to the fen (largest remainder)."""
+    """Split `total` by percentages that add up to 100, exactly to the fen (largest remainder). Percentages
+    with more than SHARE_PLACES decimals are refused: they could not be stored, so the amounts would not be
+    those of the percentages shown."""
     total = fen(total)
     if total < 0:
         raise MoneyError("净收入不能为负数", "net_income")
     values = {k: Decimal(v) for k, v in shares.items()}
     if any(v < 0 for v in values.values()):
         raise MoneyError("分配比例不能为负数", "shares")
+    if any(_places(v) > SHARE_PLACES for v in values.values()):
+        raise MoneyError(f"分配比例最多保留{SHARE_PLACES}位小数", "shares")
     if sum(values.values(), Decimal(0)) != 100:
         raise MoneyError("分配比例合计应为 100%", "shares")
     exact = {k: total * v / 100 for k, v in values.items()}
@@ -272,6 +291,14 @@ def split(total, shares: dict[str, Decimal]) -> dict[str, Decimal]:
     for k in order[:left]:
         out[k] += FEN
     return out
+
+
+def split_shares(total, shares: dict[str, Decimal]) -> dict[str, Share]:
+    """`split`, returning with each amount the percentage it was computed from, in the form it is stored and
+    shown (two decimals): what a person reads adds up to 100.00% and to the total, to the fen."""
+    amounts = split(total, shares)
+    step = Decimal(1).scaleb(-SHARE_PLACES)
+    return {k: Share(Decimal(v).quantize(step), amounts[k]) for k, v in shares.items()}
 
 
 def team_warning(team_percent) -> str | None:

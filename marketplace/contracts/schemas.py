@@ -1,14 +1,22 @@
 """Input schemas for terms, contracts, reports, payments and income splits (Chinese messages)."""
+from decimal import Decimal
+
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from ..core.schema import Bool, InputSchema, LenientDate, Money, Text
+from ..core.schema import Bool, InputSchema, LenientDate, Money, Percent, Text
 from ..core.vocab import CITIES, INDUSTRIES
 from . import money
-from .models import KINDS, TRANSFER_FORMS
+from .models import KINDS, TRANSFER_FORMS, IncomeSplit, InventorShare, TermSheet
 
 
 def _positive_money(**kw):
     return Money(unit="yuan", **kw)
+
+
+def _percent(column, error="应在 0–100 之间", min_inclusive=True, **kw):
+    """A percentage with no more decimals than `column` keeps (its scale): more is refused, never cut."""
+    return Percent(places=column.type.scale, validate=validate.Range(0, 100, min_inclusive=min_inclusive, error=error),
+                   **kw)
 
 
 class MilestoneSchema(InputSchema):
@@ -28,12 +36,12 @@ class TermsSchema(InputSchema):
     defer_months = fields.Integer(validate=validate.Range(0, 120, error="应为 0–120 个月"), allow_none=True)
     instalments = fields.Integer(validate=validate.Range(1, 120, error="应为 1–120 期"), allow_none=True)
     interval_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
-    royalty_rate = fields.Decimal(places=None, validate=validate.Range(0, 100, error="应在 0–100（%）之间"), allow_none=True)
+    royalty_rate = _percent(TermSheet.__table__.c.royalty_rate, "应在 0–100（%）之间", allow_none=True)
     royalty_min = _positive_money()
     royalty_cap = _positive_money()
     report_period = Text(8, choices=list(money.PERIODS), allow_none=True)
-    equity_percent = fields.Decimal(places=None, allow_none=True,
-                                    validate=validate.Range(0, 100, min_inclusive=False, error="应在 0–100（%）之间"))
+    equity_percent = _percent(TermSheet.__table__.c.equity_percent, "应在 0–100（%）之间", min_inclusive=False,
+                              allow_none=True)
     note = Text(1000, allow_none=True)
     milestones = fields.List(fields.Nested(MilestoneSchema), load_default=list)
 
@@ -89,17 +97,16 @@ class MilestoneReachedSchema(InputSchema):
 
 class InventorSchema(InputSchema):
     name = Text(50, required=True)
-    percent = fields.Decimal(places=None, required=True, validate=validate.Range(0, 100, error="应在 0–100 之间"))
+    percent = _percent(InventorShare.__table__.c.percent, required=True)
 
 
 class SplitSchema(InputSchema):
     LABELS = {"net_income": "净收入", "team_percent": "研发团队比例", "institution_percent": "单位比例",
               "broker_percent": "技术经纪人比例", "inventors": "完成人份额"}
     net_income = _positive_money(required=True)
-    team_percent = fields.Decimal(places=None, required=True, validate=validate.Range(0, 100, error="应在 0–100 之间"))
-    institution_percent = fields.Decimal(places=None, required=True,
-                                         validate=validate.Range(0, 100, error="应在 0–100 之间"))
-    broker_percent = fields.Decimal(places=None, load_default=0, validate=validate.Range(0, 100, error="应在 0–100 之间"))
+    team_percent = _percent(IncomeSplit.__table__.c.team_percent, required=True)
+    institution_percent = _percent(IncomeSplit.__table__.c.institution_percent, required=True)
+    broker_percent = _percent(IncomeSplit.__table__.c.broker_percent, load_default=Decimal(0))
     inventors = fields.List(fields.Nested(InventorSchema), load_default=list)
     confirm_low_team_share = Bool(load_default=False)
 

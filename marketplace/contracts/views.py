@@ -7,10 +7,12 @@ from flask_login import login_required
 from openpyxl import Workbook
 
 from ..accounts.models import Organisation
+from ..core.dates import iso_utc
 from ..core.errors import BadRequest
 from ..core.models import audit_trail
 from ..core.vocab import CITIES, INDUSTRIES
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
+from ..core.xlsx_safe import append_row
 from ..extensions import db
 from . import money
 from . import services as svc
@@ -131,7 +133,7 @@ def history_api(contract_id):
     require_login()
     c = svc.get(actor(), contract_id)
     return jsonify({"items": [{"action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-                               "details": e.details, "actor_id": e.actor_id, "at": e.at.isoformat()}
+                               "details": e.details, "actor_id": e.actor_id, "at": iso_utc(e.at)}
                               for e in audit_trail("contract", c.id)]})
 
 
@@ -154,11 +156,11 @@ def schedule_xlsx(contract_id):
     wb = Workbook()
     ws = wb.active
     ws.title = "付款计划"
-    ws.append(["合同", c.title, "登记编号", c.registration_no or "", "统计日期", st["as_of"]])
+    append_row(ws, ["合同", c.title, "登记编号", c.registration_no or "", "统计日期", st["as_of"]])
     ws.append(["序号", "类型", "款项", "应付金额（元）", "到期日", "已付（元）", "状态"])
     for i, row in enumerate(st["lines"], 1):
-        ws.append([i, row["kind"], row["label"], float(row["amount"]), row["due_on"] or "待触发", float(row["paid"]),
-                   row["status_label"]])
+        append_row(ws, [i, row["kind"], row["label"], float(row["amount"]), row["due_on"] or "待触发",
+                        float(row["paid"]), row["status_label"]])
         ws.cell(ws.max_row, 4).number_format = ws.cell(ws.max_row, 6).number_format = "#,##0.00"
     ws.append(["合计", "", "", float(st["total_due"]), "", float(st["received"]), st["status_label"]])
     return _xlsx(wb, f"付款计划-{c.id}.xlsx")
@@ -176,9 +178,10 @@ def contracts_xlsx():
                "产业领域", "状态", "登记编号", "到账（元）", "履约状态"])
     for c in db.session.scalars(svc.visible(actor(), _status_arg())):
         st = svc.statement(c, today)
-        ws.append([c.id, c.title, c.kind + (f"（{c.transfer_form}）" if c.transfer_form else ""), c.seller.name,
-                   c.seller_uscc or "", c.buyer.name, c.buyer_uscc, float(c.amount), c.signed_on, c.city, c.industry,
-                   STATUSES[c.status], c.registration_no or "", float(st["received"]), st["status_label"]])
+        append_row(ws, [c.id, c.title, c.kind + (f"（{c.transfer_form}）" if c.transfer_form else ""),
+                        c.seller.name, c.seller_uscc or "", c.buyer.name, c.buyer_uscc, float(c.amount), c.signed_on,
+                        c.city, c.industry, STATUSES[c.status], c.registration_no or "", float(st["received"]),
+                        st["status_label"]])
     return _xlsx(wb, "技术合同.xlsx")
 
 

@@ -115,7 +115,9 @@ class Money(fields.Field):
     """Exact money in yuan (unit="yuan") or 万元 (unit="wan"), returned as Decimal yuan; 面议 → "negotiable"."""
 
     def __init__(self, unit="yuan", **kw):
-        super().__init__(allow_none=True, **kw)
+        # null means 面议 where an amount is optional; a required amount may not be null (services count on it)
+        kw.setdefault("allow_none", not kw.get("required", False))
+        super().__init__(**kw)
         self.unit = unit
 
     def _deserialize(self, value, attr, data, **kw):
@@ -123,6 +125,22 @@ class Money(fields.Field):
             return "negotiable"
         try:
             return money.wan_to_yuan(value) if self.unit == "wan" else money.parse_yuan(value)
+        except money.MoneyError as exc:
+            raise ValidationError(str(exc)) from None
+
+
+class Percent(fields.Decimal):
+    """A percentage (0–100 by the caller's Range) with at most `places` decimals, the column's scale: more
+    is refused, not cut. Parsed by core.money.parse_decimal like every amount, so 1e1, NaN, 0x10 are refused.
+    A Decimal field for the OpenAPI document (a number)."""
+
+    def __init__(self, places: int = 2, **kw):
+        super().__init__(places=None, **kw)
+        self.max_places = places
+
+    def _deserialize(self, value, attr, data, **kw):
+        try:
+            return money.parse_decimal(value, self.max_places, label="比例", example="2.5", limit=None)
         except money.MoneyError as exc:
             raise ValidationError(str(exc)) from None
 

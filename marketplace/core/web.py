@@ -12,8 +12,10 @@ Every request goes through `Pipeline` (the application class) in this order:
 Errors are mapped to HTTP here: JSON `{"error": {...}}` under /api/, an error page elsewhere.
 """
 from datetime import date
+from decimal import Decimal
 
 from flask import Flask, Request, g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
@@ -78,10 +80,20 @@ class SafeRequest(Request):
         raise BadRequest("请求体不是有效的 JSON")
 
 
+class ExactJSON(DefaultJSONProvider):
+    """JSON numbers with a fraction or exponent are read as Decimal, never float: amounts stay exact and
+    `1e5` stays recognisable as exponent notation (which money fields refuse)."""
+
+    def loads(self, s, **kwargs):
+        kwargs.setdefault("parse_float", Decimal)
+        return super().loads(s, **kwargs)
+
+
 class Pipeline(Flask):
     """The application class: one commit per request, then the after-commit work (see the module doc)."""
 
     request_class = SafeRequest
+    json_provider_class = ExactJSON
 
     def dispatch_request(self):
         rv = super().dispatch_request()

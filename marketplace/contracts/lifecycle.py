@@ -1,0 +1,150 @@
+"""A contract's life: entered by a party or its broker (with the links it may make), terms set, submitted,
+registered or returned by the competent registrar. Registration is announced through
+core.signals.contract_registered; other domains (先用后转) react to it without being imported here."""
+from datetime import date
+
+from ..accounts.models import Organisation, User
+from ..core import permissions as perm
+from ..core.errors import Conflict, Forbidden, ValidationFailed
+from ..core.models import record_audit
+from ..core.signals import contract_registered
+from ..extensions import db
+from . import numbering
+from .models import EDITABLE, STATUSES, Contract
+from .permissions import can_register, require_party
+from .schemas import ContractSchema, DecisionSchema
+from .terms import build_terms, sync_schedule, terms_dict
+
+
+def _org(org_id, label) -> Organisation:
+    org = db.session.get(Organisation, org_id) if isinstance(org_id, int) else None
+    if org is None or org.status != "approved" or org.kind == "admin_centre":
+        raise ValidationFailed(f"{label}不存在或未通过审核", {label: "请选择已注册的单位"})
+    return org
+
+
+def _is_broker(actor) -> bool:
+    return perm.is_authenticated(actor) and actor.role == "broker"
+
+
+def _links(actor, values: dict) -> dict:
+    """The optional links (achievement, demand, introduction, broker), checked against the parties and what
+    the acting user may see. A broker who is not a party enters a contract only from an introduction of its
+    own: the demand introduced is the buyer's and the achievement introduced the seller's."""
+    from ..achievements.models import Achievement
+    from ..brokers.models import Introduction
+    from ..demands.models import Demand
+    seller_id, buyer_id = values["seller_org_id"], values["buyer_org_id"]
+    party = perm.is_authenticated(actor) and actor.org_id in (seller_id, buyer_id)
+    out = {}
+    if values.get("introduction_id") is not None:
+        intro = db.session.get(Introduction, values["introduction_id"])
+        if intro is None:
+            raise ValidationFailed("撮合记录不存在", {"introduction_id": "请选择撮合记录"})
+        if not party and intro.broker_id != actor.id:
+            raise Forbidden("只能关联本人的撮合记录")
+        if intro.demand.owner_org_id != buyer_id:
+            raise ValidationFailed("关联撮合记录应为买方需求的撮合", {"introduction_id": "撮合记录与买方不符"})
+        if intro.achievement_id is not None and intro.achievement.owner_org_id != seller_id:
+            raise ValidationFailed("撮合记录引荐的成果不属于卖方", {"introduction_id": "撮合记录与卖方不符"})
+        if not party and intro.achievement_id is None:
+            raise ValidationFailed("该撮合尚未引荐成果，不能据此录入合同", {"introduction_id": "尚未引荐成果"})
+        out.update(introduction_id=intro.id, broker_id=intro.broker_id, demand_id=intro.demand_id)
+        if intro.achievement_id is not None:
+            out["achievement_id"] = intro.achievement_id
+    elif not party:
+        raise Forbidden("技术经纪人只能根据本人的撮合记录录入合同；其他单位之间的合同由合同一方录入")
+    if values.get("achievement_id") is not None:
+        a = db.session.get(Achievement, values["achievement_id"])
+        if a is None or a.owner_org_id != seller_id or not perm.can_view(actor, a):
+            raise ValidationFailed("关联成果应为卖方单位已发布的成果", {"achievement_id": "成果不属于卖方或未发布"})
+        if out.get("achievement_id", a.id) != a.id:
+            raise ValidationFailed("关联成果与撮合记录引荐的成果不一致", {"achievement_id": "与撮合记录不符"})
+        out["achievement_id"] = a.id
+    if values.get("demand_id") is not None:
+        d = db.session.get(Demand, values["demand_id"])
+        if d is None or d.owner_org_id != buyer_id or not perm.can_view(actor, d):
+            raise ValidationFailed("关联需求应为买方单位已发布的需求", {"demand_id": "需求不属于买方或未发布"})
+        if out.get("demand_id", d.id) != d.id:
+            raise ValidationFailed("关联需求与撮合记录的需求不一致", {"demand_id": "与撮合记录不符"})
+        out["demand_id"] = d.id
+    if _is_broker(actor) and values.get("broker_id") not in (None, actor.id):
+        raise Forbidden("技术经纪人只能以本人名义录入合同")
+    if values.get("broker_id") is not None and values["broker_id"] != out.get("broker_id", values["broker_id"]):
+        raise ValidationFailed("技术经纪人与撮合记录不一致", {"broker_id": "与撮合记录不符"})
+    if values.get("broker_id") is not None and "broker_id" not in out:
+        broker = db.session.get(User, values["broker_id"])
+        if broker is None or broker.role != "broker":
+            raise ValidationFailed("技术经纪人不存在", {"broker_id": "请选择技术经纪人"})
+        out["broker_id"] = broker.id
+    if _is_broker(actor):
+        out.setdefault("broker_id", actor.id)
+    return out
+
+
+def create(actor, data: dict) -> Contract:
+    values = ContractSchema().validate_dict(data)
+    seller, buyer = _org(values["seller_org_id"], "卖方"), _org(values["buyer_org_id"], "买方")
+    if not (perm.is_authenticated(actor) and actor.active
+            and (actor.org_id in (seller.id, buyer.id) or _is_broker(actor))):
+        raise Forbidden("只有合同一方或其技术经纪人可以录入合同")
+    if not buyer.uscc and buyer.kind == "company":
+        raise ValidationFailed("买方企业缺少统一社会信用代码", {"buyer_org_id": "请先补全单位信息"})
+    links = _links(actor, values)
+    c = Contract(kind=values["kind"], transfer_form=values.get("transfer_form") if values["kind"] == "技术转让" else None,
+                 title=values["title"], seller_org_id=seller.id, buyer_org_id=buyer.id, seller_uscc=seller.uscc,
+                 buyer_uscc=buyer.uscc or "", amount=values["amount"], signed_on=values["signed_on"],
+                 city=values["city"], industry=values["industry"], status="draft", created_by_id=actor.id, **links)
+    c.seller, c.buyer = seller, buyer
+    db.session.add(c)
+    sheet = build_terms(seller.id, data["terms"]) if values.get("terms") else None
+    db.session.flush()
+    sync_schedule(c, sheet)
+    record_audit(actor, "contract", c.id, "create", None, "draft", details={"amount": str(c.amount)})
+    return c
+
+
+def set_terms(actor, c: Contract, data) -> Contract:
+    """New terms for a draft or returned contract; lines already paid and royalty lines stay (sync_schedule)."""
+    require_party(actor, c, None, "修改合同条款")
+    if c.status not in EDITABLE:
+        raise Conflict("合同已提交登记，条款不能再改；如需变更请先由登记机构退回")
+    sync_schedule(c, build_terms(c.seller_org_id, data))
+    record_audit(actor, "contract", c.id, "terms", details=terms_dict(c.terms))
+    return c
+
+
+def submit(actor, c: Contract) -> Contract:
+    require_party(actor, c, None, "提交合同登记")
+    if c.status not in EDITABLE:
+        raise Conflict(f"合同当前为“{STATUSES[c.status]}”，不能提交登记")
+    previous, c.status, c.return_reason = c.status, "submitted", None
+    record_audit(actor, "contract", c.id, "submit", previous, "submitted")
+    return c
+
+
+def register(actor, c: Contract, data: dict, today: date | None = None) -> Contract:
+    values = DecisionSchema().validate_dict(data or {})
+    if not can_register(actor, c):
+        raise Forbidden(f"该合同应由{c.city}市技术合同登记机构或省级中心登记")
+    if c.status != "submitted":
+        raise Conflict("只有待登记的合同可以登记")
+    today = today or date.today()
+    number = numbering.assign(c, values.get("registration_no"), today)
+    c.status, c.registered_on, c.registrar_org_id = "registered", today, actor.org_id
+    record_audit(actor, "contract", c.id, "register", "submitted", "registered", details={"registration_no": number})
+    contract_registered.send(c)
+    return c
+
+
+def return_for_changes(actor, c: Contract, data: dict) -> Contract:
+    values = DecisionSchema().validate_dict(data or {})
+    if not can_register(actor, c):
+        raise Forbidden(f"该合同应由{c.city}市技术合同登记机构或省级中心审核")
+    if c.status != "submitted":
+        raise Conflict("只有待登记的合同可以退回")
+    if not values.get("reason") or len(values["reason"]) < 4:
+        raise ValidationFailed("请写明退回原因", {"reason": "必填，至少 4 个字"})
+    c.status, c.return_reason = "returned", values["reason"]
+    record_audit(actor, "contract", c.id, "return", "submitted", "returned", reason=values["reason"])
+    return c

@@ -1,0 +1,9 @@
+"""Signals between domains: a domain announces what happened, others react without being imported by it
+(Indico's way). Receivers run inside the request's transaction, before its one commit; they flush, never
+commit. Each receiver module is imported once by create_app so its `connect` happens at start-up."""
+from blinker import Namespace
+
+_signals = Namespace()
+
+# sender: the Contract just registered (status "registered", registration_no set), after its audit record.
+contract_registered = _signals.signal("contract-registered", doc="A technology contract was registered.")

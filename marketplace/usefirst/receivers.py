@@ -1,0 +1,16 @@
+"""How 先用后转 reacts to other domains' signals (imported by create_app, which connects them)."""
+from ..core.models import record_audit
+from ..core.signals import contract_registered
+from .models import UseFirstItem
+
+
+@contract_registered.connect
+def close_item_on_licence(contract, **_):
+    """A registered licence or assignment (技术转让) puts the achievement to use: it leaves the 先用后转 list."""
+    if contract.kind != "技术转让" or contract.achievement_id is None:
+        return
+    item = UseFirstItem.query.filter_by(achievement_id=contract.achievement_id).first()
+    if item is not None and item.status in ("candidate", "listed"):
+        record_audit(None, "usefirst", item.id, "close", item.status, "closed",
+                     reason=f"合同{contract.registration_no}已登记")
+        item.status = "closed"
