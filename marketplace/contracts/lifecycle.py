@@ -8,10 +8,11 @@ from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, ValidationFailed
 from ..core.models import record_audit
 from ..core.signals import contract_registered
+from ..core.workflow import Transition, Workflow
 from ..extensions import db
 from . import numbering
 from .models import EDITABLE, STATUSES, Contract
-from .permissions import can_register, require_party
+from .permissions import can_register, can_view, is_party, require_party
 from .schemas import ContractSchema, DecisionSchema
 from .terms import build_terms, sync_schedule, terms_dict
 
@@ -114,12 +115,23 @@ def set_terms(actor, c: Contract, data) -> Contract:
     return c
 
 
+def _party_may(actor, c: Contract) -> bool:
+    return is_party(actor, c) and actor.active
+
+
+WORKFLOW = Workflow.of("contract", [
+    Transition("submit", frozenset(EDITABLE), "submitted", "提交合同登记", "party"),
+    Transition("register", frozenset({"submitted"}), "registered", "登记", "registrar"),
+    Transition("return", frozenset({"submitted"}), "returned", "退回修改", "registrar", needs_reason=True, min_reason=4),
+], {"party": _party_may, "registrar": can_register}, state_labels=STATUSES, can_view=can_view,
+    not_found="没有找到该合同")
+
+
 def submit(actor, c: Contract) -> Contract:
-    require_party(actor, c, None, "提交合同登记")
-    if c.status not in EDITABLE:
-        raise Conflict(f"合同当前为“{STATUSES[c.status]}”，不能提交登记")
-    previous, c.status, c.return_reason = c.status, "submitted", None
-    record_audit(actor, "contract", c.id, "submit", previous, "submitted")
+    if not _party_may(actor, c):
+        require_party(actor, c, None, "提交合同登记")  # says who may
+    WORKFLOW.fire(actor, c, "submit")
+    c.return_reason = None
     return c
 
 
@@ -131,8 +143,8 @@ def register(actor, c: Contract, data: dict, today: date | None = None) -> Contr
         raise Conflict("只有待登记的合同可以登记")
     today = today or date.today()
     number = numbering.assign(c, values.get("registration_no"), today)
-    c.status, c.registered_on, c.registrar_org_id = "registered", today, actor.org_id
-    record_audit(actor, "contract", c.id, "register", "submitted", "registered", details={"registration_no": number})
+    WORKFLOW.fire(actor, c, "register", details={"registration_no": number})
+    c.registered_on, c.registrar_org_id = today, actor.org_id
     contract_registered.send(c)
     return c
 
@@ -141,10 +153,6 @@ def return_for_changes(actor, c: Contract, data: dict) -> Contract:
     values = DecisionSchema().validate_dict(data or {})
     if not can_register(actor, c):
         raise Forbidden(f"该合同应由{c.city}市技术合同登记机构或省级中心审核")
-    if c.status != "submitted":
-        raise Conflict("只有待登记的合同可以退回")
-    if not values.get("reason") or len(values["reason"]) < 4:
-        raise ValidationFailed("请写明退回原因", {"reason": "必填，至少 4 个字"})
-    c.status, c.return_reason = "returned", values["reason"]
-    record_audit(actor, "contract", c.id, "return", "submitted", "returned", reason=values["reason"])
+    WORKFLOW.fire(actor, c, "return", values.get("reason"))
+    c.return_reason = values["reason"].strip()
     return c
