@@ -9,11 +9,13 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..core import permissions as perm
+from ..core.dates import iso_utc
 from ..core.errors import BadRequest, Forbidden
 from ..core.models import audit_trail
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import with_terms
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
+from ..core.xlsx_safe import append_row
 from ..extensions import db
 from . import services as uf
 from .models import APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication, UseFirstItem
@@ -91,10 +93,10 @@ def export():
                "标准条款"])
     for i in db.session.scalars(uf.listing_query(**filters)):
         a = i.achievement
-        ws.append([a.ref or f"#{a.id}", a.title, i.org.name, i.org.city, a.industry, i.ip_granted_on, i.listed_on,
-                   i.publicity_ends_on, "是" if i.exclusive else "否", i.trial_months,
-                   i.terms and {"zero_threshold": "零门槛费+里程碑+提成", "deferred": "延期支付", "lump_sum": "一次性",
-                                "equity": "作价入股"}[i.terms.kind]])
+        append_row(ws, [a.ref or f"#{a.id}", a.title, i.org.name, i.org.city, a.industry, i.ip_granted_on,
+                        i.listed_on, i.publicity_ends_on, "是" if i.exclusive else "否", i.trial_months,
+                        i.terms and {"zero_threshold": "零门槛费+里程碑+提成", "deferred": "延期支付",
+                                     "lump_sum": "一次性", "equity": "作价入股"}[i.terms.kind]])
     buf = BytesIO()
     wb.save(buf)
     buf.seek(0)
@@ -170,7 +172,7 @@ def challenge_api(item_id):
 
 def _app_dict(row: TrialApplication) -> dict:
     return {"id": row.id, "item_id": row.item_id, "company": row.company.name, "plan": row.plan,
-            "status": row.status, "decision_note": row.decision_note, "created_at": row.created_at.isoformat()}
+            "status": row.status, "decision_note": row.decision_note, "created_at": iso_utc(row.created_at)}
 
 
 @api.post("/usefirst/<int:item_id>/applications")

@@ -1,0 +1,29 @@
+"""Excel exports without formula injection: text that a spreadsheet would run stays text.
+
+openpyxl writes a string that starts with "=" as a live formula, and Excel or WPS turns a cell beginning with
+"+", "-" or "@" (or a tab/CR before them) into one as soon as it is edited (OWASP "CSV injection"). Such a
+value is written as a string cell with the quote-prefix style (Excel's leading apostrophe, which is not part
+of the value): it shows and re-imports exactly as typed, and editing it never runs it.
+"""
+from openpyxl.cell import Cell
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def is_risky(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_TRIGGERS)
+
+
+def safe_cell(ws, value):
+    """The value to put in a row of `ws`: risky text as an inert string cell, anything else unchanged."""
+    if not is_risky(value):
+        return value
+    cell = Cell(ws, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
+
+
+def append_row(ws, values) -> None:
+    """`ws.append(values)`, with every risky text written as text."""
+    ws.append([safe_cell(ws, v) for v in values])
