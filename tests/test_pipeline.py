@@ -234,3 +234,13 @@ def test_json_numbers_in_exponent_notation_are_not_amounts(client, f):
     raw = raw.replace("1e2", "80.5")
     resp = client.post("/api/v1/achievements", data=raw, content_type="application/json", headers=tok)
     assert resp.status_code == 201 and resp.get_json()["asking_price"] == "805000.00"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/x", "//evil.example", "/\\evil.example", "/\tevil.example"])
+def test_workflow_buttons_never_redirect_to_another_host(client, f, target):
+    owner = f.user("institution")
+    draft = f.record("achievements", owner)
+    login(client, owner)
+    resp = client.post(f"/achievements/{draft.id}/submit", data={"next": target})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == f"/achievements/{draft.id}"

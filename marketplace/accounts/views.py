@@ -1,7 +1,4 @@
 """Login, logout, registration, password change, and the home page."""
-import re
-from urllib.parse import unquote, urlsplit, urlunsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import func
@@ -9,7 +6,7 @@ from sqlalchemy import func
 from ..core.errors import AppError, NotAuthenticated
 from ..core.listings import LIBRARIES
 from ..core.security import MAX_EMAIL_LENGTH, login_limits
-from ..core.web import actor, commit
+from ..core.web import CONTROL_CHARS, actor, commit, local_url
 from ..extensions import db
 from . import services
 from .schemas import PasswordIn, RegisterIn
@@ -17,30 +14,12 @@ from .schemas import PasswordIn, RegisterIn
 bp = Blueprint("accounts", __name__)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 MAX_PASSWORD_LENGTH = 1024
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after login: a path on this site, else the home page.
-
-    The check is made on what a browser would read: it deletes tab and newline anywhere and reads a
-    backslash as a slash, so `/\tevil.com` and `/\\evil.com` are `//evil.com`, another host. Control
-    characters are refused outright (a newline would also split the Location header).
-    """
-    home = url_for("accounts.index")
-    if not target or len(target) > 2000 or _CONTROL.search(target):
-        return home
-    as_browser = target.replace("\\", "/")
-    parts = urlsplit(as_browser)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return home
-    # A path that still starts with two slashes once decoded is refused too (a proxy or framework that
-    # decodes %2F before redirecting would turn it into another host).
-    decoded = unquote(parts.path).replace("\\", "/")
-    if decoded.startswith("//") or _CONTROL.search(decoded):
-        return home
-    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+    """Where to go after login: a path on this site, else the home page (core.web.local_url)."""
+    return local_url(target, url_for("accounts.index"))
 
 
 @bp.route("/")
@@ -60,7 +39,7 @@ def login():
     if request.method == "POST":
         email, password = request.form.get("email", ""), request.form.get("password", "")
         try:
-            if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH or _CONTROL.search(email):
+            if len(email) > MAX_EMAIL_LENGTH or len(password) > MAX_PASSWORD_LENGTH or CONTROL_CHARS.search(email):
                 # No such account can exist: answer as for a wrong password, without a database lookup.
                 raise NotAuthenticated("邮箱或密码不正确")
             user = services.authenticate(email, password)

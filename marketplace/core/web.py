@@ -11,8 +11,10 @@ Every request goes through `Pipeline` (the application class) in this order:
   5. the after-commit operations the services registered (core.uow) run.
 Errors are mapped to HTTP here: JSON `{"error": {...}}` under /api/, an error page elsewhere.
 """
+import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from flask import Flask, Request, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -142,13 +144,17 @@ def form_dict() -> dict:
 
 
 def day_arg(value, name: str):
-    """An optional YYYY-MM-DD request value (None: today), or a 400 naming the parameter."""
+    """An optional YYYY-MM-DD request value (None: today), or a 400 naming the parameter. Years 1900–2999 only:
+    the schedules and the 先用后转 scan count years and months from it, and year 1 or 9999 has no room for that."""
     if not value:
         return date.today()
     try:
-        return date.fromisoformat(str(value))
+        day = date.fromisoformat(str(value))
     except ValueError:
         raise BadRequest(f"{name} 日期格式应为 YYYY-MM-DD") from None
+    if not 1900 <= day.year <= 2999:
+        raise BadRequest(f"{name} 应在 1900 到 2999 年之间", {name: "超出范围"})
+    return day
 
 
 def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_ID) -> int | None:
@@ -162,17 +168,26 @@ def int_arg(name: str, default: int | None = None, lo: int = 1, hi: int = MAX_ID
     return int(raw)
 
 
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def local_url(target: str | None, fallback: str) -> str:
-    """`target` when it is a path on this site, else `fallback` (never a redirect to another host).
-    Browsers drop tabs and newlines and read a backslash as a slash, so those are judged as they would be."""
-    from urllib.parse import urlsplit
-    if not target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
+    """`target` when it is a path on this site, else `fallback`: never a redirect to another host.
+
+    Judged as a browser reads it: tab and newline are deleted anywhere and a backslash is a slash, so
+    `/\tevil.com` and `/\\evil.com` are `//evil.com`, another host. Control characters are refused outright
+    (a newline would also split the Location header); so is a path that starts with `//` once decoded
+    (a proxy that decodes %2F before redirecting would make it another host).
+    """
+    if not target or len(target) > 2000 or CONTROL_CHARS.search(target):
         return fallback
-    cleaned = target.replace("\\", "/")
-    parts = urlsplit(cleaned)
-    if parts.scheme or parts.netloc or not cleaned.startswith("/") or cleaned.startswith("//"):
+    parts = urlsplit(target.replace("\\", "/"))
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
         return fallback
-    return target
+    decoded = unquote(parts.path).replace("\\", "/")
+    if decoded.startswith("//") or CONTROL_CHARS.search(decoded):
+        return fallback
+    return urlunsplit(("", "", parts.path, parts.query, parts.fragment))
 
 
 def error_response(status: int, code: str, message: str, fields=None):
