@@ -111,3 +111,71 @@ def test_login_page_form_round_trip(client, f):
     u = f.user("company")
     login(client, u)
     assert client.get("/api/v1/me").json["email"] == u.email
+
+
+def _live_api_operations(app) -> set[tuple[str, str]]:
+    """(METHOD, OpenAPI path) of every /api/v1 route in the URL map; a `<library>` or `<any(...)>` part is
+    expanded into the values it takes (a library name outside LIBRARIES answers 404)."""
+    import itertools
+    import re
+    from werkzeug.routing import AnyConverter
+    from marketplace.core import listings
+    out = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        choices = {}
+        for name, conv in rule._converters.items():
+            if isinstance(conv, AnyConverter):
+                choices[name] = sorted(conv.items)
+            elif name == "library":
+                choices[name] = sorted(listings.LIBRARIES)
+        names = list(choices)
+        for values in itertools.product(*(choices[k] for k in names)):
+            fixed = dict(zip(names, values))
+            path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", lambda m: fixed.get(m.group(1), "{%s}" % m.group(1)), rule.rule)
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                out.add((method, path))
+    return out
+
+
+def test_openapi_documents_every_live_route_and_nothing_else(app, client):
+    spec = client.get("/api/v1/openapi.json").json
+    documented = {(method.upper(), path) for path, ops in spec["paths"].items() for method in ops}
+    live = _live_api_operations(app)
+    assert not live - documented, f"live but undocumented: {sorted(live - documented)}"
+    assert not documented - live, f"documented but not live: {sorted(documented - live)}"
+
+
+def test_openapi_numbers_are_numbers_and_ids_bounded(client):
+    spec = client.get("/api/v1/openapi.json").json
+
+    def walk(value, where):
+        if isinstance(value, dict):
+            for key in ("minimum", "maximum", "minLength", "maxLength", "maxItems", "multipleOf"):
+                if key in value:
+                    assert isinstance(value[key], (int, float)) and not isinstance(value[key], bool), (where, key)
+            for key, item in value.items():
+                walk(item, f"{where}/{key}")
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                walk(item, f"{where}/{i}")
+
+    walk(spec, "#")
+    for path, ops in spec["paths"].items():
+        for op in ops.values():
+            for p in op.get("parameters", []):
+                if p["in"] == "path":
+                    assert p["schema"] == {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}, (path, p)
+    out = spec["components"]["schemas"]["AchievementOut"]["properties"]
+    assert out["published_at"]["nullable"] and out["published_at"]["format"] == "date-time"
+    assert out["asking_price"]["nullable"]
+
+
+def test_api_datetimes_carry_their_offset(client, f):
+    from datetime import datetime
+    u = f.user("institution")
+    a = f.record("achievements", u, status="published")
+    body = client.get(f"/api/v1/achievements/{a.id}").json
+    for key in ("created_at", "updated_at", "published_at", "submitted_at"):
+        assert datetime.fromisoformat(body[key]).utcoffset() is not None, (key, body[key])

@@ -2,7 +2,8 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from ..core import vocab
-from ..core.listing_schema import CONTACT_LABELS, ContactFields, ListingOut, money_display, money_out, resolve_price
+from ..core.listing_schema import (CONTACT_LABELS, STRING, STRINGS, ContactFields, ListingOut, money_display, money_out,
+                                   resolve_price)
 from ..core.schema import Bool, InputSchema, LenientDate, Money, TermList, Text
 
 LABELS = {
@@ -80,25 +81,25 @@ class AchievementIn(ContactFields, InputSchema):
 
 class IPOut(Schema):
     ip_type = fields.Str()
-    number = fields.Str()
-    filed_on = fields.Date()
-    granted_on = fields.Date()
+    number = fields.Str(allow_none=True)
+    filed_on = fields.Date(allow_none=True)
+    granted_on = fields.Date(allow_none=True)
 
 
 class AchievementOut(ListingOut):
     summary = fields.Str()
-    keywords = fields.Function(lambda o: o.keyword_list)
+    keywords = fields.Function(lambda o: o.keyword_list, metadata=STRINGS)
     industry = fields.Str()
     category = fields.Str()
     funding_source = fields.Str()
     maturity = fields.Str()
-    transfer_modes = fields.Function(lambda o: o.transfer_mode_list)
+    transfer_modes = fields.Function(lambda o: o.transfer_mode_list, metadata=STRINGS)
     asking_price = money_out("asking_price", "price_negotiable")
     price_negotiable = fields.Bool()
     asking_price_display = money_display("asking_price", "price_negotiable")
-    institution = fields.Function(lambda o: o.owner_org.name)
-    team = fields.Str()
-    inventors = fields.Function(lambda o: o.inventor_list)
+    institution = fields.Function(lambda o: o.owner_org.name, metadata=STRING)
+    team = fields.Str(allow_none=True)
+    inventors = fields.Function(lambda o: o.inventor_list, metadata=STRINGS)
     implemented = fields.Bool()
-    implemented_on = fields.Date()
+    implemented_on = fields.Date(allow_none=True)
     ip_items = fields.List(fields.Nested(IPOut))

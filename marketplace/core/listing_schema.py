@@ -2,6 +2,7 @@
 from marshmallow import Schema, fields, validate
 
 from . import money, vocab
+from .dates import UtcDateTime
 from .schema import Text
 
 CONTACT_LABELS = {"contact_name": "联系人", "contact_phone": "联系电话", "contact_email": "联系邮箱", "ref": "编号"}
@@ -36,28 +37,37 @@ def resolve_price(data: dict, field: str, wan_field: str, flag: str) -> dict:
 
 
 class ListingOut(Schema):
+    """Output of a library record. `allow_none` marks what the API may answer as null (the document's
+    `nullable`); Function fields carry their OpenAPI type in `metadata`."""
     id = fields.Int()
-    ref = fields.Str()
+    ref = fields.Str(allow_none=True)
     source = fields.Str()
     title = fields.Str()
     status = fields.Str()
-    status_label = fields.Function(lambda o: vocab.STATUS_LABELS.get(o.status, o.status))
-    reject_reason = fields.Str()
-    owner_org = fields.Function(lambda o: {"id": o.owner_org.id, "name": o.owner_org.name})
-    contact_name = fields.Str()
-    contact_phone = fields.Str()
-    contact_email = fields.Str()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
-    submitted_at = fields.DateTime()
-    published_at = fields.DateTime()
+    status_label = fields.Function(lambda o: vocab.STATUS_LABELS.get(o.status, o.status), metadata={"type": "string"})
+    reject_reason = fields.Str(allow_none=True)
+    owner_org = fields.Function(lambda o: {"id": o.owner_org.id, "name": o.owner_org.name}, metadata={
+        "type": "object", "required": ["id", "name"],
+        "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}})
+    contact_name = fields.Str(allow_none=True)
+    contact_phone = fields.Str(allow_none=True)
+    contact_email = fields.Str(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+    submitted_at = UtcDateTime(allow_none=True)
+    published_at = UtcDateTime(allow_none=True)
+
+
+STRING = {"type": "string"}
+STRINGS = {"type": "array", "items": {"type": "string"}}
 
 
 def money_out(attr: str, flag: str):
     """Output of an exact amount: a string of yuan with two places (never a float), or None when 面议."""
     return fields.Function(lambda o: None if getattr(o, flag) or getattr(o, attr) is None
-                           else f"{getattr(o, attr):.2f}")
+                           else f"{getattr(o, attr):.2f}", metadata={"type": "string", "nullable": True,
+                                                                      "pattern": r"^-?\d+\.\d{2}$"})
 
 
 def money_display(attr: str, flag: str):
-    return fields.Function(lambda o: money.format_yuan(getattr(o, attr), getattr(o, flag)))
+    return fields.Function(lambda o: money.format_yuan(getattr(o, attr), getattr(o, flag)), metadata=STRING)

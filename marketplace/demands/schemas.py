@@ -4,7 +4,7 @@ from datetime import date
 from marshmallow import ValidationError, fields, post_load, validates
 
 from ..core import vocab
-from ..core.listing_schema import CONTACT_LABELS, ContactFields, ListingOut, money_display, money_out, resolve_price
+from ..core.listing_schema import CONTACT_LABELS, STRING, ContactFields, ListingOut, money_display, money_out, resolve_price
 from ..core.schema import Bool, InputSchema, LenientDate, Money, Text
 
 LABELS = {
@@ -45,12 +45,12 @@ class DemandIn(ContactFields, InputSchema):
 
 class DemandOut(ListingOut):
     description = fields.Str()
-    indicators = fields.Str()
+    indicators = fields.Str(allow_none=True)
     industry = fields.Str()
     city = fields.Str()
-    company = fields.Function(lambda o: o.owner_org.name)
+    company = fields.Function(lambda o: o.owner_org.name, metadata=STRING)
     budget = money_out("budget", "budget_negotiable")
     budget_negotiable = fields.Bool()
     budget_display = money_display("budget", "budget_negotiable")
-    deadline = fields.Date()
+    deadline = fields.Date(allow_none=True)
     cooperation = fields.Str()

@@ -2,7 +2,7 @@
 from marshmallow import fields, post_load
 
 from ..core import vocab
-from ..core.listing_schema import CONTACT_LABELS, ContactFields, ListingOut
+from ..core.listing_schema import CONTACT_LABELS, STRING, STRINGS, ContactFields, ListingOut
 from ..core.schema import InputSchema, TermList, Text
 
 LABELS = {
@@ -33,7 +33,7 @@ class ServiceOut(ListingOut):
     kind = fields.Str()
     description = fields.Str()
     city = fields.Str()
-    address = fields.Str()
-    audience = fields.Str()
-    industries = fields.Function(lambda o: o.industry_list)
-    organisation = fields.Function(lambda o: o.owner_org.name)
+    address = fields.Str(allow_none=True)
+    audience = fields.Str(allow_none=True)
+    industries = fields.Function(lambda o: o.industry_list, metadata=STRINGS)
+    organisation = fields.Function(lambda o: o.owner_org.name, metadata=STRING)
