@@ -58,12 +58,10 @@ def array(items) -> dict:
     return {"type": "array", "items": items}
 
 
-def envelope(item: dict, pages_required: bool = True, **extra) -> dict:
-    """The paging envelope of a list: items, total, page, per_page, pages."""
-    required = {"items": array(item), "total": {"type": "integer", "minimum": 0}, "page": I, "per_page": I}
-    optional = {}
-    (required if pages_required else optional)["pages"] = {"type": "integer", "minimum": 0}
-    return obj({**required, **extra}, optional)
+def envelope(item: dict, **extra) -> dict:
+    """The paging envelope of every list (core.paging.envelope): items, total, page, per_page, pages."""
+    return obj({"items": array(item), "total": {"type": "integer", "minimum": 0}, "page": I, "per_page": I,
+                "pages": {"type": "integer", "minimum": 0}, **extra})
 
 
 def path_id(name: str) -> dict:
@@ -129,14 +127,14 @@ def _output_schemas() -> dict:
                "city": n(S), "price_display": n(S), "url": S, "score": NUM})
     return {
         "TermsOut": terms, "Statement": statement, "IncomeSplitOut": split, "ContractOut": contract,
-        "ContractList": envelope(ref("ContractOut"), pages_required=False),
+        "ContractList": envelope(ref("ContractOut")),
         "ContractHistory": obj({"items": array(contract_history)}),
-        "UseFirstItem": item, "UseFirstList": envelope(ref("UseFirstItem"), pages_required=False),
-        "UseFirstItems": obj({"items": array(ref("UseFirstItem"))}),
+        "UseFirstItem": item, "UseFirstList": envelope(ref("UseFirstItem")),
+        "UseFirstItems": envelope(ref("UseFirstItem")),
         "UseFirstScan": obj({"as_of": DATE, "candidates": array(obj({"ref": S, "title": S, "institution": S,
                                                                       "ip_granted_on": DATE})),
                              "new": I, "voided": I}),
-        "TrialApplication": application, "TrialApplications": obj({"items": array(ref("TrialApplication"))}),
+        "TrialApplication": application, "TrialApplications": envelope(ref("TrialApplication")),
         "Trial": trial,
         "History": obj({"items": array(history)}),
         "Notification": notification,
@@ -337,11 +335,11 @@ def _usefirst(spec, doc: Doc) -> None:
     note = obj({"note": {"type": "string", "maxLength": 2000}})
     doc.op("get", "/api/v1/usefirst", "先用后转公开挂牌清单", answer(200, "清单", ref("UseFirstList")), auth=False, params=[
         query("industry", enum(vocab.INDUSTRIES)), query("city", enum(vocab.CITIES)), query("org_id", dict(ID), "单位"),
-        query("q", {"type": "string", "maxLength": 50}), query("stage", enum(("publicity", "open"))), PAGING[0]])
+        query("q", {"type": "string", "maxLength": 50}), query("stage", enum(("publicity", "open"))), *PAGING])
     doc.op("post", "/api/v1/usefirst/scan", "省级管理员运行先用后转扫描", answer(200, "候选", ref("UseFirstScan")),
            body=obj(optional={"as_of": n(DATE)}), body_required=False)
     doc.op("get", "/api/v1/usefirst/decisions", "本单位（或管辖范围内）的候选、列入、不列入项目",
-           answer(200, "项目", ref("UseFirstItems")), params=[query("status", enum(ITEM_STATUSES))])
+           answer(200, "项目", ref("UseFirstItems")), params=[query("status", enum(ITEM_STATUSES)), *PAGING])
     doc.op("get", "/api/v1/usefirst/{item_id}", "先用后转项目", answer(200, "项目", item), params=one, auth=False)
     doc.op("post", "/api/v1/usefirst/{item_id}/confirm", "单位确认列入并挂牌（公示期、独占、标准条款）",
            answer(200, "项目", item), params=one, body=ref("UseFirstConfirm"))
@@ -378,7 +376,7 @@ def _contracts(spec, doc: Doc) -> None:
         spec.components.schema(name, schema=schema)
     contract, cid = ref("ContractOut"), [path_id("contract_id"), AS_OF]
     doc.op("get", "/api/v1/contracts", "可见的技术合同", answer(200, "合同", ref("ContractList")),
-           params=[query("status", enum(_contract_statuses())), PAGING[0], AS_OF])
+           params=[query("status", enum(_contract_statuses())), *PAGING, AS_OF])
     doc.op("post", "/api/v1/contracts", "录入技术合同（可带条款 terms，生成付款计划）", answer(201, "合同", contract),
            body=ref("ContractIn"))
     doc.op("get", "/api/v1/contracts/{contract_id}", "合同详情与履约状态", answer(200, "合同", contract), params=cid)

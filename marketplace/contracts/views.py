@@ -10,6 +10,7 @@ from ..accounts.models import Organisation
 from ..core.dates import iso_utc
 from ..core.errors import BadRequest
 from ..core.models import audit_trail
+from ..core.paging import envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
 from ..core.xlsx_safe import append_row
@@ -48,11 +49,9 @@ def _status_arg():
     return status
 
 
-def _page() -> int:
-    try:
-        return max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        raise BadRequest("page 应为整数") from None
+def _paginate(stmt):
+    page, per_page = page_args(request.args, PER_PAGE)
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
 
 
 # API ---------------------------------------------------------------------------------------------------
@@ -60,10 +59,9 @@ def _page() -> int:
 @api.get("/contracts")
 def list_api():
     require_login()
-    page = db.paginate(svc.visible(actor(), _status_arg()), page=_page(), per_page=PER_PAGE, error_out=False)
+    page = _paginate(svc.visible(actor(), _status_arg()))
     today = _as_of()
-    return jsonify({"items": [svc.contract_dict(c, actor(), today) for c in page.items], "total": page.total,
-                    "page": page.page, "per_page": PER_PAGE})
+    return jsonify(envelope(page, [svc.contract_dict(c, actor(), today) for c in page.items]))
 
 
 @api.post("/contracts")
@@ -191,7 +189,7 @@ def contracts_xlsx():
 @login_required
 def list_page():
     status = _status_arg()
-    page = db.paginate(svc.visible(actor(), status), page=_page(), per_page=PER_PAGE, error_out=False)
+    page = _paginate(svc.visible(actor(), status))
     return render_template("contracts/list.html", page=page, status=status, statuses=STATUSES, pending=svc.pending_registration(actor()))
 
 

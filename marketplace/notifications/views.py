@@ -7,7 +7,6 @@ from ..core.paging import envelope, page_args
 from ..core.web import actor, local_url, require_login
 from ..extensions import db
 from . import service
-from .models import Notification
 
 bp = Blueprint("notifications", __name__)
 api = Blueprint("notifications", __name__)

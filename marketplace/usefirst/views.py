@@ -12,9 +12,10 @@ from ..core import permissions as perm
 from ..core.dates import iso_utc
 from ..core.errors import BadRequest, Forbidden
 from ..core.models import audit_trail
+from ..core.paging import ResultPage, envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import with_terms
-from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
+from ..core.web import actor, attempt, commit, day_arg, form_dict, int_arg, json_body, require_login
 from ..core.xlsx_safe import append_row
 from ..extensions import db
 from . import services as uf
@@ -35,18 +36,15 @@ def _filters() -> dict:
         raise BadRequest("未知的产业领域")
     if args.get("city") and args["city"] not in CITIES:
         raise BadRequest("未知的设区市")
-    try:
-        org_id = int(args["org_id"]) if args.get("org_id") else None
-        page = max(1, int(args.get("page", 1)))
-    except ValueError:
-        raise BadRequest("org_id 和 page 应为整数") from None
+    org_id = int_arg("org_id")
+    page, per_page = page_args(args, PER_PAGE)
     return {"industry": args.get("industry") or None, "city": args.get("city") or None, "org_id": org_id,
-            "q": (args.get("q") or "").strip()[:50] or None, "stage": stage, "page": page}
+            "q": (args.get("q") or "").strip()[:50] or None, "stage": stage, "page": page, "per_page": per_page}
 
 
 def _listing(filters):
-    page = filters.pop("page")
-    return db.paginate(uf.listing_query(**filters), page=page, per_page=PER_PAGE, error_out=False)
+    page, per_page = filters.pop("page"), filters.pop("per_page")
+    return db.paginate(uf.listing_query(**filters), page=page, per_page=per_page, error_out=False)
 
 
 # Public list, feed, export ------------------------------------------------------------------------------
@@ -54,8 +52,7 @@ def _listing(filters):
 @api.get("/usefirst")
 def list_api():
     page = _listing(_filters())
-    return jsonify({"items": [uf.item_dict(i) for i in page.items], "total": page.total, "page": page.page,
-                    "per_page": PER_PAGE})
+    return jsonify(envelope(page, [uf.item_dict(i) for i in page.items]))
 
 
 @bp.get("/usefirst")
@@ -63,7 +60,7 @@ def list_page():
     filters = _filters()
     shown = dict(filters)
     return render_template("usefirst/list.html", page=_listing(filters), filters=shown, industries=INDUSTRIES, cities=CITIES, today=date.today(),
-                           args={k: v for k, v in shown.items() if v and k != "page"})
+                           args={k: v for k, v in shown.items() if v and k not in ("page", "per_page")})
 
 
 @bp.get("/usefirst/feed.xml")
@@ -85,7 +82,7 @@ def feed():
 @bp.get("/usefirst/export.xlsx")
 def export():
     filters = _filters()
-    filters.pop("page")
+    filters.pop("page"), filters.pop("per_page")
     wb = Workbook()
     ws = wb.active
     ws.title = "先用后转清单"
@@ -125,8 +122,10 @@ def _decisions_query(a, status=None):
 @api.get("/usefirst/decisions")
 def decisions_api():
     require_login()
-    rows = db.session.scalars(_decisions_query(actor(), request.args.get("status")).limit(500)).all()
-    return jsonify({"items": [uf.item_dict(i) for i in rows]})
+    page, per_page = page_args(request.args, 50)
+    found = db.paginate(_decisions_query(actor(), request.args.get("status")), page=page, per_page=per_page,
+                        error_out=False)
+    return jsonify(envelope(found, [uf.item_dict(i) for i in found.items]))
 
 
 @api.post("/usefirst/scan")
@@ -189,7 +188,7 @@ def applications_api(item_id):
     item = uf.get_item(actor(), item_id)
     rows = TrialApplication.query.filter_by(item_id=item.id).order_by(TrialApplication.id).all()
     rows = [r for r in rows if actor().org_id in (r.company_org_id, item.org_id) or perm.in_admin_scope(actor(), item.org)]
-    return jsonify({"items": [_app_dict(r) for r in rows]})
+    return jsonify(envelope(ResultPage(rows, len(rows), 1, max(1, len(rows))), [_app_dict(r) for r in rows]))
 
 
 @api.get("/usefirst/applications/<int:app_id>")
