@@ -75,7 +75,8 @@ def test_scan_is_idempotent_audited_and_voids_what_no_longer_fits(f):
     a.implemented_on = date(2026, 2, 1)
     db.session.commit()
     assert uf.scan(date(2026, 3, 1))["voided"] == 1 and item.status == "void"
-    assert [e.action for e in AuditLog.query.filter_by(entity_type="usefirst", entity_id=item.id)] == ["found", "void"]
+    trail = AuditLog.query.filter_by(entity_type="usefirst", entity_id=item.id).order_by(AuditLog.id)
+    assert [e.action for e in trail] == ["found", "void"]
 
 
 def test_cli_scan_prints_json_candidates(app, f):
@@ -119,7 +120,7 @@ def test_confirm_keep_off_and_challenge(client, f):
                     headers=admin)
     assert r.status_code == 200 and r.json["status"] == "candidate" and r.json["challenge"]
     assert client.post(f"/api/v1/usefirst/{k2.id}/challenge", json={"note": "再次质询"}, headers=h).status_code == 403
-    actions = [e.action for e in AuditLog.query.filter_by(entity_type="usefirst", entity_id=k2.id)]
+    actions = [e.action for e in AuditLog.query.filter_by(entity_type="usefirst", entity_id=k2.id).order_by(AuditLog.id)]
     assert actions == ["found", "keep-off", "challenge"]
 
 
@@ -261,3 +262,97 @@ def test_public_list_pages(client, f):
     assert second.count('data-item="') == 1 and 'rel="prev"' in second
     api = client.get("/api/v1/usefirst?page=2").json
     assert (api["total"], api["page"], len(api["items"])) == (21, 2, 1)
+
+
+# Object-level permissions (issue 9) ----------------------------------------------------------------------
+
+def _listed(f, inst, **over):
+    achievement(f, inst, ref=over.pop("ref", "PUB-1"), ip_granted_on="2019-06-01", **over)
+    uf.scan(date(2026, 1, 1))
+    item = UseFirstItem.query.one()
+    uf.confirm(inst, item, {})
+    db.session.commit()
+    return item
+
+
+def test_public_detail_page_answers_visitors_who_are_not_logged_in(client, f):
+    inst = f.user("institution")
+    item = _listed(f, inst, title="铜渣贫化综合利用技术")
+    company = f.user("company")
+    uf.apply(company, item, {"plan": "在我司冶炼车间试用十二个月，验证回收率"})
+    db.session.commit()
+    r = client.get(f"/usefirst/{item.id}")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200 and "铜渣贫化综合利用技术" in html and "登录</a>后企业用户可申请" in html
+    assert "状态变更记录" not in html and 'id="applications"' not in html  # internals stay with the parties
+    # An invalid Bearer token is an anonymous visitor too.
+    assert client.get(f"/api/v1/usefirst/{item.id}", headers={"Authorization": "Bearer nope"}).status_code == 200
+    login(client, inst)
+    html = client.get(f"/usefirst/{item.id}").get_data(as_text=True)
+    assert "状态变更记录" in html and 'id="applications"' in html
+    login(client, f.user("company"))  # another company sees the public page, not the others' applications
+    html = client.get(f"/usefirst/{item.id}").get_data(as_text=True)
+    assert "状态变更记录" not in html and 'id="applications"' not in html and 'id="apply-form"' in html
+
+
+@pytest.mark.parametrize("status", ["draft", "submitted", "rejected"])
+def test_scan_considers_only_published_achievements(f, status):
+    inst = f.user("institution")
+    f.record("achievements", inst, status=status, ref="UNREVIEWED", ip_granted_on="2019-06-01")
+    achievement(f, inst, ref="REVIEWED", ip_granted_on="2019-06-01")
+    assert refs(date(2026, 1, 1)) == ["REVIEWED"]
+    assert [i.achievement.ref for i in UseFirstItem.query] == ["REVIEWED"]
+
+
+def test_withdrawn_achievement_cannot_be_listed_and_its_candidate_is_voided(client, f):
+    from marketplace.core import listings
+    inst = f.user("institution")
+    a = achievement(f, inst, ref="WD-1", ip_granted_on="2019-06-01")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    item = UseFirstItem.query.one()
+    listings.transition(inst, listings.LIBRARIES["achievements"], a, "withdraw")
+    a.title = "撤回后改写、未经审核的标题"
+    db.session.commit()
+    r = client.post(f"/api/v1/usefirst/{item.id}/confirm", json={}, headers={"Authorization": f"Bearer {f.token(inst)}"})
+    assert r.status_code == 409 and "未发布" in r.json["error"]["message"]
+    assert client.get("/api/v1/usefirst").json["total"] == 0
+    out = uf.scan(date(2026, 1, 2))
+    db.session.commit()
+    assert out["voided"] == 1 and out["candidates"] == [] and item.status == "void"
+
+
+def test_a_listed_item_leaves_the_public_list_when_its_achievement_is_withdrawn(client, f):
+    from marketplace.core import listings
+    inst = f.user("institution")
+    item = _listed(f, inst, title="原标题：稀土废料回收技术")
+    listings.transition(inst, listings.LIBRARIES["achievements"], item.achievement, "withdraw")
+    item.achievement.title = "撤回后改写、未经审核的标题"
+    db.session.commit()
+    assert client.get("/api/v1/usefirst").json["total"] == 0
+    assert "未经审核" not in client.get("/usefirst").get_data(as_text=True)
+    assert "未经审核" not in client.get("/usefirst/feed.xml").get_data(as_text=True)
+    assert client.get(f"/usefirst/{item.id}").status_code == 404
+    assert client.get(f"/api/v1/usefirst/{item.id}").status_code == 404
+    h = {"Authorization": f"Bearer {f.token(inst)}"}
+    assert client.get(f"/api/v1/usefirst/{item.id}", headers=h).status_code == 200  # the institution still follows it
+
+
+@pytest.mark.parametrize("level", ["city", "institution"])
+def test_only_provincial_administrators_run_the_province_wide_scan(client, f, level):
+    inst = f.user("institution", city="赣州")
+    achievement(f, inst, ref="SC-1", ip_granted_on="2019-06-01", title="赣州钨矿尾砂综合利用技术")
+    parent = f.org("institution", city="赣州")
+    admin = f.user("admin", admin_level=level, city="赣州", parent_id=parent.id if level == "institution" else None)
+    r = client.post("/api/v1/usefirst/scan", json={"as_of": "2026-01-01"},
+                    headers={"Authorization": f"Bearer {f.token(admin)}"})
+    assert r.status_code == 403 and "省级" in r.json["error"]["message"] and "钨矿" not in r.get_data(as_text=True)
+    assert UseFirstItem.query.count() == 0
+    login(client, admin)
+    assert "省级" in client.post("/usefirst/scan", follow_redirects=True).get_data(as_text=True)
+    assert UseFirstItem.query.count() == 0
+    assert 'id="btn-scan"' not in client.get("/usefirst/manage").get_data(as_text=True)
+    client.post("/logout")
+    province = {"Authorization": f"Bearer {f.token(f.user('admin'))}"}
+    r = client.post("/api/v1/usefirst/scan", json={"as_of": "2026-01-01"}, headers=province)
+    assert r.status_code == 200 and [c["ref"] for c in r.json["candidates"]] == ["SC-1"]

@@ -1,10 +1,11 @@
-"""The broker workbench's rules: claim, introduce, move through the stages; every step audited."""
+"""The broker workbench's rules: claim, introduce, move through the stages; every step audited.
+Who may see and move an introduction: permissions.py."""
 from sqlalchemy import select
 
-from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
+from . import permissions as policy
 from .models import Introduction
 
 STAGES = {"claimed": "已认领", "introduced": "已引荐", "contacted": "已接洽", "negotiating": "洽谈中",
@@ -15,7 +16,7 @@ OPEN = ("claimed", "introduced", "contacted", "negotiating")
 
 
 def _broker(actor):
-    if not (perm.is_authenticated(actor) and actor.role == "broker"):
+    if not policy.is_broker(actor):
         raise Forbidden("只有技术经纪人可以使用撮合工作台")
 
 
@@ -27,9 +28,23 @@ def open_demands(limit: int = 50):
                               .order_by(Demand.published_at.desc(), Demand.id.desc()).limit(limit)).all()
 
 
+def visible_query(actor):
+    """The introductions `actor` may read, newest activity first (the one rule behind lists and `get`)."""
+    return (select(Introduction).where(policy.visible_condition(actor))
+            .order_by(Introduction.updated_at.desc(), Introduction.id.desc()))
+
+
+def visible(actor, stage: str | None = None) -> list[Introduction]:
+    stmt = visible_query(actor)
+    if stage:
+        stmt = stmt.where(Introduction.stage == stage)
+    return db.session.scalars(stmt).all()
+
+
 def mine(actor):
+    """A broker's own introductions (the workbench)."""
     _broker(actor)
-    return Introduction.query.filter_by(broker_id=actor.id).order_by(Introduction.updated_at.desc()).all()
+    return db.session.scalars(visible_query(actor).where(Introduction.broker_id == actor.id)).all()
 
 
 def claim(actor, demand) -> Introduction:
@@ -47,18 +62,17 @@ def claim(actor, demand) -> Introduction:
 
 
 def get(actor, intro_id) -> Introduction:
-    intro = db.session.get(Introduction, intro_id)
+    """The introduction if the actor may read it; the same NotFound whether it does not exist or is not theirs."""
+    intro = None
+    if isinstance(intro_id, int):
+        intro = db.session.scalars(visible_query(actor).where(Introduction.id == intro_id)).first()
     if intro is None:
-        raise NotFound("没有找到该撮合记录")
-    parties = {intro.demand.owner_org_id, intro.achievement.owner_org_id if intro.achievement else None}
-    if not (intro.broker_id == getattr(actor, "id", None) or perm.is_admin(actor)
-            or (perm.is_authenticated(actor) and actor.org_id in parties)):
         raise NotFound("没有找到该撮合记录")
     return intro
 
 
 def introduce(actor, intro, achievement, note: str | None = None) -> Introduction:
-    if intro.broker_id != actor.id:
+    if not policy.can_move(actor, intro):
         raise Forbidden("只有认领该需求的技术经纪人可以引荐")
     if intro.stage != "claimed":
         raise Forbidden("该撮合已引荐过；如需引荐其他成果，请在此撮合结束后重新认领")
@@ -69,7 +83,7 @@ def introduce(actor, intro, achievement, note: str | None = None) -> Introductio
 
 
 def advance(actor, intro, stage: str, note: str | None = None) -> Introduction:
-    if intro.broker_id != actor.id:
+    if not policy.can_move(actor, intro):
         raise Forbidden("只有负责该撮合的技术经纪人可以推进")
     if stage not in NEXT.get(intro.stage, ()):
         raise Forbidden(f"“{STAGES[intro.stage]}”之后不能直接到“{STAGES.get(stage, stage)}”")
@@ -86,7 +100,7 @@ def advance(actor, intro, stage: str, note: str | None = None) -> Introduction:
 
 
 def _tell_parties(intro) -> None:
-    from ..matching.inbox import tell_orgs
+    from ..notifications.service import tell_orgs
     d, a = intro.demand, intro.achievement
     body = f"技术经纪人{intro.broker.name}引荐：需求“{d.title}” ↔ 成果“{a.title}”。"
     tell_orgs([d.owner_org_id], "introduction", f"技术经纪人为您的需求引荐了成果：{a.title[:40]}", body,

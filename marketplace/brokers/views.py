@@ -2,12 +2,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from ..achievements.models import Achievement
 from ..core import listings
-from ..core.errors import NotFound
 from ..core.models import audit_trail
 from ..core.web import actor, attempt
-from ..extensions import db
 from ..matching import service as matching
 from . import services
 from .services import NEXT, STAGES
@@ -52,12 +49,8 @@ def advance(intro_id, stage):
 
     def move():
         if stage == "introduced":
-            try:
-                achievement = db.session.get(Achievement, int(request.form.get("achievement_id") or 0))
-            except ValueError:
-                achievement = None
-            if achievement is None:
-                raise NotFound("请选择要引荐的成果")
+            # As any reader would: a draft of another organisation is "not found", like a wrong number.
+            achievement = listings.get(actor(), listings.LIBRARIES["achievements"], request.form.get("achievement_id"))
             services.introduce(actor(), intro, achievement, request.form.get("note"))
         else:
             services.advance(actor(), intro, stage, request.form.get("note"))

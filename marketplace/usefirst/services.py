@@ -6,7 +6,10 @@ Eligibility on a scan date D (domain brief; policy 000 (九)):
     same day three years earlier (money.years_before: on 29 February that day is 28 February), so an IP
     granted on 2020-02-29 is eligible from 2023-03-01 and one granted on 2021-06-15 from 2024-06-15;
   - not put to use by D: no own implementation record (implemented_on on or before D) and no registered
-    技术转让 contract (assignment or licence) for it signed on or before D.
+    技术转让 contract (assignment or licence) for it signed on or before D;
+  - published: reviewed by an administrator and not withdrawn since (a draft never reaches the public list).
+
+Who may see and do what: permissions.py.
 """
 from datetime import date, timedelta
 
@@ -22,6 +25,7 @@ from ..core.schema import Bool, InputSchema, LenientDate, Money, Text
 from ..extensions import db
 from ..contracts.models import Contract
 from ..contracts import money
+from . import permissions as policy
 from .models import JUSTIFIED_REASONS, Trial, TrialApplication, UseFirstItem
 
 
@@ -37,7 +41,8 @@ def eligible(as_of: date):
     used = exists().where(and_(Contract.achievement_id == Achievement.id, Contract.kind == "技术转让",
                                Contract.status == "registered", Contract.signed_on <= as_of))
     q = (select(Achievement, granted.c.granted_on).join(granted, granted.c.achievement_id == Achievement.id)
-         .where(Achievement.funding_source == "财政资金", Achievement.category == "应用技术",
+         .where(Achievement.status.in_(policy.PUBLISHED),
+                Achievement.funding_source == "财政资金", Achievement.category == "应用技术",
                 granted.c.granted_on <= cutoff,
                 (Achievement.implemented_on.is_(None)) | (Achievement.implemented_on > as_of), ~used)
          .order_by(Achievement.owner_org_id, Achievement.ref, Achievement.id))
@@ -46,7 +51,14 @@ def eligible(as_of: date):
 
 def scan(as_of: date, actor=None) -> dict:
     """Record every eligible achievement as a candidate of its institution (once); a candidate no longer
-    eligible becomes void. Idempotent: running it again on the same date changes nothing."""
+    eligible (its achievement withdrawn, put to use ...) becomes void. Idempotent: running it again on the same
+    date changes nothing.
+
+    The scan is province-wide: only a provincial administrator (or the system, `actor=None`) runs it; city and
+    institution centres follow the candidates of their own scope in the decisions list. The answer lists only
+    what the actor may see (for these callers: every candidate)."""
+    if not policy.may_run_scan(actor):
+        raise Forbidden("只有省级管理员可以运行全省先用后转扫描")
     found = eligible(as_of)
     ids = {a.id for a, _ in found}
     known = {i.achievement_id: i for i in UseFirstItem.query}
@@ -72,7 +84,8 @@ def scan(as_of: date, actor=None) -> dict:
             item.status = "void"
             voided += 1
     items = [{"ref": a.ref or f"#{a.id}", "title": a.title, "institution": a.owner_org.name,
-              "ip_granted_on": granted_on.isoformat()} for a, granted_on in found]
+              "ip_granted_on": granted_on.isoformat()} for a, granted_on in found
+             if actor is None or perm.in_admin_scope(actor, a.owner_org)]
     return {"as_of": as_of.isoformat(), "candidates": items, "new": new, "voided": voided}
 
 
@@ -80,15 +93,24 @@ def scan(as_of: date, actor=None) -> dict:
 
 def get_item(actor, item_id) -> UseFirstItem:
     item = db.session.get(UseFirstItem, item_id) if isinstance(item_id, int) else None
-    if item is None or not can_view_item(actor, item):
+    if item is None or not policy.can_view_item(actor, item):
         raise NotFound("没有找到该先用后转项目")
     return item
 
 
-def can_view_item(actor, item) -> bool:
-    if item.status in ("listed", "closed"):
-        return True
-    return (perm.is_authenticated(actor) and actor.org_id == item.org_id) or perm.in_admin_scope(actor, item.org)
+can_view_item = policy.can_view_item
+can_follow_item = policy.can_follow_item
+
+
+def visible_applications(actor, item) -> list[TrialApplication]:
+    """The item's applications the actor may see: all of them for its institution and administrators in scope,
+    a company's own otherwise, none for anonymous visitors."""
+    stmt = select(TrialApplication).where(TrialApplication.item_id == item.id).order_by(TrialApplication.id)
+    if not policy.can_follow_item(actor, item):
+        if not perm.is_authenticated(actor):
+            return []
+        stmt = stmt.where(TrialApplication.company_org_id == actor.org_id)
+    return db.session.scalars(stmt).all()
 
 
 def _institution(actor, item, what):
@@ -118,6 +140,8 @@ def confirm(actor, item, data: dict, today: date | None = None) -> UseFirstItem:
     values = ConfirmSchema().validate_dict(data or {})
     if item.status not in ("candidate",):
         raise Conflict("只有待确认的项目可以列入清单")
+    if not policy.achievement_is_public(item):
+        raise Conflict("该成果未发布（尚未通过审核或已撤回），发布后才能列入先用后转清单")
     today = today or date.today()
     days = values.get("publicity_days") or current_app.config.get("USEFIRST_PUBLICITY_DAYS", 15)
     previous = item.status
@@ -157,7 +181,7 @@ def challenge(actor, item, note: str | None) -> UseFirstItem:
         raise ValidationFailed("请写明质询意见", {"note": "必填，至少 4 个字"})
     item.status, item.challenge, item.challenged_by_id, item.challenged_at = "candidate", note, actor.id, utcnow()
     record_audit(actor, "usefirst", item.id, "challenge", "kept_off", "candidate", reason=note)
-    from ..matching.inbox import tell_orgs
+    from ..notifications.service import tell_orgs
     tell_orgs([item.org_id], "usefirst", "先用后转：管理员质询了不列入理由", f"成果“{item.achievement.title}”：{note}",
               f"/usefirst/{item.id}", role="institution")
     return item
@@ -167,7 +191,8 @@ def listing_query(industry=None, org_id=None, city=None, q=None, stage=None, tod
     from ..accounts.models import Organisation
     today = today or date.today()
     stmt = (select(UseFirstItem).join(Achievement, Achievement.id == UseFirstItem.achievement_id)
-            .join(Organisation, Organisation.id == UseFirstItem.org_id).where(UseFirstItem.status == "listed"))
+            .join(Organisation, Organisation.id == UseFirstItem.org_id)
+            .where(UseFirstItem.status == "listed", Achievement.status.in_(policy.PUBLISHED)))
     if industry:
         stmt = stmt.where(Achievement.industry == industry)
     if org_id:
@@ -241,8 +266,7 @@ def _exclusive_taken(item) -> bool:
 
 def get_application(actor, app_id) -> TrialApplication:
     row = db.session.get(TrialApplication, app_id) if isinstance(app_id, int) else None
-    if row is None or not (perm.is_authenticated(actor) and actor.org_id in (row.company_org_id, row.item.org_id)
-                           or perm.in_admin_scope(actor, row.item.org)):
+    if row is None or not policy.can_view_application(actor, row):
         raise NotFound("没有找到该申请")
     return row
 
@@ -296,8 +320,7 @@ def decline(actor, application, note: str | None) -> TrialApplication:
 
 def get_trial(actor, trial_id) -> Trial:
     trial = db.session.get(Trial, trial_id) if isinstance(trial_id, int) else None
-    if trial is None or not (perm.is_authenticated(actor) and actor.org_id in (trial.company_org_id, trial.item.org_id)
-                             or perm.in_admin_scope(actor, trial.item.org)):
+    if trial is None or not policy.can_view_trial(actor, trial):
         raise NotFound("没有找到该试用协议")
     return trial
 
@@ -331,7 +354,7 @@ def convert(actor, trial, data: dict) -> "Contract":
 
 
 def terminate(actor, trial, reason: str | None) -> Trial:
-    if not (perm.is_authenticated(actor) and actor.org_id in (trial.company_org_id, trial.item.org_id)):
+    if not policy.member_of(actor, trial.company_org_id, trial.item.org_id):
         raise Forbidden("只有试用双方可以终止试用")
     if trial.status != "active":
         raise Conflict("只有试用中的协议可以终止")
@@ -354,7 +377,7 @@ def trial_dict(trial) -> dict:
 
 
 def _notify_org(org_id: int, title: str, body: str, link: str) -> None:
-    from ..matching.inbox import tell_orgs
+    from ..notifications.service import tell_orgs
     tell_orgs([org_id], "usefirst", title, body, link)
 
 
