@@ -244,3 +244,22 @@ def test_workflow_buttons_never_redirect_to_another_host(client, f, target):
     resp = client.post(f"/achievements/{draft.id}/submit", data={"next": target})
     assert resp.status_code == 302
     assert resp.headers["Location"] == f"/achievements/{draft.id}"
+
+
+def test_a_bearer_token_wins_over_the_session_cookie(client, f):
+    city_admin = f.user("admin", admin_level="city", city="赣州")
+    login(client, city_admin)
+    province = f.user("admin")
+    me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {f.token(province)}"}).get_json()
+    assert me["id"] == province.id
+    bad = client.get("/api/v1/me", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401  # an invalid token is nobody, even with a session cookie
+    assert client.get("/api/v1/me").get_json()["id"] == city_admin.id
+
+
+def test_public_pages_do_not_fail_for_visitors_on_policy_attributes(app):
+    from flask_login import AnonymousUserMixin
+    from marketplace.extensions import login_manager
+    visitor = login_manager.anonymous_user()
+    assert isinstance(visitor, AnonymousUserMixin)
+    assert (visitor.org_id, visitor.id, visitor.role, visitor.is_admin) == (None, None, None, False)

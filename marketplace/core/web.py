@@ -26,7 +26,7 @@ from werkzeug.routing import IntegerConverter
 
 from ..extensions import csrf, db, login_manager
 from . import money, uow, vocab
-from .errors import AppError, BadRequest, Conflict, NotAuthenticated
+from .errors import AppError, BadRequest, NotAuthenticated
 
 HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "没有找到该页面", 405: "不支持该请求方法",
@@ -205,6 +205,16 @@ def _check_csrf() -> None:
     csrf.protect()
 
 
+_TOKEN_RESOLVERS: list = []
+
+
+def token_resolver(fn):
+    """Register fn() → user | None, run first in every request: a user authenticated by something other than
+    the session cookie (the accounts package registers the Bearer-token one)."""
+    _TOKEN_RESOLVERS.append(fn)
+    return fn
+
+
 def init_app(app):
     app.url_map.converters["int"] = BoundedInt
     app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked below, for every route, with no exemptions
@@ -227,6 +237,11 @@ def init_app(app):
         for key in ("token_auth", "_login_user"):
             g.pop(key, None)
         uow.discard()
+        for resolve in _TOKEN_RESOLVERS:
+            user = resolve()
+            if user is not None:
+                g._login_user = user  # Flask-Login's current_user: the token's user, not the session's
+                break
         _check_csrf()
 
     @app.errorhandler(AppError)
