@@ -4,6 +4,7 @@ from sqlalchemy import select
 
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
+from ..core.workflow import Transition, Workflow
 from ..extensions import db
 from . import permissions as policy
 from .models import Introduction
@@ -13,6 +14,12 @@ STAGES = {"claimed": "已认领", "introduced": "已引荐", "contacted": "已�
 NEXT = {"claimed": ("introduced", "failed"), "introduced": ("contacted", "failed"),
         "contacted": ("negotiating", "failed"), "negotiating": ("signed", "failed")}
 OPEN = ("claimed", "introduced", "contacted", "negotiating")
+# Each transition is named after the stage it reaches (the audit's action), fired only by the broker who claimed it.
+WORKFLOW = Workflow.of("introduction", [
+    Transition(stage, frozenset(s for s, nxt in NEXT.items() if stage in nxt), stage, STAGES[stage], "broker",
+               needs_reason=stage == "failed")
+    for stage in ("introduced", "contacted", "negotiating", "signed", "failed")
+], {"broker": policy.can_move}, state_labels=STAGES, state_attr="stage", not_found="没有找到该撮合记录")
 
 
 def _broker(actor):
@@ -85,15 +92,14 @@ def introduce(actor, intro, achievement, note: str | None = None) -> Introductio
 def advance(actor, intro, stage: str, note: str | None = None) -> Introduction:
     if not policy.can_move(actor, intro):
         raise Forbidden("只有负责该撮合的技术经纪人可以推进")
+    if stage not in WORKFLOW.transitions:
+        raise ValidationFailed(f"未知的阶段：{stage}", {"stage": "、".join(WORKFLOW.transitions)})
     if stage not in NEXT.get(intro.stage, ()):
-        raise Forbidden(f"“{STAGES[intro.stage]}”之后不能直接到“{STAGES.get(stage, stage)}”")
-    if stage == "failed" and not (note or "").strip():
-        raise ValidationFailed("请写明未成功的原因", {"note": "必填"})
+        raise Conflict(f"“{STAGES[intro.stage]}”之后不能直接到“{STAGES[stage]}”")
     if stage == "introduced" and intro.achievement_id is None:
         raise ValidationFailed("请先选择要引荐的成果", {"achievement_id": "必填"})
-    previous = intro.stage
-    intro.stage, intro.note, intro.updated_at = stage, (note or "").strip() or intro.note, utcnow()
-    record_audit(actor, "introduction", intro.id, stage, previous, stage, reason=note)
+    WORKFLOW.fire(actor, intro, stage, note)
+    intro.note, intro.updated_at = (note or "").strip() or intro.note, utcnow()
     if stage == "introduced":
         _tell_parties(intro)
     return intro
