@@ -134,7 +134,7 @@ def test_company_posts_a_demand(live, browser, f):
     browser.find_element(By.ID, "f-budget_wan").send_keys("abc")
     click_and_wait(browser, browser.find_element(By.ID, "btn-save-submit"))
     # A bad budget: the form comes back with the message and what was typed.
-    assert "不是有效金额" in browser.find_element(By.CSS_SELECTOR, ".field.has-error .error").text
+    assert "不是有效的金额" in browser.find_element(By.CSS_SELECTOR, ".field.has-error .error").text
     assert browser.find_element(By.ID, "f-title").get_attribute("value") == "铜线拉丝频繁断线问题攻关"
     budget = browser.find_element(By.ID, "f-budget_wan")
     budget.clear()
@@ -263,7 +263,7 @@ def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid
     click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".btn-accept"))
     assert browser.find_element(By.ID, "trial-status").text == "试用中"
     browser.find_element(By.ID, "amount").send_keys("300000")
-    signed = date.today()
+    signed = date.today() - timedelta(days=100)  # its first quarter has ended, so it can be reported
     _set(browser, "signed_on", signed.isoformat())
     click_and_wait(browser, browser.find_element(By.ID, "btn-convert"))
     assert "零门槛费" in browser.find_element(By.ID, "terms-kind").text

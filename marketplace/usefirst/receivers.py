@@ -1,5 +1,4 @@
 """How 先用后转 reacts to other domains' signals (imported by create_app, which connects them)."""
-from ..core.models import record_audit
 from ..core.signals import contract_registered
 from .models import UseFirstItem
 
@@ -11,6 +10,5 @@ def close_item_on_licence(contract, **_):
         return
     item = UseFirstItem.query.filter_by(achievement_id=contract.achievement_id).first()
     if item is not None and item.status in ("candidate", "listed"):
-        record_audit(None, "usefirst", item.id, "close", item.status, "closed",
-                     reason=f"合同{contract.registration_no}已登记")
-        item.status = "closed"
+        from .services import ITEM_FLOW
+        ITEM_FLOW.fire(None, item, "close", f"合同{contract.registration_no}已登记", system=True)

@@ -21,12 +21,14 @@ from ..achievements.models import Achievement, AchievementIP
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
+from ..core.workflow import Transition, Workflow
 from ..core.schema import Bool, InputSchema, LenientDate, Money, Text
 from ..extensions import db
 from ..contracts.models import Contract
 from ..contracts import money
 from . import permissions as policy
-from .models import JUSTIFIED_REASONS, Trial, TrialApplication, UseFirstItem
+from .models import (APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication,
+                     UseFirstItem)
 
 
 def _granted_subquery():
@@ -113,6 +115,36 @@ def visible_applications(actor, item) -> list[TrialApplication]:
     return db.session.scalars(stmt).all()
 
 
+def _institution_may(actor, item) -> bool:
+    return perm.is_authenticated(actor) and actor.org_id == item.org_id and actor.role == "institution" \
+        and actor.active
+
+
+def _admin_in_scope(actor, item) -> bool:
+    return perm.in_admin_scope(actor, item.org)
+
+
+# The three state machines of 先用后转 (core.workflow): an item (scan → institution's decision → admins'
+# challenge; closed by a registered licence), a company's application, and the trial that follows.
+ITEM_FLOW = Workflow.of("usefirst", [
+    Transition("confirm", frozenset({"candidate"}), "listed", "列入先用后转清单", "institution"),
+    Transition("keep-off", frozenset({"candidate"}), "kept_off", "说明不列入的理由", "institution", needs_reason=True),
+    Transition("challenge", frozenset({"kept_off"}), "candidate", "质询不列入理由", "admin", needs_reason=True,
+               min_reason=4),
+    Transition("close", frozenset({"candidate", "listed"}), "closed", "转化完成", "system"),
+], {"institution": _institution_may, "admin": _admin_in_scope}, state_labels=ITEM_STATUSES)
+APPLICATION_FLOW = Workflow.of("usefirst-application", [
+    Transition("accept", frozenset({"applied"}), "accepted", "接受试用申请", "institution"),
+    Transition("decline", frozenset({"applied"}), "declined", "不接受试用申请", "institution", needs_reason=True),
+    Transition("decline-exclusive", frozenset({"applied"}), "declined", "独占试用已给其他企业", "system"),
+], {"institution": lambda a, row: _institution_may(a, row.item)}, state_labels=APPLICATION_STATUSES)
+TRIAL_FLOW = Workflow.of("usefirst-trial", [
+    Transition("convert", frozenset({"active"}), "converted", "转为正式合同", "institution"),
+    Transition("terminate", frozenset({"active"}), "terminated", "终止试用", "party", needs_reason=True, min_reason=4),
+], {"institution": lambda a, t: _institution_may(a, t.item),
+    "party": lambda a, t: policy.member_of(a, t.company_org_id, t.item.org_id)}, state_labels=TRIAL_STATUSES)
+
+
 def _institution(actor, item, what):
     if not (perm.is_authenticated(actor) and actor.org_id == item.org_id and actor.role == "institution"
             and actor.active):
@@ -144,16 +176,14 @@ def confirm(actor, item, data: dict, today: date | None = None) -> UseFirstItem:
         raise Conflict("该成果未发布（尚未通过审核或已撤回），发布后才能列入先用后转清单")
     today = today or date.today()
     days = values.get("publicity_days") or current_app.config.get("USEFIRST_PUBLICITY_DAYS", 15)
-    previous = item.status
-    item.status, item.listed_on, item.publicity_ends_on = "listed", today, today + timedelta(days=days)
+    ITEM_FLOW.fire(actor, item, "confirm", details={"publicity_days": days, "exclusive": values["exclusive"]})
+    item.listed_on, item.publicity_ends_on = today, today + timedelta(days=days)
     item.exclusive = values["exclusive"]
     item.trial_months = values.get("trial_months") or item.trial_months
     if values.get("terms"):
         item.terms = build_terms(item.org_id, values["terms"])
     item.reason = item.evidence = None
     item.decided_by_id, item.decided_at = actor.id, utcnow()
-    record_audit(actor, "usefirst", item.id, "confirm", previous, "listed",
-                 details={"publicity_days": days, "exclusive": item.exclusive})
     return item
 
 
@@ -162,11 +192,9 @@ def keep_off(actor, item, data: dict) -> UseFirstItem:
     values = KeepOffSchema().validate_dict(data or {})
     if item.status != "candidate":
         raise Conflict("只有待确认的项目可以说明不列入的理由")
-    previous = item.status
-    item.status, item.reason, item.evidence = "kept_off", values["reason"], values["evidence"]
+    ITEM_FLOW.fire(actor, item, "keep-off", values["reason"], details={"evidence": values["evidence"]})
+    item.reason, item.evidence = values["reason"], values["evidence"]
     item.decided_by_id, item.decided_at = actor.id, utcnow()
-    record_audit(actor, "usefirst", item.id, "keep-off", previous, "kept_off", reason=values["reason"],
-                 details={"evidence": values["evidence"]})
     return item
 
 
@@ -179,8 +207,8 @@ def challenge(actor, item, note: str | None) -> UseFirstItem:
     note = (note or "").strip()
     if len(note) < 4:
         raise ValidationFailed("请写明质询意见", {"note": "必填，至少 4 个字"})
-    item.status, item.challenge, item.challenged_by_id, item.challenged_at = "candidate", note, actor.id, utcnow()
-    record_audit(actor, "usefirst", item.id, "challenge", "kept_off", "candidate", reason=note)
+    ITEM_FLOW.fire(actor, item, "challenge", note)
+    item.challenge, item.challenged_by_id, item.challenged_at = note, actor.id, utcnow()
     from ..notifications.service import tell_orgs
     tell_orgs([item.org_id], "usefirst", "先用后转：管理员质询了不列入理由", f"成果“{item.achievement.title}”：{note}",
               f"/usefirst/{item.id}", role="institution")
@@ -290,18 +318,17 @@ def accept(actor, application, data: dict) -> Trial:
                   starts_on=starts, months=months, ends_on=money.add_months(starts, months) - timedelta(days=1),
                   trial_fee=fee or 0, exclusive=exclusive, after_terms=values["after_terms"], status="active")
     db.session.add(trial)
-    application.status, application.decision_note = "accepted", values.get("note")
+    APPLICATION_FLOW.fire(actor, application, "accept")
+    application.decision_note = values.get("note")
     db.session.flush()
-    record_audit(actor, "usefirst-application", application.id, "accept", "applied", "accepted")
     record_audit(actor, "usefirst-trial", trial.id, "start", None, "active",
                  details={"starts_on": str(starts), "ends_on": str(trial.ends_on), "fee": str(trial.trial_fee),
                           "exclusive": exclusive})
     if exclusive:
         for other in TrialApplication.query.filter(TrialApplication.item_id == item.id,
                                                    TrialApplication.status == "applied"):
-            other.status, other.decision_note = "declined", "成果已独占试用给其他企业"
-            record_audit(actor, "usefirst-application", other.id, "decline", "applied", "declined",
-                         reason=other.decision_note)
+            APPLICATION_FLOW.fire(actor, other, "decline-exclusive", "成果已独占试用给其他企业", system=True)
+            other.decision_note = "成果已独占试用给其他企业"
     _notify_org(application.company_org_id, "先用后转：试用申请已接受",
                 f"“{item.achievement.title}”试用期{starts}至{trial.ends_on}。", f"/usefirst/trials/{trial.id}")
     return trial
@@ -313,8 +340,8 @@ def decline(actor, application, note: str | None) -> TrialApplication:
         raise Conflict("该申请已处理")
     if not (note or "").strip():
         raise ValidationFailed("请写明不接受的原因", {"note": "必填"})
-    application.status, application.decision_note = "declined", note.strip()
-    record_audit(actor, "usefirst-application", application.id, "decline", "applied", "declined", reason=note)
+    APPLICATION_FLOW.fire(actor, application, "decline", note)
+    application.decision_note = note.strip()
     return application
 
 
@@ -348,8 +375,8 @@ def convert(actor, trial, data: dict) -> "Contract":
         c.terms = contracts.build_terms(c.seller_org_id, terms)
         db.session.flush()
         contracts._regenerate_schedule(c)
-    trial.status, trial.contract_id = "converted", c.id
-    record_audit(actor, "usefirst-trial", trial.id, "convert", "active", "converted", details={"contract": c.id})
+    TRIAL_FLOW.fire(actor, trial, "convert", details={"contract": c.id})
+    trial.contract_id = c.id
     return c
 
 
@@ -360,8 +387,8 @@ def terminate(actor, trial, reason: str | None) -> Trial:
         raise Conflict("只有试用中的协议可以终止")
     if len((reason or "").strip()) < 4:
         raise ValidationFailed("请写明终止原因", {"reason": "必填，至少 4 个字"})
-    trial.status, trial.end_reason = "terminated", reason.strip()
-    record_audit(actor, "usefirst-trial", trial.id, "terminate", "active", "terminated", reason=reason)
+    TRIAL_FLOW.fire(actor, trial, "terminate", reason)
+    trial.end_reason = reason.strip()
     other = trial.item.org_id if actor.org_id == trial.company_org_id else trial.company_org_id
     _notify_org(other, "先用后转：试用已终止", f"“{trial.item.achievement.title}”的试用已终止：{reason}",
                 f"/usefirst/trials/{trial.id}")
