@@ -1,6 +1,7 @@
 """A contract as the JSON API and the pages show it."""
 from datetime import date
 
+from marshmallow import Schema, fields, post_dump
 from sqlalchemy import select
 
 from ..extensions import db
@@ -17,17 +18,58 @@ def trial_id_of(c: Contract) -> int | None:
     return db.session.scalar(select(Trial.id).where(Trial.contract_id == c.id))
 
 
+class PartyOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    uscc = fields.String(allow_none=True)
+
+
+class ContractOut(Schema):
+    """A contract as the JSON API answers it: its statement on `today`, the income split only for those who
+    may see it (`actor`)."""
+
+    def __init__(self, *args, actor=None, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.actor, self.today = actor, today
+
+    id = fields.Integer()
+    kind = fields.String()
+    transfer_form = fields.String(allow_none=True)
+    title = fields.String()
+    seller = fields.Method("_seller")
+    buyer = fields.Method("_buyer")
+    amount = fields.Decimal(as_string=True)
+    signed_on = fields.Date()
+    city = fields.String()
+    industry = fields.String()
+    achievement_id = fields.Integer(allow_none=True)
+    demand_id = fields.Integer(allow_none=True)
+    introduction_id = fields.Integer(allow_none=True)
+    broker_id = fields.Integer(allow_none=True)
+    status = fields.String()
+    status_label = fields.Function(lambda c: STATUSES[c.status])
+    registration_no = fields.String(allow_none=True)
+    registered_on = fields.Date(allow_none=True)
+    return_reason = fields.String(allow_none=True)
+    terms = fields.Function(lambda c: terms_dict(c.terms))
+    trial_id = fields.Function(trial_id_of)
+    statement = fields.Method("_statement")
+
+    def _seller(self, c):
+        return PartyOut().dump({"id": c.seller_org_id, "name": c.seller.name, "uscc": c.seller_uscc})
+
+    def _buyer(self, c):
+        return PartyOut().dump({"id": c.buyer_org_id, "name": c.buyer.name, "uscc": c.buyer_uscc})
+
+    def _statement(self, c):
+        return statement(c, self.today or date.today())
+
+    @post_dump(pass_original=True)
+    def _split(self, data, c, **_):
+        if self.actor is not None and can_see_split(self.actor, c):
+            data["income_split"] = split_dict(split_of(c))
+        return data
+
+
 def contract_dict(c: Contract, actor=None, today: date | None = None) -> dict:
-    out = {"id": c.id, "kind": c.kind, "transfer_form": c.transfer_form, "title": c.title,
-           "seller": {"id": c.seller_org_id, "name": c.seller.name, "uscc": c.seller_uscc},
-           "buyer": {"id": c.buyer_org_id, "name": c.buyer.name, "uscc": c.buyer_uscc},
-           "amount": str(c.amount), "signed_on": c.signed_on.isoformat(), "city": c.city, "industry": c.industry,
-           "achievement_id": c.achievement_id, "demand_id": c.demand_id, "introduction_id": c.introduction_id,
-           "broker_id": c.broker_id, "status": c.status, "status_label": STATUSES[c.status],
-           "registration_no": c.registration_no,
-           "registered_on": c.registered_on.isoformat() if c.registered_on else None,
-           "return_reason": c.return_reason, "terms": terms_dict(c.terms), "trial_id": trial_id_of(c)}
-    out["statement"] = statement(c, today or date.today())
-    if actor is not None and can_see_split(actor, c):
-        out["income_split"] = split_dict(split_of(c))
-    return out
+    return ContractOut(actor=actor, today=today).dump(c)

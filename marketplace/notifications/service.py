@@ -1,8 +1,11 @@
 """Telling users something: an in-site notification and a stored e-mail (email_outbox, for an SMTP sender).
 The one writer of both, used by matching pushes, broker introductions, 先用后转, contracts and record reviews."""
+from marshmallow import Schema, fields
+
 from ..accounts.models import User
-from ..extensions import db
+from ..core.dates import UtcDateTime
 from ..core.models import utcnow
+from ..extensions import db
 from .models import EmailMessage, Notification
 
 
@@ -64,7 +67,16 @@ def local_link(link: str | None) -> str | None:
     return parts.path + (f"?{parts.query}" if parts.query else "") if parts.path.startswith("/") else None
 
 
+class NotificationOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    kind_label = fields.Function(lambda n: KINDS.get(n.kind, n.kind))
+    title = fields.String()
+    body = fields.String()
+    link = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    read = fields.Function(lambda n: n.read_at is not None)
+
+
 def as_dict(n: Notification) -> dict:
-    from ..core.dates import iso_utc
-    return {"id": n.id, "kind": n.kind, "kind_label": KINDS.get(n.kind, n.kind), "title": n.title, "body": n.body,
-            "link": n.link, "created_at": iso_utc(n.created_at), "read": n.read_at is not None}
+    return NotificationOut().dump(n)

@@ -27,6 +27,7 @@ from ..extensions import db
 from ..contracts.models import Contract
 from ..contracts import money
 from . import permissions as policy
+from .schemas import ItemOut, TrialOut
 from .models import (APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication,
                      UseFirstItem)
 
@@ -238,16 +239,7 @@ def listing_query(industry=None, org_id=None, city=None, q=None, stage=None, tod
 
 
 def item_dict(item, today: date | None = None) -> dict:
-    from ..contracts.services import terms_dict
-    today = today or date.today()
-    a = item.achievement
-    return {"id": item.id, "achievement_id": a.id, "ref": a.ref, "title": a.title, "institution": item.org.name,
-            "city": item.org.city, "industry": a.industry, "ip_granted_on": item.ip_granted_on.isoformat(),
-            "status": item.status, "listed_on": item.listed_on.isoformat() if item.listed_on else None,
-            "publicity_ends_on": item.publicity_ends_on.isoformat() if item.publicity_ends_on else None,
-            "in_publicity": bool(item.publicity_ends_on and item.publicity_ends_on >= today),
-            "exclusive": item.exclusive, "trial_months": item.trial_months, "terms": terms_dict(item.terms),
-            "reason": item.reason, "evidence": item.evidence, "challenge": item.challenge}
+    return ItemOut(today=today).dump(item)
 
 
 # Applications and trials ---------------------------------------------------------------------------------
@@ -396,11 +388,7 @@ def terminate(actor, trial, reason: str | None) -> Trial:
 
 
 def trial_dict(trial) -> dict:
-    return {"id": trial.id, "item_id": trial.item_id, "title": trial.item.achievement.title,
-            "institution": trial.item.org.name, "company": trial.company.name,
-            "starts_on": trial.starts_on.isoformat(), "ends_on": trial.ends_on.isoformat(), "months": trial.months,
-            "trial_fee": str(trial.trial_fee), "exclusive": trial.exclusive, "after_terms": trial.after_terms,
-            "status": trial.status, "end_reason": trial.end_reason, "contract_id": trial.contract_id}
+    return TrialOut().dump(trial)
 
 
 def _notify_org(org_id: int, title: str, body: str, link: str) -> None:

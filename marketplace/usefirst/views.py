@@ -9,7 +9,6 @@ from openpyxl import Workbook
 from sqlalchemy import select
 
 from ..core import permissions as perm
-from ..core.dates import iso_utc
 from ..core.errors import BadRequest, Forbidden
 from ..core.models import audit_trail
 from ..core.paging import ResultPage, envelope, page_args
@@ -19,6 +18,7 @@ from ..core.web import actor, attempt, commit, day_arg, form_dict, int_arg, json
 from ..core.xlsx_safe import append_row
 from ..extensions import db
 from . import services as uf
+from .schemas import ApplicationOut
 from .models import APPLICATION_STATUSES, ITEM_STATUSES, JUSTIFIED_REASONS, TRIAL_STATUSES, Trial, TrialApplication, UseFirstItem
 
 bp = Blueprint("usefirst", __name__)
@@ -170,8 +170,7 @@ def challenge_api(item_id):
 # Applications and trials --------------------------------------------------------------------------------
 
 def _app_dict(row: TrialApplication) -> dict:
-    return {"id": row.id, "item_id": row.item_id, "company": row.company.name, "plan": row.plan,
-            "status": row.status, "decision_note": row.decision_note, "created_at": iso_utc(row.created_at)}
+    return ApplicationOut().dump(row)
 
 
 @api.post("/usefirst/<int:item_id>/applications")
