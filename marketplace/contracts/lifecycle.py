@@ -55,20 +55,10 @@ def _links(actor, values: dict) -> dict:
             out["achievement_id"] = intro.achievement_id
     elif not party:
         raise Forbidden("技术经纪人只能根据本人的撮合记录录入合同；其他单位之间的合同由合同一方录入")
-    if values.get("achievement_id") is not None:
-        a = db.session.get(Achievement, values["achievement_id"])
-        if a is None or a.owner_org_id != seller_id or not perm.can_view(actor, a):
-            raise ValidationFailed("关联成果应为卖方单位已发布的成果", {"achievement_id": "成果不属于卖方或未发布"})
-        if out.get("achievement_id", a.id) != a.id:
-            raise ValidationFailed("关联成果与撮合记录引荐的成果不一致", {"achievement_id": "与撮合记录不符"})
-        out["achievement_id"] = a.id
-    if values.get("demand_id") is not None:
-        d = db.session.get(Demand, values["demand_id"])
-        if d is None or d.owner_org_id != buyer_id or not perm.can_view(actor, d):
-            raise ValidationFailed("关联需求应为买方单位已发布的需求", {"demand_id": "需求不属于买方或未发布"})
-        if out.get("demand_id", d.id) != d.id:
-            raise ValidationFailed("关联需求与撮合记录的需求不一致", {"demand_id": "与撮合记录不符"})
-        out["demand_id"] = d.id
+    for key, model, org_id, what in (("achievement_id", Achievement, seller_id, ("成果", "卖方", "撮合记录引荐的成果")),
+                                     ("demand_id", Demand, buyer_id, ("需求", "买方", "撮合记录的需求"))):
+        if values.get(key) is not None:
+            out[key] = _linked(actor, model, values[key], org_id, out.get(key), key, *what)
     if _is_broker(actor) and values.get("broker_id") not in (None, actor.id):
         raise Forbidden("技术经纪人只能以本人名义录入合同")
     if values.get("broker_id") is not None and values["broker_id"] != out.get("broker_id", values["broker_id"]):
@@ -81,6 +71,16 @@ def _links(actor, values: dict) -> dict:
     if _is_broker(actor):
         out.setdefault("broker_id", actor.id)
     return out
+
+
+def _linked(actor, model, obj_id, org_id, from_intro, key, noun, side, intro_noun) -> int:
+    """A linked record must be the party's, visible to the actor, and agree with the introduction's."""
+    obj = db.session.get(model, obj_id)
+    if obj is None or obj.owner_org_id != org_id or not perm.can_view(actor, obj):
+        raise ValidationFailed(f"关联{noun}应为{side}单位已发布的{noun}", {key: f"{noun}不属于{side}或未发布"})
+    if from_intro not in (None, obj.id):
+        raise ValidationFailed(f"关联{noun}与{intro_noun}不一致", {key: "与撮合记录不符"})
+    return obj.id
 
 
 def create(actor, data: dict) -> Contract:
