@@ -37,11 +37,16 @@ system-test-deps:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver postgresql >/dev/null; \
 	fi
 
+# Two pytest-xdist workers on this 2-core machine, each with its own SQLite file, PostgreSQL database
+# (<name>_gw0, _gw1 on the one server), search index and live-server port (tests/conftest.py).
+# `make test TEST_WORKERS=0` runs everything in one process (pdb, -s).
+TEST_WORKERS ?= 2
+
 test: install-test system-test-deps
 	@PG_DIR_FILE=$$(mktemp) ; export PG_DIR_FILE ; \
 	URL=$$(scripts/test-postgres.sh start) || { echo "could not start PostgreSQL for the tests"; exit 1; } ; \
 	trap 'scripts/test-postgres.sh stop' EXIT ; \
-	TEST_DATABASE_URL=$$URL $(BIN)/python -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$$URL $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

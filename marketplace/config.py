@@ -46,6 +46,8 @@ def load_config(instance_path: str) -> dict:
         "USEFIRST_TRIAL_MONTHS": int(os.environ.get("USEFIRST_TRIAL_MONTHS", "12")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,  # uploads: Excel files of a few thousand rows
         "WTF_CSRF_TIME_LIMIT": None,
+        # werkzeug's method string; the tests use "pbkdf2:sha256:1" (a scrypt hash costs ≈ 50-100 ms of CPU).
+        "PASSWORD_HASH_METHOD": "scrypt",
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "PER_PAGE": 20,

@@ -1,34 +1,77 @@
 """Fixtures: the app on SQLite and (when TEST_DATABASE_URL is set, as `make test` does) on PostgreSQL.
 
 The schema is built by the Alembic migrations, not create_all(), so every run also proves that
-`flask db upgrade` works on both databases. Tables are emptied after each test.
+`flask db upgrade` works on both databases. Tables are emptied after each test that used the app (only those
+holding rows or having used a sequence), and the search index is cleared when it was written to.
+
+Speed: users get a cheap password hash (PASSWORD_HASH_METHOD; production keeps scrypt), Hypothesis runs
+under the `ci` profile (no deadlines, derandomized), and with pytest-xdist (`-n 2`) each worker has its own
+SQLite file, PostgreSQL database (`<name>_gw0`, …), search index and upload folder.
 """
 import os
 import re
+import time
 
 import pytest
-from sqlalchemy import text
+from hypothesis import HealthCheck, settings
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from marketplace import create_app
 from marketplace.extensions import db
 
 from . import factories
 
+# Hypothesis: no per-example deadline (a loaded machine or a busy neighbouring xdist worker made a money test
+# fail on its 200 ms deadline), derandomized so that a run is reproducible and never flaky, and no example
+# database. `HYPOTHESIS_PROFILE=dev` explores new random examples on each run (still without deadlines).
+settings.register_profile("ci", deadline=None, derandomize=True, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+# A cheap hash for the many users the tests create (a scrypt hash costs ≈ 80 ms of CPU, at every login too).
+TEST_PASSWORD_HASH = "pbkdf2:sha256:1"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist, a database of this worker's own (`<name>_gw0`) on the same server."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    u = make_url(url)
+    name = f"{u.database}_{worker}"
+    engine = create_engine(u, isolation_level="AUTOCOMMIT")
+    try:
+        for attempt in range(20):  # CREATE DATABASE copies template1: two at once may find it busy
+            try:
+                with engine.connect() as conn:
+                    found = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+                    if not found.scalar():
+                        conn.execute(text(f'CREATE DATABASE "{name}"'))
+                break
+            except Exception:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
+    finally:
+        engine.dispose()
+    return u.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def app(request, tmp_path_factory):
-    tmp = tmp_path_factory.mktemp(request.param)
+    tmp = tmp_path_factory.mktemp(request.param)  # per xdist worker too (each has its own basetemp)
     if request.param == "sqlite":
         url = f"sqlite:///{tmp / 'test.db'}"
     else:
-        url = os.environ["TEST_DATABASE_URL"]
+        url = _worker_database(os.environ["TEST_DATABASE_URL"])
     os.environ["DATABASE_URL"] = url
     os.environ["SEARCH_INDEX_DIR"] = str(tmp / "search-index")
     os.environ.setdefault("SECRET_KEY", "test-secret")
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "UPLOAD_DIR": str(tmp / "uploads"),
-                      "SERVER_NAME": None})
+                      "SERVER_NAME": None, "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH})
     app.config["BACKEND"] = request.param
     with app.app_context():
         if request.param == "postgresql":
@@ -41,6 +84,30 @@ def app(request, tmp_path_factory):
         db.engine.dispose()
 
 
+def _needs_emptying(conn, tables, backend) -> bool:
+    """One query: does any table hold a row (or, on PostgreSQL, has any sequence been used since the last
+    RESTART IDENTITY)? Rows written by subprocesses and threads count too, unlike an event on our engine."""
+    probes = [f"SELECT 1 FROM {name}" for name in tables]
+    if backend == "postgresql":
+        probes.append("SELECT 1 FROM pg_sequences WHERE schemaname = current_schema() "
+                      "AND last_value IS NOT NULL")
+    query = "SELECT " + " OR ".join(f"EXISTS ({p})" for p in probes)
+    return bool(conn.execute(text(query)).scalar())
+
+
+def _index_signature(be):
+    """What a Whoosh index looks like on disk (its generation and files); "missing" before the first use;
+    None for other backends (always cleared)."""
+    current = getattr(be, "current", None)
+    if current is None:
+        return None
+    try:
+        path = current.resolve(strict=True)
+        return str(path), frozenset(os.listdir(path))
+    except OSError:
+        return "missing"
+
+
 @pytest.fixture(autouse=True)
 def _empty_tables(request):
     yield
@@ -51,13 +118,18 @@ def _empty_tables(request):
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
-            if app.config["BACKEND"] == "postgresql":
-                conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-            else:
-                for name in reversed(tables):
-                    conn.execute(text(f"DELETE FROM {name}"))
+            if _needs_emptying(conn, tables, app.config["BACKEND"]):
+                if app.config["BACKEND"] == "postgresql":
+                    conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+                else:
+                    for name in reversed(tables):
+                        conn.execute(text(f"DELETE FROM {name}"))
         from marketplace.searching.sync import backend
-        backend().clear()
+        be = backend()
+        sig = _index_signature(be)  # a Whoosh commit always writes a new table of contents: a new file name
+        if sig is None or (sig != "missing" and sig != app.config.get("_TEST_EMPTY_INDEX")):
+            be.clear()
+            app.config["_TEST_EMPTY_INDEX"] = _index_signature(be)
 
 
 @pytest.fixture

@@ -123,3 +123,20 @@ def test_cli_refuses_short_password_and_duplicate(app, ctx):
     dup = runner.invoke(args=["users", "create", "a@b.cn", "--password", "long-enough", "--role", "company",
                               "--org", "甲公司"])
     assert dup.exit_code != 0 and "已存在" in dup.output
+
+
+def test_production_hashes_with_scrypt_and_either_method_verifies(ctx):
+    """The suite hashes with a cheap method (conftest); a site keeps werkzeug's scrypt, and a stored hash of
+    either kind still verifies, since the method is part of the hash."""
+    from marketplace.config import load_config
+    assert load_config(ctx.instance_path)["PASSWORD_HASH_METHOD"] == "scrypt"
+    u = User(email="h@test.cn", name="哈希")
+    u.set_password("longpassword")
+    assert u.password_hash.startswith("pbkdf2:sha256:1$")
+    ctx.config["PASSWORD_HASH_METHOD"] = "scrypt"
+    try:
+        u.set_password("other-password")
+    finally:
+        ctx.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
+    assert u.password_hash.startswith("scrypt:") and u.check_password("other-password")
+    assert not u.check_password("longpassword")
