@@ -5,6 +5,7 @@ from ..core import listings, permissions as perm
 from ..core.dates import iso_utc
 from ..core.errors import BadRequest, NotAuthenticated, NotFound
 from ..core.models import audit_trail
+from ..core.paging import envelope
 from ..core.web import WRITE_METHODS, actor, commit, json_body, require_login
 from .openapi import build_spec
 
@@ -26,8 +27,7 @@ def _library(name) -> listings.Library:
 
 
 def _page_json(lib, page) -> dict:
-    return {"items": lib.dump(page.items, many=True), "total": page.total, "page": page.page,
-            "per_page": page.per_page, "pages": page.pages}
+    return envelope(page, lib.dump(page.items, many=True))
 
 
 @bp.get("/<library>")

@@ -2,9 +2,6 @@
 from datetime import date
 
 from marshmallow import Schema, fields, post_dump
-from sqlalchemy import select
-
-from ..extensions import db
 from .models import STATUSES, Contract
 from .payments import statement
 from .permissions import can_see_split
@@ -12,10 +9,18 @@ from .split import split_dict, split_of
 from .terms import terms_dict
 
 
+# Fields other domains add to a contract's answer, name → fn(contract): 先用后转 adds the trial the contract
+# converted (`trial_id`), so contracts never read 先用后转's tables.
+LINKED: dict = {}
+
+
+def linked_field(name: str, fn) -> None:
+    LINKED[name] = fn
+
+
 def trial_id_of(c: Contract) -> int | None:
-    """The 先用后转 trial this contract converted, if any (read-only lookup of the usefirst table)."""
-    from ..usefirst.models import Trial
-    return db.session.scalar(select(Trial.id).where(Trial.contract_id == c.id))
+    fn = LINKED.get("trial_id")
+    return fn(c) if fn is not None else None
 
 
 class PartyOut(Schema):

@@ -19,6 +19,3 @@ from .permissions import (can_register, can_see_split, can_view, get, is_party, 
 from .reminders import REMIND_BEFORE_DAYS, send_reminders  # noqa: F401
 from .split import set_split, split_dict  # noqa: F401
 from .terms import build_terms, copy_terms, sync_schedule, terms_dict, terms_of  # noqa: F401
-
-# Kept for callers outside this package written before the split (usefirst.services.convert).
-_regenerate_schedule = sync_schedule

@@ -364,9 +364,7 @@ def convert(actor, trial, data: dict) -> "Contract":
     terms = payload.pop("terms", None)
     c = contracts.create(actor, payload)
     if terms is not None:
-        c.terms = contracts.build_terms(c.seller_org_id, terms)
-        db.session.flush()
-        contracts._regenerate_schedule(c)
+        contracts.sync_schedule(c, contracts.build_terms(c.seller_org_id, terms))
     TRIAL_FLOW.fire(actor, trial, "convert", details={"contract": c.id})
     trial.contract_id = c.id
     return c
