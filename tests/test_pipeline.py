@@ -263,3 +263,13 @@ def test_public_pages_do_not_fail_for_visitors_on_policy_attributes(app):
     visitor = login_manager.anonymous_user()
     assert isinstance(visitor, AnonymousUserMixin)
     assert (visitor.org_id, visitor.id, visitor.role, visitor.is_admin) == (None, None, None, False)
+
+
+def test_dates_far_outside_the_domain_are_refused_not_crashed(client, f):
+    user = f.user("institution")
+    tok = {"Authorization": f"Bearer {f.token(user)}"}
+    for day in ("9999-12-31", "0001-01-01", "1899-12-31"):
+        resp = client.post("/api/v1/achievements", headers=tok,
+                           json={**f.ACHIEVEMENT, "ref": f"D-{day}", "ip_filed_on": day})
+        assert resp.status_code == 422, (day, resp.get_json())
+        assert "1900" in str(resp.get_json()["error"]["fields"])

@@ -146,9 +146,16 @@ class Percent(fields.Decimal):
 
 
 class LenientDate(fields.Date):
-    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 and Excel date cells."""
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 and Excel date cells; years 1900–2999 (schedules
+    count months and years forward from these dates, and nothing in this domain lies outside)."""
 
     def _deserialize(self, value, attr, data, **kw):
+        day = self._parse(value)
+        if not 1900 <= day.year <= 2999:
+            raise ValidationError("日期应在1900年到2999年之间")
+        return day
+
+    def _parse(self, value):
         if isinstance(value, datetime):
             return value.date()
         if isinstance(value, date):
