@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0007'
-down_revision = '0005'  # the head when this was written; 0006 (contracts) may slot in before it
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
