@@ -33,3 +33,21 @@ def test_demo_load_fills_an_empty_database_once(app, ctx):
     login(client, User.query.filter_by(email="company@demo.jx").one(), "demo12345")
     mine = client.get("/api/v1/demands?scope=mine").json
     assert mine["total"] >= 1
+
+
+def test_every_history_entry_of_the_demo_reads_in_chinese(app, ctx):
+    """Every audit entry the demo writes is shown with Chinese labels: no code word (create, registered …)."""
+    import re
+
+    from marketplace.core.models import AuditLog
+    from marketplace.core.workflow import describe
+    out = app.test_cli_runner().invoke(args=["demo", "load"])
+    assert out.exit_code == 0, out.output
+    if True:
+        entries = AuditLog.query.all()
+        assert len({e.entity_type for e in entries}) >= 5
+        for e in entries:
+            shown = describe(e)
+            text = " ".join(v for v in shown.values() if v)
+            assert not re.search(r"[A-Za-z]{3,}", text), (e.entity_type, e.action, e.from_state, e.to_state, shown)
+            assert shown["action"] != "其他操作", (e.entity_type, e.action)

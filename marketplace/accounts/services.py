@@ -6,10 +6,15 @@ from sqlalchemy import func
 from ..core import permissions as perm
 from ..core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
+from ..core.workflow import state_labels
 from ..core.uscc import uscc_error
 from ..core.vocab import ROLE_ORG_KIND
 from ..extensions import db
 from .models import ApiToken, Organisation, User, hash_token
+
+
+# Organisation states in audit entries (实名审核).
+state_labels({"pending": "待实名审核", "approved": "已通过实名审核", "rejected": "未通过实名审核"})
 
 
 def find_user(email: str) -> User | None:

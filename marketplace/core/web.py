@@ -285,7 +285,8 @@ def init_app(app):
         app.logger.exception("unhandled error")
         return error_response(500, "internal_error", HTTP_MESSAGES[500])
 
-    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan,
+    from .workflow import describe
+    app.jinja_env.globals.update(vocab=vocab, format_yuan=money.format_yuan, audit_label=describe,
                                  status_label=lambda s: vocab.STATUS_LABELS.get(s, s))
 
     @app.context_processor

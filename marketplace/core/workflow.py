@@ -15,6 +15,16 @@ from .models import record_audit
 from .signals import _signals
 
 MAX_REASON = 1000
+_REGISTRY: dict = {}  # entity type → Workflow, for labelling audit entries
+
+# Audit actions that are not workflow transitions, as a person reads them.
+ACTION_LABELS = {
+    "create": "创建", "update": "修改", "delete": "删除", "terms": "修改条款", "income-split": "登记收益分配",
+    "milestone": "确认里程碑达成", "payment": "登记到账", "royalty-report": "提交提成报告", "found": "扫描发现",
+    "void": "不再符合条件", "claim": "认领需求", "apply": "申请试用", "start": "开始试用", "approve": "审核通过",
+    "register": "登记", "password-change": "修改密码", "freeze": "冻结发布", "refreeze": "重新冻结发布",
+    "expire": "过期", "next-step": "选择下一步", "reject": "驳回",
+}
 
 # sender: entity type ("achievement", "contract" ...); kwargs: obj, transition, actor, previous, reason.
 transitioned = _signals.signal("workflow-transitioned", doc="A workflow transition was fired.")
@@ -44,7 +54,9 @@ class Workflow:
 
     @classmethod
     def of(cls, entity_type: str, transitions: Iterable[Transition], policy: Mapping[str, Callable], **kw):
-        return cls(entity_type, {t.name: t for t in transitions}, policy, **kw)
+        flow = cls(entity_type, {t.name: t for t in transitions}, policy, **kw)
+        _REGISTRY[entity_type] = flow
+        return flow
 
     def state_label(self, state: str) -> str:
         return self.state_labels.get(state, state)
@@ -88,3 +100,33 @@ class Workflow:
         transitioned.send(self.entity_type, obj=obj, transition=t, actor=None if system else actor,
                           previous=state, reason=reason)
         return t
+
+
+def describe(entry) -> dict:
+    """An audit entry as a person reads it: the action's and the states' Chinese labels (never a code)."""
+    flow = _REGISTRY.get(entry.entity_type)
+    action = entry.action or ""
+    base = action.split(":", 1)[0]
+    if flow is not None and action in flow.transitions:
+        action_label = flow.transitions[action].label
+    else:
+        action_label = ACTION_LABELS.get(base, ACTION_LABELS.get(action, "其他操作"))
+    if base == "next-step" and entry.reason:
+        action_label = f"{action_label}：{entry.reason}"
+
+    def state(code):
+        if not code:
+            return None
+        if flow is not None and code in flow.state_labels:
+            return flow.state_labels[code]
+        return _STATE_FALLBACK.get(code, "—")
+
+    return {"action": action_label, "from": state(entry.from_state), "to": state(entry.to_state)}
+
+
+_STATE_FALLBACK: dict = {}
+
+
+def state_labels(labels: Mapping[str, str]) -> None:
+    """Labels of states that no registered workflow names (e.g. a state reached only on creation)."""
+    _STATE_FALLBACK.update(labels)
