@@ -2,10 +2,10 @@
 from flask import Blueprint, jsonify, request
 
 from ..core import listings, permissions as perm
-from ..core.dates import iso_utc
 from ..core.errors import BadRequest, NotAuthenticated, NotFound
 from ..core.models import audit_trail
 from ..core.paging import envelope
+from ..core.workflow import HistoryOut
 from ..core.web import WRITE_METHODS, actor, commit, json_body, require_login
 from .openapi import build_spec
 
@@ -96,10 +96,7 @@ def history(library, obj_id):
     obj = listings.get(actor(), lib, obj_id)
     if not (perm.is_owner(actor(), obj) or perm.can_review(actor(), obj)):
         raise NotFound(f"没有找到该{lib.label}的审核记录")
-    return jsonify({"items": [{"at": iso_utc(e.at), "action": e.action, "from": e.from_state,
-                               "to": e.to_state, "reason": e.reason,
-                               "actor": e.actor.name if e.actor else "系统"}
-                              for e in audit_trail(lib.entity_type, obj.id)]})
+    return jsonify({"items": HistoryOut(many=True).dump(audit_trail(lib.entity_type, obj.id))})
 
 
 @bp.get("/<any(demands,achievements):library>/<int:obj_id>/matches")

@@ -114,9 +114,10 @@ def _output_schemas() -> dict:
     trial = obj({"id": I, "item_id": I, "title": S, "institution": S, "company": S, "starts_on": DATE,
                  "ends_on": DATE, "months": I, "trial_fee": YUAN, "exclusive": B, "after_terms": S, "status": S,
                  "end_reason": n(S), "contract_id": n(I)})
-    history = obj({"at": DATETIME, "action": S, "from": n(S), "to": n(S), "reason": n(S), "actor": S})
-    contract_history = obj({"at": DATETIME, "action": S, "from": n(S), "to": n(S), "reason": n(S),
-                            "details": {"nullable": True}, "actor_id": n(I)})
+    # core.workflow.HistoryOut: codes and their Chinese labels, for every audited kind of record
+    history = obj({"at": DATETIME, "action": S, "action_label": S, "from": n(S), "from_label": n(S), "to": n(S),
+                   "to_label": n(S), "reason": n(S), "actor": S, "actor_id": n(I), "details": {"nullable": True}})
+    contract_history = history
     notification = obj({"id": I, "kind": S, "kind_label": S, "title": S, "body": S, "link": n(S),
                         "created_at": DATETIME, "read": B})
     match = obj({"id": I, "ref": n(S), "title": S, "score": NUM, "band": S, "coverage": NUM},

@@ -7,10 +7,10 @@ from flask_login import login_required
 from openpyxl import Workbook
 
 from ..accounts.models import Organisation
-from ..core.dates import iso_utc
 from ..core.errors import BadRequest
 from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
+from ..core.workflow import HistoryOut
 from ..core.vocab import CITIES, INDUSTRIES
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
 from ..core.xlsx_safe import append_row
@@ -130,9 +130,7 @@ def split_api(contract_id):
 def history_api(contract_id):
     require_login()
     c = svc.get(actor(), contract_id)
-    return jsonify({"items": [{"action": e.action, "from": e.from_state, "to": e.to_state, "reason": e.reason,
-                               "details": e.details, "actor_id": e.actor_id, "at": iso_utc(e.at)}
-                              for e in audit_trail("contract", c.id)]})
+    return jsonify({"items": HistoryOut(many=True).dump(audit_trail("contract", c.id))})
 
 
 # Excel ---------------------------------------------------------------------------------------------------
