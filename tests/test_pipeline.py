@@ -273,3 +273,24 @@ def test_dates_far_outside_the_domain_are_refused_not_crashed(client, f):
                            json={**f.ACHIEVEMENT, "ref": f"D-{day}", "ip_filed_on": day})
         assert resp.status_code == 422, (day, resp.get_json())
         assert "1900" in str(resp.get_json()["error"]["fields"])
+
+
+def test_personal_contacts_are_not_shown_to_anonymous_visitors(client, f):
+    owner = f.user("institution")
+    rec = f.record("achievements", owner, status="published", contact_name="张老师", contact_phone="13800000000",
+                   contact_email="zhang@ncu.edu.cn")
+    page = client.get(f"/achievements/{rec.id}").get_data(as_text=True)
+    assert "13800000000" not in page and "zhang@ncu.edu.cn" not in page and "实名审核" in page
+    anon = client.get(f"/api/v1/achievements/{rec.id}").get_json()
+    assert anon["contact_phone"] is None and anon["contact_email"] is None
+    listed = client.get("/api/v1/achievements").get_json()["items"]
+    assert all(i["contact_phone"] is None for i in listed)
+    company = f.user("company")  # an approved organisation's user
+    login(client, company)
+    assert "13800000000" in client.get(f"/achievements/{rec.id}").get_data(as_text=True)
+    assert client.get(f"/api/v1/achievements/{rec.id}").get_json()["contact_phone"] == "13800000000"
+
+
+def test_paging_messages_name_the_parameter_in_chinese(client):
+    resp = client.get("/api/v1/achievements?page=abc")
+    assert resp.status_code == 400 and resp.get_json()["error"]["message"].startswith("页码")

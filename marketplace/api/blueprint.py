@@ -27,7 +27,7 @@ def _library(name) -> listings.Library:
 
 
 def _page_json(lib, page) -> dict:
-    return envelope(page, lib.dump(page.items, many=True))
+    return envelope(page, lib.dump(page.items, many=True, actor=actor()))
 
 
 @bp.get("/<library>")
@@ -51,13 +51,13 @@ def create_item(library):
     if then_submit:
         listings.transition(actor(), lib, obj, "submit")
     commit()
-    return jsonify(lib.dump(obj)), 201
+    return jsonify(lib.dump(obj, actor=actor())), 201
 
 
 @bp.get("/<library>/<int:obj_id>")
 def read_item(library, obj_id):
     lib = _library(library)
-    return jsonify(lib.dump(listings.get(actor(), lib, obj_id)))
+    return jsonify(lib.dump(listings.get(actor(), lib, obj_id), actor=actor()))
 
 
 @bp.route("/<library>/<int:obj_id>", methods=["PATCH", "PUT"])
@@ -66,7 +66,7 @@ def update_item(library, obj_id):
     obj = listings.get(actor(), lib, obj_id)
     listings.update(actor(), lib, obj, lib.load(json_body(), partial=request.method == "PATCH"))
     commit()
-    return jsonify(lib.dump(obj))
+    return jsonify(lib.dump(obj, actor=actor()))
 
 
 @bp.delete("/<library>/<int:obj_id>")
@@ -87,7 +87,7 @@ def act(library, obj_id, action):
         raise BadRequest("reason 应为文本")
     listings.transition(actor(), lib, obj, action, reason)
     commit()
-    return jsonify(lib.dump(obj))
+    return jsonify(lib.dump(obj, actor=actor()))
 
 
 @bp.get("/<library>/<int:obj_id>/history")

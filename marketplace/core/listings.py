@@ -59,8 +59,15 @@ class Library:
     def load(self, raw: dict, partial: bool = False, **schema_kw) -> dict:
         return self.input_schema(**schema_kw).validate_dict(raw, partial=partial)
 
-    def dump(self, obj_or_list, many=False):
-        return self.output_schema().dump(obj_or_list, many=many)
+    def dump(self, obj_or_list, many=False, actor=None):
+        """The output schema's answer; with `actor`, contacts it may not see are left out (None)."""
+        data = self.output_schema().dump(obj_or_list, many=many)
+        if actor is None:
+            return data
+        for obj, row in zip(obj_or_list if many else [obj_or_list], data if many else [data]):
+            if not perm.can_see_contacts(actor, obj):
+                row.update({k: None for k in CONTACT_FIELDS if k in row})
+        return data
 
     @property
     def workflow(self) -> Workflow:
@@ -76,6 +83,7 @@ class Library:
         return self.extra["_workflow"]
 
 
+CONTACT_FIELDS = ("contact_name", "contact_phone", "contact_email")
 LIBRARIES: dict[str, Library] = {}
 _ON_PUBLISH: dict[str, list] = {}
 

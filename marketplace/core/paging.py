@@ -11,13 +11,14 @@ def page_args(args, default_per_page: int = 20) -> tuple[int, int]:
     """`page` and `per_page` from a request's arguments, or a 400 (core.errors.BadRequest) saying what is wrong."""
     from .errors import BadRequest
     out = []
-    for name, default, hi in (("page", 1, MAX_PAGE), ("per_page", default_per_page, MAX_PER_PAGE)):
+    for name, label, default, hi in (("page", "页码", 1, MAX_PAGE),
+                                     ("per_page", "每页条数", default_per_page, MAX_PER_PAGE)):
         raw = str(args.get(name) or "").strip()
         if not raw:
             out.append(default)
             continue
         if not (raw.isascii() and raw.isdigit()) or len(raw) > 9 or not 1 <= int(raw) <= hi:
-            raise BadRequest(f"{name} 应为 1 到 {hi} 之间的整数", {name: f"应为 1 到 {hi} 之间的整数"})
+            raise BadRequest(f"{label}应为 1 到 {hi} 之间的整数", {name: f"应为 1 到 {hi} 之间的整数"})
         out.append(int(raw))
     return out[0], out[1]
 

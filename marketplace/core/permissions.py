@@ -69,3 +69,11 @@ def can_edit(user, record, owner_roles) -> bool:
 
 def can_review(user, record) -> bool:
     return in_admin_scope(user, record.owner_org)
+
+
+def can_see_contacts(user, record) -> bool:
+    """Personal contacts on a record (phone, e-mail): its owners, administrators in scope, and users of an
+    approved organisation — never an anonymous visitor (people's details are not published to the world)."""
+    if is_owner(user, record) or in_admin_scope(user, record.owner_org):
+        return True
+    return is_authenticated(user) and user.org is not None and user.org.status == "approved"

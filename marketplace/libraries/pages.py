@@ -56,6 +56,7 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
                                actions=listings.allowed_actions(actor(), lib, obj),
                                transitions=listings.TRANSITIONS,
                                can_edit=perm.can_edit(actor(), obj, lib.owner_roles),
+                               can_see_contacts=perm.can_see_contacts(actor(), obj),
                                trail=audit_trail(lib.entity_type, obj.id) if show_trail else None)
 
     def render_form(obj, values, errors, status=200):
