@@ -48,7 +48,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 DOMAINS = ("accounts", "achievements", "demands", "resources", "imports", "admin", "searching", "matching",
-           "brokers", "usefirst", "contracts", "notifications")
+           "brokers", "usefirst", "contracts", "notifications", "stats",
+           "commissions")
 
 
 def _domain_views():

@@ -62,7 +62,7 @@ def user_token(email):
 
 
 @click.command("import")
-@click.argument("library", type=click.Choice(["achievements", "demands", "services"]))
+@click.argument("library", type=click.Choice(["achievements", "demands", "services", "contracts"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--publish", is_flag=True, help="导入后直接发布（默认为草稿）")
 @click.option("--dry-run", is_flag=True, help="只校验并报告，不写入")
@@ -70,6 +70,9 @@ def user_token(email):
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
 def import_command(library, file, publish, dry_run, source, as_json):
     """Import achievements, demands or services from .xlsx, .csv, .json or .jsonl."""
+    if library == "contracts":  # historical registered contracts (statistics), --source: the batch name
+        from .stats.cli import import_contracts_file
+        return import_contracts_file(file, dry_run, as_json, source)
     from .imports.readers import ImportFileError, read_file
     from .imports.service import import_rows
     try:

@@ -8,7 +8,11 @@ from .resources.models import ServiceResource  # noqa: F401
 from .searching.models import SearchOutbox  # noqa: F401
 from .matching.models import MatchFeedback, MatchPush, NextStep, PushQueue  # noqa: F401
 from .notifications.models import EmailMessage, Notification  # noqa: F401
-from .brokers.models import Introduction  # noqa: F401
+from .brokers.models import BrokerProfile, BrokerRating, BrokerTraining, DealDisclosure, Introduction  # noqa: F401
 from .contracts.models import (  # noqa: F401
     Contract, IncomeSplit, InventorShare, MilestoneTermRow, Payment, Reminder, RoyaltyReport, ScheduleLine, TermSheet)
 from .usefirst.models import Trial, TrialApplication, UseFirstItem  # noqa: F401
+from .stats.models import ContractFact, StatTarget  # noqa: F401
+from .stats.ranking import IndexRanking  # noqa: F401
+from .commissions.models import (  # noqa: F401
+    AgreementBroker, CommissionAgreement, CommissionEntry, PaymentInvoice, RewardLine, RewardList, RewardRule)

@@ -201,7 +201,7 @@ def test_broker_claims_a_demand_and_introduces_the_parties(live, browser, f):
     sign_in(browser, live, broker)
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "撮合工作台"))
     row = browser.find_element(By.CSS_SELECTOR, f"#open-demands li[data-demand='{demand.id}']")
-    assert "铜线拉丝" in row.text  # the candidate match is shown with the demand
+    WebDriverWait(browser, 20).until(lambda _d: "铜线拉丝" in row.text)  # candidates load after the page
     click_and_wait(browser, row.find_element(By.CSS_SELECTOR, ".btn-claim"))
     assert "已认领" in browser.find_element(By.ID, "stage").text
     Select(browser.find_element(By.ID, "achievement_id")).select_by_index(0)

@@ -30,7 +30,8 @@ def index():
         counts[key] = db.session.scalar(db.select(func.count()).select_from(lib.model).where(stmt))
         latest[key] = db.session.scalars(db.select(lib.model).where(stmt)
                                          .order_by(lib.model.published_at.desc(), lib.model.id.desc()).limit(6)).all()
-    return render_template("index.html", latest=latest, counts=counts, libs=LIBRARIES)
+    from ..stats.pages import public_figures  # this year's 技术合同成交额 (the province's public total)
+    return render_template("index.html", latest=latest, counts=counts, libs=LIBRARIES, figures=public_figures())
 
 
 @bp.route("/login", methods=["GET", "POST"])

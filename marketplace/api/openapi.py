@@ -236,6 +236,12 @@ def build_spec() -> dict:
     _matching_and_notifications(doc)
     _usefirst(spec, doc)
     _contracts(spec, doc)
+    from ..commissions.apidoc import document as _commissions
+    _commissions(spec, doc)
+    from ..stats.apidoc import document as stats_doc
+    stats_doc(spec, doc)
+    from ..brokers.apidoc import document as brokers_doc
+    brokers_doc(spec, doc)
     doc.done()
     return _plain_numbers(spec.to_dict())
 

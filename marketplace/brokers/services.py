@@ -1,6 +1,6 @@
 """The broker workbench's rules: claim, introduce, move through the stages; every step audited.
 Who may see and move an introduction: permissions.py."""
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
@@ -27,12 +27,109 @@ def _broker(actor):
         raise Forbidden("只有技术经纪人可以使用撮合工作台")
 
 
-def open_demands(limit: int = 50):
-    """Published demands that no broker is working on."""
+# Workbench filters: budget bands (万元 → yuan bounds), age of the demand (days since published), sorts.
+BUDGETS = {"lt10": ("10万元以下", None, 100_000), "10-50": ("10万–50万元", 100_000, 500_000),
+           "50-100": ("50万–100万元", 500_000, 1_000_000), "100-500": ("100万–500万元", 1_000_000, 5_000_000),
+           "gte500": ("500万元以上", 5_000_000, None), "negotiable": ("面议", None, None)}
+AGES = {"7": "7天内", "30": "30天内", "90": "90天内", "180": "半年内"}
+SORTS = {"newest": "最新发布", "oldest": "最早发布", "budget": "预算从高到低", "deadline": "截止日期最近"}
+
+
+def open_demands_query(city=None, industry=None, budget=None, age=None, sort="newest", q=None, today=None):
+    """Published demands that no broker is working on (and not past their deadline), filtered and sorted:
+    one SELECT that the workbench pages through (indexes on status, city, industry, published_at)."""
+    from datetime import date
     from ..demands.models import Demand
+    today = today or date.today()
     taken = select(Introduction.demand_id).where(Introduction.stage.in_(OPEN))
-    return db.session.scalars(select(Demand).where(Demand.status == "published", Demand.id.not_in(taken))
-                              .order_by(Demand.published_at.desc(), Demand.id.desc()).limit(limit)).all()
+    stmt = select(Demand).where(Demand.status == "published", Demand.id.not_in(taken),
+                                or_(Demand.deadline.is_(None), Demand.deadline >= today))
+    if city:
+        stmt = stmt.where(Demand.city == city)
+    if industry:
+        stmt = stmt.where(Demand.industry == industry)
+    if budget == "negotiable":
+        stmt = stmt.where(Demand.budget_negotiable.is_(True))
+    elif budget in BUDGETS:
+        _label, lo, hi = BUDGETS[budget]
+        stmt = stmt.where(Demand.budget_negotiable.is_(False))
+        if lo is not None:
+            stmt = stmt.where(Demand.budget >= lo)
+        if hi is not None:
+            stmt = stmt.where(Demand.budget < hi)
+    if age in AGES:
+        stmt = stmt.where(Demand.published_at >= datetime_days_ago(int(age)))
+    if q:
+        stmt = stmt.where(Demand.title.like(f"%{q.replace('%', '').replace('_', '')}%"))
+    order = {"newest": (Demand.published_at.desc(), Demand.id.desc()),
+             "oldest": (Demand.published_at.asc(), Demand.id.asc()),
+             "budget": (Demand.budget_negotiable.asc(), Demand.budget.desc(), Demand.id.desc()),
+             "deadline": (Demand.deadline.is_(None).asc(), Demand.deadline.asc(), Demand.id.desc())}
+    return stmt.order_by(*order.get(sort, order["newest"]))
+
+
+def datetime_days_ago(days: int):
+    from datetime import timedelta
+    return utcnow() - timedelta(days=days)
+
+
+def open_demands(limit: int = 50):
+    """Published demands that no broker is working on (the first `limit`)."""
+    return db.session.scalars(open_demands_query().limit(limit)).all()
+
+
+def stored_suggestions(demand_ids, per_demand: int = 3) -> dict:
+    """The strongest stored matches (match_pushes, written when a record was published) for these demands:
+    read, never computed, so a workbench page costs one query whatever the size of the achievement library.
+    {demand_id: [(achievement, score, band)]}."""
+    from ..achievements.models import Achievement
+    from ..matching.models import MatchPush
+    out = {i: [] for i in demand_ids}
+    if not demand_ids:
+        return out
+    rows = db.session.execute(
+        select(MatchPush.demand_id, Achievement.id, Achievement.title, MatchPush.score, MatchPush.band)
+        .join(Achievement, Achievement.id == MatchPush.achievement_id)
+        .where(MatchPush.demand_id.in_(list(demand_ids)), Achievement.status == "published")
+        .order_by(MatchPush.demand_id, MatchPush.score.desc(), Achievement.id)).all()
+    for demand_id, ach_id, title, score, band in rows:
+        if len(out[demand_id]) < per_demand:
+            out[demand_id].append({"id": ach_id, "title": title, "score": score, "band": band})
+    return out
+
+
+def board(actor) -> dict:
+    """The acting broker's introductions by stage (the pipeline board), each stage newest first."""
+    columns = {stage: [] for stage in STAGES}
+    for intro in mine(actor):
+        columns[intro.stage].append(intro)
+    return columns
+
+
+def contract_draft(actor, intro, data: dict):
+    """One step from an introduction to a contract draft: seller = the achievement's institution, buyer = the
+    demand's company, with the achievement, demand, city, industry and broker filled in; the broker adds the kind
+    and amount. Goes through contracts.create, which checks that the introduction is the broker's own."""
+    from datetime import date
+    from ..contracts import services as contracts
+    from .schemas import ContractDraftIn
+    if not policy.can_move(actor, intro):
+        raise Forbidden("只有负责该撮合的技术经纪人可以据此生成合同草稿")
+    if intro.achievement_id is None:
+        raise ValidationFailed("请先引荐成果，再生成合同草稿", {"introduction_id": "尚未引荐成果"})
+    if intro.stage == "failed":
+        raise Conflict("该撮合未成功，不能生成合同草稿")
+    values = ContractDraftIn().validate_dict(data)
+    if values["amount"] == "negotiable":
+        raise ValidationFailed("成交额：请填写金额（元）", {"amount": "请填写金额"})
+    d, a = intro.demand, intro.achievement
+    payload = {"kind": values["kind"], "title": values.get("title") or f"{a.title}{values['kind']}合同"[:200],
+               "seller_org_id": a.owner_org_id, "buyer_org_id": d.owner_org_id, "amount": str(values["amount"]),
+               "signed_on": (values.get("signed_on") or date.today()).isoformat(), "city": d.city,
+               "industry": d.industry, "introduction_id": intro.id}
+    if values["kind"] == "技术转让":
+        payload["transfer_form"] = values.get("transfer_form") or "许可"
+    return contracts.create(actor, payload)
 
 
 def visible_query(actor):

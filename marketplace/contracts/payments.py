@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from ..core.errors import Conflict, NotFound, ValidationFailed
 from ..core.models import record_audit
+from ..core.signals import payment_recorded
 from ..extensions import db
 from . import money
 from .models import EDITABLE, Contract, Payment, RoyaltyReport, ScheduleLine
@@ -110,6 +111,7 @@ def record_payment(actor, c: Contract, data: dict, today: date | None = None) ->
                 recorded_by_id=actor.id)
     c.payments.append(p)
     db.session.flush()
+    payment_recorded.send(p)
     record_audit(actor, "contract", c.id, "payment", details={"amount": str(amount),
                                                                "received_on": str(p.received_on)})
     return p

@@ -7,3 +7,6 @@ _signals = Namespace()
 
 # sender: the Contract just registered (status "registered", registration_no set), after its audit record.
 contract_registered = _signals.signal("contract-registered", doc="A technology contract was registered.")
+
+# sender: the Payment (到账) just recorded and flushed (its contract: `contract_id`).
+payment_recorded = _signals.signal("payment-recorded", doc="A payment (到账) was recorded on a contract.")

@@ -61,4 +61,8 @@ def load_demo(progress=print) -> str:
     lines.append(f"已导入演示数据；{n}条需求已过截止日期，标记为已过期。")
     from .deals import load_deals
     lines.append(load_deals())
+    from .brokers import load_brokers; lines.append(load_brokers())  # noqa: E702
+    from .commissions import load_commissions; lines.append(load_commissions())  # noqa: E702
+    from .stats import load_stats
+    lines.append(load_stats())
     return "\n".join(lines)

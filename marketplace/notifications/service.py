@@ -27,7 +27,8 @@ def tell_orgs(org_ids, kind: str, title: str, body: str, link: str, role: str | 
 # The inbox ---------------------------------------------------------------------------------------------
 
 KINDS = {"match": "匹配推送", "introduction": "经纪人引荐", "usefirst": "先用后转", "contract": "合同",
-         "review": "审核结果"}
+         "review": "审核结果",
+         "commission": "佣金与奖补"}
 
 
 def inbox_query(user, unread_only: bool = False, kind: str | None = None):

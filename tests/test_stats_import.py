@@ -1,0 +1,468 @@
+"""Import of historical registered contracts: Chinese and English headers, every file type, GBK CSV,
+re-import by registration number, bad rows reported with their row number and reason, amounts exact."""
+
+import json
+from io import BytesIO
+
+import pytest
+from openpyxl import Workbook
+
+from marketplace.extensions import db
+from marketplace.stats import service
+from marketplace.stats.imports import read_and_import
+from marketplace.stats.models import ContractFact
+
+CN = [
+    "登记编号",
+    "合同名称",
+    "合同类型",
+    "卖方",
+    "卖方类型",
+    "卖方所在地",
+    "买方",
+    "买方所在地",
+    "合同成交额（元）",
+    "技术交易额（元）",
+    "签订日期",
+    "登记日期",
+    "技术领域",
+    "所属产业",
+]
+EN = [
+    "registration_no",
+    "title",
+    "kind",
+    "seller",
+    "seller_type",
+    "seller_region",
+    "buyer",
+    "buyer_region",
+    "amount",
+    "tech_amount",
+    "signed_on",
+    "registered_on",
+    "field",
+    "industry",
+]
+GOOD = [
+    [
+        "2023360100000001",
+        "稀土永磁材料技术开发",
+        "技术开发",
+        "南昌大学",
+        "高校",
+        "南昌市",
+        "鹰潭某铜业公司",
+        "鹰潭",
+        "1,234,567.89",
+        "1000000.01",
+        "2023-03-01",
+        "2023/3/15",
+        "新材料",
+        "新材料",
+    ],
+    [
+        "2023360100000002",
+        "铜加工工艺咨询",
+        "咨询",
+        "江西铜业技术研究院",
+        "科研机构",
+        "江西省鹰潭市",
+        "广东某公司",
+        "广东省",
+        "0.01",
+        "",
+        "2023年5月1日",
+        "2023.5.2",
+        "",
+        "",
+    ],
+    [
+        "2023360100000003",
+        "软件开发服务",
+        "技术服务",
+        "上海某软件公司",
+        "企业",
+        "上海",
+        "南昌某企业",
+        "南昌",
+        "99999999999.99",
+        "99999999999.99",
+        "2023-12-30",
+        "2023-12-31",
+        "电子信息",
+        "电子信息",
+    ],
+]
+
+
+def csv_bytes(headers, rows, encoding="utf-8") -> bytes:
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue().encode(encoding)
+
+
+def xlsx_bytes(headers, rows) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for r in rows:
+        ws.append(r)
+    out = BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def jsonl_bytes(headers, rows) -> bytes:
+    return "\n".join(json.dumps(dict(zip(headers, r)), ensure_ascii=False) for r in rows).encode()
+
+
+@pytest.mark.parametrize(
+    "name, make, headers, encoding",
+    [
+        ("h.csv", csv_bytes, CN, "utf-8"),
+        ("h.csv", csv_bytes, CN, "gbk"),
+        ("h.csv", csv_bytes, EN, "utf-8"),
+        ("h.xlsx", xlsx_bytes, CN, None),
+        ("h.jsonl", jsonl_bytes, EN, None),
+    ],
+)
+def test_every_format_and_both_header_languages_import_exactly(ctx, name, make, headers, encoding):
+    raw = make(headers, GOOD, encoding) if encoding else make(headers, GOOD)
+    report = read_and_import(None, name, raw, batch="t")
+    db.session.commit()
+    assert (report.created, report.updated, report.rejected) == (3, 0, 0), report.errors
+    rows = {r.registration_no: r for r in ContractFact.query.all()}
+    a, b, c = (rows[g[0]] for g in GOOD)
+    assert str(a.amount) == "1234567.89" and str(a.tech_amount) == "1000000.01" and a.city == "南昌"
+    assert (
+        a.registered_on.isoformat() == "2023-03-15"
+        and a.field == "新材料及其应用"
+        and a.seller_type == "高校"
+    )
+    assert (
+        b.kind == "技术咨询" and b.seller_type == "科研院所" and b.city == "鹰潭" and b.buyer_region == "广东"
+    )
+    assert str(b.tech_amount) == "0.01" and b.field == "其他" and b.industry == "其他"
+    assert c.city is None and c.seller_region == "上海" and str(c.amount) == "99999999999.99"
+    assert all(r.source == "historical" for r in rows.values())
+
+
+def test_reimport_updates_by_registration_number(ctx, f):
+    read_and_import(None, "a.csv", csv_bytes(CN, GOOD), batch="first")
+    db.session.commit()
+    changed = [list(GOOD[0]), list(GOOD[1])]
+    changed[0][8] = "2000000.00"
+    changed[0][9] = "1500000.00"
+    report = read_and_import(None, "b.csv", csv_bytes(CN, changed), batch="second")
+    db.session.commit()
+    assert (report.created, report.updated) == (0, 2)
+    assert ContractFact.query.count() == 3
+    row = ContractFact.query.filter_by(registration_no=GOOD[0][0]).one()
+    assert str(row.amount) == "2000000.00" and row.batch == "second"
+    prov = f.user("admin", admin_level="province")
+    out = service.contract_stats(prov, 2023, "kind")
+    assert (
+        out["total"]["amount"] == "2000000.01"
+    )  # 2,000,000.00 + 0.01 (the 上海 seller is not registered here)
+
+
+BAD = [
+    (
+        [
+            "",
+            "无编号",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "登记编号不能为空",
+    ),
+    (
+        [
+            "X2",
+            "金额负数",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "-100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "负数",
+    ),
+    (
+        [
+            "X3",
+            "金额科学计数",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "1e5",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "合同成交额",
+    ),
+    (
+        [
+            "X4",
+            "三位小数",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "1.001",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "小数",
+    ),
+    (
+        [
+            "X5",
+            "类型不对",
+            "技术买卖",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "合同类型",
+    ),
+    (
+        [
+            "X6",
+            "地区不明",
+            "技术开发",
+            "甲",
+            "企业",
+            "火星",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "卖方所在地",
+    ),
+    (
+        [
+            "X7",
+            "只写江西",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "江西",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "买方所在地",
+    ),
+    (
+        [
+            "X8",
+            "日期倒置",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-02-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "早于",
+    ),
+    (
+        [
+            "X9",
+            "日期坏",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-02-30",
+            "2023-03-02",
+            "",
+            "",
+        ],
+        "签订日期",
+    ),
+    (
+        [
+            "X10",
+            "技术额过大",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "100.01",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "技术交易额",
+    ),
+    (
+        [
+            "X11",
+            "产业不对",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "挖矿",
+        ],
+        "所属产业",
+    ),
+    (
+        [
+            "2023360100000001",
+            "文件内重复",
+            "技术开发",
+            "甲",
+            "企业",
+            "南昌",
+            "乙",
+            "南昌",
+            "100",
+            "",
+            "2023-01-01",
+            "2023-01-02",
+            "",
+            "",
+        ],
+        "重复",
+    ),
+]
+
+
+def test_bad_rows_reported_with_row_number_and_reason_good_rows_kept(ctx):
+    rows = [GOOD[0]] + [r for r, _ in BAD] + [GOOD[1]]
+    report = read_and_import(None, "bad.csv", csv_bytes(CN, rows), batch="t")
+    db.session.commit()
+    assert report.created == 2 and report.rejected == len(BAD)
+    by_row = {e["row"]: e["message"] for e in report.errors}
+    for i, (_, reason) in enumerate(BAD):
+        assert reason in by_row[i + 3], (i + 3, by_row.get(i + 3))  # the header is line 1, GOOD[0] line 2
+    assert ContractFact.query.count() == 2
+
+
+def test_dry_run_writes_nothing_and_site_rows_are_never_overwritten(ctx):
+    report = read_and_import(None, "a.csv", csv_bytes(CN, GOOD), batch="t", dry_run=True)
+    assert report.created == 3 and ContractFact.query.count() == 0
+    read_and_import(None, "a.csv", csv_bytes(CN, GOOD[:1]), batch="t")
+    ContractFact.query.one().source = "site"
+    db.session.commit()
+    report = read_and_import(None, "a.csv", csv_bytes(CN, GOOD[:1]), batch="t")
+    assert report.rejected == 1 and "本站登记" in report.errors[0]["message"]
+
+
+def test_missing_columns_and_unreadable_files_are_refused(ctx):
+    from marketplace.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed, match="缺少必需的列"):
+        read_and_import(None, "a.csv", csv_bytes(CN[:3], [r[:3] for r in GOOD]), batch="t")
+    with pytest.raises(ValidationFailed):
+        read_and_import(None, "a.xlsx", b"not a zip", batch="t")
+
+
+def test_cli_import_commits_and_reports(app, ctx, tmp_path):
+    path = tmp_path / "历史.csv"
+    path.write_bytes(csv_bytes(CN, GOOD + [BAD[1][0]], "gbk"))
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["import", "contracts", str(path), "--dry-run"])
+    assert "试运行" in result.output and "第5行" in result.output, result.output
+    result = runner.invoke(args=["import", "contracts", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output[result.output.index("{") :])
+    assert (body["created"], body["rejected"]) == (3, 1)
+    assert ContractFact.query.count() == 3
+
+
+def test_web_import_is_for_the_provincial_centre(client, f):
+    from tests.conftest import login
+
+    prov = f.user("admin", admin_level="province")
+    city = f.user("admin", admin_level="city", city="鹰潭")
+    login(client, city)
+    assert client.get("/stats/contracts/import").status_code == 403
+    client.post("/logout")
+    client.get("/logout")
+    client2 = client.application.test_client()
+    login(client2, prov)
+    assert client2.get("/stats/contracts/import").status_code == 200
+    r = client2.post(
+        "/stats/contracts/import",
+        data={"file": (BytesIO(csv_bytes(CN, GOOD, "gbk")), "h.csv")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 200 and "新增 3" in r.get_data(as_text=True)
+    assert ContractFact.query.count() == 3
