@@ -4,6 +4,18 @@ document.addEventListener("click", function (e) {
   var link = e.target.closest && e.target.closest("a[data-back]");
   if (link && window.history.length > 1) { e.preventDefault(); window.history.back(); }
 });
+// Wide tables read as cards on a phone (CSS .table-cards): label each cell with its column's header.
+document.querySelectorAll("table.table").forEach(function (table) {
+  var heads = table.querySelectorAll("thead th");
+  if (heads.length < 4 || table.classList.contains("index-table") || table.querySelector("[data-label]")) { return; }
+  var labels = Array.prototype.map.call(heads, function (th) { return th.textContent.trim(); });
+  table.querySelectorAll("tbody tr").forEach(function (tr) {
+    Array.prototype.forEach.call(tr.children, function (cell, i) {
+      if (labels[i] && !cell.hasAttribute("colspan")) { cell.setAttribute("data-label", labels[i]); }
+    });
+  });
+  table.classList.add("table-cards");
+});
 document.addEventListener("submit", function (e) {
   var msg = e.target.getAttribute("data-confirm");
   if (msg && !window.confirm(msg)) { e.preventDefault(); }
