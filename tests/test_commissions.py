@@ -3,6 +3,7 @@ what, statements (API, Excel, CLI), the check against the seller's income split,
 computed on known contracts to the fen."""
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -417,3 +418,172 @@ def test_pages_render_for_broker_party_and_admin(client, f, deal):
     assert page.status_code == 302
     html = client.get(page.headers["Location"]).get_data(as_text=True)
     assert "江西" in html or "测试单位" in html  # the agency (the broker's organisation) is on the list
+
+
+# Brokers ↔ commissions: commission earned on the profile and in the score; the agreement proposed with the draft;
+# irreversible actions ask first --------------------------------------------------------------------------
+
+def _filed(f, broker, centre):
+    """An active (filed) profile of this broker with this centre."""
+    from marketplace.brokers import profiles
+    p = profiles.save(broker, {"real_name": "冯经纪", "level": "中级技术经纪人", "certificate_no": "JX-088",
+                               "certificate_issuer": "省科技厅", "specialties": ["新材料"], "cities": ["南昌"],
+                               "filed_with_org_id": centre.org_id})
+    profiles.submit(broker, p)
+    profiles.decide(centre, p, "approve")
+    db.session.commit()
+    return p
+
+
+def test_commission_earned_is_on_the_brokers_profile_and_in_its_credit_score(client, f, deal):
+    from marketplace.brokers import profiles
+    from .conftest import login
+    p = _filed(f, deal["broker"], deal["registrar"])
+    api = f"/api/v1/brokers/{p.id}"
+    assert client.get(api).json["performance"]["commission"] == "0.00"  # the ledger answers: nothing yet
+    ag = confirm_all(client, f, deal, agreement(client, f, deal))
+    register(client, f, deal)
+    pay(client, f, deal, "100000")  # accrues 1,800 (seller) + 1,200 (buyer): accrued, not yet earned
+    assert client.get(api).json["performance"]["commission"] == "0.00"
+    entries = client.get(f"/api/v1/commissions/agreements/{ag['id']}", headers=bearer(f, deal["company"])).json["entries"]
+    buyer = next(e for e in entries if e["payer"] == "buyer")
+    seller = next(e for e in entries if e["payer"] == "seller")
+    url = "/api/v1/commissions/entries/{}/{}"
+    assert client.post(url.format(buyer["id"], "confirm"), headers=bearer(f, deal["company"])).status_code == 201
+    paid = {"invoice_no": "FP-2026-0009", "bank_ref": "HD20260109", "paid_on": TODAY.isoformat()}
+    assert client.post(url.format(buyer["id"], "paid"), json=paid, headers=bearer(f, deal["broker"])).status_code == 201
+    assert client.post(url.format(seller["id"], "confirm"), headers=bearer(f, deal["inst"])).status_code == 201
+    assert client.post(url.format(seller["id"], "reverse"), json={"reason": "卖方部分更正，重新计提"},
+                       headers=bearer(f, deal["inst"])).status_code == 201  # confirmed, then reversed: nets out
+    perf = client.get(api).json["performance"]
+    assert perf["commission"] == "1200.00"
+    part = next(c for c in perf["components"] if c["key"] == "commission")
+    assert part["label"] == "佣金" and "0.12 万元" in part["detail"] and Decimal(part["points"]) > 0
+    assert Decimal(perf["score"]) == sum(Decimal(c["points"]) for c in perf["components"])
+    html = client.get(f"/brokers/{p.id}").get_data(as_text=True)
+    assert "¥1,200.00" in html and "暂无记录" not in html
+    # Many brokers at once (the ranking): one answer each, zero for a broker without a ledger.
+    other = f.user("broker")
+    got = profiles.performance([deal["broker"].id, other.id])
+    assert (got[deal["broker"].id].commission, got[other.id].commission) == (Decimal("1200.00"), Decimal("0.00"))
+    login(client, deal["broker"])
+    assert "¥1,200.00" in client.get("/brokers/me").get_data(as_text=True)
+
+
+def _introduced(f):
+    from marketplace.brokers import services as brokers
+    inst = f.user("institution", city="南昌")
+    company = f.user("company", city="鹰潭")
+    broker = f.user("broker", city="南昌")
+    ach = f.record("achievements", inst, status="published", title="稀土发光材料低温合成技术")
+    dem = f.record("demands", company, status="published", title="LED 荧光粉降本需求")
+    intro = brokers.claim(broker, dem)
+    brokers.introduce(broker, intro, ach)
+    db.session.commit()
+    return intro, inst, company, broker
+
+
+DRAFT = {"kind": "技术转让", "transfer_form": "许可", "title": "", "amount": "400000", "signed_on": "2026-05-06"}
+
+
+def test_the_broker_proposes_the_commission_agreement_with_the_contract_draft(client, f):
+    from marketplace.commissions.models import CommissionAgreement
+    from marketplace.contracts.models import Contract
+    from marketplace.notifications.models import Notification
+    from .conftest import login
+    intro, inst, company, broker = _introduced(f)
+    login(client, broker)
+    page = client.get(f"/brokers/introductions/{intro.id}").get_data(as_text=True)
+    assert 'name="commission_propose"' in page and 'name="commission_basis"' in page
+    # A bad proposal refuses the whole step: no contract without its agreement, the typed figures kept.
+    r = client.post(f"/brokers/introductions/{intro.id}/contract", data={
+        **DRAFT, "commission_propose": "1", "commission_payer": "both", "commission_basis": "contract",
+        "commission_rate": "150"})
+    assert r.status_code == 200 and Contract.query.count() == 0 and CommissionAgreement.query.count() == 0
+    html = r.get_data(as_text=True)
+    assert "0–100" in html and 'value="400000"' in html
+    r = client.post(f"/brokers/introductions/{intro.id}/contract", data={
+        **DRAFT, "commission_propose": "1", "commission_payer": "both", "commission_seller_share": "50",
+        "commission_basis": "contract", "commission_rate": "3", "commission_cap": "10000"})
+    c = Contract.query.one()
+    assert r.status_code == 302 and r.headers["Location"].endswith(f"/contracts/{c.id}")
+    ag = CommissionAgreement.query.one()
+    assert (ag.status, ag.contract_id, ag.introduction_id, ag.payer, ag.basis, ag.rate, ag.cap) == \
+        ("proposed", c.id, intro.id, "both", "contract", Decimal("3"), Decimal("10000.00"))
+    assert [(b.broker_id, b.share) for b in ag.brokers] == [(broker.id, Decimal("100"))]
+    assert "佣金协议已提交付款方确认" in client.get(r.headers["Location"]).get_data(as_text=True)
+    # Both paying parties are told and see it to confirm; each confirms on the page.
+    for party, last in ((inst, False), (company, True)):
+        assert Notification.query.filter_by(user_id=party.id).filter(Notification.title.like("佣金协议待确认%")).count() == 1
+        login(client, party)
+        html = client.get(f"/commissions/agreements/{ag.id}").get_data(as_text=True)
+        assert 'id="btn-confirm"' in html and "待确认" in html
+        r = client.post(f"/commissions/agreements/{ag.id}/confirm")
+        flashed = client.get(r.headers["Location"]).get_data(as_text=True)
+        assert ("佣金协议已确认生效" if last else "已确认，等待另一付款方确认") in flashed
+    db.session.expire_all()
+    assert db.session.get(CommissionAgreement, ag.id).status == "confirmed"
+    # Without the box ticked, only the contract draft is made (a second draft of the same introduction).
+    login(client, broker)
+    r = client.post(f"/brokers/introductions/{intro.id}/contract", data={**DRAFT, "commission_basis": "contract",
+                                                                          "commission_rate": "3"})
+    assert r.status_code == 302 and Contract.query.count() == 2 and CommissionAgreement.query.count() == 1
+
+
+def test_the_contract_draft_api_takes_the_commission_proposal_too(client, f):
+    from marketplace.commissions.models import CommissionAgreement
+    intro, _inst, _company, broker = _introduced(f)
+    url = f"/api/v1/brokers/introductions/{intro.id}/contract"
+    body = {"kind": "技术开发", "amount": "200000"}
+    r = client.post(url, headers=bearer(f, broker), json={**body, "commission": {"payer": "seller", "basis": "bartering"}})
+    assert r.status_code == 422 and "basis" in r.json["error"]["fields"], r.json
+    r = client.post(url, headers=bearer(f, broker), json={**body, "commission": {"payer": "seller", "basis": "fixed",
+                                                                                 "fee": "6000"}})
+    assert r.status_code == 201, r.json
+    ag = CommissionAgreement.query.one()
+    assert (ag.contract_id, ag.status, ag.fee) == (r.json["id"], "proposed", Decimal("6000.00"))
+
+
+def _forms(html):
+    """(action, attributes) of every POST form of a page's content (not the header's 退出)."""
+    import re
+    return [(m.group(1), m.group(0)) for m in re.finditer(r'<form method="post" action="([^"]+)"[^>]*>', html)
+            if m.group(1) != "/logout"]
+
+
+def test_irreversible_actions_ask_first_and_every_action_says_what_it_did(client, f, deal):
+    from .conftest import login
+    ag = agreement(client, f, deal, propose=False)
+    login(client, deal["inst"])
+    html = client.get(f"/commissions/agreements/{ag['id']}").get_data(as_text=True)
+    assert all("data-confirm=" in attrs for action, attrs in _forms(html) if action.endswith("/propose"))
+    r = client.post(f"/commissions/agreements/{ag['id']}/propose")
+    assert "已提交付款方确认" in client.get(r.headers["Location"]).get_data(as_text=True)
+    confirm_all(client, f, deal, ag)
+    register(client, f, deal)
+    pay(client, f, deal, "100000")
+    html = client.get(f"/commissions/agreements/{ag['id']}").get_data(as_text=True)
+    forms = _forms(html)
+    asked = [a for a, attrs in forms if "data-confirm=" in attrs]
+    assert any(a.endswith("/confirm") and "/entries/" in a for a in asked)  # confirming an accrual
+    assert any(a.endswith("/reverse") for a in asked)
+    assert any("/invoice" in a for a in asked)  # on the form, where site.js looks, not on the button
+    entry = next(e for e in client.get(f"/api/v1/commissions/agreements/{ag['id']}").json["entries"]
+                 if e["payer"] == "seller")
+    r = client.post(f"/commissions/entries/{entry['id']}/confirm")
+    assert "已确认该笔佣金" in client.get(r.headers["Location"]).get_data(as_text=True)
+    login(client, deal["broker"])
+    html = client.get(f"/commissions/agreements/{ag['id']}").get_data(as_text=True)
+    assert all("data-confirm=" in attrs for a, attrs in _forms(html) if a.endswith(("/paid", "/reverse")))
+    assert any(a.endswith("/paid") for a, _ in _forms(html))
+    # The broker's introduction page: introducing, moving a stage and the draft (with its agreement) ask first.
+    intro, *_ = _introduced(f)
+    login(client, intro.broker)
+    from marketplace.brokers import services as brokers
+    html = client.get(f"/brokers/introductions/{intro.id}").get_data(as_text=True)
+    forms = _forms(html)
+    assert forms and all("data-confirm=" in attrs for a, attrs in forms), forms
+    claimed = brokers.claim(intro.broker, f.record("demands", f.user("company"), status="published"))
+    db.session.commit()
+    html = client.get(f"/brokers/introductions/{claimed.id}").get_data(as_text=True)
+    assert 'id="introduce-form"' in html and all("data-confirm=" in attrs for _, attrs in _forms(html))

@@ -1,11 +1,15 @@
 """Broker performance maths, pure (no app, no database): the credit score with its components, the median,
 and the amount band shown on a public profile when the parties have not both agreed to show the amount.
 
-Credit score (信用分, 0–100) = the sum of seven components, each capped at its maximum:
+Credit score (信用分, 0–100) = the sum of eight components, each capped at its maximum:
 
   成交    25 × min(registered contracts, 10) / 10             deals that reached 技术合同登记
-  金额    15 × min(log10(1 + registered value in 万元) / 3, 1)  1,000万 or more earns the full 15
+  金额    10 × min(log10(1 + registered value in 万元) / 3, 1)  1,000万 or more earns the full 10
   到账    15 × min(cash received / registered value, 1)       money that actually arrived (到账)
+  佣金     5 × min(log10(1 + commission earned in 万元) / 1.5, 1)
+                                                             commission the paying parties confirmed (paid
+                                                             included, reversals netted, equity not counted);
+                                                             ≈ 30.6万 earns the full 5 (3% of 1,000万)
   成功率  15 × signed / (signed + failed) introductions       only closed introductions count
   评价    20 × (r − 1) / 4, r = (sum of ratings + 3 × 2) / (number of ratings + 2)
                                                              a Bayesian mean: two imaginary 3-star ratings, so
@@ -27,8 +31,9 @@ TRAINING_HOURS = Decimal(40)
 DEAL_CAP = 10
 
 # (key, label, maximum points)
-COMPONENTS = (("deals", "成交", 25), ("value", "金额", 15), ("cash", "到账", 15), ("success", "成功率", 15),
-              ("rating", "评价", 20), ("speed", "速度", 5), ("training", "培训", 5))
+COMPONENTS = (("deals", "成交", 25), ("value", "金额", 10), ("cash", "到账", 15), ("commission", "佣金", 5),
+              ("success", "成功率", 15), ("rating", "评价", 20), ("speed", "速度", 5), ("training", "培训", 5))
+COMMISSION_LOG_SCALE = Decimal("1.5")  # log10(1 + 万元) at which the commission component is full
 
 
 @dataclass
@@ -44,7 +49,8 @@ class Performance:
     days_to_sign: list = field(default_factory=list)  # days from introduction to signing, per contract
     ratings: list = field(default_factory=list)        # 1–5 each
     training_hours: Decimal = Decimal(0)               # latest year's hours
-    commission: Decimal | None = None                  # from the commissions package, when it says
+    commission: Decimal | None = None                  # earned (confirmed by the payers, net of reversals), from
+                                                       # the commissions package's ledger; None: no ledger
 
     @property
     def success_rate(self) -> Decimal | None:
@@ -82,6 +88,12 @@ def components(p: Performance) -> list[dict]:
     out["value"] = (_clamp((1 + value_wan).log10() / 3), f"登记成交额 {value_wan.quantize(Decimal('0.01'))} 万元")
     cash = _clamp(p.received / p.value) if p.value > 0 else Decimal(0)
     out["cash"] = (cash, f"到账 {(p.received / WAN).quantize(Decimal('0.01'))} 万元（{(cash * 100).quantize(Decimal('0.1'))}%）")
+    if p.commission is None:
+        out["commission"] = (Decimal(0), "暂无佣金台账")
+    else:
+        earned_wan = max(p.commission, Decimal(0)) / WAN
+        out["commission"] = (_clamp((1 + earned_wan).log10() / COMMISSION_LOG_SCALE),
+                             f"已确认佣金 {earned_wan.quantize(Decimal('0.01'))} 万元")
     rate = p.success_rate
     out["success"] = (rate or Decimal(0), "暂无已结束的撮合" if rate is None
                       else f"签约 {p.signed} / 已结束 {p.signed + p.failed}")

@@ -46,7 +46,9 @@ _commission_sources = []
 
 
 def register_commission_source(fn) -> None:
-    """`fn(user_ids: list[int]) -> dict[int, Decimal]`: commission earned (paid or confirmed) per broker."""
+    """`fn(user_ids: list[int]) -> dict[int, Decimal]`: commission earned per broker, in yuan, for many brokers at
+    once (the ranking reads them all). The commissions package registers `services.earned_by_broker`: the commission
+    the paying parties confirmed (paid included), net of reversals."""
     if fn not in _commission_sources:
         _commission_sources.append(fn)
 

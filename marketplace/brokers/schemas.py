@@ -57,12 +57,16 @@ class DisclosureIn(InputSchema):
 class ContractDraftIn(InputSchema):
     """What the broker adds to an introduction to make a contract draft; the rest comes from the introduction."""
     LABELS = {"kind": "合同类型", "transfer_form": "转让或许可", "title": "合同名称", "amount": "成交额",
-              "signed_on": "签订日期"}
+              "signed_on": "签订日期", "commission": "佣金协议"}
     kind = Text(8, required=True, choices=KINDS)
     transfer_form = Text(8, choices=TRANSFER_FORMS, allow_none=True)
     title = Text(200, lo=4, allow_none=True)
     amount = Money(required=True)
     signed_on = LenientDate(allow_none=True)
+    # The commission agreement proposed in the same step (the commissions package's agreement fields: payer,
+    # seller_share, basis, rate, fee, tiers, cap, equity_…, brokers, note), checked by that package.
+    commission = fields.Dict(keys=fields.String(), allow_none=True, load_default=None,
+                             metadata={"description": "同时提出的佣金协议（payer、basis、rate、fee、cap 等），提交付款方确认"})
 
 
 # Output -----------------------------------------------------------------------------------------------------

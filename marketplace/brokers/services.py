@@ -109,9 +109,14 @@ def board(actor) -> dict:
 def contract_draft(actor, intro, data: dict):
     """One step from an introduction to a contract draft: seller = the achievement's institution, buyer = the
     demand's company, with the achievement, demand, city, industry and broker filled in; the broker adds the kind
-    and amount. Goes through contracts.create, which checks that the introduction is the broker's own."""
+    and amount. Goes through contracts.create, which checks that the introduction is the broker's own.
+
+    `data["commission"]`, when given, is the commission agreement the broker proposes in the same step: announced
+    with core.signals.contract_drafted, which the commissions package receives (this package does not read it). If
+    no receiver takes it, or one refuses it, the step fails and the caller's savepoint drops the draft too."""
     from datetime import date
     from ..contracts import services as contracts
+    from ..core.signals import contract_drafted
     from .schemas import ContractDraftIn
     if not policy.can_move(actor, intro):
         raise Forbidden("只有负责该撮合的技术经纪人可以据此生成合同草稿")
@@ -129,7 +134,12 @@ def contract_draft(actor, intro, data: dict):
                "industry": d.industry, "introduction_id": intro.id}
     if values["kind"] == "技术转让":
         payload["transfer_form"] = values.get("transfer_form") or "许可"
-    return contracts.create(actor, payload)
+    contract = contracts.create(actor, payload)
+    proposal = values.get("commission") or None
+    taken = contract_drafted.send(contract, actor=actor, introduction=intro, commission=proposal)
+    if proposal and not any(result for _receiver, result in taken):
+        raise ValidationFailed("暂不能在此提出佣金协议", {"commission": "未能处理佣金协议"})
+    return contract
 
 
 def visible_query(actor):

@@ -25,6 +25,26 @@ bp = Blueprint("brokers", __name__, url_prefix="/brokers")
 api = Blueprint("brokers", __name__)
 WORKBENCH_PER_PAGE = 20
 
+# Sections other packages add to the introduction page's contract-draft form (the commissions package: the
+# commission agreement proposed in the same step): name → (template, fn(actor, intro) → context or None). A
+# section's fields are named `<name>_<field>`; they are sent to the services as data[name] only when its
+# `<name>_propose` box is ticked.
+_DRAFT_SECTIONS: dict = {}
+
+
+def draft_section(name: str, template: str, fn) -> None:
+    _DRAFT_SECTIONS[name] = (template, fn)
+
+
+def _draft_form(form) -> dict:
+    data = {k: v for k, v in form.items() if not k.startswith(tuple(f"{n}_" for n in _DRAFT_SECTIONS))}
+    for name in _DRAFT_SECTIONS:
+        if form.get(f"{name}_propose"):
+            prefix = f"{name}_"
+            data[name] = {k[len(prefix):]: v for k, v in form.items()
+                          if k.startswith(prefix) and k != f"{name}_propose" and v.strip() != ""}
+    return data
+
 
 def _choice(name, allowed):
     """An optional query argument that must be one of `allowed` (else a 400 naming it)."""
@@ -91,10 +111,16 @@ def claim(demand_id):
 
 @bp.route("/introductions/<int:intro_id>")
 @login_required
-def introduction(intro_id):
+def introduction(intro_id, form=None):
     from ..contracts.models import KINDS, STATUSES as CONTRACT_STATUSES, TRANSFER_FORMS, Contract
     from ..matching import service as matching
     intro = services.get(actor(), intro_id)
+    sections = []
+    if intro.broker_id == actor().id and intro.achievement_id and intro.stage != "failed":
+        for template, fn in _DRAFT_SECTIONS.values():
+            ctx = fn(actor(), intro)
+            if ctx is not None:
+                sections.append((template, ctx))
     # Matches are computed for this one demand only, and only while an achievement is still to be chosen.
     found = matching.match_demand(intro.demand, 10) if intro.stage == "claimed" and intro.broker_id == actor().id \
         else None
@@ -102,7 +128,7 @@ def introduction(intro_id):
     return render_template("brokers/introduction.html", intro=intro, found=found, stages=STAGES,
                            next_stages=NEXT.get(intro.stage, ()), trail=audit_trail("introduction", intro.id),
                            kinds=KINDS, transfer_forms=TRANSFER_FORMS, contracts=contracts,
-                           cstatuses=CONTRACT_STATUSES)
+                           cstatuses=CONTRACT_STATUSES, draft_sections=sections, form=form or {})
 
 
 @bp.post("/introductions/<int:intro_id>/<any(introduced,contacted,negotiating,signed,failed):stage>")
@@ -128,11 +154,13 @@ def advance(intro_id, stage):
 @login_required
 def contract_draft(intro_id):
     intro = services.get(actor(), intro_id)
+    data = _draft_form(form_dict())
     out = []
-    if attempt(lambda: out.append(services.contract_draft(actor(), intro, form_dict()))):
-        flash("已生成合同草稿：请核对条款后提交登记", "success")
+    if attempt(lambda: out.append(services.contract_draft(actor(), intro, data))):
+        flash("已生成合同草稿：请核对条款后提交登记" + ("；佣金协议已提交付款方确认" if data.get("commission") else ""),
+              "success")
         return redirect(url_for("contracts.detail", contract_id=out[0].id))
-    return redirect(url_for(".introduction", intro_id=intro_id))
+    return introduction(intro_id, form=form_dict())  # refused: the page again, with what was typed
 
 
 # Directory, profiles, agencies, ranking ---------------------------------------------------------------------

@@ -12,7 +12,8 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import aliased
 
 from ..accounts.models import Organisation, User
 from ..contracts.models import Contract, IncomeSplit, Payment
@@ -159,6 +160,47 @@ def create(actor, data: dict) -> CommissionAgreement:
     if values.get("propose"):
         propose(actor, ag)
     return ag
+
+
+PROPOSAL_FIELDS = ("payer", "seller_share", "basis", "rate", "fee", "tiers", "cap", "equity_mode", "equity_shares",
+                   "equity_percent", "brokers", "note")
+
+
+def propose_with_draft(actor, contract: Contract, intro, proposal) -> CommissionAgreement:
+    """The commission agreement a broker proposes in the step that makes the contract draft from its introduction
+    (core.signals.contract_drafted): attached to both, and sent at once to the paying parties to confirm. A refusal
+    raises, so the draft is not made without it."""
+    if not isinstance(proposal, dict):
+        raise ValidationFailed("佣金协议应为对象", {"commission": "应为对象"})
+    unknown = sorted(k for k in proposal if k not in PROPOSAL_FIELDS)
+    if unknown:
+        raise ValidationFailed("佣金协议中有未知的字段：" + "、".join(map(str, unknown)),
+                               {f"commission.{k}": "未知的字段" for k in unknown})
+    return create(actor, {**proposal, "contract_id": contract.id,
+                          "introduction_id": intro.id if intro is not None else None, "propose": True})
+
+
+def open_for_introduction(intro) -> CommissionAgreement | None:
+    """The agreement of this introduction (or of a contract made from it) that is still open (draft, proposed or
+    confirmed): a new one is refused while it stands."""
+    made = select(Contract.id).where(Contract.introduction_id == intro.id)
+    return CommissionAgreement.query.filter(CommissionAgreement.status.in_(OPEN), or_(
+        CommissionAgreement.introduction_id == intro.id, CommissionAgreement.contract_id.in_(made))) \
+        .order_by(CommissionAgreement.id.desc()).first()
+
+
+def tell_payers(ag) -> None:
+    """Every active member of the paying parties: an agreement waits for their confirmation."""
+    from ..notifications.service import tell_orgs
+    orgs = {"seller": [ag.seller_org_id], "buyer": [ag.buyer_org_id],
+            "both": [ag.seller_org_id, ag.buyer_org_id]}[ag.payer]
+    c = contract_of(ag)
+    what = f"合同“{c.title}”" if c is not None else f"撮合 #{ag.introduction_id}"
+    brokers = "、".join(b.broker.name for b in ag.brokers)
+    tell_orgs(orgs, "commission", f"佣金协议待确认：{what}"[:120],
+              f"{what}的佣金协议（技术经纪人{brokers}；{calc.BASES[ag.basis]}；{calc.PAYERS[ag.payer]}）已提交付款方确认，"
+              "请核对后确认或拒绝。",
+              f"/commissions/agreements/{ag.id}")
 
 
 def _author(actor, ag) -> bool:
@@ -445,6 +487,32 @@ def reverse(actor, e: CommissionEntry, data: dict) -> list[CommissionEntry]:
 def effect(e: CommissionEntry) -> str:
     """The balance an entry moves: its own kind, or for a reversal the kind it reverses."""
     return e.reverses.kind if e.kind == "reversal" else e.kind
+
+
+# Commission earned (the broker profiles and credit score) ------------------------------------------------
+
+def earned_by_broker(user_ids) -> dict[int, Decimal]:
+    """Commission earned per broker, in yuan: the cash commission its paying parties have confirmed they owe —
+    every confirmation entry (a paid entry always follows one, so paid money is included), net of the reversals
+    of confirmations. Not the accruals alone (the site computes those from recorded payments before the payer
+    has agreed), and not only what the broker recorded paid (which lags, and is the broker's own entry); equity
+    commission is not cash and is left out. One grouped query for any number of brokers; every id asked for is
+    answered (0.00 when its ledger is empty). Registered with brokers.profiles by receivers.py."""
+    ids = list(user_ids)
+    out = {i: calc.ZERO for i in ids}
+    if not ids:
+        return out
+    reversed_ = aliased(CommissionEntry)
+    confirmed = or_(CommissionEntry.kind == "confirmation",
+                    and_(CommissionEntry.kind == "reversal", reversed_.kind == "confirmation"))
+    rows = db.session.execute(
+        select(CommissionEntry.broker_id, func.sum(CommissionEntry.amount))
+        .outerjoin(reversed_, reversed_.id == CommissionEntry.reverses_id)
+        .where(CommissionEntry.broker_id.in_(ids), CommissionEntry.medium == "cash", confirmed)
+        .group_by(CommissionEntry.broker_id))
+    for broker_id, total in rows:
+        out[broker_id] = calc.fen(total or 0)
+    return out
 
 
 # Invoices on payments (the reward condition "invoice matching the contract number") ---------------------

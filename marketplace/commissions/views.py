@@ -334,7 +334,9 @@ def agreement_action(agreement_id, action):
     fn = {"propose": lambda: svc.propose(a, ag), "confirm": lambda: svc.confirm(a, ag),
           "decline": lambda: svc.decline(a, ag, form), "split-note": lambda: svc.set_split_note(a, ag, form)}[action]
     if attempt(fn):
-        flash("已保存", "success")
+        flash({"propose": "已提交付款方确认",
+               "confirm": "佣金协议已确认生效" if ag.status == "confirmed" else "已确认，等待另一付款方确认",
+               "decline": "已拒绝该佣金协议", "split-note": "已保存收益分配差异说明"}[action], "success")
     return redirect(url_for(".agreement", agreement_id=ag.id))
 
 
@@ -347,7 +349,8 @@ def entry_action(entry_id, action):
     fn = {"confirm": lambda: svc.confirm_entry(a, e), "paid": lambda: svc.record_paid(a, e, form),
           "reverse": lambda: svc.reverse(a, e, form)}[action]
     if attempt(fn):
-        flash("已记入佣金台账", "success")
+        flash({"confirm": "已确认该笔佣金", "paid": "已登记该笔佣金已支付",
+               "reverse": "已冲销该笔佣金（台账已记入冲销记录）"}[action], "success")
     return redirect(url_for(".agreement", agreement_id=e.agreement_id))
 
 
