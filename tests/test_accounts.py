@@ -36,6 +36,25 @@ def test_register_rejects_bad_input_with_field_message(client, ctx, change, fiel
     assert User.query.count() == 0 and Organisation.query.count() == 0
 
 
+def test_register_a_company_with_its_scale(client, ctx):
+    """企业规模 is optional for companies (the conversion index counts sales to 中小企业); others' is ignored."""
+    assert 'name="scale"' in client.get("/register").get_data(as_text=True)
+    resp = client.post("/register", data={**GOOD, "scale": "小型企业"})
+    assert resp.status_code == 302
+    assert User.query.filter_by(email=GOOD["email"]).one().org.scale == "小型"
+    resp = client.post("/register", data={**GOOD, "email": "b@firm.cn", "org_name": "某某公司", "scale": "巨型",
+                                          "uscc": make_uscc("y", "361100")})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "不在可选范围内" in html.split('for="r-scale"', 1)[1].split('class="field', 1)[0]
+    assert '<option selected>上饶</option>' in html  # what was typed stays
+    resp = client.post("/register", data={**GOOD, "email": "c@uni.cn", "org_name": "某某学院", "role": "institution",
+                                          "uscc": "", "scale": "大型"})
+    assert resp.status_code == 302 and User.query.filter_by(email="c@uni.cn").one().org.scale is None
+    resp = client.post("/register", data={**GOOD, "email": "d@firm.cn", "org_name": "无规模公司", "scale": "",
+                                          "uscc": make_uscc("z", "361100")})
+    assert resp.status_code == 302 and User.query.filter_by(email="d@firm.cn").one().org.scale is None
+
+
 def test_register_refuses_joining_an_existing_org_by_name(client, f):
     f.org("company", name=GOOD["org_name"])
     resp = client.post("/register", data=GOOD)

@@ -28,6 +28,15 @@ def test_demo_load_fills_an_empty_database_once(app, ctx):
     again = runner.invoke(args=["demo", "load", "--if-empty"])
     assert again.exit_code == 0 and "跳过" in again.output
     assert Achievement.query.count() == published
+    # Demo companies have plausible scales (企业规模), and so do most historical buyers: the index's 中小企业占比.
+    from marketplace.accounts.models import Organisation
+    from marketplace.stats.models import ContractFact
+    companies = Organisation.query.filter_by(kind="company").all()
+    assert Organisation.query.filter_by(name="鹰潭市华鑫铜业有限公司").one().scale == "中型"
+    sized = [o.scale for o in companies if o.scale]
+    assert len(sized) >= 60 and set(sized) == {"大型", "中型", "小型", "微型"}
+    assert ContractFact.query.filter(ContractFact.buyer_scale.isnot(None)).count() > 0.8 * ContractFact.query.count()
+    assert "62家企业已填写企业规模" in out.output
     # Demo accounts log in with the printed password.
     client = app.test_client()
     login(client, User.query.filter_by(email="company@demo.jx").one(), "demo12345")

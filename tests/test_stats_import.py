@@ -466,3 +466,22 @@ def test_web_import_is_for_the_provincial_centre(client, f):
     )
     assert r.status_code == 200 and "新增 3" in r.get_data(as_text=True)
     assert ContractFact.query.count() == 3
+
+
+@pytest.mark.parametrize("header", ["买方规模", "buyer_scale"])
+def test_optional_buyer_scale_column(ctx, header):
+    """买方规模 / buyer_scale, when the file has it: 大型/中型/小型/微型 (common spellings mapped), blank = not
+    known, anything else a row error; without the column nothing changes (re-imports keep a known scale)."""
+    rows = [list(r) + [s] for r, s in zip(GOOD, ["小型企业", "", "large"])]
+    rows.append(list(GOOD[0]) + ["巨型"])
+    rows[-1][0] = "2023360100000009"
+    report = read_and_import(None, "s.csv", csv_bytes(CN + [header], rows), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (3, 1) and "买方规模“巨型”不在可选范围内" in report.errors[0]["message"]
+    scales = {r.registration_no: r.buyer_scale for r in ContractFact.query.all()}
+    assert scales == {GOOD[0][0]: "小型", GOOD[1][0]: None, GOOD[2][0]: "大型"}
+    report = read_and_import(None, "again.csv", csv_bytes(CN, GOOD), batch="t2")  # no such column
+    db.session.commit()
+    assert report.updated == 3
+    db.session.expire_all()
+    assert ContractFact.query.filter_by(registration_no=GOOD[0][0]).one().buyer_scale == "小型"

@@ -193,7 +193,7 @@ def institutions(client, f):
     a = f.user("institution", name="甲大学", city="南昌")
     b = f.user("institution", name="乙学院", city="鹰潭")
     f.user("institution", name="丙研究院", city="赣州")
-    buyer = f.user("company", city="南昌")
+    buyer = f.user("company", city="南昌", scale="小型")  # a 中小企业
     prov = admin(f, "province")
     ca = _registered(client, f, a, buyer, prov, terms={"kind": "lump_sum", "amount": "500000", "due_days": 15},
                      signed_on=today.isoformat())
@@ -217,6 +217,7 @@ def test_ranking_from_the_sites_records(ctx, institutions):
     first = rows[0]["figures"]
     assert first["by_mode"]["许可"] == {"count": 1, "amount": "500000.00"}
     assert first["cash_ratio"] == "1" and first["team_percent"] == "80.00" and first["jiangxi_share"] == "1"
+    assert first["sme_share"] == "1" and rows[0]["scores"]["sme_share"] == "100.00"  # the buyer's scale counts
     assert rows[1]["figures"]["by_mode"]["技术开发"]["count"] == 1
     assert rows[1]["scores"]["cash_ratio"] == "0.00" and rows[1]["scores"]["team_ratio"] is None
 
@@ -338,3 +339,205 @@ def test_dashboard_charts_render_and_tables_match_the_api(live, browser, f, fact
     # What the reader sees is the same figure in 万元.
     text = browser.find_element(By.CSS_SELECTOR, '#t-kind tr[data-key="技术转让"] td[data-col="amount"]').text
     assert text == "98.77"
+
+
+# The targets page (/stats/targets) ------------------------------------------------------------------------------
+
+def _post_forms_carry_csrf(html: str) -> bool:
+    import re
+    forms = re.findall(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", html, re.S)
+    return bool(forms) and all('<input type="hidden" name="csrf_token" value="' in body for body in forms)
+
+
+def test_targets_page_lists_the_scope_and_adds_a_target(client, f, facts):
+    prov = admin(f, "province")
+    login(client, prov)
+    assert 'href="/stats/targets?year=2025"' in client.get(f"/stats/?year={YEAR}").get_data(as_text=True)
+    html = client.get("/stats/targets").get_data(as_text=True)
+    assert 'id="targets-2025"' in html and "001 测试目标" in html and "002 测试目标" in html
+    assert "1,000" in html and "100,000,000,000.00" in html  # 亿元 and 元
+    assert "92" in html and "9,200,000,000.00" in html
+    assert "现行" in html and _post_forms_carry_csrf(html)
+    r = client.post("/stats/targets", data={"year": "2026", "scope": "province", "value": "1800.5", "unit": "亿元",
+                                            "source": "《2026年工作要点》主要目标", "is_current": "1"})
+    assert r.status_code == 302 and r.headers["Location"].endswith("/stats/targets?year=2026")
+    t = StatTarget.query.filter_by(year=2026).one()
+    assert t.value == Decimal("180050000000.00") and t.is_current and t.created_by_id == prov.id
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已添加 2026 年全省的目标：1,800.5 亿元" in html and "180,050,000,000.00" in html
+    entry = AuditLog.query.filter_by(entity_type="stat_target", entity_id=t.id).one()
+    assert entry.action == "create" and entry.actor_id == prov.id
+    # A county under its city, the value in 万元.
+    r = client.post("/stats/targets", data={"year": "2025", "scope": "赣州", "county": "瑞金", "value": "80000",
+                                            "unit": "万元", "source": "瑞金市规划", "indicator": "技术合同成交额"})
+    assert r.status_code == 302
+    assert StatTarget.query.filter_by(scope="赣州/瑞金").one().value == Decimal("800000000.00")
+
+
+def test_targets_form_errors_stand_by_their_fields_and_keep_the_typed_values(client, f, facts):
+    login(client, admin(f, "province"))
+    before = StatTarget.query.count()
+    r = client.post("/stats/targets", data={"year": "2026", "scope": "province", "value": "一千", "unit": "亿元",
+                                            "source": "我输入的来源文件", "note": "我的备注"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    value_field = html.split('for="tn-value"', 1)[1].split('<div class="field', 1)[0]
+    assert 'class="error"' in value_field and "不是有效" in value_field
+    assert 'value="一千"' in html and ">我输入的来源文件</textarea>" in html and ">我的备注</textarea>" in html
+    assert 'name="year" min="2000" max="2100" value="2026"' in html
+    assert '<option value="province" selected>' in html
+    r = client.post("/stats/targets", data={"year": "2026", "scope": "", "value": "10", "unit": "亿元", "source": ""})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "不能为空" in html.split('for="tn-scope"', 1)[1].split('<div class="field', 1)[0]
+    assert "不能为空" in html.split('for="tn-source"', 1)[1].split('<div class="field', 1)[0]
+    r = client.post("/stats/targets", data={"year": "2026", "scope": "province", "value": "0.0000001",
+                                            "unit": "万元", "source": "不到一分"})  # 0.001 元
+    assert r.status_code == 422 and "两位小数" in r.get_data(as_text=True)
+    assert StatTarget.query.count() == before
+
+
+def test_a_city_centre_keeps_its_city_and_counties_only(client, f, facts):
+    yt = admin(f, "city", city="鹰潭")
+    login(client, yt)
+    html = client.get("/stats/targets").get_data(as_text=True)
+    assert "002 测试目标" in html and "001 测试目标" not in html  # not the province's
+    assert '<option value="province"' not in html and '<option value="南昌"' not in html
+    r = client.post("/stats/targets", data={"year": "2025", "scope": "鹰潭", "county": "贵溪", "value": "10",
+                                            "unit": "亿元", "source": "贵溪市科技工作要点", "is_current": "1"})
+    assert r.status_code == 302
+    assert StatTarget.query.filter_by(scope="鹰潭/贵溪").one().value == Decimal("1000000000.00")
+    before = StatTarget.query.count()
+    r = client.post("/stats/targets", data={"year": "2025", "scope": "南昌", "value": "10", "unit": "亿元",
+                                            "source": "越权"})
+    assert r.status_code == 403 and 'value="10"' in r.get_data(as_text=True)
+    assert "维护目标" in r.get_data(as_text=True).split('for="tn-scope"', 1)[1].split('<div class="field', 1)[0]
+    province = StatTarget.query.filter_by(scope="province").one()
+    assert client.get(f"/stats/targets/{province.id}").status_code == 403
+    assert client.post(f"/stats/targets/{province.id}", data={"value": "1", "unit": "元", "source": "越权"}
+                       ).status_code == 403
+    assert client.post(f"/stats/targets/{province.id}/delete").status_code == 302  # refused: flashed, kept
+    db.session.expire_all()
+    assert StatTarget.query.count() == before and db.session.get(StatTarget, province.id).value == Decimal(
+        "100000000000")
+
+
+@pytest.mark.parametrize("who", ["company", "institution", "broker", "institution_centre"])
+def test_only_province_and_city_centres_open_the_targets_page(client, f, who):
+    if who == "institution_centre":
+        user = admin(f, "institution", parent=f.org("institution", name="某大学"))
+    else:
+        user = f.user(who)
+    login(client, user)
+    assert client.get("/stats/targets").status_code == 403
+    assert client.post("/stats/targets", data={"year": "2025", "scope": "province", "value": "1",
+                                               "source": "越权的目标"}).status_code == 403
+    assert StatTarget.query.count() == 0
+
+
+def test_edit_mark_current_and_the_audit_trail_on_the_detail_page(client, f, facts):
+    prov = admin(f, "province")
+    login(client, prov)
+    first = StatTarget.query.filter_by(scope="province").one()
+    client.post("/stats/targets", data={"year": "2025", "scope": "province", "value": "1200", "unit": "亿元",
+                                        "source": "另一文件"})  # not current: the box left unticked
+    second = StatTarget.query.filter_by(source="另一文件").one()
+    assert not second.is_current and first.is_current
+    html = client.get(f"/stats/targets/{second.id}").get_data(as_text=True)
+    assert 'name="value" value="1200"' in html and ">另一文件</textarea>" in html and _post_forms_carry_csrf(html)
+    r = client.post(f"/stats/targets/{second.id}", data={"value": "1250", "unit": "亿元", "source": "另一文件（修订）",
+                                                         "is_current": "1"})
+    assert r.status_code == 302
+    html = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "已保存" in html and "1,250 亿元" in html
+    db.session.expire_all()
+    assert db.session.get(StatTarget, second.id).is_current and not db.session.get(StatTarget, first.id).is_current
+    assert service_target(prov)["value"] == "125000000000.00"
+    # The trail: created, then edited (what changed, in words), on the detail page via trail_table.
+    assert "状态变更记录" in html
+    trail = html.split("状态变更记录", 1)[1]
+    assert "创建" in trail and "修改" in trail
+    assert "目标值 120,000,000,000.00元 → 125,000,000,000.00元" in trail and "设为现行目标" in trail
+    assert "非现行版本 → 现行目标" in trail
+    # The replaced version has its own entry: who retired it, and by which version.
+    html = client.get(f"/stats/targets/{first.id}").get_data(as_text=True)
+    assert f"由目标 #{second.id}" in html and "现行目标 → 非现行版本" in html
+    # A bad edit: the error by its field, what was typed kept, nothing changed.
+    r = client.post(f"/stats/targets/{second.id}", data={"value": "-3", "unit": "亿元", "source": "改坏了"})
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert 'value="-3"' in html and ">改坏了</textarea>" in html
+    assert 'class="error"' in html.split('for="te-value"', 1)[1].split('<div class="field', 1)[0]
+    db.session.expire_all()
+    assert db.session.get(StatTarget, second.id).source == "另一文件（修订）"
+
+
+def service_target(user):
+    from marketplace.stats import service
+    return service.contract_stats(user, YEAR, "month")["target"]
+
+
+def test_delete_asks_for_confirmation_and_is_audited(client, f, facts):
+    prov = admin(f, "province")
+    login(client, prov)
+    t = StatTarget.query.filter_by(scope="鹰潭").one()
+    html = client.get(f"/stats/targets/{t.id}").get_data(as_text=True)
+    form = html.split('id="target-delete"', 1)[1].split("</form>", 1)[0]
+    assert 'data-confirm="确定删除 2025 年鹰潭的目标 92 亿元' in html.split('id="target-delete"', 1)[1][:200]
+    assert '<input type="hidden" name="csrf_token" value="' in form
+    r = client.post(f"/stats/targets/{t.id}/delete")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/stats/targets?year=2025")
+    assert "已删除：2025 年鹰潭目标 92 亿元" in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert StatTarget.query.filter_by(scope="鹰潭").count() == 0
+    entry = AuditLog.query.filter_by(entity_type="stat_target", entity_id=t.id, action="delete").one()
+    assert entry.actor_id == prov.id and entry.details["before"]["value"] == "9200000000.00"
+
+
+# by=flow on the pages: 输出, 吸纳 and 省内 do not overlap (service.py), so the table has a total ----------------
+
+def test_flow_table_adds_up_to_its_total_with_each_row_explained(client, f, facts):
+    # A purchase by a Jiangxi buyer (鹰潭) from a seller outside Jiangxi: 吸纳 for the province and for 鹰潭.
+    db.session.execute(insert(ContractFact), [fact("W1", None, "700.07", buyer_region="鹰潭")])
+    db.session.commit()
+    login(client, admin(f, "province"))
+    html = client.get(f"/stats/?year={YEAR}").get_data(as_text=True)
+    flow = table_values(html, "t-flow")
+    api = client.get(f"/api/v1/stats/contracts?year={YEAR}&by=flow").get_json()
+    assert flow["_total"]["amount"] == api["total"]["amount"] == "1112876.73"  # registered + 吸纳 700.07
+    assert flow["_total"]["count"] == str(api["total"]["count"]) == "6"
+    assert sum(Decimal(v["amount"]) for k, v in flow.items() if k != "_total") == Decimal("1112876.73")
+    assert flow["in"]["amount"] == "700.07" and flow["out"]["amount"] == "1000.01"
+    assert flow["_total"]["share"] == "100.0"
+    body = html.split('id="t-flow"', 1)[1].split("</table>", 1)[0]
+    for note in ("江西卖方卖给省外买方", "江西买方从省外卖方购买", "买卖双方都在江西省内"):
+        assert note in body
+    assert "互不重叠" in html and "overlap" not in html
+    # A city centre: the same rule relative to its city.
+    c = client.application.test_client()
+    login(c, admin(f, "city", city="鹰潭"))
+    html = c.get(f"/stats/?year={YEAR}").get_data(as_text=True)
+    flow = table_values(html, "t-flow")
+    assert flow["_total"]["amount"] == "988409.94"  # 鹰潭's two contracts + the purchase from outside
+    assert "本市买方从市外卖方购买" in html.split('id="t-flow"', 1)[1].split("</table>", 1)[0]
+
+
+def test_the_stats_views_do_not_hide_an_import_error_of_the_pages():
+    """views.py imports pages.py plainly: a broken pages module stops the app instead of vanishing."""
+    import subprocess
+    import sys
+    code = (
+        "import sys, importlib.abc\n"
+        "class Broken(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path, target=None):\n"
+        "        if name == 'marketplace.stats.pages':\n"
+        "            raise ImportError('broken pages')\n"
+        "sys.meta_path.insert(0, Broken())\n"
+        "try:\n"
+        "    import marketplace.stats.views\n"
+        "except ImportError as exc:\n"
+        "    print('raised', exc)\n"
+        "else:\n"
+        "    print('hidden')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert "raised broken pages" in out.stdout, out.stdout + out.stderr

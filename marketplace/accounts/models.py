@@ -18,6 +18,8 @@ class Organisation(TimestampMixin, db.Model):
     subtype = db.Column(db.String(16))  # 高校 / 科研院所 for institutions
     uscc = db.Column(db.String(18), unique=True)  # 统一社会信用代码, required for companies
     city = db.Column(db.String(16), index=True)
+    # 企业规模 of a company (vocab.COMPANY_SCALES: 大型/中型/小型/微型); NULL when not stated. 中小企业 = 中型/小型/微型.
+    scale = db.Column(db.String(8))
     # Administrative centres of the "1+M+N" network: province (1), city (M), institution (N).
     admin_level = db.Column(db.String(16))
     # An institution centre administers its parent institution; a city centre its city.

@@ -7,7 +7,7 @@ from ..core.uscc import uscc_error
 
 LABELS = {"email": "邮箱", "password": "密码", "password2": "确认密码", "name": "姓名", "role": "角色",
           "org_name": "单位名称", "org_subtype": "单位类型", "uscc": "统一社会信用代码", "city": "所在城市",
-          "old_password": "原密码", "new_password": "新密码"}
+          "scale": "企业规模", "old_password": "原密码", "new_password": "新密码"}
 
 
 def password_field(**kw):
@@ -16,7 +16,7 @@ def password_field(**kw):
 
 class RegisterIn(InputSchema):
     LABELS = LABELS
-    VOCAB_FIELDS = {"city": "city"}
+    VOCAB_FIELDS = {"city": "city", "scale": "scale"}
     email = fields.Email(required=True)
     password = password_field(required=True)
     password2 = Text(128, required=True)
@@ -26,6 +26,8 @@ class RegisterIn(InputSchema):
     org_subtype = Text(16, allow_none=True, choices=vocab.INSTITUTION_SUBTYPES)
     uscc = Text(18, allow_none=True)
     city = Text(16, allow_none=True, choices=vocab.CITIES)
+    # Optional, companies only (other roles' value is ignored): the conversion index counts sales to 中小企业.
+    scale = Text(8, allow_none=True, choices=vocab.COMPANY_SCALES)
 
     @validates("uscc")
     def _uscc(self, value, **kw):

@@ -46,7 +46,8 @@ def register(data: dict) -> User:
     if uscc and Organisation.query.filter_by(uscc=uscc).first():
         raise ValidationFailed("该统一社会信用代码已被其他单位使用", {"uscc": "已被使用"})
     org = Organisation(name=data["org_name"], kind=ROLE_ORG_KIND[data["role"]], uscc=uscc,
-                       city=data.get("city"), subtype=data.get("org_subtype"), status="pending")
+                       city=data.get("city"), subtype=data.get("org_subtype"), status="pending",
+                       scale=data.get("scale") if data["role"] == "company" else None)
     db.session.add(org)
     db.session.flush()
     user = User(email=data["email"].strip().lower(), name=data["name"], role=data["role"], org_id=org.id)
@@ -90,7 +91,7 @@ def pending_orgs(actor) -> list[Organisation]:
 
 
 def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level=None, subtype=None,
-                      parent_id=None, approved=True) -> Organisation:
+                      parent_id=None, approved=True, scale=None) -> Organisation:
     org = Organisation.query.filter_by(name=name).first()
     if org is not None:
         return org
@@ -99,7 +100,8 @@ def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level
         if err:
             raise ValidationFailed(err, {"uscc": err})
     org = Organisation(name=name, kind=kind, city=city, uscc=uscc, admin_level=admin_level, subtype=subtype,
-                       parent_id=parent_id, status="approved" if approved else "pending")
+                       parent_id=parent_id, status="approved" if approved else "pending",
+                       scale=scale if kind == "company" else None)
     if approved:
         org.reviewed_at = utcnow()
     db.session.add(org)

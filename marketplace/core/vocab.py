@@ -23,6 +23,9 @@ ORG_KINDS = {
     "admin_centre": "管理中心",
 }
 INSTITUTION_SUBTYPES = ["高校", "科研院所"]
+# 企业规模 (划型标准, 工信部联企业〔2011〕300号): 中小企业 = 中型 + 小型 + 微型.
+COMPANY_SCALES = ["大型", "中型", "小型", "微型"]
+SME_SCALES = frozenset({"中型", "小型", "微型"})
 ADMIN_LEVELS = {"province": "省级中心", "city": "设区市中心", "institution": "高校院所中心"}
 ROLES = {
     "institution": "高校院所工作人员",
@@ -55,6 +58,8 @@ ALIASES = {
                        "作价投资": "作价入股", "合作": "合作开发"},
     "cooperation": {"转让": "技术转让", "许可": "技术许可", "委托": "委托开发", "咨询": "技术咨询", "服务": "技术服务"},
     "city": {c + "市": c for c in CITIES},
+    "scale": {**{s + "企业": s for s in COMPANY_SCALES}, "大": "大型", "中": "中型", "小": "小型", "微": "微型",
+              "large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
 }
 
 

@@ -57,8 +57,10 @@ def load_demo(progress=print) -> str:
             for err in report.errors[:5]:
                 progress(f"  第{err['row']}行：{err['message']}")
     n = listings.expire_overdue(listings.LIBRARIES["demands"])
+    from .companies import load_company_scales
+    sized = load_company_scales()
     db.session.commit()
-    lines.append(f"已导入演示数据；{n}条需求已过截止日期，标记为已过期。")
+    lines.append(f"已导入演示数据；{n}条需求已过截止日期，标记为已过期；{sized}家企业已填写企业规模。")
     from .deals import load_deals
     lines.append(load_deals())
     from .brokers import load_brokers; lines.append(load_brokers())  # noqa: E702

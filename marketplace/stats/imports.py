@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from ..core import money
 from ..core.errors import ValidationFailed
 from ..core.schema import LenientDate
-from ..core.vocab import CITIES, INDUSTRIES
+from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES
 from ..extensions import db
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
@@ -33,6 +33,7 @@ COLUMNS = {
     "seller_region": ["卖方所在地", "卖方地区", "seller_region"],
     "buyer": ["买方", "买方名称", "买方单位", "buyer"],
     "buyer_region": ["买方所在地", "买方地区", "buyer_region"],
+    "buyer_scale": ["买方规模", "买方企业规模", "buyer_scale"],  # optional: 大型/中型/小型/微型
     "amount": ["合同成交额（元）", "合同成交额", "成交额（元）", "成交额", "amount"],
     "tech_amount": ["技术交易额（元）", "技术交易额", "tech_amount"],
     "received": ["到账金额（元）", "到账金额", "已到账（元）", "received"],
@@ -250,7 +251,7 @@ def clean_row(values: dict, orgs: dict) -> dict:
         raise RowError("登记日期不能早于签订日期")
     seller_region = region(values.get("seller_region"), "卖方所在地")
     seller = _text(values, "seller", 120)
-    return {
+    out = {
         "registration_no": _text(values, "registration_no", 40),
         "title": _text(values, "title", 200),
         "kind": _choice(values, "kind", KINDS, KIND_ALIASES),
@@ -271,6 +272,9 @@ def clean_row(values: dict, orgs: dict) -> dict:
         "field": _choice(values, "field", FIELDS, FIELD_ALIASES, default="其他"),
         "industry": _choice(values, "industry", INDUSTRIES, INDUSTRY_ALIASES, default="其他"),
     }
+    if "buyer_scale" in values:  # the column is optional; when the file has it, a blank cell means not known
+        out["buyer_scale"] = _choice(values, "buyer_scale", COMPANY_SCALES, ALIASES["scale"], default="") or None
+    return out
 
 
 @dataclass

@@ -38,15 +38,17 @@ COMPONENTS = {
     "cash_ratio": ("到账率", "ratio", "当年登记合同截至年底到账金额 ÷ 合同成交额（最高 100%）"),
     "large_share": ("百万元以上合同占比", "ratio", "成交额 ≥ 100万元的合同项数 ÷ 合同项数"),
     "jiangxi_share": ("省内转化占比", "ratio", "卖给江西省内买方的成交额 ÷ 成交额"),
-    "sme_share": ("中小企业占比", "ratio", "卖给中小企业的成交额 ÷ 成交额（本站尚未采集企业规模，暂不计分）"),
+    "sme_share": ("中小企业占比", "ratio",
+                  "卖给中小企业（中型、小型、微型企业）的成交额 ÷ 买方规模已知的成交额；买方规模均未知时不计入"),
     "team_ratio": ("团队奖励比例", "ratio", "收益分配中研发团队所得比例（按净收入加权）÷ 70%（最高 100%）"),
     "usefirst_clearance": ("先用后转清理率", "ratio",
                            "已到期成果中（挂牌数 + 试用数 + 许可数）÷（3 × 到期成果数）"),
 }
-# Weights in percent. The site holds no company-size field, so 中小企业占比 weighs 0 until one is collected.
+# Weights in percent (they add up to 100). 中小企业占比 reads the buyers' company scale (organisations.scale,
+# the historical file's 买方规模); where no buyer's size is known it is left out like any ratio.
 DEFAULT_WEIGHTS = {
-    "transfer_amount": 25, "transfer_count": 15, "service_amount": 10, "cash_ratio": 15, "large_share": 5,
-    "jiangxi_share": 10, "sme_share": 0, "team_ratio": 10, "usefirst_clearance": 10,
+    "transfer_amount": 25, "transfer_count": 10, "service_amount": 10, "cash_ratio": 15, "large_share": 5,
+    "jiangxi_share": 10, "sme_share": 5, "team_ratio": 10, "usefirst_clearance": 10,
 }
 
 
@@ -60,7 +62,7 @@ class ContractFact:
     amount: Decimal              # 成交额, yuan
     received: Decimal = ZERO     # 到账 on it by the year's end
     jiangxi_buyer: bool = True
-    sme_buyer: bool | None = None  # None: not known (the site has no company-size field)
+    sme_buyer: bool | None = None  # None: the buyer's company scale is not known
 
 
 @dataclass(frozen=True)

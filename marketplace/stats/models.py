@@ -55,6 +55,7 @@ class ContractFact(db.Model):
     seller_org_id = db.Column(db.Integer, db.ForeignKey("organisations.id"))
     buyer = db.Column(db.String(120), nullable=False)
     buyer_region = db.Column(db.String(16), nullable=False)
+    buyer_scale = db.Column(db.String(8))  # 大型/中型/小型/微型 (vocab.COMPANY_SCALES); NULL: not known
     city = db.Column(db.String(16))
     amount_fen = db.Column(db.BigInteger, nullable=False)
     tech_amount_fen = db.Column(db.BigInteger, nullable=False)

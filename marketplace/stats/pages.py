@@ -134,19 +134,37 @@ def breakdown_table(a, year, by, filters) -> dict:
     title, chart = BREAKDOWNS[by]
     total_amount = dec(data["total"]["amount"])
     cols = [("label", "分组", "text")] + _money_cols() + [("share", "占成交额", "pct")]
+    notes = flow_notes(a, filters) if by == "flow" else {}
     rows = []
     for r in data["rows"]:
         cells = _row_cells(r)
         cells["share"] = cell(pct(r["amount"], total_amount), kind="pct")
-        rows.append({"key": r["key"], "label": r.get("label") or r["key"], "cells": cells})
+        rows.append({"key": r["key"], "label": r.get("label") or r["key"], "cells": cells,
+                     "note": notes.get(r["key"])})
+    # Every breakdown, the flow too, puts each contract in exactly one row (service.py: 输出, 吸纳 and 省内/市内
+    # do not overlap), so the rows add up to the total.
     total = _row_cells(data["total"])
-    if by == "flow":
-        total = None  # 输出, 吸纳 and 省内 overlap: no total
-    else:
-        total["share"] = cell(Decimal("100.0") if total_amount else None, kind="pct")
+    total["share"] = cell(Decimal("100.0") if total_amount else None, kind="pct")
     return {"id": f"t-{by}", "by": by, "title": title, "chart": chart, "cols": cols, "rows": rows, "total": total,
             "api": url_for("api.stats.contracts_api", year=year, by=by, **_api_filters(filters))
             if _has_api() else None}
+
+
+FLOW_NOTES = {
+    "province": {"out": "江西卖方卖给省外买方", "in": "江西买方从省外卖方购买", "local": "买卖双方都在江西省内"},
+    "city": {"out": "本市卖方卖给市外买方", "in": "本市买方从市外卖方购买", "local": "买卖双方都在本市"},
+    "institution": {"out": "本单位卖给省外买方", "local": "本单位卖给省内买方"},
+}
+
+
+def flow_notes(a, filters: dict | None = None) -> dict:
+    """One line under each row of the flow table: which contracts it counts (as service.py defines them). A
+    provincial administrator filtering one city sees that city's flow."""
+    from .permissions import view_of
+    level = view_of(a).level
+    if level == "province" and (filters or {}).get("city"):
+        level = "city"
+    return FLOW_NOTES.get(level, FLOW_NOTES["province"])
 
 
 def _has_api() -> bool:

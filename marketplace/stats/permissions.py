@@ -15,7 +15,7 @@ from sqlalchemy import and_, false, or_
 
 from ..core import permissions as perm
 from ..core.vocab import CITIES
-from .models import PROVINCE, ContractFact as F
+from .models import PROVINCE, ContractFact as F, StatTarget
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,32 @@ def can_manage_target(actor, scope: str) -> bool:
         and scope != PROVINCE
         and (scope == centre.city or scope.startswith(centre.city + "/"))
     )
+
+
+def manages_targets(actor) -> bool:
+    """Who keeps targets at all: the provincial centre and the city centres (institutions have none)."""
+    if not perm.is_admin(actor):
+        return False
+    centre = actor.org
+    return centre.admin_level == "province" or (centre.admin_level == "city" and bool(centre.city))
+
+
+def target_scope_condition(actor):
+    """The targets an administrator maintains, as SQL (the same rule as can_manage_target)."""
+    if not manages_targets(actor):
+        return false()
+    centre = actor.org
+    if centre.admin_level == "province":
+        return StatTarget.id.isnot(None)
+    return or_(StatTarget.scope == centre.city, StatTarget.scope.startswith(centre.city + "/", autoescape=True))
+
+
+def target_scopes(actor) -> list[str]:
+    """The province and cities an administrator may set targets for (county-level cities go under these)."""
+    if not manages_targets(actor):
+        return []
+    centre = actor.org
+    return [PROVINCE, *CITIES] if centre.admin_level == "province" else [centre.city]
 
 
 def may_import(actor) -> bool:

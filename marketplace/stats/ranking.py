@@ -11,7 +11,7 @@ from sqlalchemy import func
 from ..core.errors import BadRequest, Conflict, Forbidden, NotFound
 from ..core.models import TimestampMixin, record_audit, utcnow
 from ..core.permissions import is_admin, is_authenticated
-from ..core.vocab import CITIES
+from ..core.vocab import CITIES, SME_SCALES
 from ..core.workflow import Transition, Workflow
 from ..extensions import db
 from . import index
@@ -97,6 +97,11 @@ def year_arg(value) -> int:
 HISTORICAL_MODES = {"技术转让": "转让", "技术许可": "许可"}
 
 
+def _sme(scale: str | None) -> bool | None:
+    """A buyer of known size is a 中小企业 (中型/小型/微型) or not; None when its size is not known."""
+    return None if not scale else scale in SME_SCALES
+
+
 def _mode(c) -> str:
     if c.kind == "技术转让":
         if c.terms is not None and c.terms.kind == "equity":
@@ -129,15 +134,19 @@ def collect(year: int) -> list[index.InstitutionInput]:
     for c in contracts:
         inputs[c.seller_org_id].contracts.append(index.ContractFact(
             mode=_mode(c), amount=Decimal(c.amount), received=Decimal(received.get(c.id) or 0),
-            jiangxi_buyer=c.buyer.city in CITIES, sme_buyer=None))
+            jiangxi_buyer=c.buyer.city in CITIES, sme_buyer=_sme(c.buyer.scale)))
     # Historical registrations (imported from the old system) linked to an institution count as contracts too;
     # they carry no terms, payments dates or splits: their mode comes from the kind, 到账 from the import.
+    # The buyer's size: the file's 买方规模 column, else that of the site's company of the same name.
     from .models import ContractFact as Fact
-    for fact in db.session.scalars(db.select(Fact).where(
-            Fact.source == "historical", Fact.year == year, Fact.seller_org_id.in_(list(inputs)))):
+    facts = db.session.scalars(db.select(Fact).where(
+        Fact.source == "historical", Fact.year == year, Fact.seller_org_id.in_(list(inputs)))).all()
+    scales = dict(db.session.execute(db.select(Organisation.name, Organisation.scale).where(
+        Organisation.scale.isnot(None))).all()) if any(f.buyer_scale is None for f in facts) else {}
+    for fact in facts:
         inputs[fact.seller_org_id].contracts.append(index.ContractFact(
             mode=HISTORICAL_MODES.get(fact.kind, fact.kind), amount=fact.amount, received=fact.received,
-            jiangxi_buyer=fact.buyer_region in CITIES, sme_buyer=None))
+            jiangxi_buyer=fact.buyer_region in CITIES, sme_buyer=_sme(fact.buyer_scale or scales.get(fact.buyer))))
     if ids:
         for split, seller in db.session.execute(
                 db.select(IncomeSplit, Contract.seller_org_id).join(Contract, Contract.id == IncomeSplit.contract_id)

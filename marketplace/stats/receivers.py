@@ -55,6 +55,7 @@ def record_registered_contract(contract, **_):
         seller_org_id=seller.id,
         buyer=buyer.name,
         buyer_region=buyer.city or contract.city,
+        buyer_scale=buyer.scale,
         city=contract.city,
         amount_fen=amount,
         tech_amount_fen=amount,

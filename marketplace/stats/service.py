@@ -17,10 +17,11 @@ Definitions (a contract counts in the year of its registration date, 登记日�
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import and_, case, func, literal_column, not_, select, update
+from sqlalchemy import and_, case, func, literal_column, not_, select
 
 from ..core.errors import BadRequest, Forbidden, NotFound
 from ..core.models import record_audit
+from ..core.workflow import state_labels
 from ..core.vocab import CITIES
 from ..extensions import db
 from . import permissions as policy
@@ -43,6 +44,9 @@ FLOW_LABELS = {
     "city": {"out": "输出（市外买方）", "in": "吸纳（市外卖方）", "local": "市内"},
 }
 RATIO = Decimal("0.0001")
+# A target's states in its audit trail: the one in force for its year, scope and indicator, or another version.
+TARGET_STATES = {"current": "现行目标", "superseded": "非现行版本"}
+state_labels(TARGET_STATES)
 
 
 # Money and small helpers ---------------------------------------------------------------------------------
@@ -445,24 +449,58 @@ def _require_manage(actor, scope: str) -> None:
         )
 
 
-def _make_current(t: StatTarget) -> None:
-    """One current target per year, scope and indicator: marking one current retires the others."""
-    db.session.execute(
-        update(StatTarget)
-        .where(
+def _state(is_current: bool) -> str:
+    return "current" if is_current else "superseded"
+
+
+def _make_current(actor, t: StatTarget) -> None:
+    """One current target per year, scope and indicator: marking one current retires the others, each with an
+    audit entry of its own (its trail says when and by which version it was replaced)."""
+    others = db.session.scalars(
+        select(StatTarget).where(
             StatTarget.year == t.year,
             StatTarget.scope == t.scope,
             StatTarget.indicator == t.indicator,
             StatTarget.id != t.id,
             StatTarget.is_current.is_(True),
         )
-        .values(is_current=False)
-        .execution_options(synchronize_session="fetch")
-    )
+    ).all()
+    for other in others:
+        before = _snapshot(other)
+        other.is_current = False
+        record_audit(actor, "stat_target", other.id, "update", "current", "superseded",
+                     f"由目标 #{t.id}（{_yuan_text(t.value)}，{t.source}）取代",
+                     {"before": before, "after": _snapshot(other)})
+    db.session.flush()
 
 
 def _snapshot(t: StatTarget) -> dict:
     return TargetOut().dump(t)
+
+
+def _yuan_text(value) -> str:
+    return f"{Decimal(value):,.2f}元"
+
+
+def _changes(before: dict, after: dict) -> str | None:
+    """What an edit changed, as a person reads it in the trail."""
+    out = []
+    labels = {"year": "年度", "scope": "范围", "indicator": "指标", "value": "目标值", "source": "来源文件",
+              "note": "备注"}
+    for key, label in labels.items():
+        if before.get(key) == after.get(key):
+            continue
+        if key == "value":
+            out.append(f"目标值 {_yuan_text(before[key])} → {_yuan_text(after[key])}")
+        elif key == "scope":
+            out.append(f"范围 {before['scope_label']} → {after['scope_label']}")
+        elif key in ("source", "note"):
+            out.append(f"{label}改为：{after.get(key) or '（空）'}")
+        else:
+            out.append(f"{label} {before.get(key)} → {after.get(key)}")
+    if before.get("is_current") != after.get("is_current"):
+        out.append("设为现行目标" if after.get("is_current") else "不再作为现行目标")
+    return "；".join(out)[:1000] or None
 
 
 def create_target(actor, data: dict) -> StatTarget:
@@ -472,8 +510,9 @@ def create_target(actor, data: dict) -> StatTarget:
     db.session.add(t)
     db.session.flush()
     if t.is_current:
-        _make_current(t)
-    record_audit(actor, "stat_target", t.id, "create", details=_snapshot(t))
+        _make_current(actor, t)
+    record_audit(actor, "stat_target", t.id, "create", None, _state(t.is_current),
+                 f"{_yuan_text(t.value)}，来源：{t.source}"[:1000], _snapshot(t))
     return t
 
 
@@ -488,16 +527,43 @@ def update_target(actor, t: StatTarget, data: dict) -> StatTarget:
         setattr(t, key, value)
     db.session.flush()
     if t.is_current:
-        _make_current(t)
-    record_audit(actor, "stat_target", t.id, "update", details={"before": before, "after": _snapshot(t)})
+        _make_current(actor, t)
+    after = _snapshot(t)
+    moved = before["is_current"] != after["is_current"]
+    record_audit(actor, "stat_target", t.id, "update", _state(before["is_current"]) if moved else None,
+                 _state(after["is_current"]) if moved else None, _changes(before, after),
+                 {"before": before, "after": after})
     return t
 
 
 def delete_target(actor, t: StatTarget) -> None:
     _require_manage(actor, t.scope)
-    record_audit(actor, "stat_target", t.id, "delete", details={"before": _snapshot(t)})
+    record_audit(actor, "stat_target", t.id, "delete", _state(t.is_current), None,
+                 f"删除 {_yuan_text(t.value)}（{t.source}）"[:1000], {"before": _snapshot(t)})
     db.session.delete(t)
     db.session.flush()
+
+
+def targets_in_scope(actor, year: int | None = None) -> list[StatTarget]:
+    """The targets an administrator maintains (provincial centre: all; a city centre: its city and its
+    counties), newest year first, the current version of each first."""
+    if not policy.manages_targets(actor):
+        raise Forbidden("目标由省级中心和设区市中心管理员维护")
+    q = select(StatTarget).where(policy.target_scope_condition(actor))
+    if year is not None:
+        q = q.where(StatTarget.year == _check_year(year))
+    return db.session.scalars(
+        q.order_by(StatTarget.year.desc(), StatTarget.scope, StatTarget.indicator, StatTarget.is_current.desc(),
+                   StatTarget.id.desc())
+    ).all()
+
+
+def target_trail(actor, t: StatTarget) -> list:
+    """A target's audit history, for those who maintain it."""
+    from ..core.models import audit_trail
+
+    _require_manage(actor, t.scope)
+    return audit_trail("stat_target", t.id)
 
 
 def dump_target(t: StatTarget) -> dict:

@@ -112,7 +112,6 @@ def import_upload():
     return render_template("stats/contracts_import.html", report=report, columns=COLUMNS)
 
 
-try:  # the dashboards (another module on the same blueprint)
-    from . import pages  # noqa: F401,E402
-except ImportError:  # pragma: no cover - the statistics API works without them
-    pass
+# The dashboards and the targets page: other modules on the same blueprint. A plain import, so that an error in
+# them stops the application at start instead of leaving the pages silently missing.
+from . import pages, target_pages  # noqa: F401,E402
