@@ -159,3 +159,7 @@ def login(client, user, password=factories.PASSWORD):
 def csrf_token(client, path="/login") -> str:
     html = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+
+
+# The browser flows' fixtures (a live server, a headless Chromium), shared by every module with browser tests.
+from .test_browser import browser, live  # noqa: E402,F401

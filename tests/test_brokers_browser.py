@@ -3,28 +3,17 @@ contract draft in one step, proposing the commission agreement in the same form 
 first: the browser's confirmation dialog is accepted)."""
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from marketplace.commissions.models import CommissionAgreement
 from marketplace.contracts.models import Contract
 
-from .test_browser import _gone, _set, browser, click_and_wait, live, sign_in  # noqa: F401  (fixtures)
+from .test_browser import _set, click_and_wait, confirm_and_wait, sign_in
 
 pytestmark = pytest.mark.browser
 
 
-def confirm_and_wait(browser, element):
-    """Click a button whose form asks first (data-confirm), accept the dialog, wait for the next page."""
-    old = browser.find_element(By.TAG_NAME, "html")
-    element.click()
-    alert = WebDriverWait(browser, 10).until(EC.alert_is_present())
-    assert alert.text.startswith("确定")
-    alert.accept()
-    WebDriverWait(browser, 20).until(_gone(old))
-
-
-def test_broker_claims_introduces_and_drafts_the_contract_in_one_step(live, browser, f):  # noqa: F811
+def test_broker_claims_introduces_and_drafts_the_contract_in_one_step(live, browser, f):
     from marketplace.searching import sync
     from .test_matching_api import seed
     company, wire, demand, lonely = seed(f)

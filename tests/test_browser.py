@@ -73,6 +73,16 @@ def click_and_wait(browser, element):
     WebDriverWait(browser, 20).until(_gone(old))
 
 
+def confirm_and_wait(browser, element):
+    """Click a button whose form asks first (data-confirm), accept the dialog, wait for the next page."""
+    old = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    alert = WebDriverWait(browser, 10).until(EC.alert_is_present())
+    assert alert.text.startswith("确定")
+    alert.accept()
+    WebDriverWait(browser, 20).until(_gone(old))
+
+
 def sign_in(browser, live, user):
     browser.get(f"{live}/login")
     browser.find_element(By.ID, "email").send_keys(user.email)
@@ -205,10 +215,10 @@ def test_broker_claims_a_demand_and_introduces_the_parties(live, browser, f):
     click_and_wait(browser, row.find_element(By.CSS_SELECTOR, ".btn-claim"))
     assert "已认领" in browser.find_element(By.ID, "stage").text
     Select(browser.find_element(By.ID, "achievement_id")).select_by_index(0)
-    click_and_wait(browser, browser.find_element(By.ID, "btn-introduce"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-introduce"))  # irreversible: it asks first
     assert "已引荐" in browser.find_element(By.ID, "stage").text
     assert "铜线拉丝张力智能控制与断线预测技术" in browser.find_element(By.CSS_SELECTOR, ".facts").text
-    click_and_wait(browser, browser.find_element(By.ID, "btn-contacted"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-contacted"))
     assert "已接洽" in browser.find_element(By.ID, "stage").text
     sign_out(browser)
     sign_in(browser, live, company)  # the company is told, in its inbox

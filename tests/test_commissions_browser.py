@@ -9,12 +9,12 @@ from marketplace.commissions import services as commissions
 from marketplace.contracts import services as contracts
 from marketplace.extensions import db
 
-from .test_browser import _set, browser, click_and_wait, live, sign_in, sign_out  # noqa: F401
+from .test_browser import _set, click_and_wait, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live, browser, f):  # noqa: F811
+def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live, browser, f):
     inst = f.user("institution", city="南昌")
     company = f.user("company", city="南昌")
     broker = f.user("broker", city="南昌")

@@ -15,7 +15,7 @@ from marketplace.stats import ranking
 from marketplace.stats.models import ContractFact, StatTarget
 
 from .conftest import login
-from .test_browser import browser, live, sign_in  # noqa: F401  (the browser test's fixtures)
+from .test_browser import sign_in
 
 YEAR = 2025
 
