@@ -14,14 +14,14 @@ from ..imports.service import import_rows
 DATA = Path(__file__).parent / "data"
 PASSWORD = "demo12345"
 
-# (email, role, organisation, kind extras) — printed by the command and listed in the README.
+# (email, role, organisation, kind extras, the person's name) — printed by the command and listed in the README.
 DEMO_USERS = [
-    ("admin@demo.jx", "admin", "江西省技术转移中心", {"admin_level": "province", "city": "南昌"}),
-    ("yingtan-admin@demo.jx", "admin", "鹰潭市科技成果转化中心", {"admin_level": "city", "city": "鹰潭"}),
-    ("ncu@demo.jx", "institution", "南昌大学", {"city": "南昌", "subtype": "高校"}),
-    ("jxust@demo.jx", "institution", "江西理工大学", {"city": "赣州", "subtype": "高校"}),
-    ("company@demo.jx", "company", "鹰潭市华鑫铜业有限公司", {"city": "鹰潭"}),
-    ("broker@demo.jx", "broker", "江西省科晟技术转移服务有限公司", {"city": "南昌"}),
+    ("admin@demo.jx", "admin", "江西省技术转移中心", {"admin_level": "province", "city": "南昌"}, "周志刚"),
+    ("yingtan-admin@demo.jx", "admin", "鹰潭市科技成果转化中心", {"admin_level": "city", "city": "鹰潭"}, "黄丽华"),
+    ("ncu@demo.jx", "institution", "南昌大学", {"city": "南昌", "subtype": "高校"}, "刘晓东"),
+    ("jxust@demo.jx", "institution", "江西理工大学", {"city": "赣州", "subtype": "高校"}, "钟文斌"),
+    ("company@demo.jx", "company", "鹰潭市华鑫铜业有限公司", {"city": "鹰潭"}, "徐建明"),
+    ("broker@demo.jx", "broker", "江西省科晟技术转移服务有限公司", {"city": "南昌"}, "李明远"),
 ]
 
 
@@ -38,15 +38,15 @@ def _org(name, kind, extras):
 def load_demo(progress=print) -> str:
     from ..core.vocab import ROLE_ORG_KIND
     lines = ["演示账号（密码均为 %s）：" % PASSWORD]
-    for email, role, org_name, extras in DEMO_USERS:
+    for email, role, org_name, extras, person in DEMO_USERS:
         org = _org(org_name, ROLE_ORG_KIND[role], extras)
-        accounts.create_user(email, PASSWORD, role, org)
+        accounts.create_user(email, PASSWORD, role, org, name=person)
         lines.append(f"  {role:<12} {email:<26} {org_name}")
     # 江西理工大学's own centre (the "N" of 1+M+N) administers only that university.
     jxust = Organisation.query.filter_by(name="江西理工大学").one()
     centre = accounts.get_or_create_org("江西理工大学技术转移中心", "admin_centre", admin_level="institution",
                                         city="赣州", parent_id=jxust.id)
-    accounts.create_user("jxust-admin@demo.jx", PASSWORD, "admin", centre)
+    accounts.create_user("jxust-admin@demo.jx", PASSWORD, "admin", centre, name="谢玉梅")
     lines.append(f"  {'admin':<12} {'jxust-admin@demo.jx':<26} 江西理工大学技术转移中心（只管理江西理工大学）")
     db.session.commit()
     for library in ("achievements", "demands", "services"):
