@@ -68,14 +68,16 @@ def build(folder: Path, n_achievements: int, n_demands: int):
                  "ref": f"A{i}", "owner_org_id": institutions[i % 60], "published_at": now - timedelta(minutes=i),
                  "created_at": now, "updated_at": now, "price_negotiable": True, "keywords": "", "inventors": "",
                  "transfer_modes": "许可"} for i in range(start, min(start + 5000, n_achievements))])
-        db.session.execute(insert(Demand), [
-            {"title": f"基准需求{i}号：{INDUSTRIES[i % 8]}工艺难题", "description": "用于基准测试的需求描述。" * 3,
-             "industry": INDUSTRIES[i % 8], "city": CITIES[i % 11], "cooperation": "合作开发", "status": "published",
-             "source": "bench", "ref": f"D{i}", "owner_org_id": companies[i % 250],
-             "budget": None if i % 7 == 0 else 10000 * rnd.randint(1, 600), "budget_negotiable": i % 7 == 0,
-             "deadline": date(2025, 1, 1) if i % 20 == 0 else date(2028, 1, 1) + timedelta(days=i % 365),
-             "published_at": now - timedelta(hours=i * 3), "created_at": now, "updated_at": now}
-            for i in range(n_demands)])
+        def demands(first, count):
+            return [
+                {"title": f"基准需求{i}号：{INDUSTRIES[i % 8]}工艺难题", "description": "用于基准测试的需求描述。" * 3,
+                 "industry": INDUSTRIES[i % 8], "city": CITIES[i % 11], "cooperation": "合作开发", "status": "published",
+                 "source": "bench", "ref": f"D{i}", "owner_org_id": companies[i % 250],
+                 "budget": None if i % 7 == 0 else 10000 * rnd.randint(1, 600), "budget_negotiable": i % 7 == 0,
+                 "deadline": date(2025, 1, 1) if i % 20 == 0 else date(2028, 1, 1) + timedelta(days=i % 365),
+                 "published_at": now - timedelta(hours=i * 3), "created_at": now, "updated_at": now}
+                for i in range(first, first + count)]
+        db.session.execute(insert(Demand), demands(0, n_demands))
         demand_ids = [d for (d,) in db.session.execute(db.select(Demand.id).order_by(Demand.id))]
         ach_max = n_achievements
         db.session.execute(insert(MatchPush), [
@@ -88,6 +90,17 @@ def build(folder: Path, n_achievements: int, n_demands: int):
                     "achievement_id": rnd.randint(1, ach_max), "created_at": now, "updated_at": now}
                    for i in range(200, 260)]
         db.session.execute(insert(Introduction), intros)
+        # Past-deadline and claimed demands are not open: top up until exactly n_demands are open.
+        from marketplace.brokers.services import open_demands_query
+        total = n_demands
+        while True:
+            open_now = db.session.scalar(db.select(db.func.count()).select_from(
+                open_demands_query(today=now.date()).subquery()))
+            if open_now >= n_demands:
+                break
+            extra = [d for d in demands(total, n_demands - open_now + 10) if d["deadline"] > now.date()]
+            db.session.execute(insert(Demand), extra[:n_demands - open_now])
+            total += n_demands - open_now + 10
         db.session.commit()
         print(f"built: {n_achievements} achievements, {n_demands} demands in {time.perf_counter() - t0:.1f} s",
               flush=True)

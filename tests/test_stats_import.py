@@ -485,3 +485,14 @@ def test_optional_buyer_scale_column(ctx, header):
     assert report.updated == 3
     db.session.expire_all()
     assert ContractFact.query.filter_by(registration_no=GOOD[0][0]).one().buyer_scale == "小型"
+
+
+def test_a_historical_export_larger_than_a_library_upload_is_read(ctx):
+    """The old system exports a year at a time: more rows than the libraries' 50,000 per upload."""
+    from marketplace.imports.readers import MAX_ROWS, ImportFileError, read_file
+    from marketplace.stats.imports import MAX_FILE_ROWS
+    raw = ("登记编号,合同名称\n" + "".join(f"R{i},合同{i}\n" for i in range(MAX_ROWS + 5))).encode()
+    with pytest.raises(ImportFileError):
+        read_file("big.csv", raw)
+    headers, rows = read_file("big.csv", raw, max_rows=MAX_FILE_ROWS)
+    assert len(rows) == MAX_ROWS + 5

@@ -80,7 +80,7 @@ def _xlsx_rows(ws):
         yield number, values
 
 
-def read_xlsx(raw: bytes):
+def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS):
     from openpyxl import load_workbook
     check_xlsx_archive(raw)
     try:
@@ -90,7 +90,7 @@ def read_xlsx(raw: bytes):
     try:
         wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
         try:
-            headers, rows = _read_sheet(wb.worksheets[0])
+            headers, rows = _read_sheet(wb.worksheets[0], max_rows)
         finally:
             wb.close()
     except ImportFileError:
@@ -111,7 +111,7 @@ def read_xlsx(raw: bytes):
     return headers, rows
 
 
-def _read_sheet(ws):
+def _read_sheet(ws, max_rows: int = MAX_ROWS):
     headers, rows = None, []
     for number, values in _xlsx_rows(ws):
         if headers is None:
@@ -121,12 +121,12 @@ def _read_sheet(ws):
         if all(v in (None, "") for v in values):
             continue
         rows.append((number, [_cell(v) for v in values]))
-        if len(rows) > MAX_ROWS:
-            raise ImportFileError(f"单个文件最多 {MAX_ROWS} 行，请拆分后导入")
+        if len(rows) > max_rows:
+            raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
     return headers, rows
 
 
-def read_csv(raw: bytes):
+def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     sample = text[:4096]
     try:
@@ -144,8 +144,8 @@ def read_csv(raw: bytes):
         if not any(v.strip() for v in values):
             continue
         rows.append((number, values))
-        if len(rows) > MAX_ROWS:
-            raise ImportFileError(f"单个文件最多 {MAX_ROWS} 行，请拆分后导入")
+        if len(rows) > max_rows:
+            raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
     if headers is None:
         raise ImportFileError("文件是空的：没有表头")
     return headers, rows
@@ -168,7 +168,7 @@ def _records_to_rows(records: list[tuple[int, object]]):
     return headers, rows
 
 
-def read_json(raw: bytes):
+def read_json(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     try:
         data = json.loads(text)
@@ -178,10 +178,12 @@ def read_json(raw: bytes):
         data = data["items"]
     if not isinstance(data, list):
         raise ImportFileError("JSON 文件应为对象数组，或含 items 数组的对象")
+    if len(data) > max_rows:
+        raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
     return _records_to_rows(list(enumerate(data, start=1)))
 
 
-def read_jsonl(raw: bytes):
+def read_jsonl(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     records = []
     for number, line in enumerate(text.splitlines(), start=1):
@@ -191,18 +193,21 @@ def read_jsonl(raw: bytes):
             records.append((number, json.loads(line)))
         except json.JSONDecodeError:
             records.append((number, None))
+        if len(records) > max_rows:
+            raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
     return _records_to_rows(records)
 
 
 READERS = {".xlsx": read_xlsx, ".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
 
 
-def read_file(filename: str, raw: bytes):
-    """(headers, [(row_number, values | None)]) — None marks a row that is not a record at all."""
+def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
+    """(headers, [(row_number, values | None)]) — None marks a row that is not a record at all. A file of more
+    than `max_rows` rows is refused (the libraries' uploads: 50,000; historical contract registrations: more)."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     reader = READERS.get(suffix)
     if reader is None:
         raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.csv、.json 或 .jsonl 文件")
     if suffix == ".xlsx" and not raw.startswith(b"PK"):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
-    return reader(raw)
+    return reader(raw, max_rows=max_rows)

@@ -437,12 +437,16 @@ def _write(pending: list[tuple[int, dict]], report: ImportReport, dry_run: bool)
                 report.error(number, f"写入失败：{exc.__class__.__name__}")
 
 
+# The old system's registrations come as year-long exports: one file may hold a few hundred thousand rows.
+MAX_FILE_ROWS = 500_000
+
+
 def read_and_import(actor, filename: str, raw: bytes, **kw) -> ImportReport:
     """A file (.xlsx/.csv/.json/.jsonl, read by imports.readers) imported; a file that cannot be read is a 422."""
     from ..imports.readers import ImportFileError, read_file
 
     try:
-        headers, rows = read_file(filename, raw)
+        headers, rows = read_file(filename, raw, max_rows=MAX_FILE_ROWS)
     except ImportFileError as exc:
         raise ValidationFailed(str(exc), {"file": str(exc)}) from None
     return import_contracts(actor, headers, rows, **kw)
