@@ -1,8 +1,7 @@
 """Broker pages (workbench, directory, profiles, agencies, ranking, filing review, evidence export) and the JSON
 API (`api`, nested under /api/v1). Thin: parse, call the services with the actor, render or serialise."""
-from io import BytesIO
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 
@@ -13,7 +12,7 @@ from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import permissions as policy
 from . import profiles, services
@@ -287,11 +286,7 @@ def evidence_xlsx():
     append_row(ws, profiles.EVIDENCE_HEADERS)
     for row in rows:
         append_row(ws, row)
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, download_name="技术经纪人撮合业绩.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_workbook(wb, "技术经纪人撮合业绩.xlsx")
 
 
 @bp.route("/filings")

@@ -2,10 +2,9 @@
 Thin: the rules are in services.py and rewards.py, the maths in calc.py."""
 import json
 from datetime import date
-from io import BytesIO
 
 import click
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 
@@ -17,7 +16,7 @@ from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
 from ..core.vocab import CITIES
 from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import calc, rewards
 from . import permissions as policy
@@ -176,11 +175,7 @@ def statement_xlsx():
                         "卖方" if e["payer"] == "seller" else "买方", float(e["amount"]),
                         "股权" if e["medium"] == "equity" else "现金", e["invoice_no"] or "", e["bank_ref"] or "",
                         e["note"] or ""])
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, download_name="佣金对账单.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_workbook(wb, "佣金对账单.xlsx")
 
 
 @api.post("/commissions/payments/<int:payment_id>/invoice")

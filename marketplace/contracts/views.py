@@ -1,8 +1,7 @@
 """Contract pages and JSON API. Thin: the rules are in services.py, the maths in money.py."""
 from datetime import date
-from io import BytesIO
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 
@@ -13,7 +12,7 @@ from ..core.paging import envelope, page_args
 from ..core.workflow import HistoryOut
 from ..core.vocab import CITIES, INDUSTRIES
 from ..core.web import actor, attempt, commit, day_arg, form_dict, json_body, require_login
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import money
 from . import services as svc
@@ -135,14 +134,6 @@ def history_api(contract_id):
 
 # Excel ---------------------------------------------------------------------------------------------------
 
-def _xlsx(wb: Workbook, name: str):
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, download_name=name, as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
 @bp.get("/contracts/<int:contract_id>/schedule.xlsx")
 @api.get("/contracts/<int:contract_id>/schedule.xlsx")
 def schedule_xlsx(contract_id):
@@ -159,7 +150,7 @@ def schedule_xlsx(contract_id):
                         float(row["paid"]), row["status_label"]])
         ws.cell(ws.max_row, 4).number_format = ws.cell(ws.max_row, 6).number_format = "#,##0.00"
     ws.append(["合计", "", "", float(st["total_due"]), "", float(st["received"]), st["status_label"]])
-    return _xlsx(wb, f"付款计划-{c.id}.xlsx")
+    return send_workbook(wb, f"付款计划-{c.id}.xlsx")
 
 
 @bp.get("/contracts/export.xlsx")
@@ -178,7 +169,7 @@ def contracts_xlsx():
                         c.seller.name, c.seller_uscc or "", c.buyer.name, c.buyer_uscc, float(c.amount), c.signed_on,
                         c.city, c.industry, STATUSES[c.status], c.registration_no or "", float(st["received"]),
                         st["status_label"]])
-    return _xlsx(wb, "技术合同.xlsx")
+    return send_workbook(wb, "技术合同.xlsx")
 
 
 # Pages -------------------------------------------------------------------------------------------------

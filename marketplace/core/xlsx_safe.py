@@ -5,7 +5,12 @@ openpyxl writes a string that starts with "=" as a live formula, and Excel or WP
 value is written as a string cell with the quote-prefix style (Excel's leading apostrophe, which is not part
 of the value): it shows and re-imports exactly as typed, and editing it never runs it.
 """
+from io import BytesIO
+
+from flask import send_file
 from openpyxl.cell import Cell
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -27,3 +32,11 @@ def safe_cell(ws, value):
 def append_row(ws, values) -> None:
     """`ws.append(values)`, with every risky text written as text."""
     ws.append([safe_cell(ws, v) for v in values])
+
+
+def send_workbook(wb, name: str):
+    """A workbook as a download named `name` (every Excel export of the site answers through this)."""
+    buf = BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    return send_file(buf, download_name=name, as_attachment=True, mimetype=XLSX_MIME)

@@ -7,9 +7,8 @@ yuan), so a chart can never show a figure that its table, the Excel file and the
 """
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from io import BytesIO
 
-from flask import flash, redirect, render_template, request, send_file, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 
@@ -17,7 +16,7 @@ from ..core.errors import BadRequest, Forbidden
 from ..core.permissions import is_admin
 from ..core.vocab import CITIES
 from ..core.web import actor, attempt
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import append_row, send_workbook
 from . import index, ranking
 from . import service
 from .models import KINDS
@@ -292,14 +291,6 @@ def _dig(d, dotted):
     return d
 
 
-def _xlsx(wb: Workbook, name: str):
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, download_name=name, as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-
-
 def _sheet(wb, table, first: bool, heading: list):
     ws = wb.active if first else wb.create_sheet()
     ws.title = table["title"][:31].replace("（", "(").replace("）", ")")
@@ -361,7 +352,7 @@ def export_xlsx():
     for i, t in enumerate(chosen):
         _sheet(wb, t, i == 0, heading)
     suffix = "全部" if len(chosen) > 1 else chosen[0]["title"]
-    return _xlsx(wb, f"技术合同统计-{year}-{suffix}.xlsx")
+    return send_workbook(wb, f"技术合同统计-{year}-{suffix}.xlsx")
 
 
 @bp.get("/report")
@@ -454,7 +445,7 @@ def ranking_xlsx():
     append_row(ws, ["指标", "类型", "定义", "权重（%）"])
     for f in data["formula"]:
         append_row(ws, [f["label"], f["kind"], f["definition"], f["weight"]])
-    return _xlsx(wb, f"转化指数榜单-{year}.xlsx")
+    return send_workbook(wb, f"转化指数榜单-{year}.xlsx")
 
 
 @bp.post("/ranking/<int:year>/<any(freeze, publish):action>")

@@ -1,9 +1,8 @@
 """先用后转 pages and JSON API. Thin: every rule is in services.py."""
 from datetime import date, datetime, timezone
-from io import BytesIO
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -15,7 +14,7 @@ from ..core.paging import ResultPage, envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import with_terms
 from ..core.web import actor, attempt, commit, day_arg, form_dict, int_arg, json_body, require_login
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import services as uf
 from .schemas import ApplicationOut
@@ -94,11 +93,7 @@ def export():
                         i.listed_on, i.publicity_ends_on, "是" if i.exclusive else "否", i.trial_months,
                         i.terms and {"zero_threshold": "零门槛费+里程碑+提成", "deferred": "延期支付",
                                      "lump_sum": "一次性", "equity": "作价入股"}[i.terms.kind]])
-    buf = BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return send_file(buf, download_name="先用后转清单.xlsx", as_attachment=True,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return send_workbook(wb, "先用后转清单.xlsx")
 
 
 # Decisions (institution) and oversight (administrators) --------------------------------------------------
