@@ -94,9 +94,36 @@ def users(app):
     if not db.session.query(StatTarget).count():
         load_targets()
     db.session.commit()
+    PAGE_USERS.update({role: u.email for role, u in out.items()})
     return {role: {"Authorization": f"Bearer {accounts.issue_token(u)}"} for role, u in out.items()} | {
         "anonymous": {}
     }
+
+
+PAGE_USERS: dict = {}
+
+
+def measure_pages(app) -> dict:
+    """The dashboard pages themselves (each draws several breakdowns), logged in as a provincial and a city
+    administrator: what a person waits for."""
+    pages = [("dashboard /stats/", "/stats/?year={y}"), ("monthly report", "/stats/report?year={y}&month=6"),
+             ("ranking", "/stats/ranking?year={y}")]
+    times: dict[str, list[float]] = {}
+    for role in ("province", "city"):
+        client = app.test_client()
+        r = client.post("/login", data={"email": PAGE_USERS[role], "password": "benchmark1"})
+        assert r.status_code == 302, r.status_code
+        for _ in range(REPEAT):
+            for label, url in pages:
+                if label == "ranking" and role != "province":
+                    continue
+                for y in YEARS:
+                    t = time.perf_counter()
+                    r = client.get(url.format(y=y))
+                    elapsed = (time.perf_counter() - t) * 1000
+                    assert r.status_code == 200, (role, url, r.status_code)
+                    times.setdefault(f"page: {label} [{role}]", []).append(elapsed)
+    return times
 
 
 def measure(app, headers: dict) -> dict:
@@ -211,6 +238,8 @@ def run(url: str, backend: str, n: int, import_n: int, reuse: bool = False) -> N
         headers = users(app)
         measure(app, headers)  # warm the caches once, as a serving worker would be
         times = measure(app, headers)
+        measure_pages(app)  # warm
+        times.update(measure_pages(app))
         worst = 0.0
         print(f"{'request [as]':<58} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         for label, values in sorted(times.items()):
