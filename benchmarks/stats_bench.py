@@ -103,11 +103,12 @@ def users(app):
 PAGE_USERS: dict = {}
 
 
-def measure_pages(app) -> dict:
+def measure_pages(app, cold: bool = False) -> dict:
     """The dashboard pages themselves (each draws several breakdowns), logged in as a provincial and a city
     administrator: what a person waits for."""
     pages = [("dashboard /stats/", "/stats/?year={y}"), ("monthly report", "/stats/report?year={y}&month=6"),
              ("ranking", "/stats/ranking?year={y}")]
+    from marketplace.stats import cache
     times: dict[str, list[float]] = {}
     for role in ("province", "city"):
         client = app.test_client()
@@ -118,6 +119,8 @@ def measure_pages(app) -> dict:
                 if label == "ranking" and role != "province":
                     continue
                 for y in YEARS:
+                    if cold:
+                        cache.clear()
                     t = time.perf_counter()
                     r = client.get(url.format(y=y))
                     elapsed = (time.perf_counter() - t) * 1000
@@ -126,7 +129,10 @@ def measure_pages(app) -> dict:
     return times
 
 
-def measure(app, headers: dict) -> dict:
+def measure(app, headers: dict, cold: bool = False) -> dict:
+    """Every request kind; `cold`: the figures cache (stats/cache.py) is emptied before each request, as after
+    a new registration; otherwise a repeated view of unchanged facts."""
+    from marketplace.stats import cache
     from marketplace.stats.service import BY
 
     client = app.test_client()
@@ -148,6 +154,8 @@ def measure(app, headers: dict) -> dict:
                 if role in ("anonymous", "institution") and label == "cities":
                     continue
                 for y in YEARS:
+                    if cold:
+                        cache.clear()
                     t = time.perf_counter()
                     r = client.get(url.format(y=y), headers=h)
                     elapsed = (time.perf_counter() - t) * 1000
@@ -236,24 +244,30 @@ def run(url: str, backend: str, n: int, import_n: int, reuse: bool = False) -> N
             seconds = load(app, n, backend)
             print(f"loaded {n:,} in {seconds:.1f} s ({n / seconds:,.0f} rows/s, bulk insert)", flush=True)
         headers = users(app)
-        measure(app, headers)  # warm the caches once, as a serving worker would be
-        times = measure(app, headers)
-        measure_pages(app)  # warm
-        times.update(measure_pages(app))
-        worst = 0.0
-        print(f"{'request [as]':<58} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
-        for label, values in sorted(times.items()):
-            p95 = pct(values, 0.95)
-            worst = max(worst, p95)
-            print(f"{label:<58} {statistics.median(values):8.1f} {p95:8.1f} {max(values):8.1f}")
-        every = [v for values in times.values() for v in values]
-        print(
-            f"all {len(every)} requests: p50 {statistics.median(every):.1f} ms, p95 {pct(every, 0.95):.1f} ms, "
-            f"worst p95 of a kind {worst:.1f} ms (target < 500)",
-            flush=True,
-        )
+        measure(app, headers)  # warm the database's own caches once, as a serving worker would be
+        measure_pages(app)
+        for cold in (True, False):
+            report(measure(app, headers, cold) | measure_pages(app, cold),
+                   "cold: figures computed for every request (as right after a registration)" if cold
+                   else "warm: unchanged facts, figures reused (stats/cache.py)")
         if import_n:
             import_rate(app, import_n)
+
+
+def report(times: dict, title: str) -> None:
+    print(f"-- {title}")
+    worst = 0.0
+    print(f"{'request [as]':<58} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
+    for label, values in sorted(times.items()):
+        p95 = pct(values, 0.95)
+        worst = max(worst, p95)
+        print(f"{label:<58} {statistics.median(values):8.1f} {p95:8.1f} {max(values):8.1f}")
+    every = [v for values in times.values() for v in values]
+    print(
+        f"all {len(every)} requests: p50 {statistics.median(every):.1f} ms, p95 {pct(every, 0.95):.1f} ms, "
+        f"worst p95 of a kind {worst:.1f} ms (target < 500)",
+        flush=True,
+    )
 
 
 def main():

@@ -419,3 +419,33 @@ def test_bad_arguments_answer_400(client, f, facts):
     h = {"Authorization": f"Bearer {f.token(admin(f, 'province'))}"}
     for q in ("year=abc", "year=1e3", "by=nothing", "city=火星", "kind=买卖", "period=0-5", "year=99999"):
         assert client.get(f"/api/v1/stats/contracts?{q}", headers=h).status_code == 400, q
+
+
+def test_figures_reused_between_requests_change_as_soon_as_the_facts_do(ctx, f):
+    """Breakdowns are computed once per version of the facts (stats/cache.py): an ORM write, a bulk insert
+    and a bulk update each bump the version in their own transaction, so a cached figure is never stale."""
+    from sqlalchemy import update
+
+    from marketplace.stats import cache
+
+    admin = f.user("admin")
+    first = service.contract_stats(admin, 2025, "kind")["total"]
+    v0 = cache.version()
+    row = dict(registration_no="CACHE-1", title="缓存测试合同", kind="技术开发", seller="南昌大学", seller_type="高校",
+               seller_region="南昌", buyer="某公司", buyer_region="南昌", city="南昌", amount_fen=123456,
+               tech_amount_fen=123456, received_fen=0, signed_on=date(2025, 3, 1), registered_on=date(2025, 3, 2),
+               year=2025, month=3, field="电子信息", industry="电子信息", source="historical")
+    db.session.execute(insert(ContractFact), [row])
+    db.session.commit()
+    assert cache.version() != v0
+    after_insert = service.contract_stats(admin, 2025, "kind")["total"]
+    assert int(after_insert["count"]) == int(first["count"]) + 1
+    fact = ContractFact.query.filter_by(registration_no="CACHE-1").one()
+    db.session.execute(update(ContractFact), [{"id": fact.id, "amount_fen": 223456}])
+    db.session.commit()
+    bumped = service.contract_stats(admin, 2025, "kind")["total"]
+    assert Decimal(bumped["amount"]) - Decimal(after_insert["amount"]) == Decimal("1000.00")
+    fact = db.session.get(ContractFact, fact.id)
+    fact.received_fen = 100000
+    db.session.commit()
+    assert service.contract_stats(admin, 2025, "kind")["total"]["received"] != bumped["received"]

@@ -143,3 +143,12 @@ class StatTarget(TimestampMixin, db.Model):
     note = db.Column(db.Text)
     created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
     __table_args__ = (db.Index("ix_stat_targets_year_scope", "year", "scope", "indicator"),)
+
+
+class StatsVersion(db.Model):
+    """One row: a counter bumped in the same transaction as any write to contract_facts (see cache.py), so
+    computed figures can be reused until the facts change."""
+
+    __tablename__ = "stats_versions"
+    id = db.Column(db.Integer, primary_key=True)
+    version = db.Column(db.BigInteger, nullable=False, default=0)

@@ -24,6 +24,7 @@ from ..core.models import record_audit
 from ..core.workflow import state_labels
 from ..core.vocab import CITIES
 from ..extensions import db
+from . import cache
 from . import permissions as policy
 from .models import INDICATOR, KINDS, PROVINCE, SELLER_TYPES, ContractFact as F, StatTarget
 from .schemas import TargetIn, TargetOut
@@ -261,6 +262,10 @@ def _target_scope(view: policy.View) -> str | None:
 # The statistics -----------------------------------------------------------------------------------------
 
 
+def _filters_key(filters: dict | None) -> tuple:
+    return tuple(sorted((k, str(v)) for k, v in (filters or {}).items() if v not in (None, "")))
+
+
 def contract_stats(actor, year: int, by: str, filters: dict | None = None) -> dict:
     """{"year", "by", "rows": [{"key", "label", "count", "amount", "tech_amount", "received"}], "total": {...},
     "target": {"value", "source", "indicator", "scope"} | null}; anonymous and non-administrators: the
@@ -273,7 +278,8 @@ def contract_stats(actor, year: int, by: str, filters: dict | None = None) -> di
         where = [F.year == year, *conds, policy.registered_condition(view)]
         rows, total = [], _figures(*_total(where))
     else:
-        rows = _rows(view, year, by, conds)
+        key = ("rows", view.level, view.city, view.org_id, year, by, _filters_key(filters))
+        rows = cache.memo(key, lambda: _rows(view, year, by, conds))
         total = _sum_rows(rows)
     scope = None if narrowed else _target_scope(view)
     return {
