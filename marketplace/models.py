@@ -12,7 +12,8 @@ from .brokers.models import BrokerProfile, BrokerRating, BrokerTraining, DealDis
 from .contracts.models import (  # noqa: F401
     Contract, IncomeSplit, InventorShare, MilestoneTermRow, Payment, Reminder, RoyaltyReport, ScheduleLine, TermSheet)
 from .usefirst.models import Trial, TrialApplication, UseFirstItem  # noqa: F401
-from .stats.models import ContractFact, StatTarget  # noqa: F401
+from .stats.models import ContractCell, ContractFact, StatTarget  # noqa: F401
+from .stats import cache as _stats_cache, cells as _stats_cells  # noqa: F401  (their write events)
 from .stats.ranking import IndexRanking  # noqa: F401
 from .commissions.models import (  # noqa: F401
     AgreementBroker, CommissionAgreement, CommissionEntry, PaymentInvoice, RewardLine, RewardList, RewardRule)

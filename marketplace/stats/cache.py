@@ -15,6 +15,7 @@ from sqlalchemy import event, select, update
 from sqlalchemy.orm import Session
 
 from ..extensions import db
+from . import cells  # noqa: F401  (contract_cells follow the same writes)
 from .models import ContractFact, StatsVersion
 
 MAX_ENTRIES = 2048

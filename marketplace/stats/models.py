@@ -152,3 +152,25 @@ class StatsVersion(db.Model):
     __tablename__ = "stats_versions"
     id = db.Column(db.Integer, primary_key=True)
     version = db.Column(db.BigInteger, nullable=False, default=0)
+
+
+class ContractCell(db.Model):
+    """contract_facts pre-aggregated at month × seller's city × kind × industry × field × seller type (about
+    24,000 cells for a year of 160,000 contracts), kept current in the transaction of every write to the facts
+    (cells.py), so the simple breakdowns read cells instead of facts. `city` is '' where the fact's is NULL
+    (a seller outside Jiangxi): a NULL could not take part in the primary key's uniqueness."""
+
+    __tablename__ = "contract_cells"
+    year = db.Column(db.SmallInteger, primary_key=True)
+    city = db.Column(db.String(16), primary_key=True)
+    month = db.Column(db.SmallInteger, primary_key=True)
+    kind = db.Column(db.String(8), primary_key=True)
+    industry = db.Column(db.String(32), primary_key=True)
+    field = db.Column(db.String(32), primary_key=True)
+    seller_type = db.Column(db.String(8), primary_key=True)
+    count = db.Column(db.BigInteger, nullable=False, default=0)
+    amount_fen = db.Column(db.BigInteger, nullable=False, default=0)
+    tech_amount_fen = db.Column(db.BigInteger, nullable=False, default=0)
+    received_fen = db.Column(db.BigInteger, nullable=False, default=0)
+    # SQLite: clustered on the key, so a year's cells are one range of the table.
+    __table_args__ = ({"sqlite_with_rowid": False},)

@@ -1,8 +1,11 @@
 """The statistics of registered technology contracts (技术合同成交额) and the targets they are measured against.
 
 Every function takes the acting user first; what it sees is stats.permissions.view_of(actor). Figures are
-indexed aggregate queries over contract_facts (one covering index; see the README's measurements for why no
-pre-aggregated table): integer fen summed in SQL, so totals are exact to the fen on SQLite and PostgreSQL.
+integer fen summed in SQL, so totals are exact to the fen on SQLite and PostgreSQL: the breakdowns by month,
+city, kind, industry, field and seller type of the provincial, city and public views (and the year and city
+totals) read contract_cells, the facts pre-aggregated and kept current in every writing transaction
+(cells.py: about 24,000 cells for a year of 160,000 contracts); the flow views and an institution's figures
+are indexed aggregate queries over contract_facts (covering indexes).
 
 Definitions (a contract counts in the year of its registration date, 登记日期):
 - by=city counts a contract in its seller's city, where it is registered (as the national statistics do);
@@ -26,7 +29,7 @@ from ..core.vocab import CITIES
 from ..extensions import db
 from . import cache
 from . import permissions as policy
-from .models import INDICATOR, KINDS, PROVINCE, SELLER_TYPES, ContractFact as F, StatTarget
+from .models import INDICATOR, KINDS, PROVINCE, SELLER_TYPES, ContractCell as C, ContractFact as F, StatTarget
 from .schemas import TargetIn, TargetOut
 
 BY = {
@@ -100,9 +103,10 @@ def parse_period(value) -> tuple[int, int] | None:
     return int(parts[0]), int(parts[1])
 
 
-def _filters(view: policy.View, filters: dict | None) -> tuple[policy.View, list, bool]:
+def _filters(view: policy.View, filters: dict | None, T=F) -> tuple[policy.View, list, bool]:
     """The view after the filters (a provincial administrator filtering one city sees what that city's centre
-    sees), the extra SQL conditions, and whether a filter narrows the amount below the target's scope."""
+    sees), the extra SQL conditions (on the facts, or with T=ContractCell on the cells), and whether a filter
+    narrows the amount below the target's scope."""
     filters = {k: v for k, v in (filters or {}).items() if v not in (None, "")}
     unknown = set(filters) - {"city", "kind", "period"}
     if unknown:
@@ -119,16 +123,16 @@ def _filters(view: policy.View, filters: dict | None) -> tuple[policy.View, list
         elif view.level == "city" and city != view.city:
             raise Forbidden("只能查看本市的统计")
         elif view.level == "institution":
-            conds.append(F.city == city)
+            conds.append(T.city == city)
             narrowed = True
     if kind is not None:
         if kind not in KINDS:
             raise BadRequest(f"kind 应为：{'、'.join(KINDS)}", {"kind": "未知的合同类型"})
-        conds.append(F.kind == kind)
+        conds.append(T.kind == kind)
         narrowed = True
     period = parse_period(filters.get("period"))
     if period is not None:
-        conds.append(F.month.between(*period))
+        conds.append(T.month.between(*period))
     return view, conds, narrowed
 
 
@@ -166,7 +170,47 @@ def _outside_buyer(view):
     return F.buyer_region != view.city if view.level == "city" else not_(F.buyer_region.in_(CITIES))
 
 
-def _rows(view: policy.View, year: int, by: str, conds: list) -> list[dict]:
+# The breakdowns contract_cells answers: every one but the flow's, for the views that count whole cities.
+CELL_BY = ("month", "city", "kind", "industry", "field", "seller_type")
+CELL_VIEWS = ("province", "city", "public")
+
+
+def _cell_registered(view: policy.View):
+    """registered_condition on the cells (their city is '' where the facts' is NULL)."""
+    if view.level in ("province", "public"):
+        return C.city != ""
+    if view.level == "city":
+        return C.city == view.city
+    raise ValueError(f"no cells for the {view.level} view")
+
+
+def _cell_sums(*key):
+    return select(*key, func.sum(C.count), func.sum(C.amount_fen), func.sum(C.tech_amount_fen),
+                  func.sum(C.received_fen))
+
+
+def _cell_grouped(key_col, where) -> dict:
+    """_grouped over contract_cells (counts are summed, not counted); empty cells left out."""
+    stmt = (_cell_sums(key_col.label("k")).where(*where).group_by(literal_column("k"))
+            .having(func.sum(C.count) != 0))
+    return {k: tuple(int(x or 0) for x in rest) for k, *rest in db.session.execute(stmt)}
+
+
+def _cell_total(where) -> tuple:
+    row = db.session.execute(_cell_sums().where(*where)).one()
+    return tuple(int(x or 0) for x in row)
+
+
+def _rows(view: policy.View, year: int, by: str, conds: list, cell_conds: list | None = None) -> list[dict]:
+    """The rows of a breakdown: from contract_cells where they answer it (cell_conds given: the filters on the
+    cells), else from the facts."""
+    if cell_conds is None or by not in CELL_BY or view.level not in CELL_VIEWS:
+        return _rows_from_facts(view, year, by, conds)
+    return _shape(view, year, by, lambda col: _cell_grouped(
+        getattr(C, col), [C.year == year, *cell_conds, _cell_registered(view)]))
+
+
+def _rows_from_facts(view: policy.View, year: int, by: str, conds: list) -> list[dict]:
     base = [F.year == year, *conds]
     if by == "flow":
         found = _grouped(_flow_key(view), base + [policy.flow_condition(view)])
@@ -188,21 +232,26 @@ def _rows(view: policy.View, year: int, by: str, conds: list) -> list[dict]:
             cond, key = and_(F.buyer_region.in_(CITIES), F.city.is_(None)), F.seller_region
         return _ranked(_grouped(key, base + [cond]))
     where = base + [policy.registered_condition(view)]
+    return _shape(view, year, by, lambda col: _grouped(getattr(F, col), where))
+
+
+def _shape(view: policy.View, year: int, by: str, grouped) -> list[dict]:
+    """The rows of a simple breakdown from grouped(column name) -> {key: sums}."""
     if by == "month":
-        found = _grouped(F.month, where)
+        found = grouped("month")
         return [_row(f"{year}-{m:02d}", f"{m}月", found.get(m)) for m in range(1, 13)]
     if by == "city":
-        found = _grouped(F.city, where)
+        found = grouped("city")
         cities = [view.city] if view.level == "city" else CITIES
         return [_row(c, c, found.get(c)) for c in cities]
     if by == "kind":
-        found = _grouped(F.kind, where)
+        found = grouped("kind")
         return [_row(k, k, found.get(k)) for k in KINDS]
     if by == "seller_type":
-        found = _grouped(F.seller_type, where)
+        found = grouped("seller_type")
         return [_row(k, k, found.get(k)) for k in SELLER_TYPES]
     if by in ("industry", "field"):
-        return _ranked(_grouped(getattr(F, by), where))
+        return _ranked(grouped(by))
     raise BadRequest(f"by 应为：{'、'.join(BY)}", {"by": "未知的统计口径"})
 
 
@@ -274,12 +323,13 @@ def contract_stats(actor, year: int, by: str, filters: dict | None = None) -> di
     if by not in BY:
         raise BadRequest(f"by 应为：{'、'.join(BY)}", {"by": "未知的统计口径"})
     view, conds, narrowed = _filters(policy.view_of(actor), filters)
+    cell_conds = _filters(policy.view_of(actor), filters, T=C)[1]
     if view.level == "public":
-        where = [F.year == year, *conds, policy.registered_condition(view)]
-        rows, total = [], _figures(*_total(where))
+        where = [C.year == year, *cell_conds, _cell_registered(view)]
+        rows, total = [], _figures(*_cell_total(where))
     else:
         key = ("rows", view.level, view.city, view.org_id, year, by, _filters_key(filters))
-        rows = cache.memo(key, lambda: _rows(view, year, by, conds))
+        rows = cache.memo(key, lambda: _rows(view, year, by, conds, cell_conds))
         total = _sum_rows(rows)
     scope = None if narrowed else _target_scope(view)
     return {
@@ -357,9 +407,14 @@ def year_summary(actor, year: int, today: date | None = None) -> dict:
     _check_year(year)
     today = today or date.today()
     view = policy.view_of(actor)
-    where = [policy.registered_condition(view)]
-    this = _total([F.year == year, *where])
-    last = _total([F.year == year - 1, *where])
+    if view.level in CELL_VIEWS:
+        where = [_cell_registered(view)]
+        this = _cell_total([C.year == year, *where])
+        last = _cell_total([C.year == year - 1, *where])
+    else:
+        where = [policy.registered_condition(view)]
+        this = _total([F.year == year, *where])
+        last = _total([F.year == year - 1, *where])
     scope = _target_scope(view)
     target = current_target(year, scope) if scope else None
     fraction = _elapsed_fraction(year, today)
@@ -392,8 +447,8 @@ def city_targets_ranking(actor, year: int) -> dict:
     view = policy.view_of(actor)
     if view.level not in ("province", "city"):
         raise Forbidden("设区市目标完成情况仅对省级和设区市管理员开放")
-    found = _grouped(
-        F.city, [F.year == year, F.city.isnot(None)] + ([F.city == view.city] if view.level == "city" else [])
+    found = _cell_grouped(
+        C.city, [C.year == year, C.city != ""] + ([C.city == view.city] if view.level == "city" else [])
     )
     rows = []
     for c in [view.city] if view.level == "city" else CITIES:
