@@ -92,11 +92,16 @@ def import_command(library, file, publish, dry_run, source, as_json):
     if not dry_run:
         from .searching.sync import try_apply
         try_apply(lock_timeout=60)
+    echo_import_report(report, dry_run, as_json, report.warnings)
+
+
+def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:
+    """An import's report on the terminal (or as JSON); exit status 1 when every row was refused."""
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        for w in report.warnings:
-            click.echo(f"提示：{w}")
+        for note in notes:
+            click.echo(f"提示：{note}")
         for err in report.errors:
             click.echo(f"第{err['row']}行：{err['message']}")
         click.echo(("（试运行，未写入）" if dry_run else "") + report.summary())

@@ -17,7 +17,7 @@ from ..contracts.models import Contract, Payment
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import AuditLog, utcnow
-from ..core.workflow import ACTION_LABELS, Transition, Workflow
+from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
 from . import calc
 from . import permissions as policy
@@ -37,7 +37,7 @@ WORKFLOW = Workflow.of("broker_profile", [
     can_view=policy.can_view_profile, not_found="没有找到该技术经纪人")
 DECISIONS = ("approve", "reject", "suspend", "reinstate")
 # How the contract's history reads a party's consent to show its amount (core.workflow.describe).
-ACTION_LABELS.setdefault("disclosure", "设置经纪人页面成交额公开")
+action_labels({"disclosure": "设置经纪人页面成交额公开"})
 
 
 # Commission earned: the commissions package registers a function here (broker user ids → {id: Decimal yuan});

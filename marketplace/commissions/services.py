@@ -20,7 +20,7 @@ from ..contracts.models import Contract, IncomeSplit, Payment
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
-from ..core.workflow import Transition, Workflow
+from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
 from . import calc
 from . import permissions as policy
@@ -30,14 +30,9 @@ from .schemas import AgreementSchema, InvoiceSchema, PaidSchema, ReasonSchema, S
 OPEN = ("draft", "proposed", "confirmed")
 
 # How this package's audit actions read on the history pages (core.workflow.describe).
-try:
-    from ..core.workflow import ACTION_LABELS
-    for _action, _label in {"entry-confirm": "确认佣金计提", "entry-paid": "登记佣金已支付", "entry-reverse": "冲销佣金",
-                            "split-note": "说明收益分配差异", "invoice": "登记发票", "compute": "计算奖补名单",
-                            "disburse": "登记奖补拨付"}.items():
-        ACTION_LABELS.setdefault(_action, _label)
-except ImportError:  # pragma: no cover - before audit labels existed
-    pass
+action_labels({"entry-confirm": "确认佣金计提", "entry-paid": "登记佣金已支付", "entry-reverse": "冲销佣金",
+               "split-note": "说明收益分配差异", "invoice": "登记发票", "compute": "计算奖补名单",
+               "disburse": "登记奖补拨付"})
 
 
 def _invalid(exc: calc.CalcError):

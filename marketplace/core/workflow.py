@@ -130,6 +130,12 @@ def describe(entry) -> dict:
 _STATE_FALLBACK: dict = {}
 
 
+def action_labels(labels: Mapping[str, str]) -> None:
+    """Labels of a domain's audit actions that are not transitions of a registered workflow."""
+    for action, label in labels.items():
+        ACTION_LABELS.setdefault(action, label)
+
+
 def state_labels(labels: Mapping[str, str]) -> None:
     """Labels of states that no registered workflow names (e.g. a state reached only on creation)."""
     _STATE_FALLBACK.update(labels)

@@ -6,10 +6,8 @@ from openpyxl.styles import Font, PatternFill
 
 from ..core import vocab
 from ..core.money import WAN
-from ..core.xlsx_safe import append_row
+from ..core.xlsx_safe import XLSX_MIME, append_row  # noqa: F401  (XLSX_MIME: the library pages' downloads)
 from . import columns
-
-XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _wan(amount, negotiable):

@@ -1,6 +1,5 @@
 """`flask import contracts FILE [--dry-run] [--source NAME] [--json]`: historical registered contracts."""
 
-import json
 import sys
 from pathlib import Path
 
@@ -37,13 +36,5 @@ def import_contracts_file(file: Path, dry_run: bool, as_json: bool, source: str 
     except AppError as exc:
         db.session.rollback()
         raise click.ClickException(exc.message) from None
-    if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
-    else:
-        for h in report.unknown_headers:
-            click.echo(f"提示：未识别的列“{h}”已忽略")
-        for err in report.errors:
-            click.echo(f"第{err['row']}行：{err['message']}")
-        click.echo(("（试运行，未写入）" if dry_run else "") + report.summary())
-    if report.rejected and not report.created and not report.updated:
-        sys.exit(1)
+    from ..cli import echo_import_report
+    echo_import_report(report, dry_run, as_json, [f"未识别的列“{h}”已忽略" for h in report.unknown_headers])
