@@ -10,7 +10,7 @@ react (notify the owner, close a 先用后转 item) without being imported.
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, post_dump
 
 from .dates import UtcDateTime
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
@@ -145,12 +145,15 @@ class HistoryOut(Schema):
     """An audit entry in the JSON API: the codes, and the labels a person reads."""
     at = UtcDateTime()
     action = fields.String()
-    action_label = fields.Function(lambda e: describe(e)["action"])
     from_ = fields.String(attribute="from_state", data_key="from", allow_none=True)
-    from_label = fields.Function(lambda e: describe(e)["from"])
     to = fields.String(attribute="to_state", allow_none=True)
-    to_label = fields.Function(lambda e: describe(e)["to"])
     reason = fields.String(allow_none=True)
     actor = fields.Function(lambda e: e.actor.name if e.actor else "系统")
     actor_id = fields.Integer(allow_none=True)
     details = fields.Raw(allow_none=True)
+
+    @post_dump(pass_original=True)
+    def _labels(self, data, entry, **_):
+        shown = describe(entry)
+        data.update(action_label=shown["action"], from_label=shown["from"], to_label=shown["to"])
+        return data
