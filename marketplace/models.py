@@ -17,3 +17,18 @@ from .stats import cache as _stats_cache, cells as _stats_cells  # noqa: F401  (
 from .stats.ranking import IndexRanking  # noqa: F401
 from .commissions.models import (  # noqa: F401
     AgreementBroker, CommissionAgreement, CommissionEntry, PaymentInvoice, RewardLine, RewardList, RewardRule)
+
+
+def _domain_models():
+    """Domains added later declare their tables in `<domain>/models.py`: imported here by name from
+    DOMAINS, so that a new domain needs no line in this file."""
+    from importlib import import_module
+    from importlib.util import find_spec
+
+    from . import DOMAINS
+    for name in DOMAINS:
+        if find_spec(f"marketplace.{name}.models") is not None:
+            import_module(f"marketplace.{name}.models")
+
+
+_domain_models()
