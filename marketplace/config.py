@@ -39,6 +39,12 @@ def load_config(instance_path: str) -> dict:
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(ipath / "search-index")),
         "ELASTICSEARCH_URL": os.environ.get("ELASTICSEARCH_URL", ""),
         "ELASTICSEARCH_INDEX": os.environ.get("ELASTICSEARCH_INDEX", "marketplace"),
+        # A default 8.x/9.x install has security on: HTTPS with its own CA and an API key or a password.
+        "ELASTICSEARCH_API_KEY": os.environ.get("ELASTICSEARCH_API_KEY", ""),
+        "ELASTICSEARCH_USERNAME": os.environ.get("ELASTICSEARCH_USERNAME", ""),
+        "ELASTICSEARCH_PASSWORD": os.environ.get("ELASTICSEARCH_PASSWORD", ""),
+        "ELASTICSEARCH_CA_CERTS": os.environ.get("ELASTICSEARCH_CA_CERTS", ""),
+        "ELASTICSEARCH_VERIFY_CERTS": os.environ.get("ELASTICSEARCH_VERIFY_CERTS", "1") not in ("0", "false", "no"),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(ipath / "uploads")),
         "SITE_URL": os.environ.get("SITE_URL", "http://127.0.0.1:5000"),  # links in pushed e-mails
         "MATCH_PUSH_DAILY_CAP": int(os.environ.get("MATCH_PUSH_DAILY_CAP", "20")),

@@ -11,6 +11,7 @@ from typing import Iterable, Iterator
 #   owner_org     int, the owning organisation (permission filter)
 #   published_at  int (unix seconds, 0 when never published)
 #   price         float yuan or None (面议 / unknown); exact amounts stay in the database
+#   version       int, the record's updated_at in microseconds (Elasticsearch refuses an older write)
 #   facet fields  industry, city, institution, maturity, funding_source, kind (str or None),
 #                 transfer_modes, ip_types (lists of str)
 Document = dict
@@ -67,6 +68,10 @@ class SearchResult:
     facets: dict = field(default_factory=dict)   # facet → [(value, count), ...] by count
     scores: list = field(default_factory=list)
     relaxed: bool = False                  # no document had every term; partial matches shown
+
+
+class SearchUnavailable(Exception):
+    """The search service cannot be reached (a cluster down or timing out): the site answers 503."""
 
 
 class SearchBackend(ABC):

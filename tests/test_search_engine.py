@@ -48,7 +48,7 @@ def backend(request, tmp_path):
     be.rebuild(iter(CORPUS))
     yield be
     if request.param == "elasticsearch":
-        for name in be._targets():
+        for name in set(be._targets()) | set(be._concrete_indices()):
             be.es.indices.delete(index=name)
     be.close()
 
@@ -233,3 +233,25 @@ def test_doc_freq_counts_documents_with_the_term(backend):
     df, n = backend.doc_freq("正极")
     assert n == len(CORPUS) and df == 2
     assert backend.doc_freq("挤压")[0] == 1 and backend.doc_freq("石墨烯")[0] == 0
+
+
+# -- cases found by reading the Elasticsearch backend against its documentation (both backends) ------------
+
+def test_a_page_beyond_the_result_window_is_empty_with_the_total(backend):
+    deep = 10_000 // 20 + 1  # from + size beyond Elasticsearch's index.max_result_window
+    result = q(backend, "稀土永磁", page=deep, per_page=20)
+    assert result.ids == [] and result.total == 1
+
+
+def test_deleting_missing_documents_is_not_an_error(backend):
+    assert backend.delete(["achievement:1", "achievement:404"]) == 2
+    assert "achievement:1" not in backend.all_ids()
+
+
+def test_an_older_read_does_not_overwrite_a_newer_document(backend):
+    if backend.name != "elasticsearch":
+        pytest.skip("Whoosh writes under the process-wide write lock, reading the record under it")
+    backend.index([doc(3, "新版标题锂电池", version=2_000)])
+    backend.index([doc(3, "旧版标题", version=1_000)])
+    assert ids(q(backend, "新版标题")) == ["3"]
+    assert ids(q(backend, "旧版标题")) == []

@@ -273,6 +273,14 @@ def init_app(app):
         app.logger.exception("database error")
         return error_response(503, "unavailable", "系统繁忙，请稍后重试")
 
+    from search.base import SearchUnavailable
+
+    @app.errorhandler(SearchUnavailable)
+    def on_search_down(exc):
+        uow.rollback()
+        app.logger.error("search unavailable: %s", exc)
+        return error_response(503, "unavailable", "检索服务暂时不可用，请稍后重试")
+
     @app.errorhandler(HTTPException)
     def on_http(exc: HTTPException):
         uow.rollback()

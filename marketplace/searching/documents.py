@@ -25,6 +25,11 @@ def _ts(value) -> int:
     return calendar.timegm(value.timetuple()) if value else 0
 
 
+def _version(value) -> int:
+    """updated_at in microseconds: a monotonic version per record (Elasticsearch refuses an older write)."""
+    return _ts(value) * 1_000_000 + value.microsecond if value else 0
+
+
 def _money(value) -> float | None:
     return float(value) if value is not None else None
 
@@ -39,7 +44,7 @@ def _document(obj) -> dict:
     org = obj.owner_org
     common = {"id": doc_id(obj.entity_type, obj.id), "type": obj.entity_type, "title": obj.title,
               "status": obj.status, "owner_org": obj.owner_org_id, "published_at": _ts(obj.published_at),
-              "institution": org.name if org else None}
+              "institution": org.name if org else None, "version": _version(obj.updated_at)}
     if isinstance(obj, Achievement):
         return {**common, "keywords": " ".join(obj.keyword_list),
                 "body": "\n".join(filter(None, [obj.summary, obj.team, " ".join(obj.inventor_list)])),

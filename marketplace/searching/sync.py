@@ -25,9 +25,16 @@ def backend():
         cfg = app.config
         be = make_backend(cfg["SEARCH_BACKEND"], index_dir=cfg["SEARCH_INDEX_DIR"],
                           elasticsearch_url=cfg["ELASTICSEARCH_URL"],
-                          index_name=cfg.get("ELASTICSEARCH_INDEX", "marketplace"))
+                          index_name=cfg.get("ELASTICSEARCH_INDEX", "marketplace"),
+                          elasticsearch_options=elasticsearch_options(cfg))
         app.extensions["search_backend"] = be
     return be
+
+
+def elasticsearch_options(cfg) -> dict:
+    return {"api_key": cfg.get("ELASTICSEARCH_API_KEY", ""), "username": cfg.get("ELASTICSEARCH_USERNAME", ""),
+            "password": cfg.get("ELASTICSEARCH_PASSWORD", ""), "ca_certs": cfg.get("ELASTICSEARCH_CA_CERTS", ""),
+            "verify_certs": cfg.get("ELASTICSEARCH_VERIFY_CERTS", True)}
 
 
 def _lock(be, timeout):
