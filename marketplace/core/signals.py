@@ -16,3 +16,7 @@ payment_recorded = _signals.signal("payment-recorded", doc="A payment (到账) w
 # of the commissions package's agreement fields, as typed) or None. A receiver that takes the proposal returns a
 # true value; one that refuses it raises a core.errors error, and the whole step (contract included) is undone.
 contract_drafted = _signals.signal("contract-drafted", doc="A broker made a contract draft from an introduction.")
+
+# sender: the Challenge (揭榜挂帅) whose final acceptance (验收) was just recorded, flushed; kwargs: rating (优秀 / 良好 /
+# 合格 / 不合格), org_id (the winning organisation, whose index it feeds), actor.
+challenge_accepted = _signals.signal("challenge-accepted", doc="A challenge's final rating (验收) was recorded.")

@@ -67,4 +67,6 @@ def load_demo(progress=print) -> str:
     from .commissions import load_commissions; lines.append(load_commissions())  # noqa: E702
     from .stats import load_stats
     lines.append(load_stats())
+    from .challenges import load as load_challenges
+    lines.append(load_challenges())
     return "\n".join(lines)
