@@ -69,4 +69,6 @@ def load_demo(progress=print) -> str:
     lines.append(load_stats())
     from .challenges import load as load_challenges
     lines.append(load_challenges())
+    from .bookings import load as load_bookings
+    lines.append(load_bookings())
     return "\n".join(lines)
