@@ -1,13 +1,23 @@
-"""Matching quality on the labelled set in benchmarks/matching/ (engine vs. a plain BM25 baseline).
+"""Matching quality on labelled sets (engine vs. a plain BM25 baseline).
 
-    .venv/bin/python benchmarks/matching_eval.py [--set benchmarks/matching] [--verbose]
+    .venv/bin/python benchmarks/matching_eval.py [--set DIR ...] [--verbose] [--json]
 
-Loads the set's achievements and demands into a temporary SQLite database through the normal import
-path, indexes them (Whoosh), then for every demand ranks achievements with
-  - the engine: key terms + concept dictionary + structured re-ranking + abstention (marketplace.matching), and
-  - the baseline: BM25 over the same tokens (every token of the demand's text, OR, no re-ranking, never abstains),
-and prints nDCG@10 and recall@10 (grade ≥ 2 counts as relevant) over the answerable demands, and abstention
-accuracy over all demands (abstain on the no-answer ones, answer on the others).
+Each set (default benchmarks/matching/) holds achievements.jsonl, demands.jsonl (with the label fields
+`no_answer` and `factory_language`, stripped before import) and qrels.jsonl (grade 0–3). For each set the
+script loads the records into a temporary SQLite database through the normal import path, indexes them
+(Whoosh), and for every demand ranks the achievements with
+  - the engine: marketplace.matching.service.match_demand (candidates, re-ranking, abstention), and
+  - the baseline: BM25 over every token of the demand's text (jieba, OR, no re-ranking, never abstains).
+
+Reported per set (grade ≥ 2 counts as relevant; ranking figures over answerable demands):
+  nDCG@10 on all demands, on demands in technical words, on demands in a factory's words;
+  top-1 correct (the first result has grade ≥ 2) on factory-language demands;
+  recall@50 of the candidate list (the engine's 50 first candidates; BM25's 50 first hits);
+  abstention balanced accuracy = (share of no-answer demands abstained on + share of answerable demands
+  answered) / 2 — BM25 never abstains, so it scores 0.5.
+
+--verbose prints one line per demand: refused on a folder named `heldout` (figures only, never per-demand
+output, for a held-out set).
 """
 import argparse
 import json
@@ -33,22 +43,29 @@ def recall_at(ranked: list[str], grades: dict, k: int = 10) -> float:
     return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
 
 
+def top1(ranked: list[str], grades: dict) -> float:
+    return 1.0 if ranked and grades.get(ranked[0], 0) >= 2 else 0.0
+
+
 def load_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--set", default=str(ROOT / "benchmarks" / "matching"))
-    parser.add_argument("--verbose", action="store_true")
-    args = parser.parse_args()
-    folder = Path(args.set)
+def mean(xs):
+    return sum(xs) / len(xs) if xs else float("nan")
+
+
+def evaluate(folder: Path, verbose: bool = False) -> dict:
+    """Figures of one set, in a fresh application, database and index."""
     tmp = tempfile.mkdtemp(prefix="match-eval-")
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/eval.db", SEARCH_INDEX_DIR=f"{tmp}/index",
                       SECRET_KEY="eval", SEARCH_BACKEND="whoosh")
+    import logging
+
     from flask_migrate import upgrade
 
     from marketplace import create_app
+    from marketplace.achievements.models import Achievement
     from marketplace.demands.models import Demand
     from marketplace.imports.readers import read_file
     from marketplace.imports.service import import_rows
@@ -58,72 +75,115 @@ def main():
     from search.analysis import query_terms
     from search.base import Visibility
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app()
     qrels: dict[str, dict] = {}
     for row in load_jsonl(folder / "qrels.jsonl"):
         qrels.setdefault(row["demand"], {})[row["achievement"]] = int(row["grade"])
+    labels = {d["ref"]: d for d in load_jsonl(folder / "demands.jsonl")}
+    out = {name: {"ndcg": [], "ndcg_tech": [], "ndcg_factory": [], "top1_factory": [], "recall50": [],
+                  "abst_none": [], "answer_some": []} for name in ("engine", "bm25")}
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         for library, name in (("achievements", "achievements.jsonl"), ("demands", "demands.jsonl")):
             path = folder / name
             headers, rows = read_file(path.name, path.read_bytes())
-            rows = [(n, [v for h, v in zip(headers, values) if h != "no_answer"]) for n, values in rows]
-            headers = [h for h in headers if h != "no_answer"]
+            keep = [i for i, h in enumerate(headers) if h not in ("no_answer", "factory_language")]
+            rows = [(n, [values[i] for i in keep if i < len(values)]) for n, values in rows]
+            headers = [headers[i] for i in keep]
             report = import_rows(library, headers, rows, source="eval", publish=True)
             if report.rejected:
                 print(f"{name}: {report.summary()}", report.errors[:3], file=sys.stderr)
         sync.apply_pending()
-        no_answer = {d["ref"]: bool(d.get("no_answer")) for d in load_jsonl(folder / "demands.jsonl")}
-        ach_ref = {}
-        from marketplace.achievements.models import Achievement
-        for a in Achievement.query.all():
-            ach_ref[a.id] = a.ref
-        factory = {d["ref"] for d in load_jsonl(folder / "demands.jsonl") if d.get("factory_language")}
-        results = {name: {"ndcg": [], "recall": [], "abst": [], "f_ndcg": [], "f_recall": []}
-                   for name in ("engine", "bm25")}
+        ach_ref = {a.id: a.ref for a in Achievement.query.all()}
         for demand in Demand.query.filter_by(source="eval").order_by(Demand.ref):
             grades = qrels.get(demand.ref, {})
-            found = matching.match_demand(demand, 10)
+            label = labels.get(demand.ref, {})
+            answerable, factory = not label.get("no_answer"), bool(label.get("factory_language"))
+            found = matching.match_demand(demand, 50)
             engine = [i["ref"] for i in found["items"]]
             tokens = list(dict.fromkeys(query_terms(" ".join([demand.title, demand.indicators or "",
                                                                demand.description]))))
             base = sync.backend().search(SearchQuery(weighted_terms=tuple((t, 1.0) for t in tokens), min_match=1,
                                                      types=("achievement",), visibility=Visibility(),
-                                                     per_page=10, facets=False))
+                                                     per_page=50, facets=False))
             baseline = [ach_ref[int(i.split(":")[1])] for i in base.ids]
-            answerable = not no_answer.get(demand.ref, False)
             for name, ranked, abstained in (("engine", engine, found["abstained"]), ("bm25", baseline, False)):
+                r = out[name]
                 if answerable:
-                    results[name]["ndcg"].append(ndcg_at(ranked, grades))
-                    results[name]["recall"].append(recall_at(ranked, grades))
-                    if demand.ref in factory:
-                        results[name]["f_ndcg"].append(ndcg_at(ranked, grades))
-                        results[name]["f_recall"].append(recall_at(ranked, grades))
-                results[name]["abst"].append(abstained == (not answerable))
-            if args.verbose:
+                    r["ndcg"].append(ndcg_at(ranked, grades))
+                    r["ndcg_factory" if factory else "ndcg_tech"].append(ndcg_at(ranked, grades))
+                    if factory:
+                        r["top1_factory"].append(top1(ranked, grades))
+                    r["recall50"].append(recall_at(ranked, grades, 50))
+                    r["answer_some"].append(0.0 if abstained else 1.0)
+                else:
+                    r["abst_none"].append(1.0 if abstained else 0.0)
+            if verbose:
                 top = found["items"][0] if found["items"] else {}
-                print(f"{demand.ref} {'无解' if not answerable else '有解'} abstained={found['abstained']} "
-                      f"best={top.get('score')} cov={top.get('coverage')} shared={len(top.get('shared_terms', []))} "
-                      f"engine nDCG={ndcg_at(engine, grades):.2f} bm25 nDCG={ndcg_at(baseline, grades):.2f} "
-                      f"{demand.title}")
-        n_all = len(results["engine"]["abst"])
-        n_ans = len(results["engine"]["ndcg"])
-        print(f"demands {n_all} ({n_ans} answerable, {n_all - n_ans} without an answer); "
-              f"achievements {len(ach_ref)}")
-        print(f"{'':8} {'nDCG@10':>8} {'recall@10':>10} {'abstention acc.':>16} {'abstains on no-answer':>22}")
-        for name in ("engine", "bm25"):
-            r = results[name]
-            mean = lambda xs: sum(xs) / len(xs) if xs else 0.0  # noqa: E731
-            flags = [(a, na) for a, na in zip(r["abst"], [no_answer.get(d.ref, False) for d in
-                     Demand.query.filter_by(source="eval").order_by(Demand.ref)])]
-            on_none = [ok for ok, na in flags if na]
-            print(f"{name:8} {mean(r['ndcg']):8.3f} {mean(r['recall']):10.3f} {mean(r['abst']):16.3f} "
-                  f"{sum(on_none):>12}/{len(on_none)}")
-        n_f = len(results["engine"]["f_ndcg"])
-        print(f"factory-language answerable demands ({n_f}):")
-        for name in ("engine", "bm25"):
-            r = results[name]
-            print(f"{name:8} {mean(r['f_ndcg']):8.3f} {mean(r['f_recall']):10.3f}")
+                print(f"{demand.ref} {'F' if factory else 'T'} {'有解' if answerable else '无解'} "
+                      f"abst={int(found['abstained'])} best={top.get('score')} {found.get('signals')} "
+                      f"eng={ndcg_at(engine, grades):.2f} bm25={ndcg_at(baseline, grades):.2f} "
+                      f"top1={engine[0] if engine else '-'}({grades.get(engine[0], 0) if engine else '-'}) "
+                      f"{demand.title[:28]}")
+        n_dem = Demand.query.filter_by(source="eval").count()
+    figures = {"set": str(folder), "demands": n_dem, "answerable": len(out["engine"]["ndcg"]),
+               "factory": len(out["engine"]["ndcg_factory"]), "achievements": len(ach_ref)}
+    for name, r in out.items():
+        figures[name] = {
+            "ndcg10_all": mean(r["ndcg"]), "ndcg10_tech": mean(r["ndcg_tech"]),
+            "ndcg10_factory": mean(r["ndcg_factory"]), "top1_factory": mean(r["top1_factory"]),
+            "recall50": mean(r["recall50"]),
+            "abstain_balanced": (mean(r["abst_none"]) + mean(r["answer_some"])) / 2 if r["abst_none"] else
+            float("nan"),
+            "abstains_on_no_answer": f"{int(sum(r['abst_none']))}/{len(r['abst_none'])}",
+            "answers_answerable": f"{int(sum(r['answer_some']))}/{len(r['answer_some'])}"}
+    return figures
+
+
+def show(f: dict) -> None:
+    print(f"\n{f['set']}: {f['demands']} demands ({f['answerable']} answerable, {f['factory']} of them in factory "
+          f"language, {f['demands'] - f['answerable']} without an answer); {f['achievements']} achievements")
+    cols = ("ndcg10_all", "ndcg10_tech", "ndcg10_factory", "top1_factory", "recall50", "abstain_balanced")
+    print(f"{'':8}" + "".join(f"{c:>17}" for c in cols) + f"{'abstains/answers':>18}")
+    for name in ("engine", "bm25"):
+        r = f[name]
+        print(f"{name:8}" + "".join(f"{r[c]:17.3f}" for c in cols)
+              + f"{r['abstains_on_no_answer'] + ' ' + r['answers_answerable']:>18}")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--set", action="append", help="a set's folder (repeatable); default benchmarks/matching")
+    parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    sets = [Path(s) for s in (args.set or [str(ROOT / "benchmarks" / "matching")])]
+    if args.verbose and any("heldout" in s.resolve().parts for s in sets):
+        parser.error("--verbose is refused on a held-out set: aggregate figures only")
+    results = []
+    for folder in sets:
+        # One process per set keeps the application and index of one set from leaking into the next.
+        if len(sets) > 1:
+            import subprocess
+            cmd = [sys.executable, __file__, "--set", str(folder), "--json"] + (["--verbose"] if args.verbose else [])
+            proc = subprocess.run(cmd, capture_output=True, text=True)
+            if proc.returncode:
+                sys.stderr.write(proc.stderr)
+                raise SystemExit(proc.returncode)
+            lines = proc.stdout.strip().splitlines()
+            if args.verbose:
+                print("\n".join(lines[:-1]))
+            results.append(json.loads(lines[-1]))
+        else:
+            results.append(evaluate(folder, args.verbose))
+    if args.json and len(sets) == 1:
+        print(json.dumps(results[0], ensure_ascii=False))
+        return
+    for f in results:
+        show(f)
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False))
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ from .imports.models import ImportJob  # noqa: F401
 from .resources.models import ServiceResource  # noqa: F401
 from .searching.models import SearchOutbox  # noqa: F401
 from .matching.models import MatchFeedback, MatchPush, NextStep, PushQueue  # noqa: F401
+from .matching.knowledge import KnowledgeLink  # noqa: F401
 from .notifications.models import EmailMessage, Notification  # noqa: F401
 from .brokers.models import BrokerProfile, BrokerRating, BrokerTraining, DealDisclosure, Introduction  # noqa: F401
 from .contracts.models import (  # noqa: F401

@@ -28,7 +28,7 @@ def test_a_good_match_is_strong_and_explained():
     ({"price": Decimal("3000000")}, "price"),
     ({"transfer_modes": ("作价入股",)}, "mode"),
     ({"same_city": False}, "region"),
-    ({"coverage": 0.3}, "text"),
+    ({"relevance": 0.2}, "text"),
 ])
 def test_each_worse_field_lowers_its_part_and_the_score(change, part):
     base, worse = scoring.score(good()), scoring.score(good(**change))
@@ -62,7 +62,9 @@ def test_maturity_needed_depends_on_cooperation():
 def test_weights_are_configuration():
     text_only = {"text": 1.0, "industry": 0, "maturity": 0, "price": 0, "mode": 0, "region": 0}
     m = scoring.score(good(coverage=1.0, relevance=1.0), weights=text_only)
-    assert m.score == 100
+    assert m.score >= 99 and m.parts["maturity"] == 1.0  # the text alone decides: 100 × (1 − e^(−T/τ))
+    half = scoring.score(good(relevance=1.0, same_industry=False, maturity="实验室", price=Decimal("9000000")))
+    assert half.score < scoring.score(good(relevance=1.0)).score
 
 
 def test_abstention_rule():
@@ -71,11 +73,13 @@ def test_abstention_rule():
 
 
 def test_pair_feedback_moves_the_score_and_says_why():
-    base = scoring.score(good(coverage=0.5, relevance=0.6))
+    base = scoring.score(good(coverage=0.5, relevance=0.15))
     liked = scoring.apply_pair_feedback(base, "interested", None)
-    assert liked.score == base.score + 8 and "您已标记“感兴趣”" in liked.reasons
+    assert liked.score == base.score + 6 and "您已标记“感兴趣”" in liked.reasons
+    other = scoring.apply_pair_feedback(base, None, "interested")
+    assert other.score == liked.score  # the same mark moves the pair's one score the same from either side
     both = scoring.apply_pair_feedback(base, "interested", "interested")
-    assert both.score == base.score + 14 and "对方已表示感兴趣" in both.reasons
+    assert both.score == base.score + 12 and "对方已表示感兴趣" in both.reasons
     refused = scoring.apply_pair_feedback(base, None, "irrelevant", "价格不合适")
     assert refused.score == base.score - 15 and "对方认为不相关（价格不合适）" in refused.reasons
     assert scoring.apply_pair_feedback(base, None, None) is base
@@ -95,3 +99,22 @@ def test_dismissal_reasons_reweight_the_factor_they_name():
     plain_gap = scoring.score(mature).score - scoring.score(immature).score
     fed_gap = scoring.score(mature, w).score - scoring.score(immature, w).score
     assert fed_gap > plain_gap > 0
+
+
+def test_a_graph_path_raises_the_text_part_and_is_explained_with_its_mechanism():
+    from marketplace.matching.knowledge import Link
+    link = Link("k", "建材", (("外墙", "掉色"),), "紫外老化使树脂降解", ("氟碳涂料",), "s", "file")
+    plain = scoring.score(good(relevance=0.1, shared_terms=[]))
+    bridged = scoring.score(good(relevance=0.1, shared_terms=[], graph=0.45, paths=[(("外墙", "掉色"), link, "氟碳涂料")]))
+    assert bridged.parts["text"] > plain.parts["text"] and bridged.score > plain.score
+    assert bridged.reasons[0] == "症状“外墙”“掉色”可能源于紫外老化使树脂降解，对应技术：氟碳涂料"
+
+
+def test_abstention_compares_the_best_with_the_demands_own_background():
+    flat = [(0.12, 0.12, 0.0, 0.0, 0.1, 2)] + [(0.10, 0.1, 0.0, 0.0, 0.1, 1)] * 10
+    standout = [(0.30, 0.3, 0.0, 0.0, 0.3, 4)] + [(0.05, 0.05, 0.0, 0.0, 0.05, 1)] * 10
+    assert scoring.confidence(flat)["abstain"] and not scoring.confidence(standout)["abstain"]
+    assert scoring.confidence([])["abstain"]
+    # a graph path alone, with no agreement from the texts, does not make a candidate stand out
+    graph_only = [(0.03, 0.02, 0.0, 0.0, 0.0, 0)] * 5 + [(0.02, 0.02, 0.45, 0.0, 0.0, 0)]
+    assert scoring.confidence(graph_only)["abstain"]

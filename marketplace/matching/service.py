@@ -1,9 +1,21 @@
-"""Matching as a service: key terms of one side, candidates of the other from the search engine (same
-analyzer, dictionary and synonyms), then scores and reasons from matching.scoring."""
+"""Matching as a service: candidates of the other side from the search engine (recall first), then one score
+per pair, the same whichever side looks, with reasons, and a calibrated decision to stay silent.
+
+A record is read once into a `Profile` (its tokens weighted tf·idf, its lower-cased text, the knowledge-graph
+links its words fire), cached by id and change time. A pair's evidence (`pair_evidence`) is symmetric:
+  - text: BM25 of each side's tokens against the other's text, each normalised by the side's score against
+    itself, averaged over the two directions (so a demand's list keeps the plain BM25 order as its base);
+  - graph: links fired by one side (symptom cues) whose technologies occur in the other (knowledge.py);
+  - learned: term pairs that went together in 感兴趣 marks, signed introductions and registered contracts,
+    or apart in 不相关 verdicts (learning.py);
+and scoring.py turns it into 0–100, where structured factors (maturity, price, mode, region, industry) only
+re-rank what the text and graph already make relevant.
+"""
 import math
-import os
 import re
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -15,11 +27,10 @@ from ..core import permissions as perm
 from ..extensions import db
 from ..searching import sync
 from ..searching.documents import parse_doc_id
-from . import scoring
+from . import knowledge, learning, scoring
 
-CONCEPTS = Path(__file__).parent / "data" / "concepts.txt"
 KEY_TERMS = 24
-EXPANSION_WEIGHT = 0.8  # concept-dictionary terms: they help find candidates, and count less in coverage
+PROFILE_TERMS = 40
 CANDIDATES = 50
 NEXT_STEPS = [
     {"code": "broker", "label": "交给技术经纪人人工撮合"},
@@ -27,6 +38,9 @@ NEXT_STEPS = [
     {"code": "push", "label": "推送科技管理部门（需求推送）"},
 ]
 ASCII = re.compile(r"^[a-z0-9][a-z0-9.+/-]*$")
+CJK = re.compile(r"^[\u3400-\u9fff]+$")
+NUMBER = re.compile(r"^[0-9][0-9.%]*$|^[0-9.]+[a-z]{0,2}$")
+BM25_K1, BM25_B, AVG_LEN = 1.2, 0.75, 220.0
 
 
 @lru_cache(maxsize=1)
@@ -35,151 +49,303 @@ def generic_words() -> frozenset:
     return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
 
 
-@lru_cache(maxsize=1)
-def concepts() -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
-    files = [CONCEPTS]
-    extra = os.environ.get("MATCH_CONCEPTS_FILE")
-    if extra and Path(extra).is_file():
-        files.append(Path(extra))
-    out = []
-    for path in files:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            line = line.split("#", 1)[0].strip()
-            if "=>" not in line:
-                continue
-            left, right = line.split("=>", 1)
-            out.append((tuple(left.split()), tuple(right.split())))
-    return out
+def concepts():
+    """The concept dictionary as (cue words, terms) — kept for callers of the first version."""
+    return [(link.cues[0], link.technologies) for link in knowledge.file_links() if link.origin == "concepts"]
 
 
-def key_terms(fields: list[tuple[str, float]], limit: int = KEY_TERMS) -> list[tuple[str, float, bool]]:
-    """The most telling terms of a text (tf × idf over the index) as (term, weight, False), plus
-    concept-dictionary expansions as (term, EXPANSION_WEIGHT, True)."""
+# --- document frequencies (cached a few minutes: weights, not counts) ----------------------------------
+
+_df_cache: dict = {}
+DF_TTL = 300.0
+
+
+def doc_freq(term: str) -> tuple[int, int]:
     be = sync.backend()
+    key = (id(be), term)
+    hit = _df_cache.get(key)
+    now = time.monotonic()
+    if hit is not None and now - hit[0] < DF_TTL:
+        return hit[1]
+    value = be.doc_freq(term)
+    if len(_df_cache) > 200000:
+        _df_cache.clear()
+    _df_cache[key] = (now, value)
+    return value
+
+
+def reset_caches() -> None:
+    """Forget cached frequencies and profiles (tests, or after a bulk change)."""
+    _df_cache.clear()
+    _profiles.clear()
+
+
+def idf(term: str) -> float:
+    df, n = doc_freq(term)
+    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if n else 1.0
+
+
+def specific(term: str) -> bool:
+    """A term that can tell records apart: not a filler word, not in a large share of the documents."""
+    if term in generic_words() or not (len(term) >= 2 or ASCII.match(term)) or NUMBER.match(term):
+        return False
+    df, n = doc_freq(term)
+    if n >= 30 and df / n > 0.12:
+        return False
+    return not (n >= 1000 and df / n > 0.05)
+
+
+# --- profiles -----------------------------------------------------------------------------------------
+
+@dataclass
+class Profile:
+    kind: str
+    id: int
+    text: str                                  # lower-cased, for containment tests
+    terms: dict                                # term → weight (tf·idf, field-boosted), the telling ones
+    tokens: tuple                              # every specific token once (the BM25 query of this side)
+    links: list = field(default_factory=list)  # [(Link, cue alternative)] fired by this text
+    self_bm25: float = 1.0
+
+
+def _fields(obj, kind):
+    if kind == "demand":
+        return [(obj.title, 2.0), (obj.indicators or "", 1.2), (obj.description or "", 1.0)]
+    return [(obj.title, 2.0), ((obj.keywords or "").replace("、", " "), 1.5), (obj.summary or "", 1.0)]
+
+
+def _text_of(obj, kind) -> str:
+    return " ".join(t for t, _ in _fields(obj, kind))
+
+
+def _build_profile(kind, oid, fields) -> Profile:
+    raw = " ".join(t for t, _ in fields)
     tf: Counter = Counter()
-    raw = " ".join(text for text, _ in fields)
-    generic = generic_words()
     for text, weight in fields:
         for term in query_terms(text):
-            if (len(term) >= 2 or ASCII.match(term)) and term not in generic:
-                tf[term] += weight
-    scored = []
-    for term, count in tf.items():
-        df, n = be.doc_freq(term)
-        if n >= 50 and df / n > 0.25:
-            continue  # words most documents contain say nothing about this one (judged on a real corpus)
-        idf = math.log(1 + (n + 1) / (df + 1)) if n else 1.0
-        scored.append((term, (1 + math.log(count)) * idf))
-    scored.sort(key=lambda x: -x[1])
-    top = scored[:limit]
-    if not top:
-        return []
-    peak = top[0][1]
-    terms = [(t, round(w / peak, 3), False) for t, w in top]
-    have = {t for t, *_ in terms}
-    for left, right in concepts():
-        if all(word in raw for word in left):
-            for term in right:
-                if term not in have:
-                    terms.append((term, EXPANSION_WEIGHT, True))
-                    have.add(term)
-    return terms
+            tf[term] += weight
+    weighted = {t: (1 + math.log(c)) * idf(t) for t, c in tf.items() if specific(t)}
+    top = dict(sorted(weighted.items(), key=lambda x: -x[1])[:PROFILE_TERMS])
+    tokens = tuple(t for t in tf if not _very_common(t))  # BM25 over every word, as the plain baseline
+    lower = raw.lower()
+    p = Profile(kind, oid, lower, top, tokens, knowledge.graph().fired(raw))
+    p.self_bm25 = bm25(tokens, lower) or 1.0
+    return p
 
 
-class _Text:
-    """`term in _Text(text)`: whether the text contains the term. A substring test on the lower-cased text
-    stands in for segmenting every candidate (which cost ≈3 ms each, most of a match's time): key terms are
-    the index's own tokens, and a token of a text is always a substring of it."""
-    __slots__ = ("text",)
-
-    def __init__(self, text: str):
-        self.text = text.lower()
-
-    def __contains__(self, term: str) -> bool:
-        return term in self.text
+_profiles: OrderedDict = OrderedDict()
+PROFILE_CACHE = 50000
 
 
-def coverage(terms: list[tuple[str, float, bool]], tokens) -> tuple[float, list[str]]:
-    """Weighted share of the text's own key terms found in `tokens` (synonyms count); each concept-dictionary
-    term found adds a little. Returns (coverage 0..1, shared terms)."""
-    total = sum(w for _, w, expanded in terms if not expanded) or 1.0
-    got, bonus, shared = 0.0, 0.0, []
-    for term, weight, expanded in terms:
-        if any(all(t in tokens for t in alt) for alt in _expanded(term)):
-            shared.append(term)
-            if expanded:
-                bonus += 0.08
-            else:
-                got += weight
-    return min(1.0, got / total + bonus), shared
+def profile(obj, kind: str) -> Profile:
+    stamp = (getattr(obj, "updated_at", None), hash(_text_of(obj, kind)), id(knowledge.graph()))
+    key = (kind, obj.id)
+    hit = _profiles.get(key)
+    if hit is not None and hit[0] == stamp:
+        _profiles.move_to_end(key)
+        return hit[1]
+    p = _build_profile(kind, obj.id, _fields(obj, kind))
+    _profiles[key] = (stamp, p)
+    if len(_profiles) > PROFILE_CACHE:
+        _profiles.popitem(last=False)
+    return p
+
+
+@lru_cache(maxsize=50000)
+def _forms(term: str) -> tuple:
+    """The surface forms of a term and its synonyms, as they would appear in a text."""
+    out = []
+    for alt in expand(term):
+        form = "".join(alt) if all(CJK.match(t) for t in alt) else " ".join(alt)
+        if form and form not in out:
+            out.append(form.lower())
+    return tuple(out)
+
+
+def _tf(term: str, text: str) -> int:
+    return max(text.count(f) for f in _forms(term))
+
+
+def bm25(tokens, text: str) -> float:
+    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / AVG_LEN)
+    total = 0.0
+    for t in tokens:
+        c = _tf(t, text)
+        if c:
+            total += idf(t) * c * (BM25_K1 + 1) / (c + norm)
+    return total
 
 
 @lru_cache(maxsize=20000)
-def _expanded(term: str) -> tuple:
-    return tuple(tuple(alt) for alt in expand(term))
+def _tech_terms(tech: str) -> tuple:
+    """A technology's words, for looking for candidates (its character pairs decide whether it matches)."""
+    terms = tuple(t for t in query_terms(tech) if t not in generic_words() and (len(t) >= 2 or ASCII.match(t)))
+    return terms or (tech.lower(),)
 
 
-def _search(weighted, entity_type, min_match) -> dict[int, float]:
-    result = sync.backend().search(SearchQuery(weighted_terms=weighted, min_match=min_match, types=(entity_type,),
-                                               visibility=Visibility(), per_page=CANDIDATES, facets=False))
+@lru_cache(maxsize=20000)
+def _bigrams(tech: str) -> tuple:
+    out = []
+    for run in re.findall(r"[\u3400-\u9fff]+|[a-z0-9]+(?:[-.+/][a-z0-9]+)*", tech.lower()):
+        if CJK.match(run):
+            out += [run[i:i + 2] for i in range(len(run) - 1)] or [run]
+        else:
+            out.append(run)
+    return tuple(dict.fromkeys(out))
+
+
+def _tech_match(tech: str, text: str) -> float:
+    """How much of a technology the text names: 1 if it holds the whole phrase; else the share of the
+    phrase's character pairs it holds (jieba cuts unknown technical words into single characters, so pairs
+    are the sturdier unit), counted from 0.75 up."""
+    low = tech.lower()
+    if low in text:
+        return 1.0
+    grams = _bigrams(low)
+    if len(grams) < 2:
+        return 0.0
+    share = sum(1 for g in grams if g in text) / len(grams)
+    return share if share >= 0.75 else 0.0
+
+
+# --- pair evidence (symmetric) ------------------------------------------------------------------------
+
+@dataclass
+class Evidence:
+    text: float
+    text_d: float                # share of the demand's own BM25 found in the achievement
+    graph: float
+    learned: float
+    shared_terms: list
+    coverage: float
+    paths: list                  # [(cue alternative, Link, technology)]
+    learned_notes: list
+
+
+GRAPH_LINK_WEIGHT = 0.45
+REVERSE = 0.5  # share of the achievement → demand direction in the symmetric text score
+
+
+def _graph(src: Profile, other_text: str) -> list:
+    paths = []
+    for link, alt in src.links:
+        best, best_tech = 0.0, None
+        for tech in link.technologies:
+            m = _tech_match(tech, other_text)
+            if m > best:
+                best, best_tech = m, tech
+        if best_tech is not None:
+            paths.append((best, alt, link, best_tech))
+    return paths
+
+
+def pair_evidence(d: Profile, a: Profile) -> Evidence:
+    """Everything the score of a (demand, achievement) pair rests on: the same whichever side asks."""
+    da = bm25(d.tokens, a.text) / d.self_bm25
+    ad = bm25(a.tokens, d.text) / a.self_bm25
+    text = (1 - REVERSE) * da + REVERSE * ad
+    paths = _graph(d, a.text)  # symptoms are the demand's: its cues, the achievement's technologies
+    paths.sort(key=lambda p: (-p[0], p[2].key))
+    # each link counts once (its best technology); several links pointing at the same thing add up
+    seen, product = set(), 1.0
+    for strength, alt, link, tech in paths:
+        if link.key in seen:
+            continue
+        seen.add(link.key)
+        product *= 1 - GRAPH_LINK_WEIGHT * strength
+    graph = 1 - product
+    shared = []
+    total_d = sum(d.terms.values()) or 1.0
+    got_d = 0.0
+    for t, w in sorted(d.terms.items(), key=lambda x: -x[1]):
+        if _tf(t, a.text):
+            got_d += w
+            shared.append(t)
+    for t, w in sorted(a.terms.items(), key=lambda x: -x[1]):
+        if t not in shared and _tf(t, d.text):
+            shared.append(t)
+    learned, notes = learning.pair_strength(d.terms, a.terms)
+    return Evidence(text=text, text_d=da, graph=graph, learned=learned, shared_terms=shared,
+                    coverage=min(1.0, got_d / total_d), paths=[(alt, link, tech) for s, alt, link, tech in paths
+                                                               if s >= 0.99][:3] or
+                    [(alt, link, tech) for s, alt, link, tech in paths][:2], learned_notes=notes)
+
+
+# --- candidates (recall first) ------------------------------------------------------------------------
+
+def _search(weighted, entity_type, min_match, per_page=CANDIDATES) -> dict[int, float]:
+    if not weighted:
+        return {}
+    result = sync.backend().search(SearchQuery(weighted_terms=tuple(weighted), min_match=min_match,
+                                               types=(entity_type,), visibility=Visibility(), per_page=per_page,
+                                               facets=False))
     return {parse_doc_id(i)[1]: s for i, s in zip(result.ids, result.scores)}
 
 
-COMMON_SHARE, COMMON_MIN_DOCS = 0.05, 1000
+def _very_common(term: str) -> bool:
+    """Said by most documents of a real corpus: no evidence either way."""
+    df, n = doc_freq(term)
+    return n >= 50 and df / n > 0.25
 
 
 def _common(term: str) -> bool:
-    """In a large index, a term in more than 5% of the documents adds little to a ranking (idf < 3) and
-    costs the most to read (the longest postings): the plain search leaves it out."""
-    df, n = sync.backend().doc_freq(term)
-    return n >= COMMON_MIN_DOCS and df / n > COMMON_SHARE
+    df, n = doc_freq(term)
+    return n >= 1000 and df / n > 0.05
 
 
-def _candidates(terms, full_text: str, entity_type: str, exclude_org: int | None):
-    """Candidates with their relevance: the union of (a) the key terms (+ concept expansions), at least two
-    of them shared, and (b) plain BM25 over every token of the text; relevance is (b)'s score, so the
-    structured re-ranking starts from the baseline's order and can only add evidence to it."""
-    weighted = tuple((t, w) for t, w, _ in terms)
-    keyed = _search(weighted, entity_type, 2 if len(terms) >= 4 else 1) if weighted else {}
-    tokens = tuple(dict.fromkeys(t for t in query_terms(full_text) if t not in generic_words() and not _common(t)))
-    plain = _search(tuple((t, 1.0) for t in tokens), entity_type, 1) if tokens else {}
-    ids = list(dict.fromkeys(list(plain) + list(keyed)))
+def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
+    """The union of (a) plain BM25 over every specific token, (b) the telling terms weighted, (c) the
+    technologies of the graph links this text fires, (d) terms learnt from what happened to similar pairs."""
+    ids: list = []
+    plain = _search([(t, 1.0) for t in src.tokens if not _common(t)], entity_type, 1)
+    ids += list(plain)
+    top = sorted(src.terms.items(), key=lambda x: -x[1])[:KEY_TERMS]
+    peak = top[0][1] if top else 1.0
+    keyed = [(t, round(w / peak, 3)) for t, w in top]
+    ids += list(_search(keyed, entity_type, 2 if len(keyed) >= 4 else 1))
+    graph_terms: dict = {}
+    for link, _alt in src.links:
+        for tech in link.technologies:
+            for t in _tech_terms(tech):
+                if t not in src.terms:
+                    graph_terms[t] = max(graph_terms.get(t, 0.0), 0.8)
+    if graph_terms:
+        ids += list(_search(sorted(graph_terms.items())[:120], entity_type, 1))
+    side = "demand" if src.kind == "demand" else "achievement"
+    extra = learning.expansion(src.terms, side)
+    if extra:
+        ids += list(_search(extra, entity_type, 1, per_page=20))
+    ids = list(dict.fromkeys(ids))
     model = {"achievement": "achievements", "demand": "demands"}[entity_type]
     from ..core.listings import LIBRARIES
     lib = LIBRARIES[model]
     found = {o.id: o for o in db.session.scalars(db.select(lib.model).where(lib.model.id.in_(ids)))} if ids else {}
-    top = max(plain.values(), default=0.0) or 1.0
-    out = []
-    for oid in ids:
-        obj = found.get(oid)
-        if obj is not None and obj.status == "published" and obj.owner_org_id != exclude_org:
-            out.append((obj, plain.get(oid, 0.0) / top))
-    return out
+    return [found[i] for i in ids if i in found and found[i].status == "published"
+            and found[i].owner_org_id != exclude_org]
 
 
-def _achievement_text(a) -> str:
-    return " ".join([a.title, a.keywords.replace("、", " "), a.summary])
-
-
-def _demand_text(d) -> str:
-    return " ".join([d.title, d.indicators or "", d.description])
-
-
-def _features(demand, achievement, terms, relevance, other_text) -> scoring.Features:
-    cov, shared = coverage(terms, _Text(other_text))
-    ach_city = achievement.owner_org.city
+def _features(demand, achievement, ev: Evidence) -> scoring.Features:
+    ach_city = achievement.owner_org.city if achievement.owner_org else None
     return scoring.Features(
-        coverage=cov, relevance=relevance, shared_terms=shared,
+        coverage=ev.coverage, relevance=ev.text, shared_terms=ev.shared_terms,
         same_industry=demand.industry == achievement.industry, maturity=achievement.maturity,
         cooperation=demand.cooperation, price=None if achievement.price_negotiable else achievement.asking_price,
         budget=None if demand.budget_negotiable else demand.budget,
         transfer_modes=tuple(achievement.transfer_mode_list),
-        same_city=None if not ach_city else ach_city == demand.city)
+        same_city=None if not ach_city else ach_city == demand.city,
+        graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes)
+
+
+def score_pair(demand, achievement) -> dict:
+    """One pair's score, band and reasons, without feedback (the same from either side)."""
+    d, a = profile(demand, "demand"), profile(achievement, "achievement")
+    ev = pair_evidence(d, a)
+    m = scoring.score(_features(demand, achievement, ev))
+    return {"score": m.score, "band": m.band, "reasons": m.reasons, "parts": m.parts}
 
 
 def _feedback(side: str, own_id: int) -> dict:
-    """What is known from feedback for one record's list: the verdicts on its pairs from both sides, and
-    the reasons this side gave when dismissing (they re-weight the factors)."""
+    """The verdicts on this record's pairs from both sides, and the reasons this side gave when dismissing."""
     from .models import MatchFeedback
     col = MatchFeedback.demand_id if side == "demand" else MatchFeedback.achievement_id
     rows = db.session.scalars(db.select(MatchFeedback).where(col == own_id)).all()
@@ -191,47 +357,55 @@ def _feedback(side: str, own_id: int) -> dict:
         pairs.setdefault(other_id, {})[who] = (row.verdict, row.reason)
         if who == "own" and row.verdict == "irrelevant" and row.reason:
             reasons[row.reason] += 1
-    return {"pairs": pairs, "weights": scoring.weights_from_feedback(reasons)}
+    return {"pairs": pairs, "weights": scoring.weights_from_feedback(reasons) if reasons else None}
 
 
-def _rank(pairs, limit, feedback=None):
-    """pairs: [(obj, features)] → the top `limit` items and whether to abstain. Pairs this side dismissed
-    stay out; the other verdicts move a pair's score (scoring.apply_pair_feedback)."""
-    feedback = feedback or {"pairs": {}, "weights": None}
+def _rank(src_kind, own, cands, limit, feedback):
     scored = []
-    for obj, f in pairs:
+    for obj in cands:
         said = feedback["pairs"].get(obj.id, {})
-        own, other = said.get("own", (None, None)), said.get("other", (None, None))
-        if own[0] == "irrelevant":
+        own_v, other = said.get("own", (None, None)), said.get("other", (None, None))
+        if own_v[0] == "irrelevant":
             continue
-        m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own[0], other[0], other[1])
-        scored.append((m.score, f.coverage, obj, m, f))
-    scored.sort(key=lambda x: (-x[0], -x[1], x[2].id))
-    best = scored[0] if scored else None
-    abstained = best is None or scoring.should_abstain(len(best[4].shared_terms), best[0])
+        demand, achievement = (own, obj) if src_kind == "demand" else (obj, own)
+        ev = pair_evidence(profile(demand, "demand"), profile(achievement, "achievement"))
+        f = _features(demand, achievement, ev)
+        m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own_v[0], other[0], other[1])
+        scored.append((m.raw, obj, m, f, ev))
+    scored.sort(key=lambda x: (-x[0], x[1].id))
+    conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
+                               for _, _, _, _, ev in scored])
+    abstained = conf["abstain"]
     items = []
-    for value, cov, obj, m, f in scored[:limit]:
-        items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": value, "band": m.band,
-                      "reasons": m.reasons, "shared_terms": f.shared_terms, "coverage": round(f.coverage, 2)})
-    return items, abstained
+    for raw, obj, m, f, ev in scored[:limit]:
+        items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
+                      "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
+                      "coverage": round(f.coverage, 2),
+                      "evidence": {"text": round(ev.text, 3), "graph": round(ev.graph, 3),
+                                   "learned": round(ev.learned, 3)}})
+    return items, abstained, conf
 
 
 def match_demand(demand, limit: int = 10) -> dict:
-    terms = key_terms([(demand.title, 2.0), (demand.indicators or "", 1.2), (demand.description, 1.0)])
-    cands = _candidates(terms, _demand_text(demand), "achievement", exclude_org=None)
-    pairs = [(a, _features(demand, a, terms, rel, _achievement_text(a))) for a, rel in cands]
-    items, abstained = _rank(pairs, limit, _feedback("demand", demand.id))
-    return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms],
-            "next_steps": NEXT_STEPS if abstained else []}
+    src = profile(demand, "demand")
+    cands = _candidates(src, "achievement", exclude_org=None)
+    items, abstained, conf = _rank("demand", demand, cands, limit, _feedback("demand", demand.id))
+    return {"items": items, "abstained": abstained, "terms": list(src.terms)[:KEY_TERMS],
+            "next_steps": NEXT_STEPS if abstained else [], "confidence": conf["value"], "signals": conf["signals"],
+            "graph": _graph_summary(src)}
 
 
 def match_achievement(achievement, limit: int = 10) -> dict:
-    terms = key_terms([(achievement.title, 2.0), (achievement.keywords.replace("、", " "), 1.5),
-                       (achievement.summary, 1.0)])
-    cands = _candidates(terms, _achievement_text(achievement), "demand", exclude_org=None)
-    pairs = [(d, _features(d, achievement, terms, rel, _demand_text(d))) for d, rel in cands]
-    items, abstained = _rank(pairs, limit, _feedback("achievement", achievement.id))
-    return {"items": items, "abstained": abstained, "terms": [t for t, *_ in terms], "next_steps": []}
+    src = profile(achievement, "achievement")
+    cands = _candidates(src, "demand", exclude_org=None)
+    items, abstained, conf = _rank("achievement", achievement, cands, limit, _feedback("achievement", achievement.id))
+    return {"items": items, "abstained": abstained, "terms": list(src.terms)[:KEY_TERMS], "next_steps": [],
+            "confidence": conf["value"], "graph": _graph_summary(src)}
+
+
+def _graph_summary(src: Profile) -> list:
+    return [{"cue": " ".join(alt), "mechanism": link.mechanism, "technologies": list(link.technologies[:6]),
+             "industry": link.industry} for link, alt in src.links[:8]]
 
 
 def can_see_reasons(actor, record) -> bool:

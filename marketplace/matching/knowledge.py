@@ -1,0 +1,364 @@
+"""What a broker knows: symptom → mechanism → technology links, so that a demand written in a factory's words
+("外墙漆刷上半年就掉色") reaches the technologies that cure it ("氟碳涂料").
+
+Three layers, merged at read time (no reindex is needed after an edit):
+  1. the reviewed data files `data/graph/<industry>.tsv` — columns industry, cues, mechanism, technologies,
+     source; cues are alternatives separated by `|`, each alternative 1–3 space-separated words that must all
+     occur in a text; technologies are separated by 、; lines starting with # are comments;
+  2. the older concept dictionary `data/concepts.txt` (`words => terms`), read as links without a mechanism;
+  3. edits made in the site by administrators and brokers (`KnowledgeLink` rows): links they add, and file
+     links they disable (a row with `file_key` that shadows the file's line). Every edit is audited
+     (AuditLog, through core.workflow for disable/enable).
+"""
+import hashlib
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.models import TimestampMixin, record_audit
+from ..core.workflow import Transition, Workflow, action_labels
+from ..extensions import db
+
+DATA = Path(__file__).parent / "data"
+GRAPH_DIR = DATA / "graph"
+CONCEPTS = DATA / "concepts.txt"
+MAX_CUE_WORDS = 3
+STATUSES = {"active": "生效", "disabled": "已停用"}
+ORIGINS = {"site": "站内添加", "file": "数据文件", "concepts": "概念词典"}
+
+
+@dataclass(frozen=True)
+class Link:
+    key: str                      # stable: a file line's key is a hash of its content; a site link's is "db<id>"
+    industry: str
+    cues: tuple                   # ((word, ...), ...): alternatives, every word of one must occur
+    mechanism: str
+    technologies: tuple           # (technology, ...)
+    source: str
+    origin: str                   # file | concepts | site
+
+    @property
+    def cue_text(self) -> str:
+        return "|".join(" ".join(alt) for alt in self.cues)
+
+    @property
+    def tech_text(self) -> str:
+        return "、".join(self.technologies)
+
+
+def split_cues(text: str) -> tuple:
+    alts = []
+    for alt in (text or "").split("|"):
+        words = tuple(w for w in alt.strip().lower().split() if w)
+        if words and len(words) <= MAX_CUE_WORDS and words not in alts:
+            alts.append(words)
+    return tuple(alts)
+
+
+def split_technologies(text: str) -> tuple:
+    return tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]+", text or "") if t.strip()))
+
+
+def link_key(industry: str, cues: tuple, technologies: tuple) -> str:
+    raw = industry + "\t" + "|".join(" ".join(a) for a in cues) + "\t" + "、".join(technologies)
+    return hashlib.sha1(raw.encode("utf-8")).hexdigest()[:16]
+
+
+def parse_tsv(text: str, origin_name: str = "") -> list[Link]:
+    out = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.rstrip("\n").split("\t")
+        if len(cols) < 4 or cols[0].strip().lower() == "industry":
+            continue
+        industry, cues, mechanism, techs = (c.strip() for c in cols[:4])
+        source = cols[4].strip() if len(cols) > 4 else origin_name
+        cue_alts, tech = split_cues(cues), split_technologies(techs)
+        if not cue_alts or not tech:
+            continue
+        out.append(Link(link_key(industry, cue_alts, tech), industry, cue_alts, mechanism, tech, source, "file"))
+    return out
+
+
+def parse_concepts(text: str) -> list[Link]:
+    out = []
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "=>" not in line:
+            continue
+        left, right = line.split("=>", 1)
+        cues = split_cues(left) if len(left.split()) <= MAX_CUE_WORDS else ()
+        tech = tuple(right.split())
+        if cues and tech:
+            out.append(Link(link_key("", cues, tech), "", cues, "", tech, "concepts.txt", "concepts"))
+    return out
+
+
+def _files() -> list[Path]:
+    files = sorted(GRAPH_DIR.glob("*.tsv")) if GRAPH_DIR.is_dir() else []
+    extra = os.environ.get("MATCH_GRAPH_DIR")
+    if extra and Path(extra).is_dir():
+        files += sorted(Path(extra).glob("*.tsv"))
+    return files
+
+
+def _concept_files() -> list[Path]:
+    files = [CONCEPTS]
+    extra = os.environ.get("MATCH_CONCEPTS_FILE")
+    if extra and Path(extra).is_file():
+        files.append(Path(extra))
+    return files
+
+
+_file_cache: dict = {"sig": None, "links": []}
+_lock = threading.Lock()
+
+
+def file_links() -> list[Link]:
+    """Links of the data files (graph TSVs and concept dictionaries), re-read when a file changes (new
+    industries arrive as new files)."""
+    files = _files() + _concept_files()
+    sig = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
+    if _file_cache["sig"] == sig:
+        return _file_cache["links"]
+    with _lock:
+        links, seen = [], set()
+        for p in files:
+            if not p.is_file():
+                continue
+            text = p.read_text(encoding="utf-8")
+            parsed = parse_tsv(text, p.name) if p.suffix == ".tsv" else parse_concepts(text)
+            for link in parsed:
+                if link.key not in seen:
+                    seen.add(link.key)
+                    links.append(link)
+        _file_cache.update(sig=sig, links=links)
+    return links
+
+
+# --- edits made in the site -------------------------------------------------------------------------
+
+class KnowledgeLink(TimestampMixin, db.Model):
+    """A link added in the site (origin "site"), or a file link disabled in the site (origin "file", its key
+    in `file_key`). Applied on top of the data files at read time."""
+    __tablename__ = "match_knowledge_links"
+    id = db.Column(db.Integer, primary_key=True)
+    origin = db.Column(db.String(8), nullable=False, default="site")
+    file_key = db.Column(db.String(16), unique=True)
+    industry = db.Column(db.String(32), nullable=False, default="")
+    cues = db.Column(db.String(400), nullable=False)
+    mechanism = db.Column(db.String(400), nullable=False, default="")
+    technologies = db.Column(db.String(400), nullable=False)
+    source = db.Column(db.String(200), nullable=False, default="")
+    status = db.Column(db.String(12), nullable=False, default="active", index=True)
+    created_by_id = db.Column(db.Integer, db.ForeignKey("users.id"))
+
+    def as_link(self) -> Link:
+        cues, tech = split_cues(self.cues), split_technologies(self.technologies)
+        key = self.file_key if self.origin == "file" and self.file_key else f"db{self.id}"
+        return Link(key, self.industry or "", cues, self.mechanism or "", tech, self.source or "", self.origin)
+
+    @property
+    def status_label(self) -> str:
+        return STATUSES.get(self.status, self.status)
+
+
+def can_edit(actor) -> bool:
+    """Administrators and brokers edit the graph."""
+    from ..core import permissions as perm
+    return perm.is_admin(actor) or (perm.is_authenticated(actor) and actor.role == "broker")
+
+
+LINKS = Workflow.of("knowledge_link", [
+    Transition("disable", frozenset({"active"}), "disabled", "停用关联", "editor", needs_reason=True),
+    Transition("enable", frozenset({"disabled"}), "active", "恢复关联", "editor"),
+], {"editor": lambda actor, obj: can_edit(actor)}, state_labels=STATUSES, not_found="没有找到该关联")
+action_labels({"create": "创建"})
+
+_db_cache: dict = {"sig": None, "at": 0.0, "rows": ([], set())}
+DB_RECHECK_SECONDS = 2.0
+
+
+def _db_signature():
+    return db.session.execute(db.select(db.func.count(KnowledgeLink.id), db.func.max(KnowledgeLink.updated_at))).one()
+
+
+def _site_state() -> tuple[list[Link], set]:
+    """(active links added in the site, keys of file links disabled in the site), re-read when the table
+    changes (a cheap count/max query at most every DB_RECHECK_SECONDS)."""
+    now = time.monotonic()
+    if _db_cache["sig"] is not None and now - _db_cache["at"] < DB_RECHECK_SECONDS:
+        return _db_cache["rows"]
+    try:
+        sig = tuple(_db_signature())
+    except SQLAlchemyError:  # table missing (an old database): the files alone
+        db.session.rollback()
+        return [], set()
+    if sig != _db_cache["sig"]:
+        rows = db.session.scalars(db.select(KnowledgeLink)).all()
+        added = [r.as_link() for r in rows if r.origin == "site" and r.status == "active"]
+        disabled = {r.file_key for r in rows if r.origin == "file" and r.status == "disabled" and r.file_key}
+        _db_cache.update(sig=sig, rows=(added, disabled))
+    _db_cache["at"] = now
+    return _db_cache["rows"]
+
+
+def invalidate() -> None:
+    _db_cache.update(sig=None, at=0.0)
+    _graph_cache["sig"] = None
+
+
+@dataclass
+class Graph:
+    links: list
+    by_word: dict          # cue word → [(link index, alternative)]
+    max_word: int
+
+    def fired(self, text: str) -> list[tuple[Link, tuple]]:
+        """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative)]."""
+        text = (text or "").lower()
+        present = set()
+        n = len(text)
+        for i in range(n):
+            for size in range(1, min(self.max_word, n - i) + 1):
+                w = text[i:i + size]
+                if w in self.by_word:
+                    present.add(w)
+        out, seen = [], set()
+        for w in present:
+            for idx, alt in self.by_word[w]:
+                if idx not in seen and all(x in present for x in alt):
+                    seen.add(idx)
+                    out.append((self.links[idx], alt))
+        out.sort(key=lambda x: x[0].key)
+        return out
+
+
+_graph_cache: dict = {"sig": None, "graph": None}
+
+
+def graph() -> Graph:
+    files = file_links()
+    added, disabled = _site_state()
+    sig = (id(files), len(files), tuple(l.key for l in added), tuple(sorted(disabled)))
+    if _graph_cache["sig"] == sig:
+        return _graph_cache["graph"]
+    links = [l for l in files if l.key not in disabled] + list(added)
+    by_word: dict = {}
+    for i, link in enumerate(links):
+        for alt in link.cues:
+            for w in set(alt):
+                by_word.setdefault(w, []).append((i, alt))
+    g = Graph(links, by_word, max((len(w) for w in by_word), default=1))
+    _graph_cache.update(sig=sig, graph=g)
+    return g
+
+
+def find_file_link(key: str) -> Link | None:
+    return next((l for l in file_links() if l.key == key), None)
+
+
+# --- services (actor first; flush, never commit) ------------------------------------------------------
+
+def _check_fields(industry, cues, mechanism, technologies, source):
+    from ..core.errors import ValidationFailed
+    errors = {}
+    cue_alts, tech = split_cues(cues), split_technologies(technologies)
+    if not cue_alts:
+        errors["cues"] = "请填写症状词：每组1–3个词（空格分隔），多组用“|”分隔"
+    elif any(len(w) > 20 for alt in cue_alts for w in alt):
+        errors["cues"] = "单个症状词不能超过20个字"
+    if not tech:
+        errors["technologies"] = "请填写对应技术，多个用“、”分隔"
+    for name, value, limit in (("cues", cues, 400), ("technologies", technologies, 400),
+                               ("mechanism", mechanism, 400), ("source", source, 200), ("industry", industry, 32)):
+        if value and len(value) > limit:
+            errors[name] = f"不能超过{limit}个字"
+    if errors:
+        raise ValidationFailed("关联填写有误", errors)
+    return cue_alts, tech
+
+
+def add_link(actor, *, industry="", cues="", mechanism="", technologies="", source="") -> KnowledgeLink:
+    from ..core.errors import Forbidden
+    if not can_edit(actor):
+        raise Forbidden("只有管理员和技术经纪人可以编辑知识图谱")
+    cue_alts, tech = _check_fields(industry, cues, mechanism, technologies, source)
+    row = KnowledgeLink(origin="site", industry=(industry or "").strip(),
+                        cues="|".join(" ".join(a) for a in cue_alts), mechanism=(mechanism or "").strip(),
+                        technologies="、".join(tech), source=(source or "").strip() or f"{actor.name}添加",
+                        status="active", created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    record_audit(actor, "knowledge_link", row.id, "create", None, "active", None,
+                 {"cues": row.cues, "technologies": row.technologies, "mechanism": row.mechanism})
+    invalidate()
+    return row
+
+
+def disable_file_link(actor, key: str, reason: str) -> KnowledgeLink:
+    """Disable a link of the data files: a row shadows it (kept, so it can be enabled again)."""
+    from ..core.errors import Forbidden, NotFound
+    if not can_edit(actor):
+        raise Forbidden("只有管理员和技术经纪人可以编辑知识图谱")
+    row = db.session.scalar(db.select(KnowledgeLink).where(KnowledgeLink.file_key == key))
+    if row is None:
+        link = find_file_link(key)
+        if link is None:
+            raise NotFound("没有找到该关联")
+        row = KnowledgeLink(origin="file", file_key=key, industry=link.industry, cues=link.cue_text[:400],
+                            mechanism=link.mechanism[:400], technologies=link.tech_text[:400],
+                            source=link.source[:200], status="active", created_by_id=actor.id)
+        db.session.add(row)
+        db.session.flush()
+    LINKS.fire(actor, row, "disable", reason)
+    db.session.flush()
+    invalidate()
+    return row
+
+
+def set_status(actor, row: KnowledgeLink, action: str, reason: str | None = None) -> KnowledgeLink:
+    LINKS.fire(actor, row, action, reason)
+    db.session.flush()
+    invalidate()
+    return row
+
+
+def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict]:
+    """File and site links for the editing page: matching `q` in cues, mechanism or technologies."""
+    rows = db.session.scalars(db.select(KnowledgeLink)).all()
+    by_key = {r.file_key: r for r in rows if r.file_key}
+    out = []
+    q = (q or "").strip().lower()
+    for link in file_links():
+        row = by_key.get(link.key)
+        out.append({"key": link.key, "link": link, "row": row,
+                    "status": row.status if row else "active"})
+    for r in rows:
+        if r.origin == "site":
+            out.append({"key": f"db{r.id}", "link": r.as_link(), "row": r, "status": r.status})
+    if industry:
+        out = [x for x in out if x["link"].industry == industry]
+    if q:
+        out = [x for x in out if q in x["link"].cue_text.lower() or q in x["link"].mechanism.lower()
+               or q in x["link"].tech_text.lower()]
+    return out[:limit]
+
+
+def fingerprint_part() -> str:
+    """The version of what the graph is made of beyond the shipped files (read by matching.store to tell that
+    stored matches are out of date): links edited in the site, and an administrator's MATCH_GRAPH_DIR files."""
+    try:
+        count, latest = _db_signature()
+    except SQLAlchemyError:
+        db.session.rollback()
+        count, latest = 0, None
+    extra = os.environ.get("MATCH_GRAPH_DIR")
+    files = sorted(Path(extra).glob("*.tsv")) if extra and Path(extra).is_dir() else []
+    return f"{count}:{latest}:" + ",".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)

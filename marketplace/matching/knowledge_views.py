@@ -1,0 +1,92 @@
+"""The knowledge graph's editing page (管理员、技术经纪人): browse the symptom → mechanism → technology links,
+add one, disable or enable one, and try a text to see which links it fires. Edits apply at once (no reindex);
+every edit is in the audit log (knowledge.add_link / disable_file_link / set_status)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from ..core.errors import Forbidden, NotFound
+from ..core.models import AuditLog
+from ..core.paging import page_args
+from ..core.vocab import INDUSTRIES
+from ..core.web import actor, attempt, form_dict
+from ..core.workflow import describe
+from ..extensions import db
+from . import knowledge
+
+bp = Blueprint("matching_knowledge", __name__, url_prefix="/matching/knowledge")
+
+
+def _editor():
+    if not knowledge.can_edit(actor()):
+        raise Forbidden("只有管理员和技术经纪人可以查看和编辑知识图谱")
+
+
+@bp.route("")
+@login_required
+def index():
+    _editor()
+    q = (request.args.get("q") or "").strip()[:50]
+    industry = (request.args.get("industry") or "").strip()[:32]
+    page, per_page = page_args(request.args, 50)
+    rows = knowledge.search_links(q, industry, limit=100000)
+    total = len(rows)
+    pages = (total + per_page - 1) // per_page
+    shown = rows[(page - 1) * per_page: page * per_page]
+    text = (request.args.get("text") or "").strip()[:2000]
+    fired = knowledge.graph().fired(text) if text else []
+    recent = db.session.scalars(db.select(AuditLog).where(AuditLog.entity_type == "knowledge_link")
+                                .order_by(AuditLog.id.desc()).limit(20)).all()
+    industries = sorted({r["link"].industry for r in knowledge.search_links(limit=100000) if r["link"].industry}
+                        | set(INDUSTRIES) - {"其他"})
+    return render_template("matching_knowledge/index.html", rows=shown, total=total, page=page, pages=pages,
+                           q=q, industry=industry, industries=industries, text=text, fired=fired,
+                           recent=[(e, describe(e)) for e in recent], statuses=knowledge.STATUSES,
+                           origins=knowledge.ORIGINS, form=form_dict() if request.method == "POST" else {},
+                           counts=_counts())
+
+
+def _counts():
+    g = knowledge.graph()
+    return {"links": len(g.links), "industries": len({l.industry for l in g.links if l.industry}),
+            "files": sum(1 for l in g.links if l.origin == "file"),
+            "site": sum(1 for l in g.links if l.origin == "site")}
+
+
+@bp.post("")
+@login_required
+def add():
+    _editor()
+    data = form_dict()
+    if attempt(lambda: knowledge.add_link(actor(), industry=data.get("industry", ""), cues=data.get("cues", ""),
+                                          mechanism=data.get("mechanism", ""),
+                                          technologies=data.get("technologies", ""),
+                                          source=data.get("source", ""))):
+        flash("已添加关联，匹配立即生效", "success")
+    return redirect(url_for(".index", q=data.get("cues", "").split("|")[0].split(" ")[0][:20] or None))
+
+
+@bp.post("/<key>/<any(disable,enable):action>")
+@login_required
+def act(key, action):
+    _editor()
+    reason = (request.form.get("reason") or "").strip()
+
+    def run():
+        if key.startswith("db") and key[2:].isdigit() and len(key) < 12:
+            row = db.session.get(knowledge.KnowledgeLink, int(key[2:]))
+            if row is None:
+                raise NotFound("没有找到该关联")
+            knowledge.set_status(actor(), row, action, reason)
+            return
+        row = db.session.scalar(db.select(knowledge.KnowledgeLink).where(knowledge.KnowledgeLink.file_key == key[:16]))
+        if action == "disable" and (row is None or row.status == "active"):
+            knowledge.disable_file_link(actor(), key[:16], reason)
+        elif row is None:
+            raise NotFound("没有找到该关联")
+        else:
+            knowledge.set_status(actor(), row, action, reason)
+
+    if attempt(run):
+        flash("已停用该关联" if action == "disable" else "已恢复该关联", "success")
+    return redirect(request.referrer if request.referrer and "/matching/knowledge" in request.referrer
+                    else url_for(".index"))

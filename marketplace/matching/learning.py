@@ -1,0 +1,196 @@
+"""Learning from what happens to pairs: which words of a demand go with which words of an achievement.
+
+Evidence, per (demand, achievement) pair:
+  registered contract naming both      +4     (contracts, status 已登记)
+  broker introduction that reached 签约  +3     (brokers, stage signed)
+  感兴趣 mark, by each side              +1 each (match feedback)
+  不相关 verdict, by each side           −1.5 each
+A pair's evidence decays with a half-life of HALF_LIFE_DAYS from its latest event. It is spread over the
+pairs of telling terms of the two records (the demand's PAIR_TERMS best terms × the achievement's); a term
+pair counts only once its net evidence reaches FLOOR in absolute value (one registered contract or signed
+introduction, or three 感兴趣 marks, not a single click). Words that already appear on both sides are left to
+the text score.
+
+The evidence is derived from those durable rows (nothing else is stored), recomputed when they change (a
+cheap signature query at most every RECHECK_SECONDS). It is used to add expansion terms when looking for
+candidates (`expansion`) and as a part of a pair's score with its reason (`pair_strength`).
+"""
+import math
+import threading
+import time
+from datetime import UTC, date, datetime
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..extensions import db
+
+KIND_WEIGHT = {"contract": 4.0, "signed": 3.0, "interested": 1.0, "irrelevant": -1.5}
+HALF_LIFE_DAYS = 365.0
+FLOOR = 3.0
+PAIR_TERMS = 8
+RECHECK_SECONDS = 30.0
+SCALE = 8.0  # evidence of this size gives a strength of tanh(1) ≈ 0.76
+
+_state: dict = {"sig": None, "at": 0.0, "pairs": {}, "by_demand_term": {}, "by_achievement_term": {}}
+_lock = threading.Lock()
+
+
+def _now():
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _as_datetime(value):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return _now()
+
+
+def decay(when, now=None) -> float:
+    age = max(0.0, ((now or _now()) - _as_datetime(when)).total_seconds() / 86400)
+    return 0.5 ** (age / HALF_LIFE_DAYS)
+
+
+def _signature():
+    from ..brokers.models import Introduction
+    from ..contracts.models import Contract
+    from .models import MatchFeedback
+    f = db.session.execute(db.select(db.func.count(MatchFeedback.id), db.func.max(MatchFeedback.id),
+                                     db.func.max(MatchFeedback.created_at))).one()
+    i = db.session.execute(db.select(db.func.count(Introduction.id), db.func.max(Introduction.updated_at))
+                           .where(Introduction.stage == "signed")).one()
+    c = db.session.execute(db.select(db.func.count(Contract.id), db.func.max(Contract.registered_on))
+                           .where(Contract.status == "registered", Contract.demand_id.isnot(None),
+                                  Contract.achievement_id.isnot(None))).one()
+    return tuple(f) + tuple(i) + tuple(c)
+
+
+def pair_events() -> dict:
+    """(demand_id, achievement_id) → (net evidence before decay, latest event, strongest positive kind)."""
+    from ..brokers.models import Introduction
+    from ..contracts.models import Contract
+    from .models import MatchFeedback
+    pairs: dict = {}
+
+    def add(key, kind, when):
+        w, last, best = pairs.get(key, (0.0, None, None))
+        w += KIND_WEIGHT[kind]
+        when = _as_datetime(when)
+        last = when if last is None or when > last else last
+        if KIND_WEIGHT[kind] > 0 and (best is None or KIND_WEIGHT[kind] > KIND_WEIGHT[best]):
+            best = kind
+        pairs[key] = (w, last, best)
+
+    for row in db.session.scalars(db.select(MatchFeedback)):
+        add((row.demand_id, row.achievement_id), "interested" if row.verdict == "interested" else "irrelevant",
+            row.created_at)
+    for row in db.session.scalars(db.select(Introduction).where(Introduction.stage == "signed",
+                                                                Introduction.achievement_id.isnot(None))):
+        add((row.demand_id, row.achievement_id), "signed", row.updated_at)
+    for row in db.session.scalars(db.select(Contract).where(Contract.status == "registered",
+                                                            Contract.demand_id.isnot(None),
+                                                            Contract.achievement_id.isnot(None))):
+        add((row.demand_id, row.achievement_id), "contract", row.registered_on or row.signed_on)
+    return pairs
+
+
+def _recompute():
+    from ..achievements.models import Achievement
+    from ..demands.models import Demand
+    from . import service
+    now = _now()
+    terms: dict = {}
+    pairs = pair_events()
+    demands = {d.id: d for d in db.session.scalars(db.select(Demand).where(
+        Demand.id.in_({k[0] for k in pairs})))} if pairs else {}
+    achievements = {a.id: a for a in db.session.scalars(db.select(Achievement).where(
+        Achievement.id.in_({k[1] for k in pairs})))} if pairs else {}
+    for (did, aid), (w, last, best) in pairs.items():
+        d, a = demands.get(did), achievements.get(aid)
+        if d is None or a is None:
+            continue
+        value = w * decay(last, now)
+        dt = list(service.profile(d, "demand").terms)[:PAIR_TERMS]
+        at = list(service.profile(a, "achievement").terms)[:PAIR_TERMS]
+        for td in dt:
+            for ta in at:
+                if td == ta or td in at or ta in dt:
+                    continue
+                old_w, old_kind, n = terms.get((td, ta), (0.0, None, 0))
+                kind = old_kind
+                if value > 0 and best and (kind is None or KIND_WEIGHT[best] > KIND_WEIGHT[kind]):
+                    kind = best
+                terms[(td, ta)] = (old_w + value, kind, n + 1)
+    kept = {k: v for k, v in terms.items() if abs(v[0]) >= FLOOR}
+    by_d, by_a = {}, {}
+    for (td, ta), v in kept.items():
+        by_d.setdefault(td, []).append((ta, v))
+        by_a.setdefault(ta, []).append((td, v))
+    return kept, by_d, by_a
+
+
+def evidence() -> dict:
+    """The term-pair evidence that passed the floor: {(demand term, achievement term): (weight, kind, pairs)}."""
+    now = time.monotonic()
+    if _state["sig"] is not None and now - _state["at"] < RECHECK_SECONDS:
+        return _state
+    try:
+        sig = _signature()
+    except SQLAlchemyError:  # tables missing (an old database): nothing learnt
+        db.session.rollback()
+        return _state
+    if sig != _state["sig"]:
+        with _lock:
+            kept, by_d, by_a = _recompute()
+            _state.update(pairs=kept, by_demand_term=by_d, by_achievement_term=by_a, sig=sig)
+    _state["at"] = now
+    return _state
+
+
+def invalidate() -> None:
+    _state.update(sig=None, at=0.0)
+
+
+NOTES = {"contract": "与已签约的类似需求相符（已登记合同）", "signed": "与已签约的类似需求相符",
+         "interested": "与其他企业感兴趣的类似配对相符"}
+
+
+def pair_strength(d_terms: dict, a_terms: dict) -> tuple[float, list]:
+    """(strength in −1..1, reasons) of a pair from the term pairs learnt: the same from either side."""
+    state = evidence()
+    pairs = state["pairs"]
+    if not pairs:
+        return 0.0, []
+    total, best, best_w = 0.0, None, 0.0
+    a_set = set(list(a_terms)[:PAIR_TERMS * 2])
+    for td in list(d_terms)[:PAIR_TERMS * 2]:
+        for ta, (w, kind, n) in state["by_demand_term"].get(td, ()):
+            if ta in a_set:
+                total += w
+                if abs(w) > abs(best_w):
+                    best, best_w = (td, ta, kind), w
+    if not total:
+        return 0.0, []
+    strength = math.tanh(total / SCALE)
+    td, ta, kind = best
+    if total > 0:
+        note = f"{NOTES.get(kind or 'interested')}：“{td}”与“{ta}”"
+    else:
+        note = f"类似配对曾被判定不相关：“{td}”与“{ta}”"
+    return strength, [note]
+
+
+def expansion(terms: dict, side: str, limit: int = 10) -> list:
+    """Terms of the other side learnt to go with these ones: [(term, weight 0..1)] for finding candidates."""
+    state = evidence()
+    if not state["pairs"]:
+        return []
+    index = state["by_demand_term"] if side == "demand" else state["by_achievement_term"]
+    got: dict = {}
+    for t in list(terms)[:PAIR_TERMS * 2]:
+        for other, (w, kind, n) in index.get(t, ()):
+            if w > 0 and other not in terms:
+                got[other] = got.get(other, 0.0) + w
+    ranked = sorted(got.items(), key=lambda x: -x[1])[:limit]
+    return [(t, round(min(1.0, w / SCALE), 3)) for t, w in ranked]

@@ -1,0 +1,199 @@
+"""The knowledge graph: the data files' format, merging with concepts.txt, edits in the site (audited, applied
+at once), what it does to a factory-language demand's matches, and learning from what happened to pairs."""
+import pytest
+
+from marketplace.core.models import AuditLog
+from marketplace.matching import knowledge, learning
+from marketplace.matching import service as matching
+from marketplace.searching import sync
+
+from .conftest import login
+
+TSV = """# industry\tcues\tmechanism\ttechnologies\tsource
+industry\tcues\tmechanism\ttechnologies\tsource
+建材\t外墙 掉色|涂料 粉化|外墙漆 褪色\t紫外老化使树脂降解、颜料褪色\t氟碳涂料、耐候颜料\tGB/T 9755
+建材\t一 二 三 四\t四个词的一组不合格式\t某技术\t—
+建材\t\t没有症状词\t某技术\t—
+"""
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches():
+    knowledge.invalidate()
+    learning.invalidate()
+    matching.reset_caches()
+    yield
+    knowledge.invalidate()
+    learning.invalidate()
+    matching.reset_caches()
+
+
+def test_tsv_format_comments_header_alternatives_and_technologies():
+    links = knowledge.parse_tsv(TSV, "建材.tsv")
+    assert len(links) == 1  # the comment, the header, a 4-word cue and an empty cue are left out
+    link = links[0]
+    assert link.cues == (("外墙", "掉色"), ("涂料", "粉化"), ("外墙漆", "褪色"))
+    assert link.technologies == ("氟碳涂料", "耐候颜料") and link.source == "GB/T 9755" and link.industry == "建材"
+    assert link.key == knowledge.parse_tsv(TSV)[0].key  # stable: an edit in the site can refer to it
+    g = knowledge.Graph([link], {}, 1)
+    by_word = {}
+    for alt in link.cues:
+        for w in alt:
+            by_word.setdefault(w, []).append((0, alt))
+    g = knowledge.Graph([link], by_word, max(len(w) for w in by_word))
+    assert [alt for _, alt in g.fired("外墙漆刷上半年就掉色，很难看")] == [("外墙", "掉色")]  # every word of one alternative
+    assert g.fired("掉色的衣服") == [] and g.fired("") == []
+
+
+def test_graph_files_and_concepts_are_merged(monkeypatch, tmp_path):
+    (tmp_path / "建材.tsv").write_text(TSV, encoding="utf-8")
+    monkeypatch.setenv("MATCH_GRAPH_DIR", str(tmp_path))
+    links = knowledge.file_links()
+    origins = {l.origin for l in links}
+    assert {"file", "concepts"} <= origins
+    assert any(l.technologies == ("氟碳涂料", "耐候颜料") for l in links)
+    assert any(l.cues == (("断线",),) for l in links)  # concepts.txt: 断线 => 拉丝 …
+
+
+def _paint(f):
+    inst = f.user("institution")
+    cure = f.record("achievements", inst, status="published", ref="K-A1", title="建筑外墙用氟碳涂料耐候改性技术",
+                    summary="以含氟树脂为基料，加入受阻胺光稳定剂，人工加速老化3000小时色差小于2，用于建筑外墙长效装饰。",
+                    keywords="含氟树脂、光稳定剂、人工加速老化", industry="建材", maturity="工业化", transfer_modes="许可")
+    other = f.record("achievements", inst, status="published", ref="K-A2", title="外墙保温板防火改性技术",
+                     summary="外墙保温板用无机阻燃剂改性，燃烧等级达到A2级，适用于高层建筑外墙保温系统。",
+                     keywords="保温板、阻燃", industry="建材", maturity="中试", transfer_modes="转让")
+    company = f.user("company")
+    demand = f.record("demands", company, status="published", ref="K-D1", title="外墙漆刷上半年就起霜花",
+                      description="我们做外墙漆，刷上墙半年就起霜花，客户投诉很多，想让颜色保持得久一点。",
+                      industry="建材", city="南昌", budget_wan="30", cooperation="技术许可")
+    sync.apply_pending()
+    return cure, other, demand
+
+
+def test_a_broker_adds_a_link_in_the_site_and_the_match_follows_at_once(client, f):
+    cure, _other, demand = _paint(f)
+    before = matching.match_demand(demand, 5)
+    assert not any("盐分迁移" in r for i in before["items"] for r in i["reasons"])
+    broker = f.user("broker")
+    login(client, broker)
+    assert client.get("/matching/knowledge").status_code == 200
+    resp = client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花|涂料 粉化",
+                                                    "mechanism": "盐分迁移至漆面结晶",
+                                                    "technologies": "氟碳涂料、含氟树脂", "source": "撮合经验"})
+    assert resp.status_code == 302
+    row = knowledge.KnowledgeLink.query.one()
+    assert row.origin == "site" and row.created_by_id == broker.id
+    assert AuditLog.query.filter_by(entity_type="knowledge_link", entity_id=row.id, action="create").count() == 1
+    after = matching.match_demand(demand, 5)
+    top = after["items"][0]
+    assert top["id"] == cure.id
+    assert any("症状“外墙”“起霜花”可能源于盐分迁移至漆面结晶，对应技术：氟碳涂料" in r for r in top["reasons"]), top
+    assert top["evidence"]["graph"] > 0
+    # Disabling it (with a reason, audited) takes it away again.
+    resp = client.post(f"/matching/knowledge/db{row.id}/disable", data={"reason": "机理不准确"})
+    assert resp.status_code == 302
+    assert knowledge.KnowledgeLink.query.one().status == "disabled"
+    entry = AuditLog.query.filter_by(entity_type="knowledge_link", action="disable").one()
+    assert entry.reason == "机理不准确" and entry.actor_id == broker.id
+    assert not any("盐分迁移" in r for i in matching.match_demand(demand, 5)["items"] for r in i["reasons"])
+
+
+def test_file_links_can_be_disabled_and_enabled_and_others_may_not_edit(client, f):
+    key = next(l.key for l in knowledge.file_links() if l.cues == (("断线",),))
+    assert any(l.key == key for l, _ in knowledge.graph().fired("老断线"))
+    company = f.user("company")
+    login(client, company)
+    assert client.get("/matching/knowledge").status_code == 403
+    assert client.post(f"/matching/knowledge/{key}/disable", data={"reason": "x"}).status_code == 403
+    client.post("/logout")
+    admin = f.user("admin")
+    login(client, admin)
+    client.post(f"/matching/knowledge/{key}/disable", data={"reason": ""})  # a reason is required
+    assert knowledge.KnowledgeLink.query.filter_by(file_key=key, status="disabled").count() == 0
+    client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"})
+    assert not any(l.key == key for l, _ in knowledge.graph().fired("老断线"))
+    client.post(f"/matching/knowledge/{key}/enable")
+    assert any(l.key == key for l, _ in knowledge.graph().fired("老断线"))
+    actions = [e.action for e in AuditLog.query.filter_by(entity_type="knowledge_link").order_by(AuditLog.id)]
+    assert actions == ["disable", "enable"]
+    html = client.get("/matching/knowledge?text=拉丝老断线").get_data(as_text=True)
+    assert "症状“断线”" in html and "恢复关联" in html  # the trial shows the fired link; the audit its label
+    assert client.post("/matching/knowledge/nope/enable").status_code == 302  # refused with a message, no 500
+
+
+def test_add_link_validates_in_chinese(f):
+    from marketplace.core.errors import ValidationFailed
+    broker = f.user("broker")
+    with pytest.raises(ValidationFailed) as err:
+        knowledge.add_link(broker, cues="一 二 三 四", technologies="")
+    assert "症状词" in err.value.fields["cues"] and "对应技术" in err.value.fields["technologies"]
+
+
+def test_the_score_of_a_pair_is_the_same_from_either_side(f):
+    cure, other, demand = _paint(f)
+    broker = f.user("broker")
+    knowledge.add_link(broker, cues="外墙 起霜花", mechanism="盐分迁移", technologies="氟碳涂料")
+    from_demand = {i["id"]: i["score"] for i in matching.match_demand(demand, 10)["items"]}
+    compared = 0
+    for ach in (cure, other):
+        back = {i["id"]: i["score"] for i in matching.match_achievement(ach, 10)["items"]}
+        if ach.id in from_demand and demand.id in back:
+            assert from_demand[ach.id] == back[demand.id] == matching.score_pair(demand, ach)["score"]
+            compared += 1
+    assert compared >= 1, (from_demand, back)
+
+
+def test_shared_terms_are_telling_words_only(f):
+    inst = f.user("institution")
+    f.record("achievements", inst, status="published", ref="H-A1", title="现场施工方案对混凝土表面影响的评估技术",
+             summary="现场方案评估：表面影响分析，影响因素包括方案、现场与表面处理，混凝土养护。", keywords="现场、方案、表面、影响",
+             industry="建材")
+    company = f.user("company")
+    d = f.record("demands", company, status="published", ref="H-D1", title="现场方案对表面的影响",
+                 description="想了解现场的方案对表面有什么影响，混凝土养护怎么做。", industry="建材")
+    sync.apply_pending()
+    items = matching.match_demand(d, 5)["items"]
+    words = {w for i in items for w in i["shared_terms"]}
+    reasons = " ".join(r for i in items for r in i["reasons"])
+    for filler in ("影响", "方案", "表面", "现场"):
+        assert filler not in words and filler not in reasons.split("技术要点相同：")[-1].split("；")[0]
+
+
+def test_learning_from_signed_pairs_is_shown_and_needs_a_floor(f):
+    from marketplace.brokers.models import Introduction
+    from marketplace.matching.models import MatchFeedback
+    inst = f.user("institution")
+    a1 = f.record("achievements", inst, status="published", ref="L-A1", title="稀土永磁电机转子动平衡校正技术",
+                  summary="针对永磁电机转子不平衡振动，采用在线动平衡校正，振动烈度降低60%。", keywords="动平衡、转子、永磁电机",
+                  industry="装备制造")
+    company = f.user("company")
+    d1 = f.record("demands", company, status="published", ref="L-D1", title="风机一开就抖得厉害",
+                  description="车间风机一开机就抖得厉害，整个平台跟着晃，螺丝经常松。", industry="装备制造")
+    d2 = f.record("demands", company, status="published", ref="L-D2", title="风机抖动太大",
+                  description="新装的风机抖动太大，平台晃动，想找人解决抖的问题。", industry="装备制造")
+    sync.apply_pending()
+    broker = f.user("broker")
+    # One 感兴趣 mark is below the floor: nothing learnt yet.
+    from marketplace.extensions import db
+    db.session.add(MatchFeedback(demand_id=d1.id, achievement_id=a1.id, side="demand", verdict="interested",
+                                 user_id=company.id))
+    db.session.flush()
+    learning.invalidate()
+    assert learning.evidence()["pairs"] == {}
+    # A signed introduction of the pair passes it.
+    db.session.add(Introduction(demand_id=d1.id, achievement_id=a1.id, broker_id=broker.id, stage="signed"))
+    db.session.flush()
+    learning.invalidate()
+    assert learning.evidence()["pairs"]
+    found = matching.match_demand(d2, 5)
+    item = next(i for i in found["items"] if i["id"] == a1.id)
+    assert any(r.startswith("与已签约的类似需求相符") for r in item["reasons"]), item
+    assert item["evidence"]["learned"] > 0
+
+
+def test_decay_halves_evidence_over_its_half_life():
+    from datetime import datetime, timedelta
+    now = datetime(2026, 1, 1)
+    assert learning.decay(now, now) == 1.0
+    assert abs(learning.decay(now - timedelta(days=learning.HALF_LIFE_DAYS), now) - 0.5) < 1e-9
