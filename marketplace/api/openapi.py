@@ -242,6 +242,12 @@ def build_spec() -> dict:
     stats_doc(spec, doc)
     from ..brokers.apidoc import document as brokers_doc
     brokers_doc(spec, doc)
+    from ..events.apidoc import document as events_doc
+    events_doc(spec, doc)
+    from ..challenges.apidoc import document as challenges_doc
+    challenges_doc(spec, doc)
+    from ..bookings.apidoc import document as bookings_doc; bookings_doc(spec, doc)  # noqa: E702
+    from ..site.apidoc import document as site_doc; site_doc(spec, doc)  # noqa: E702  (notices, organisations)
     doc.done()
     return _plain_numbers(spec.to_dict())
 

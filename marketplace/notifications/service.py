@@ -6,13 +6,62 @@ from ..accounts.models import User
 from ..core.dates import UtcDateTime
 from ..core.models import utcnow
 from ..extensions import db
-from .models import EmailMessage, Notification
+from .models import EmailMessage, EmailPreference, Notification
+
+
+# E-mail preferences (账户设置): which kinds of notification also go by e-mail. Every kind belongs to one
+# topic; a user who switched a topic off still finds the notification in the inbox.
+EMAIL_TOPICS = {"review": "审核结果", "contract": "合同与到账", "match": "匹配推送", "introduction": "经纪撮合",
+                "announcement": "系统公告"}
+KIND_TOPIC = {"review": "review", "contract": "contract", "commission": "contract", "usefirst": "contract",
+              "match": "match", "challenge": "match", "introduction": "introduction", "event": "announcement",
+              "notice": "announcement"}
+
+
+def email_preferences(user) -> dict[str, bool]:
+    """topic → whether this user wants it by e-mail (everything on until switched off)."""
+    rows = db.session.scalars(db.select(EmailPreference).where(EmailPreference.user_id == user.id))
+    chosen = {r.topic: r.enabled for r in rows}
+    return {topic: chosen.get(topic, True) for topic in EMAIL_TOPICS}
+
+
+def set_email_preferences(user, wanted) -> dict[str, bool]:
+    """Keep exactly the topics in `wanted` (codes of EMAIL_TOPICS) by e-mail; unknown codes are refused."""
+    from ..core.errors import ValidationFailed
+    wanted = set(wanted)
+    unknown = wanted - set(EMAIL_TOPICS)
+    if unknown:
+        raise ValidationFailed("没有这种通知类别", {"topics": "没有这种通知类别"})
+    for topic in EMAIL_TOPICS:
+        row = db.session.get(EmailPreference, (user.id, topic))
+        if row is None:
+            row = EmailPreference(user_id=user.id, topic=topic)
+            db.session.add(row)
+        row.enabled = topic in wanted
+    db.session.flush()
+    return email_preferences(user)
+
+
+def wants_email(user, kind: str) -> bool:
+    topic = KIND_TOPIC.get(kind)
+    if topic is None:
+        return True
+    row = db.session.get(EmailPreference, (user.id, topic))
+    return row is None or row.enabled
+
+
+def send_email(to_email: str, subject: str, body: str) -> None:
+    """An e-mail outside the inbox (password reset): stored in the outbox for the SMTP sender."""
+    db.session.add(EmailMessage(to_email=to_email, subject=f"【江西省网上技术市场】{subject}"[:200], body=body))
+    from ..core import uow
+    from ..tasks import enqueue_emails
+    uow.after_commit(enqueue_emails, key="email-outbox", order=70)  # sent by the worker, not this process
 
 
 def tell(user: User, kind: str, title: str, body: str, link: str) -> None:
     db.session.add(Notification(user_id=user.id, kind=kind, title=title[:200], body=body, link=link))
-    db.session.add(EmailMessage(to_email=user.email, subject=f"【江西省网上技术市场】{title}"[:200],
-                                body=f"{user.name}，您好：\n\n{body}\n\n查看：{link}\n"))
+    if wants_email(user, kind):
+        send_email(user.email, title, f"{user.name}，您好：\n\n{body}\n\n查看：{link}\n")
 
 
 def tell_orgs(org_ids, kind: str, title: str, body: str, link: str, role: str | None = None) -> None:
@@ -28,7 +77,7 @@ def tell_orgs(org_ids, kind: str, title: str, body: str, link: str, role: str | 
 
 KINDS = {"match": "匹配推送", "introduction": "经纪人引荐", "usefirst": "先用后转", "contract": "合同",
          "review": "审核结果",
-         "commission": "佣金与奖补"}
+         "commission": "佣金与奖补", "event": "路演活动", "challenge": "揭榜挂帅"}
 
 
 def inbox_query(user, unread_only: bool = False, kind: str | None = None):
