@@ -266,7 +266,9 @@ def test_panel_members_see_only_their_challenges_and_never_score_their_own_organ
     other = fc.challenge(status="published", title="陶瓷岩板低温快烧配方攻关")
     own_row = fc.apply(ch)
     member = fc.expert(ch)
-    colleague_row = fc.apply(ch, f.user("institution", organisation=member.org))
+    colleague = f.user("institution", organisation=member.org)
+    refused = client.post(f"/api/v1/challenges/{ch.id}/applications", json=fc.APPLICATION, headers=bearer(f, colleague))
+    assert refused.status_code == 409 and "利益冲突" in refused.json["error"]["message"]  # would read rivals' plans
     other_row = fc.apply(other)
     h = bearer(f, member)
     assert client.get(f"/api/v1/challenges/applications/{own_row.id}", headers=h).status_code == 200
@@ -277,7 +279,6 @@ def test_panel_members_see_only_their_challenges_and_never_score_their_own_organ
     svc.transition(fc.ch_poster(ch), ch, "review")
     db.session.commit()
     scores = {"scores": [{"criterion_id": c.id, "score": 90} for c in ch.criteria]}
-    assert client.put(f"/api/v1/challenges/applications/{colleague_row.id}/scores", json=scores, headers=h).status_code == 403
     assert client.put(f"/api/v1/challenges/applications/{own_row.id}/scores", json=scores, headers=h).status_code == 200
     outsider = bearer(f, f.user("institution"))
     assert client.put(f"/api/v1/challenges/applications/{own_row.id}/scores", json=scores, headers=outsider).status_code == 404

@@ -11,7 +11,7 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update as sql_update
 from sqlalchemy.exc import IntegrityError
 
 from ..core import permissions as perm
@@ -21,7 +21,7 @@ from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
 from ..resources.models import ServiceResource
 from . import calc, permissions as policy
-from .models import KINDS, STATUSES, Blackout, BookableService, Booking, BookingSlot
+from .models import HOLDING, KINDS, STATUSES, Blackout, BookableService, Booking, BookingSlot
 from .schemas import BlackoutIn, BookingIn, RateIn, ServiceIn, UsageIn
 
 FLOW = Workflow.of("booking", [
@@ -137,10 +137,22 @@ def remove_blackout(actor, service, blackout_id: int) -> None:
 # The calendar ----------------------------------------------------------------------------------------------
 
 def taken_starts(service, first: date, last: date) -> set:
+    """Starts of this grid's slots that a live booking overlaps (also one made on an earlier slot grid)."""
+    lo, hi = datetime.combine(first, datetime.min.time()), datetime.combine(last + timedelta(days=1), datetime.min.time())
     stmt = select(BookingSlot.slot_start).where(
-        BookingSlot.service_id == service.id, BookingSlot.slot_start >= datetime.combine(first, datetime.min.time()),
-        BookingSlot.slot_start < datetime.combine(last + timedelta(days=1), datetime.min.time()))
-    return set(db.session.scalars(stmt))
+        BookingSlot.service_id == service.id, BookingSlot.slot_start >= lo, BookingSlot.slot_start < hi)
+    taken = set(db.session.scalars(stmt))
+    spans = db.session.execute(select(Booking.starts_at, Booking.ends_at).where(
+        Booking.service_id == service.id, Booking.status.in_(HOLDING), Booking.starts_at < hi,
+        Booking.ends_at > lo)).all()
+    if spans:
+        day = first
+        while day <= last:
+            for start, end in calc.opening_slots(service.opening_hours, day, service.slot_minutes):
+                if any(s < end and e > start for s, e in spans):
+                    taken.add(start)
+            day += timedelta(days=1)
+    return taken
 
 
 def calendar(service, first: date, days: int = 1, now=None) -> list[tuple[date, list]]:
@@ -158,6 +170,11 @@ def check_free(service, units: list[datetime]) -> None:
     """Refuse when a slot is already held (the friendly check; the unique constraint is the real one)."""
     held = db.session.scalar(select(func.count(BookingSlot.id)).where(
         BookingSlot.service_id == service.id, BookingSlot.slot_start.in_(units)))
+    # A live booking made on another slot grid (the owner changed the slot length or the opening hours since)
+    # holds slot starts this grid does not have: compare the times themselves.
+    start, end = units[0], units[-1] + timedelta(minutes=service.slot_minutes)
+    held = held or db.session.scalar(select(func.count(Booking.id)).where(
+        Booking.service_id == service.id, Booking.status.in_(HOLDING), Booking.starts_at < end, Booking.ends_at > start))
     if held:
         raise Conflict("所选时段已被预约，请选择其他时段", {"starts_at": "该时段已被预约"})
 
@@ -279,6 +296,20 @@ def _customer_cancel_refusal(b, now) -> str | None:
     return None
 
 
+def _claim(actor, b, name: str) -> None:
+    """Compare-and-set before a transition's writes (when the actor may fire it; otherwise FLOW.fire refuses): the
+    booking still is in a source state, and it is ours until the commit (row lock on PostgreSQL, write lock on
+    SQLite). A double click on 登记使用情况, or a customer cancelling while the owner records the use: the second
+    waits, finds the state changed, and gets a 409 — never two usage records or a used booking without its slots."""
+    if not FLOW.may(actor, b, name):
+        return
+    cond = [Booking.id == b.id, Booking.status.in_(tuple(FLOW.transitions[name].sources))]
+    n = db.session.execute(sql_update(Booking).where(*cond).values(status=Booking.status)
+                           .execution_options(synchronize_session=False)).rowcount
+    if n != 1:
+        raise Conflict("预约状态刚刚被其他操作改变，请刷新后重试")
+
+
 def _free_slots(b) -> None:
     b.slots.clear()
     db.session.flush()
@@ -288,12 +319,14 @@ def approve(actor, b, now=None) -> Booking:
     now = _now(now)
     if b.status == "requested" and b.starts_at <= now and policy.is_owner(actor, b):
         raise Conflict("预约时段已过，不能再确认；请驳回并说明原因")
+    _claim(actor, b, "approve")
     FLOW.fire(actor, b, "approve")
     _tell_customer(b, "服务预约：已确认", f"您预约的“{b.service.name}”（{calc_str(b.starts_at)}）已确认。")
     return b
 
 
 def reject(actor, b, reason) -> Booking:
+    _claim(actor, b, "reject")
     FLOW.fire(actor, b, "reject", reason)
     b.decision_note = reason.strip()
     _free_slots(b)
@@ -309,12 +342,14 @@ def cancel(actor, b, reason=None, now=None) -> Booking:
             refusal = _customer_cancel_refusal(b, now)
             if refusal:
                 raise Conflict(refusal)
+        _claim(actor, b, "cancel")
         FLOW.fire(actor, b, "cancel", reason)
         b.cancelled_by = "customer"
         b.decision_note = (reason or "").strip() or None
         _free_slots(b)
         _tell_owner(b.service.resource.owner_org_id, "服务预约：客户已取消", b)
         return b
+    _claim(actor, b, "owner-cancel")
     FLOW.fire(actor, b, "owner-cancel", reason)
     b.cancelled_by, b.decision_note = "owner", reason.strip()
     _free_slots(b)
@@ -353,6 +388,7 @@ def record_usage(actor, b, data: dict, now=None) -> Booking:
     if b.status == "approved" and b.starts_at > now:
         raise Conflict("预约时段开始后才能登记使用情况")
     values = _usage_values(b, data)
+    _claim(actor, b, "record-usage")
     FLOW.fire(actor, b, "record-usage", details={k: (str(v) if v is not None else None)
                                                   for k, v in values.items() if k != "reason"})
     values.pop("reason")
@@ -391,6 +427,11 @@ def rate(actor, b, data: dict) -> Booking:
     if b.status != "used":
         raise Conflict("服务使用后才能评价")
     if b.rating is not None:
+        raise Conflict("已评价过该次服务")
+    n = db.session.execute(sql_update(Booking).where(Booking.id == b.id, Booking.status == "used",
+                                                     Booking.rating.is_(None)).values(status=Booking.status)
+                           .execution_options(synchronize_session=False)).rowcount
+    if n != 1:
         raise Conflict("已评价过该次服务")
     b.rating, b.rating_comment, b.rated_at = values["rating"], values.get("comment"), utcnow()
     record_audit(actor, "booking", b.id, "rate", "used", "used", details={"rating": values["rating"]})

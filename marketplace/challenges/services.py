@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import url_for
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update as sql_update
 
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -85,6 +85,17 @@ def _tell(user, title, body, link):
 
 def _invalid(exc: calc.CalcError) -> ValidationFailed:
     return ValidationFailed(str(exc), {exc.field: str(exc)})
+
+
+def _claim(ch: Challenge, states) -> None:
+    """Compare-and-set before a transition's writes: the row still is in one of `states`, and it is ours until the
+    commit (the UPDATE takes the row lock on PostgreSQL and the write lock on SQLite). Two awards (or two closes, two
+    acceptances) at the same moment: the second waits, finds the state changed, and gets a 409 — never a second
+    contract draft or a second decision."""
+    n = db.session.execute(sql_update(Challenge).where(Challenge.id == ch.id, Challenge.status.in_(tuple(states)))
+                           .values(status=Challenge.status).execution_options(synchronize_session=False)).rowcount
+    if n != 1:
+        raise Conflict("榜单状态刚刚被其他操作改变，请刷新后重试")
 
 
 # Reading -----------------------------------------------------------------------------------------------------
@@ -186,6 +197,8 @@ def challenge_dict(actor, ch) -> dict:
                 bounty_display=format_yuan(ch.bounty, ch.bounty is None),
                 poster=policy.poster_name(actor, ch) if policy.can_see_poster(actor, ch) else None,
                 company_org_id=ch.company_org_id if policy.can_see_poster(actor, ch) else None,
+                # The source demand is public and names its company: shown only to whoever may know the poster.
+                demand_id=ch.demand_id if policy.can_see_poster(actor, ch) else None,
                 milestones=[{**{c.key: getattr(m, c.key) for c in ChallengeMilestone.__table__.columns},
                              "amount": amounts.get(m.id), "status_label": MILESTONE_STATES[m.status]}
                             for m in ch.milestones],
@@ -420,6 +433,8 @@ def transition(actor, ch: Challenge, name: str, reason: str | None = None, today
             raise Conflict("请先由管理员邀请评审专家")
     if name == "start" and FLOW.may(actor, ch, name) and ch.contract_id is None:
         raise Conflict("尚未生成技术开发合同")
+    if FLOW.may(actor, ch, name):
+        _claim(ch, FLOW.transitions[name].sources)
     FLOW.fire(actor, ch, name, reason)
     if name == "submit":
         ch.submitted_at, ch.reject_reason = utcnow(), None
@@ -488,6 +503,11 @@ def invite(actor, ch: Challenge, data: dict) -> PanelMember:
         raise ValidationFailed("没有找到该专家的账号", {"email": "请填写已注册用户的登录邮箱"})
     if user.org_id == ch.owner_org_id:
         raise ValidationFailed("发榜单位的人员不能担任评审专家", {"email": "与发榜单位存在利益关系"})
+    if user.org_id is not None and db.session.scalar(select(ChallengeApplication.id).where(
+            ChallengeApplication.challenge_id == ch.id, ChallengeApplication.org_id == user.org_id,
+            ChallengeApplication.status != "withdrawn")) is not None:
+        # The panel reads every plan: an expert from an applicant would read its rivals' plans.
+        raise ValidationFailed("该专家所在单位已揭榜本榜单，存在利益冲突，不能担任评审专家", {"email": "所在单位已揭榜"})
     if any(m.user_id == user.id for m in ch.panel):
         raise Conflict(f"{user.name}已在评审专家组中")
     member = PanelMember(challenge_id=ch.id, user_id=user.id, invited_by_id=actor.id)
@@ -526,8 +546,9 @@ def apply(actor, ch: Challenge, data: dict, today: date | None = None) -> Challe
         raise Conflict("发榜单位不能揭自己的榜")
     if actor.org.status != "approved":
         raise Conflict("单位尚未通过实名审核，审核通过后才能揭榜")
-    if policy.is_panel(actor, ch):
-        raise Conflict("评审专家不能揭榜")
+    if policy.is_panel(actor, ch) or any(m.user.org_id == actor.org_id for m in ch.panel):
+        # A panel member reads every plan: its organisation would be reading its rivals' plans.
+        raise Conflict("贵单位有人员担任本榜单的评审专家，存在利益冲突，不能揭榜")
     row = db.session.scalar(select(ChallengeApplication).where(ChallengeApplication.challenge_id == ch.id,
                                                                ChallengeApplication.org_id == actor.org_id))
     if row is not None and row.status != "withdrawn":
@@ -687,6 +708,7 @@ def award(actor, ch: Challenge, data: dict, today: date | None = None):
         raise ValidationFailed("悬赏金额为面议，请填写商定的合同金额", {"amount": "请填写合同金额（元）"})
     if ch.bounty is not None and amount < ch.bounty:
         raise ValidationFailed("合同金额不能低于已公布的悬赏金额", {"amount": f"不能低于 {ch.bounty} 元"})
+    _claim(ch, ("reviewing",))
     contract = _contract_draft(actor, ch, winner, amount, values.get("signed_on") or today or date.today())
     FLOW.fire(actor, ch, "award", values.get("note"), details={"application": winner.id, "contract": contract.id,
                                                                 "amount": str(amount)})
@@ -716,6 +738,15 @@ def _contract_draft(actor, ch, winner, amount, signed_on):
     return contracts.create(author, payload)
 
 
+def _signed_on(ch) -> date | None:
+    """The day the work could start: the development contract's signing date (given at the award), else the award."""
+    from ..contracts.models import Contract
+    contract = db.session.get(Contract, ch.contract_id) if ch.contract_id else None
+    if contract is not None and contract.signed_on is not None:
+        return contract.signed_on
+    return ch.decided_at.date() if ch.decided_at else None
+
+
 def accept_milestone(actor, ch: Challenge, milestone: ChallengeMilestone, data: dict,
                      today: date | None = None) -> ChallengeMilestone:
     if not policy.can_manage(actor, ch):
@@ -729,6 +760,15 @@ def accept_milestone(actor, ch: Challenge, milestone: ChallengeMilestone, data: 
         raise Conflict("该里程碑已验收")
     if values["accepted_on"] > (today or date.today()):
         raise ValidationFailed("验收日期不能晚于今天", {"accepted_on": "日期在将来"})
+    signed_on = _signed_on(ch)
+    if signed_on is not None and values["accepted_on"] < signed_on:
+        raise ValidationFailed(f"验收日期不能早于技术开发合同的签约日期（{signed_on}）", {"accepted_on": f"不能早于 {signed_on}"})
+    # Compare-and-set: two acceptances of one milestone at the same moment, the second is told it is done.
+    n = db.session.execute(sql_update(ChallengeMilestone).where(ChallengeMilestone.id == milestone.id,
+                                                            ChallengeMilestone.status == "pending")
+                           .values(status="pending").execution_options(synchronize_session=False)).rowcount
+    if n != 1:
+        raise Conflict("该里程碑已验收")
     milestone.status, milestone.accepted_on, milestone.evidence = "accepted", values["accepted_on"], values["evidence"]
     milestone.accepted_by_id = actor.id
     record_audit(actor, ENTITY, ch.id, "milestone-accept", details={"milestone": milestone.id, "name": milestone.name,
@@ -750,6 +790,8 @@ def finish(actor, ch: Challenge, data: dict) -> Challenge:
         pending = [m.name for m in ch.milestones if m.status != "accepted"]
         if pending:
             raise Conflict("还有里程碑未验收：" + "、".join(pending))
+    if FLOW.may(actor, ch, name):
+        _claim(ch, ("in_progress",))
     FLOW.fire(actor, ch, name, note, details={"rating": rating})
     ch.rating, ch.rating_note, ch.rated_at = rating, note, utcnow()
     winner = db.session.get(ChallengeApplication, ch.awarded_application_id)

@@ -15,7 +15,7 @@ from ..core.workflow import HistoryOut
 from ..extensions import db
 from . import permissions as policy, services as svc
 from .models import APPLICATION_STATES, Challenge, KINDS, MILESTONE_STATES, RATINGS, STATES
-from .schemas import ScoreSheetOut, StatsOut
+from .schemas import CONTROL, ScoreSheetOut, StatsOut
 
 bp = Blueprint("challenges", __name__)
 api = Blueprint("challenges", __name__)  # nested under /api/v1
@@ -29,6 +29,8 @@ def _filters() -> dict:
                                 ("status", list(STATES), "状态"), ("scope", list(svc.SCOPES), "范围")):
         if args.get(key) and args[key] not in allowed:
             raise BadRequest(f"未知的{label}：{args[key][:20]}", {key: "不在可选范围内"})
+    if CONTROL.search(args.get("q") or ""):
+        raise BadRequest("搜索词含有不可见的控制字符", {"q": "含有不可见的控制字符"})
     return {"scope": args.get("scope") or "public", "industry": args.get("industry") or None,
             "city": args.get("city") or None, "status": args.get("status") or None,
             "q": (args.get("q") or "").strip()[:50] or None}
