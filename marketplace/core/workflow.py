@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Mapping
 
 from marshmallow import Schema, fields, post_dump
 
+from . import labels
 from .dates import UtcDateTime
 from .errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from .models import record_audit
@@ -20,14 +21,8 @@ from .signals import _signals
 MAX_REASON = 1000
 _REGISTRY: dict = {}  # entity type → Workflow, for labelling audit entries
 
-# Audit actions that are not workflow transitions, as a person reads them.
-ACTION_LABELS = {
-    "create": "创建", "update": "修改", "delete": "删除", "terms": "修改条款", "income-split": "登记收益分配",
-    "milestone": "确认里程碑达成", "payment": "登记到账", "royalty-report": "提交提成报告", "found": "扫描发现",
-    "void": "不再符合条件", "claim": "认领需求", "apply": "申请试用", "start": "开始试用", "approve": "审核通过",
-    "register": "登记", "password-change": "修改密码", "freeze": "冻结发布", "refreeze": "重新冻结发布",
-    "expire": "过期", "next-step": "选择下一步", "reject": "驳回",
-}
+# Audit actions that are not workflow transitions, as a person reads them: the one label table (core.labels).
+ACTION_LABELS = labels.ACTIONS
 
 # sender: entity type ("achievement", "contract" ...); kwargs: obj, transition, actor, previous, reason.
 transitioned = _signals.signal("workflow-transitioned", doc="A workflow transition was fired.")
@@ -62,7 +57,7 @@ class Workflow:
         return flow
 
     def state_label(self, state: str) -> str:
-        return self.state_labels.get(state, state)
+        return self.state_labels.get(state) or labels.STATES.get(state, state)
 
     def may(self, actor, obj, name: str) -> bool:
         """The actor may fire `name` on `obj` now (its state allows it and the policy says yes)."""
@@ -98,11 +93,34 @@ class Workflow:
             raise ValidationFailed(f"{t.label}须填写理由{need}", {"reason": f"请填写理由{need}"})
         if reason and len(reason) > MAX_REASON:
             raise ValidationFailed(f"理由不能超过{MAX_REASON}个字", {"reason": f"不能超过{MAX_REASON}个字"})
+        _compare_and_set(obj, self.state_attr, state, t.target)
         setattr(obj, self.state_attr, t.target)
         record_audit(None if system else actor, self.entity_type, obj.id, t.name, state, t.target, reason, details)
         transitioned.send(self.entity_type, obj=obj, transition=t, actor=None if system else actor,
                           previous=state, reason=reason)
         return t
+
+
+def _compare_and_set(obj, attr: str, expected, target) -> None:
+    """Change the state in the database only if it is still `expected` (UPDATE … WHERE state = expected): of
+    two requests that both read the old state (two awards, a double click, a cancel racing an approval), the
+    second waits for the first's row lock and then finds the state changed — 409, nothing half-written."""
+    from sqlalchemy import inspect as sa_inspect, update
+
+    from ..extensions import db
+    insp = sa_inspect(obj, raiseerr=False)
+    if insp is None or not insp.persistent:
+        return  # a record created in this transaction: nobody else can see it yet
+    prop = insp.mapper.get_property(attr) if insp.mapper.has_property(attr) else None
+    columns = getattr(prop, "columns", None)
+    if not columns or len(insp.mapper.primary_key) != 1:
+        return
+    db.session.flush()
+    pk = insp.mapper.primary_key[0]
+    result = db.session.execute(update(pk.table).where(pk == insp.identity[0], columns[0] == expected)
+                                .values({columns[0].name: target}))
+    if result.rowcount == 0:
+        raise Conflict("状态刚刚被其他操作改变，请刷新页面后重试")
 
 
 def describe(entry) -> dict:
@@ -122,7 +140,7 @@ def describe(entry) -> dict:
             return None
         if flow is not None and code in flow.state_labels:
             return flow.state_labels[code]
-        return _STATE_FALLBACK.get(code, "—")
+        return _STATE_FALLBACK.get(code) or labels.state(code)
 
     return {"action": action_label, "from": state(entry.from_state), "to": state(entry.to_state)}
 
@@ -133,7 +151,7 @@ _STATE_FALLBACK: dict = {}
 def action_labels(labels: Mapping[str, str]) -> None:
     """Labels of a domain's audit actions that are not transitions of a registered workflow."""
     for action, label in labels.items():
-        ACTION_LABELS.setdefault(action, label)
+        ACTION_LABELS[action] = label  # ACTION_LABELS is core.labels.ACTIONS: a domain's own label wins
 
 
 def state_labels(labels: Mapping[str, str]) -> None:
