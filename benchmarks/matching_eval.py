@@ -20,6 +20,7 @@ Reported per set (grade ≥ 2 counts as relevant; ranking figures over answerabl
 output, for a held-out set).
 """
 import argparse
+import itertools
 import json
 import math
 import os
@@ -81,6 +82,8 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
     for row in load_jsonl(folder / "qrels.jsonl"):
         qrels.setdefault(row["demand"], {})[row["achievement"]] = int(row["grade"])
     labels = {d["ref"]: d for d in load_jsonl(folder / "demands.jsonl")}
+    held_out = "heldout" in folder.resolve().parts
+    cv_rows: list = []
     out = {name: {"ndcg": [], "ndcg_tech": [], "ndcg_factory": [], "top1_factory": [], "recall50": [],
                   "abst_none": [], "answer_some": []} for name in ("engine", "bm25")}
     with app.app_context():
@@ -119,6 +122,10 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
                     r["answer_some"].append(0.0 if abstained else 1.0)
                 else:
                     r["abst_none"].append(1.0 if abstained else 0.0)
+            if not held_out:  # the decision signals, for --cv (never kept for a held-out set)
+                sig = found.get("signals") or {}
+                cv_rows.append({"answerable": answerable, "abstained": bool(found["abstained"]),
+                                **{k: sig.get(k, 0.0) for k in CV_SIGNALS}})
             if verbose:
                 top = found["items"][0] if found["items"] else {}
                 print(f"{demand.ref} {'F' if factory else 'T'} {'有解' if answerable else '无解'} "
@@ -128,7 +135,7 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
                       f"{demand.title[:28]}")
         n_dem = Demand.query.filter_by(source="eval").count()
     figures = {"set": str(folder), "demands": n_dem, "answerable": len(out["engine"]["ndcg"]),
-               "factory": len(out["engine"]["ndcg_factory"]), "achievements": len(ach_ref)}
+               "factory": len(out["engine"]["ndcg_factory"]), "achievements": len(ach_ref), "cv_rows": cv_rows}
     for name, r in out.items():
         figures[name] = {
             "ndcg10_all": mean(r["ndcg"]), "ndcg10_tech": mean(r["ndcg_tech"]),
@@ -139,6 +146,62 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
             "abstains_on_no_answer": f"{int(sum(r['abst_none']))}/{len(r['abst_none'])}",
             "answers_answerable": f"{int(sum(r['answer_some']))}/{len(r['answer_some'])}"}
     return figures
+
+
+CV_SIGNALS = ("ratio", "margin", "text_d", "best", "coverage")
+
+
+def _balanced(pred_answer: list, answerable: list) -> float:
+    pos = [p for p, a in zip(pred_answer, answerable) if a]
+    neg = [p for p, a in zip(pred_answer, answerable) if not a]
+    return (sum(pos) / len(pos) + sum(1 - p for p in neg) / len(neg)) / 2
+
+
+def _best_threshold(xs: list, ys: list) -> float:
+    """The threshold (answer when x ≥ t) that maximises balanced accuracy on (xs, ys)."""
+    values = sorted(set(xs))
+    cands = [values[0] - 1e-9] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    return max(cands, key=lambda t: (_balanced([x >= t for x in xs], ys), -t))
+
+
+def _logistic_1d(xs: list, ys: list, l2: float = 1.0) -> tuple[float, float]:
+    """Logistic regression on one feature, balanced class weights, Newton steps: (a, b) in p = σ(a·x + b)."""
+    n_pos = sum(ys) or 1
+    n_neg = (len(ys) - sum(ys)) or 1
+    mu = sum(xs) / len(xs)
+    sd = (sum((x - mu) ** 2 for x in xs) / len(xs)) ** 0.5 or 1.0
+    zs = [(x - mu) / sd for x in xs]
+    cw = [0.5 * len(ys) / n_pos if y else 0.5 * len(ys) / n_neg for y in ys]
+    a = b = 0.0
+    for _ in range(50):
+        ps = [1 / (1 + math.exp(-(a * z + b))) for z in zs]
+        ga = sum(c * (p - y) * z for c, p, y, z in zip(cw, ps, ys, zs)) + l2 * a
+        gb = sum(c * (p - y) for c, p, y in zip(cw, ps, ys))
+        haa = sum(c * p * (1 - p) * z * z for c, p, z in zip(cw, ps, zs)) + l2
+        hab = sum(c * p * (1 - p) * z for c, p, z in zip(cw, ps, zs))
+        hbb = sum(c * p * (1 - p) for c, p in zip(cw, ps)) or 1e-9
+        det = haa * hbb - hab * hab
+        a, b = a - (hbb * ga - hab * gb) / det, b - (haa * gb - hab * ga) / det
+    return a / sd, b - a * mu / sd
+
+
+def cross_validate(rows: list) -> dict:
+    """Leave-one-demand-out balanced accuracy of the candidate decision rules, on pooled tuning demands."""
+    ys = [1 if r["answerable"] else 0 for r in rows]
+    out = {"demands": len(rows), "without_answer": len(rows) - sum(ys),
+           "engine_as_is": _balanced([0 if r["abstained"] else 1 for r in rows], ys)}
+    for feature in CV_SIGNALS:
+        xs = [float(r[feature]) for r in rows]
+        thr, lr = [], []
+        for i in range(len(rows)):
+            tx, ty = xs[:i] + xs[i + 1:], ys[:i] + ys[i + 1:]
+            thr.append(1 if xs[i] >= _best_threshold(tx, ty) else 0)
+            a, b = _logistic_1d(tx, ty)
+            lr.append(1 if a * xs[i] + b >= 0 else 0)
+        a, b = _logistic_1d(xs, ys)
+        out[feature] = {"loo_threshold": round(_balanced(thr, ys), 3), "loo_logistic": round(_balanced(lr, ys), 3),
+                        "logistic_all": {"a": round(a, 3), "b": round(b, 3), "threshold": round(-b / a, 3) if a else None}}
+    return out
 
 
 def show(f: dict) -> None:
@@ -157,10 +220,14 @@ def main():
     parser.add_argument("--set", action="append", help="a set's folder (repeatable); default benchmarks/matching")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--cv", action="store_true", help="leave-one-demand-out CV of the abstention rules, on the "
+                        "sets given, pooled (tuning sets only)")
     args = parser.parse_args()
     sets = [Path(s) for s in (args.set or [str(ROOT / "benchmarks" / "matching")])]
     if args.verbose and any("heldout" in s.resolve().parts for s in sets):
         parser.error("--verbose is refused on a held-out set: aggregate figures only")
+    if args.cv and any("heldout" in s.resolve().parts for s in sets):
+        parser.error("--cv is refused on a held-out set: tune only on the tuning sets")
     results = []
     for folder in sets:
         # One process per set keeps the application and index of one set from leaking into the next.
@@ -182,8 +249,17 @@ def main():
         return
     for f in results:
         show(f)
+    if args.cv:
+        cv = cross_validate([r for f in results for r in f["cv_rows"]])
+        print(f"\nabstention, leave-one-demand-out over {cv['demands']} demands ({cv['without_answer']} without an "
+              f"answer); the engine as it is (in-sample): {cv['engine_as_is']:.3f}")
+        for feature in CV_SIGNALS:
+            c = cv[feature]
+            print(f"  {feature:9} threshold {c['loo_threshold']:.3f}  logistic {c['loo_logistic']:.3f}  "
+                  f"fit on all: σ({c['logistic_all']['a']}·x {c['logistic_all']['b']:+}) → answer from "
+                  f"{c['logistic_all']['threshold']}")
     if args.json:
-        print(json.dumps(results, ensure_ascii=False))
+        print(json.dumps([{k: v for k, v in f.items() if k != "cv_rows"} for f in results], ensure_ascii=False))
 
 
 if __name__ == "__main__":

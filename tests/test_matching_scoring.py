@@ -118,3 +118,18 @@ def test_abstention_compares_the_best_with_the_demands_own_background():
     # a graph path alone, with no agreement from the texts, does not make a candidate stand out
     graph_only = [(0.03, 0.02, 0.0, 0.0, 0.0, 0)] * 5 + [(0.02, 0.02, 0.45, 0.0, 0.0, 0)]
     assert scoring.confidence(graph_only)["abstain"]
+
+
+def test_the_abstention_decision_is_a_threshold_on_the_ratio_with_a_monotone_probability():
+    assert scoring.ABSTAIN_RATIO == pytest.approx(3.33, abs=0.05)
+    silent, p_low = scoring.decide_abstention(2.0)
+    answer, p_high = scoring.decide_abstention(5.0)
+    assert silent is True and p_low < 0.5 and answer is False and p_high > 0.5
+    ps = [scoring.decide_abstention(r)[1] for r in (0.0, 1.0, 3.0, 3.5, 8.0, 1e9)]
+    assert ps == sorted(ps) and 0.0 <= ps[0] and ps[-1] <= 1.0
+    assert scoring.decide_abstention(scoring.ABSTAIN_RATIO - 0.01)[0]
+    assert not scoring.decide_abstention(scoring.ABSTAIN_RATIO + 0.01)[0]
+    # a best candidate 2.5× the median of the others no longer counts as standing out (the old rule answered)
+    middling = [(0.25, 0.25, 0.0, 0.0, 0.2, 3)] + [(0.08, 0.08, 0.0, 0.0, 0.05, 1)] * 10
+    c = scoring.confidence(middling)
+    assert c["signals"]["ratio"] == pytest.approx(2.5) and c["abstain"] and c["value"] < 0.5

@@ -1,0 +1,63 @@
+"""Abstention through the API: silent when nothing fits, never silent when something clearly does."""
+from marketplace.searching import sync
+
+from .conftest import login
+
+ACHIEVEMENTS = [
+    ("AB-A1", "稀土永磁电机转子高速动平衡技术", "稀土永磁同步电机转子在高速下振动大，提出动平衡校正方法，振动降低60%。",
+     "稀土永磁、电机、动平衡", "有色金属"),
+    ("AB-A2", "离子型稀土矿原地浸矿氨氮减排技术", "以硫酸镁替代硫酸铵浸取离子型稀土矿，浸出率95%，氨氮排放降低90%。",
+     "稀土、浸矿、氨氮", "有色金属"),
+    ("AB-A3", "陶瓷釉面针孔气泡控制技术", "通过釉料配方与烧成制度调整，消除日用陶瓷釉面针孔和气泡，优等品率提高15%。",
+     "陶瓷、釉面、针孔", "陶瓷"),
+    ("AB-A4", "脐橙采后壳聚糖涂膜保鲜技术", "壳聚糖复合涂膜用于脐橙采后保鲜，常温贮藏90天腐烂率低于3%。",
+     "脐橙、保鲜、涂膜", "现代农业"),
+    ("AB-A5", "锂电池高镍三元正极包覆改性技术", "对高镍三元正极材料进行氧化铝包覆，循环1000次容量保持率92%。",
+     "锂电池、正极、包覆", "新能源"),
+    ("AB-A6", "铜线高速拉丝张力控制与断线预测技术", "建立铜线拉丝张力与断线风险模型，断线率降低70%，适用于铜杆拉丝生产线。",
+     "铜线、拉丝、断线、张力控制", "有色金属"),
+]
+
+
+def world(f):
+    inst = f.user("institution", city="赣州")
+    achs = {ref: f.record("achievements", inst, status="published", ref=ref, title=title, summary=summary,
+                          keywords=kw, industry=industry, maturity="中试", transfer_modes="许可")
+            for ref, title, summary, kw, industry in ACHIEVEMENTS}
+    company = f.user("company")
+    answered = f.record("demands", company, status="published", ref="AB-D1", title="离子型稀土矿浸矿氨氮超标",
+                        description="我们的离子型稀土矿原地浸矿用硫酸铵，周边水体氨氮超标，想找替代浸矿剂降低氨氮。",
+                        indicators="氨氮排放降低80%以上", industry="有色金属", city="赣州", budget_wan="80",
+                        cooperation="技术许可")
+    silent = f.record("demands", company, status="published", ref="AB-D2", title="稀土氧化物海外销售渠道与价格行情咨询",
+                      description="公司做稀土氧化物贸易，想找机构提供价格走势分析、出口管制合规指导和海外客户渠道对接。",
+                      indicators="一年内开拓三家海外客户", industry="有色金属", city="赣州", budget_wan="20",
+                      cooperation="技术咨询")
+    sync.apply_pending()
+    return company, achs, answered, silent
+
+
+def test_the_api_answers_a_clear_match_and_stays_silent_when_nothing_fits(client, f):
+    company, _achs, answered, silent = world(f)
+    login(client, company)
+    got = client.get(f"/api/v1/demands/{answered.id}/matches?limit=5").json
+    assert got["abstained"] is False and got["next_steps"] == [], got
+    assert got["items"][0]["ref"] == "AB-A2"
+    none = client.get(f"/api/v1/demands/{silent.id}/matches?limit=5").json
+    assert none["abstained"] is True, none
+    assert {s["code"] for s in none["next_steps"]} == {"broker", "challenge", "push"}
+
+
+def test_the_service_decision_is_the_pure_rule_on_its_signals(app, f):
+    from marketplace.matching import scoring, service
+    _, achs, answered, silent = world(f)
+    found = service.match_demand(answered, 10)
+    assert found["abstained"] is False and found["confidence"] >= 0.5
+    assert found["signals"]["ratio"] >= scoring.ABSTAIN_RATIO
+    none = service.match_demand(silent, 10)
+    assert none["abstained"] is True and none["confidence"] < 0.5
+    assert none["items"] and none["signals"]["ratio"] < scoring.ABSTAIN_RATIO  # candidates, none stands out
+    # achievements keep the same output shape (next steps are offered for demands only)
+    back = service.match_achievement(achs["AB-A2"], 10)
+    assert {"items", "abstained", "terms", "next_steps", "confidence"} <= set(back) and back["next_steps"] == []
+    assert back["items"][0]["ref"] == "AB-D1"
