@@ -9,7 +9,7 @@ from marketplace.commissions import services as commissions
 from marketplace.contracts import services as contracts
 from marketplace.extensions import db
 
-from .test_browser import _set, click_and_wait, sign_in, sign_out
+from .test_browser import _set, click_and_wait, confirm_and_wait, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -40,7 +40,7 @@ def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live
     browser.get(f"{live}/contracts/{c.id}")
     browser.find_element(By.ID, "pay_amount").send_keys("120000")
     _set(browser, "received_on", date.today().isoformat())
-    click_and_wait(browser, browser.find_element(By.ID, "btn-payment"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-payment"))
     assert browser.find_element(By.ID, "received").text == "120000.00"
     sign_out(browser)
 

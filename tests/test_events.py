@@ -210,7 +210,8 @@ def test_without_the_roster_lock_both_would_get_it(app, f, monkeypatch):
 
 def test_check_in_by_code_only_by_organisers(f):
     admin = fe.organiser()
-    e = fe.event(admin, capacity=1)
+    started = {"starts_at": fe.when(0, -1), "ends_at": fe.when(0, 3), "registration_deadline": fe.when(0, 2)}
+    e = fe.event(admin, capacity=1, **started)  # check-in opens on the event's day
     a, b = f.user("company"), f.user("company")
     ra, rb = services.register(a, e), services.register(b, e)
     db.session.commit()
@@ -227,7 +228,7 @@ def test_check_in_by_code_only_by_organisers(f):
     assert reg.id == ra.id and reg.checked_in_at is not None
     with pytest.raises(Conflict):
         services.check_in(admin, e, ra.code)
-    other = fe.event(admin)
+    other = fe.event(admin, **started)
     with pytest.raises(NotFound):  # a code of another event
         services.check_in(admin, other, ra.code)
 

@@ -84,6 +84,12 @@ def test_organiser_pages_create_edit_publish_checkin_export(client, f):
     assert "景德镇测试陶瓷有限公司" in lst and reg.code in lst
     r = client.post(f"/events/{e.id}/checkin", data={"csrf_token": _csrf(lst), "code": reg.code.lower()},
                     follow_redirects=True)
+    assert "签到在活动当天开放" in r.get_data(as_text=True)  # five days early
+    services.update(admin, e, {"starts_at": fe.when(0, -1), "ends_at": fe.when(0, 3),
+                               "registration_deadline": fe.when(0, 2)})
+    db.session.commit()
+    r = client.post(f"/events/{e.id}/checkin", data={"csrf_token": _csrf(lst), "code": reg.code.lower()},
+                    follow_redirects=True)
     assert "签到成功" in r.get_data(as_text=True) and db.session.get(Registration, reg.id).checked_in_at
     assert reg.code in client.get(f"/events/{e.id}/checkin?code={reg.code}").get_data(as_text=True)
     x = client.get(f"/events/{e.id}/registrations.xlsx")

@@ -8,7 +8,7 @@
 - The event's brokers: the leads (interests) of that event, and turning them into introductions.
 - The interested organisation: its own interests.
 """
-from sqlalchemy import false, or_, select
+from sqlalchemy import and_, false, or_, select
 
 from ..core import permissions as perm
 from .models import PUBLIC_STATES, Event, Interest, event_brokers
@@ -26,13 +26,18 @@ def is_organiser(actor, event) -> bool:
     return perm.is_admin(actor) and actor.active and actor.org_id == event.organiser_org_id
 
 
+def is_public(event) -> bool:
+    """Published at some time: a draft cancelled before it was ever published stays the organisers' own."""
+    return event.status in PUBLIC_STATES and (event.status != "cancelled" or event.published_at is not None)
+
+
 def can_view(actor, event) -> bool:
-    return event.status in PUBLIC_STATES or is_organiser(actor, event)
+    return is_public(event) or is_organiser(actor, event)
 
 
 def visible_condition(actor):
-    """SQL condition on Event: the events `actor` may read."""
-    cond = Event.status.in_(PUBLIC_STATES)
+    """SQL condition on Event: the events `actor` may read (is_public in SQL, and an organiser's own)."""
+    cond = and_(Event.status.in_(PUBLIC_STATES), or_(Event.status != "cancelled", Event.published_at.is_not(None)))
     if perm.is_admin(actor):
         cond = or_(cond, Event.organiser_org_id == actor.org_id)
     return cond

@@ -1,17 +1,58 @@
 """What events accept (input, the same for pages and the API) and answer (output)."""
 import re
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core.dates import UtcDateTime
-from ..core.schema import InputSchema, TermList, Text
+from ..core.schema import InputSchema, TermList
+from ..core.schema import Text as _Text
 from ..core.vocab import CITIES, INDUSTRIES
 from .models import INTEREST_STATUSES, KINDS, REGISTRATION_STATUSES, STATUSES
 
 CST = timezone(timedelta(hours=8), "CST")  # Jiangxi: China Standard Time, no daylight saving
 _DT = re.compile(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?"
                  r"(Z|[+-]\d{2}:?\d{2})?\s*")
+
+
+# Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and
+# overrides that make a title read differently from what it is (PostgreSQL refuses NUL outright). One-line fields
+# (names, places, agenda lines) also refuse tabs and line breaks: they end up in iCalendar lines, notifications and
+# Excel cells.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重试"
+BREAKS = re.compile("[\t\r\n\u2028\u2029\x85]")
+
+
+class Text(_Text):
+    """core.schema.Text that refuses control characters; `line=True`: one line (no tab or line break)."""
+
+    def __init__(self, hi: int = 200, lo: int | None = None, line: bool = False, **kw):
+        super().__init__(hi, lo, **kw)
+        self.line = line
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        out = super()._deserialize(value, attr, data, **kwargs)
+        if out and CONTROL.search(out):
+            raise ValidationError(CONTROL_MESSAGE)
+        if out and self.line and BREAKS.search(out):
+            raise ValidationError("应为一行文字，不能含换行或制表符")
+        return out
+
+
+class WholeNumber(fields.Integer):
+    """An integer, also given as text ("12", from the pages' forms); 1.5 is refused instead of becoming 1."""
+
+    def _validated(self, value):
+        if isinstance(value, float | Decimal):  # the API reads JSON fractions as Decimal
+            try:
+                whole = int(value)
+            except (ValueError, OverflowError):  # NaN, Infinity
+                raise self.make_error("invalid") from None
+            if whole != value:
+                raise self.make_error("invalid")
+        return super()._validated(value)
 
 
 def parse_local(value) -> datetime:
@@ -62,7 +103,7 @@ class LocalDateTime(fields.DateTime):
 
 class Url(Text):
     def __init__(self, **kw):
-        super().__init__(300, validate=validate.Regexp(r"^https?://[^\s<>\"']+$",
+        super().__init__(300, line=True, validate=validate.Regexp(r"^https?://[^\s<>\"']+$",
                                                        error="应为以 http:// 或 https:// 开头的网址"), **kw)
 
 
@@ -76,8 +117,8 @@ class AgendaIn(InputSchema):
     LABELS = {"starts_at": "开始时间", "ends_at": "结束时间", "title": "内容", "speaker": "主讲"}
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(allow_none=True)
-    title = Text(200, required=True)
-    speaker = Text(100, allow_none=True)
+    title = Text(200, line=True, required=True)
+    speaker = Text(100, line=True, allow_none=True)
 
 
 class EventIn(InputSchema):
@@ -86,16 +127,16 @@ class EventIn(InputSchema):
               "online_url": "线上链接", "capacity": "名额", "industries": "邀请产业", "audience_cities": "邀请城市",
               "achievement_ids": "路演成果", "challenge_ids": "发布榜单", "broker_ids": "对接经纪人",
               "agenda": "日程"}
-    title = Text(200, lo=4, required=True)
-    kind = Text(8, choices=KINDS, required=True)
+    title = Text(200, lo=4, line=True, required=True)
+    kind = Text(8, choices=KINDS, line=True, required=True)
     summary = Text(5000, allow_none=True)
     starts_at = LocalDateTime(required=True)
     ends_at = LocalDateTime(required=True)
     registration_deadline = LocalDateTime(required=True)
-    city = Text(16, choices=CITIES, allow_none=True)
-    venue = Text(200, allow_none=True)
+    city = Text(16, choices=CITIES, line=True, allow_none=True)
+    venue = Text(200, line=True, allow_none=True)
     online_url = Url(allow_none=True)
-    capacity = fields.Integer(strict=False, required=True,
+    capacity = WholeNumber(strict=False, required=True,
                               validate=validate.Range(1, 100_000, error="应为 1 到 100000 之间的整数"))
     industries = TermList(choices=INDUSTRIES, max_items=len(INDUSTRIES))
     audience_cities = TermList(choices=CITIES, max_items=len(CITIES))
@@ -112,24 +153,25 @@ class RegisterIn(InputSchema):
 
 class CheckinIn(InputSchema):
     LABELS = {"code": "签到码", "registration_id": "报名编号"}
-    code = Text(64, allow_none=True)
+    code = Text(64, line=True, allow_none=True)
     registration_id = fields.Integer(strict=True, validate=validate.Range(1, 2**31 - 1), allow_none=True)
 
 
 class InterestIn(InputSchema):
     LABELS = {"achievement_id": "成果", "note": "意向说明", "demand_id": "本单位需求"}
-    achievement_id = fields.Integer(strict=False, required=True, validate=validate.Range(1, 2**31 - 1))
-    demand_id = fields.Integer(strict=False, allow_none=True, validate=validate.Range(1, 2**31 - 1))
+    achievement_id = WholeNumber(strict=False, required=True, validate=validate.Range(1, 2**31 - 1))
+    demand_id = WholeNumber(strict=False, allow_none=True, validate=validate.Range(1, 2**31 - 1))
     note = Text(1000, allow_none=True)
 
 
 class IntroduceIn(InputSchema):
     LABELS = {"demand_id": "企业需求", "note": "说明"}
-    demand_id = fields.Integer(strict=False, allow_none=True, validate=validate.Range(1, 2**31 - 1))
+    demand_id = WholeNumber(strict=False, allow_none=True, validate=validate.Range(1, 2**31 - 1))
     note = Text(1000, allow_none=True)
 
 
 class ReasonIn(InputSchema):
+    LABELS = {"reason": "原因"}
     reason = Text(1000, allow_none=True)
 
 

@@ -23,7 +23,7 @@ from ..core.money import FEN
 from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
 from . import permissions as policy
-from .models import (KINDS, PUBLIC_STATES, STATUSES, AgendaItem, Event, EventItem, Interest, Registration)
+from .models import KINDS, STATUSES, AgendaItem, Event, EventItem, Interest, Registration
 from .schemas import CST, EventIn, InterestIn, IntroduceIn, RegisterIn, parse_local
 
 OPEN_FOR_REGISTRATION = ("published",)
@@ -72,6 +72,8 @@ def list_query(actor, when: str | None = None, kind: str | None = None, city: st
     stmt = select(Event).where(policy.visible_condition(actor))
     if mine:
         stmt = stmt.where(Event.organiser_org_id == (actor.org_id if perm.is_admin(actor) else -1))
+    else:  # the public lists: a cancelled event stays readable (its registrants were sent its page), not listed
+        stmt = stmt.where(Event.status != "cancelled")
     if kind:
         stmt = stmt.where(Event.kind == kind)
     if city:
@@ -88,7 +90,7 @@ def list_query(actor, when: str | None = None, kind: str | None = None, city: st
 def feed_events(limit: int = 200) -> list[Event]:
     """The iCalendar feed: published events (not drafts), from 90 days ago on, soonest first."""
     since = now_local() - timedelta(days=90)
-    return db.session.scalars(select(Event).where(Event.status.in_(PUBLIC_STATES), Event.ends_at >= since)
+    return db.session.scalars(select(Event).where(policy.visible_condition(None), Event.ends_at >= since)
                               .order_by(Event.starts_at, Event.id).limit(limit)).all()
 
 
@@ -153,10 +155,28 @@ def _items(event, achievement_ids, challenge_ids) -> None:
             if item not in event.items:
                 event.items.append(item)
     if challenge_ids is not None:
+        _check_challenges(list(dict.fromkeys(challenge_ids)))
         for item in [i for i in event.items if i.challenge_id]:
             event.items.remove(item)
         for seq, c in enumerate(dict.fromkeys(challenge_ids)):
             event.items.append(EventItem(challenge_id=c, seq=100 + seq))
+
+
+def _check_challenges(ids) -> None:
+    """Challenges presented must exist and be public (a draft's id would be published as a link)."""
+    if not ids:
+        return
+    try:
+        from ..challenges.models import PUBLIC_STATES as CH_PUBLIC
+        from ..challenges.models import Challenge
+    except ImportError:  # the challenges domain is optional
+        return
+    found = set(db.session.scalars(select(Challenge.id).where(Challenge.id.in_(ids),
+                                                              Challenge.status.in_(CH_PUBLIC))))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationFailed(f"发布榜单须为已公开的榜单：编号 {missing[0]} 不存在或未公开",
+                               {"challenge_ids": f"编号 {missing[0]} 不存在或未公开"})
 
 
 def _brokers(event, broker_ids) -> None:
@@ -310,6 +330,11 @@ def register(actor, event, data: dict | None = None) -> Registration:
     if not registration_open(event):
         raise Conflict("该活动当前不接受报名（报名已截止或活动未发布）")
     _lock_roster(event)
+    # Under the lock, read the event again: an organiser may have just lowered the capacity, closed or cancelled it
+    # (the copy loaded before the lock would hand out a seat that no longer exists).
+    db.session.refresh(event)
+    if not registration_open(event):
+        raise Conflict("该活动当前不接受报名（报名已截止或活动未发布）")
     reg = own_registration(actor, event)
     if reg is not None and reg.status != "cancelled":
         raise Conflict("您已报名该活动" + ("（候补中）" if reg.status == "waitlisted" else ""))
@@ -358,6 +383,8 @@ def cancel_registration(actor, reg) -> Registration:
     db.session.refresh(reg)
     if reg.status == "cancelled":
         raise Conflict("该报名已取消")
+    if reg.checked_in_at is not None:
+        raise Conflict("已签到，不能取消报名")
     previous = reg.status
     reg.status, reg.cancelled_at = "cancelled", utcnow()
     db.session.flush()
@@ -414,6 +441,8 @@ def check_in(actor, event, code: str | None = None, registration_id: int | None 
     _organiser(actor, event, "签到")
     if event.status not in RUNNING:
         raise Conflict(f"活动{STATUSES[event.status]}，不能签到")
+    if now_local() < checkin_opens(event):
+        raise Conflict(f"签到在活动当天开放（{checkin_opens(event):%Y-%m-%d %H:%M} 起）")
     code = (code or "").strip().upper().replace(" ", "").replace("-", "")
     if "CODE=" in code:  # the whole scanned address pasted in
         code = code.rsplit("CODE=", 1)[1].split("&")[0]
@@ -429,10 +458,25 @@ def check_in(actor, event, code: str | None = None, registration_id: int | None 
         raise Conflict(f"该报名{reg.status_label}，不能签到")
     if reg.checked_in_at is not None:
         raise Conflict(f"{reg.user.name}（{reg.org.name}）已于 {reg.checked_in_at + timedelta(hours=8):%m-%d %H:%M} 签到")
-    reg.checked_in_at, reg.checked_in_by_id = utcnow(), actor.id
+    # compare-and-set: of two organisers scanning the same code at once, or a check-in racing the registrant's
+    # cancellation, exactly one write goes through; the other is told what happened
+    done = db.session.execute(sql_update(Registration).where(
+        Registration.id == reg.id, Registration.status == "registered", Registration.checked_in_at.is_(None))
+        .values(checked_in_at=utcnow(), checked_in_by_id=actor.id).execution_options(synchronize_session=False))
+    db.session.refresh(reg)
+    if done.rowcount != 1:
+        if reg.checked_in_at is not None:
+            raise Conflict(f"{reg.user.name}（{reg.org.name}）已于 "
+                           f"{reg.checked_in_at + timedelta(hours=8):%m-%d %H:%M} 签到")
+        raise Conflict(f"该报名{reg.status_label}，不能签到")
     record_audit(actor, "event_registration", reg.id, "check-in", "registered", "registered",
                  details={"event": event.id})
     return reg
+
+
+def checkin_opens(event):
+    """Check-in opens on the event's first day (00:00 Jiangxi time): a code cannot be used up weeks before."""
+    return event.starts_at.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def qr_target(event, reg, root: str) -> str:
@@ -453,9 +497,14 @@ def qr_svg(reg, root: str) -> bytes:
 # Interests and leads ----------------------------------------------------------------------------------------
 
 def may_mark_interest(actor, event, reg=None) -> bool:
+    """A registrant with a seat, once the event has started. After an in-person event (no online link) has ended,
+    only those who checked in attended: a no-show's interest would be counted as the event's outcome."""
     reg = reg if reg is not None else own_registration(actor, event)
-    return reg is not None and reg.status == "registered" and event.status in INTEREST_STATES \
-        and started(event) and perm.is_authenticated(actor) and actor.active
+    if reg is None or reg.status != "registered" or event.status not in INTEREST_STATES or not started(event) \
+            or not perm.is_authenticated(actor) or not actor.active:
+        return False
+    ended = now_local() >= event.ends_at or event.status in ("held", "closed")
+    return not (ended and not event.online_url and reg.checked_in_at is None)
 
 
 def own_interests(actor, event) -> dict:
@@ -475,7 +524,7 @@ def open_demands_of(org_id) -> list:
 def mark_interest(actor, event, data: dict) -> Interest:
     values = InterestIn().validate_dict(data or {})
     if not may_mark_interest(actor, event):
-        raise Forbidden("活动开始后，获得名额的参会者才能登记对接意向")
+        raise Forbidden("活动开始后，获得名额的参会者才能登记对接意向（线下活动结束后，须已签到）")
     presented = {i.achievement_id for i in event.items if i.achievement_id}
     if values["achievement_id"] not in presented:
         raise ValidationFailed("该成果不在本次活动的路演成果中", {"achievement_id": "不在本次活动中"})
@@ -537,6 +586,13 @@ def introduce(actor, interest, data: dict) -> Interest:
     demand = db.session.get(Demand, demand_id)
     if demand is None or demand.owner_org_id != interest.org_id or demand.status != "published":
         raise ValidationFailed("只能选择该单位已发布的需求", {"demand_id": "不是该单位已发布的需求"})
+    # compare-and-set: of two brokers (or two clicks) turning the same lead at once, exactly one makes an introduction
+    done = db.session.execute(sql_update(Interest).where(Interest.id == interest.id, Interest.status == "new")
+                              .values(status="introduced", broker_id=actor.id)
+                              .execution_options(synchronize_session=False))
+    if done.rowcount != 1:
+        db.session.refresh(interest)
+        raise Conflict("该线索已被处理（可能刚由其他经纪人转为撮合），请刷新")
     intro = brokers.claim(actor, demand)
     brokers.introduce(actor, intro, interest.achievement,
                       values.get("note") or f"来自活动“{interest.event.title}”的对接意向")
@@ -633,7 +689,8 @@ def ics(events, root: str) -> bytes:
     """An iCalendar (RFC 5545) document of these events, times in UTC."""
     from datetime import timezone
 
-    from icalendar import Calendar, Event as VEvent
+    from icalendar import Calendar
+    from icalendar import Event as VEvent
     cal = Calendar()
     cal.add("prodid", "-//江西省网上技术市场//路演与对接会//ZH")
     cal.add("version", "2.0")

@@ -1,6 +1,15 @@
 """路演与对接会: pages (bp) and the JSON API (api, nested under /api/v1). Thin: parse, call the services with the
 acting user, render or serialise; the pipeline commits."""
-from flask import Blueprint, Response, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -21,13 +30,27 @@ from .schemas import EventOut, InterestOut, ReasonIn, RegistrationOut
 bp = Blueprint("events", __name__)
 api = Blueprint("events", __name__)
 WHEN = {"upcoming": "即将举办", "past": "往期活动"}
+FILTER_LABELS = {"when": "时间范围", "kind": "活动类型", "city": "举办城市", "status": "状态"}
 
 
 def _choice(name, allowed):
     value = (request.args.get(name) or "").strip()
     if value and value not in allowed:
-        raise BadRequest(f"{name} 不在可选范围内", {name: "可选：" + "、".join(allowed)})
+        label = FILTER_LABELS.get(name, name)
+        # codes with their Chinese labels: upcoming（即将举办）
+        codes = "、".join(f"{k}（{v}）" for k, v in allowed.items()) if isinstance(allowed, dict) else "、".join(allowed)
+        raise BadRequest(f"{label}不在可选范围内", {name: "可选：" + codes})
     return value or None
+
+
+def _body_object() -> dict:
+    """An optional JSON body (workflow reason, registration note): absent → {}, anything but an object → 400."""
+    if not request.data:
+        return {}
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest("请求体应为 JSON 对象")
+    return body
 
 
 def _list_args() -> dict:
@@ -352,8 +375,7 @@ def api_update(event_id):
 def api_workflow(event_id, action):
     require_login()
     e = services.get(actor(), event_id)
-    body = request.get_json(silent=True) if request.data else {}
-    values = ReasonIn().validate_dict(body if isinstance(body, dict) else {"_": body})
+    values = ReasonIn().validate_dict(_body_object())
     services.fire(actor(), e, action, values.get("reason"))
     return jsonify(_event_json(e))
 
@@ -362,8 +384,7 @@ def api_workflow(event_id, action):
 def api_register(event_id):
     require_login()
     e = services.get(actor(), event_id)
-    body = request.get_json(silent=True) if request.data else {}
-    reg = services.register(actor(), e, body if isinstance(body, dict) else {"_": body})
+    reg = services.register(actor(), e, _body_object())
     return jsonify(RegistrationOut().dump(reg)), 201
 
 
@@ -412,7 +433,8 @@ def api_outcomes(event_id):
     e = services.get(actor(), event_id)
     out = services.outcomes(e)
     # the contracts themselves (titles, parties' amounts) only to organisers; everyone sees the counts and total
-    shown = out.pop("contract_list") if policy.is_organiser(actor(), e) else []
+    listed = out.pop("contract_list")  # Contract rows: never serialised as they are (nor shown to everyone)
+    shown = listed if policy.is_organiser(actor(), e) else []
     contracts = [{"id": c.id, "title": c.title, "amount": f"{c.amount:.2f}", "signed_on": c.signed_on.isoformat(),
                   "status": c.status} for c in shown]
     out["contract_value"] = f"{out['contract_value']:.2f}"
