@@ -49,7 +49,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 DOMAINS = ("accounts", "achievements", "demands", "resources", "imports", "admin", "searching", "matching",
            "brokers", "usefirst", "contracts", "notifications", "stats",
-           "commissions", "challenges", "events", "bookings", "site")
+           "commissions", "challenges", "events", "bookings", "site", "home")
 
 
 def _domain_views():

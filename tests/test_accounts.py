@@ -74,7 +74,7 @@ def test_login_logout_and_wrong_password(client, f):
 def test_login_never_redirects_off_site(client, f):
     u = f.user("institution")
     resp = client.post("/login?next=//evil.example/x", data={"email": u.email, "password": PASSWORD})
-    assert resp.headers["Location"] == "/"
+    assert resp.headers["Location"] == "/workbench"  # 我的工作台, the landing page after login
 
 
 def test_password_change(client, f):

@@ -74,12 +74,13 @@ def click_and_wait(browser, element):
 
 
 def confirm_and_wait(browser, element):
-    """Click a button whose form asks first (data-confirm), accept the dialog, wait for the next page."""
+    """Click a button whose form asks first (data-confirm: the page's confirmation dialog, #confirm-modal),
+    confirm, wait for the next page."""
     old = browser.find_element(By.TAG_NAME, "html")
     element.click()
-    alert = WebDriverWait(browser, 10).until(EC.alert_is_present())
-    assert alert.text.startswith("确定")
-    alert.accept()
+    WebDriverWait(browser, 10).until(EC.visibility_of_element_located((By.ID, "confirm-modal")))
+    assert browser.find_element(By.ID, "confirm-message").text.startswith("确定")
+    WebDriverWait(browser, 10).until(EC.element_to_be_clickable((By.ID, "confirm-ok"))).click()
     WebDriverWait(browser, 20).until(_gone(old))
 
 
@@ -92,7 +93,11 @@ def sign_in(browser, live, user):
 
 
 def sign_out(browser):
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button"))
+    button = browser.find_element(By.CSS_SELECTOR, "form[action='/logout'] button")
+    if not button.is_displayed():  # 退出 is in the user menu
+        browser.find_element(By.ID, "user-menu").click()
+        WebDriverWait(browser, 10).until(EC.visibility_of(button))
+    click_and_wait(browser, button)
     WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "已退出登录"))
 
 
@@ -122,8 +127,8 @@ def test_institution_imports_and_submits_then_admin_approves(live, browser, f, t
     sign_in(browser, live, admin)
     browser.get(f"{live}/admin/")
     for _ in range(2):
-        click_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
-                                                     ".review-table[data-library=achievements] .btn-approve"))
+        confirm_and_wait(browser, browser.find_element(By.CSS_SELECTOR,
+                                                       ".review-table[data-library=achievements] .btn-approve"))
         WebDriverWait(browser, 10).until(EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".flash"), "审核通过"))
     assert not browser.find_elements(By.CSS_SELECTOR, ".review-table[data-library=achievements]")
     sign_out(browser)
@@ -252,7 +257,7 @@ def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "稀土永磁电机转子低损耗制造技术"))
     Select(browser.find_element(By.ID, "confirm-kind")).select_by_value("zero_threshold")
     browser.find_element(By.ID, "confirm-rate").send_keys("3")
-    click_and_wait(browser, browser.find_element(By.ID, "btn-confirm"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-confirm"))
     assert browser.find_element(By.ID, "item-status").text == "已挂牌"
     sign_out(browser)
 
@@ -270,12 +275,12 @@ def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid
     sign_in(browser, live, inst)
     browser.get(f"{live}/usefirst/manage?status=listed")
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "稀土永磁电机转子低损耗制造技术"))
-    click_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".btn-accept"))
+    confirm_and_wait(browser, browser.find_element(By.CSS_SELECTOR, ".btn-accept"))
     assert browser.find_element(By.ID, "trial-status").text == "试用中"
     browser.find_element(By.ID, "amount").send_keys("300000")
     signed = date.today() - timedelta(days=100)  # its first quarter has ended, so it can be reported
     _set(browser, "signed_on", signed.isoformat())
-    click_and_wait(browser, browser.find_element(By.ID, "btn-convert"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-convert"))
     assert "零门槛费" in browser.find_element(By.ID, "terms-kind").text
     click_and_wait(browser, browser.find_element(By.ID, "btn-submit"))
     assert browser.find_element(By.ID, "contract-status").text == "待登记"
@@ -296,7 +301,7 @@ def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid
     _set(browser, "period_start", signed.isoformat())
     _set(browser, "period_end", (add_months(signed, 3) - timedelta(days=1)).isoformat())
     browser.find_element(By.ID, "net_sales").send_keys("1000000")
-    click_and_wait(browser, browser.find_element(By.ID, "btn-report"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-report"))
     row = browser.find_element(By.CSS_SELECTOR, "#schedule tr[data-kind='royalty']")
     assert "30000.00" in row.text and "未到期" in row.text
     sign_out(browser)
@@ -306,7 +311,7 @@ def test_usefirst_listing_to_trial_to_registered_licence_with_first_royalty_paid
     browser.get(contract_url)
     browser.find_element(By.ID, "pay_amount").send_keys("30000")
     _set(browser, "received_on", date.today().isoformat())
-    click_and_wait(browser, browser.find_element(By.ID, "btn-payment"))
+    confirm_and_wait(browser, browser.find_element(By.ID, "btn-payment"))
     row = browser.find_element(By.CSS_SELECTOR, "#schedule tr[data-kind='royalty']")
     assert "已付清" in row.text
     assert browser.find_element(By.ID, "received").text == "30000.00"

@@ -54,3 +54,24 @@ class PasswordIn(InputSchema):
     def _same(self, data, **kw):
         if data.get("new_password") != data.get("password2"):
             raise ValidationError("两次输入的密码不一致", "password2")
+
+
+class ResetRequestIn(InputSchema):
+    LABELS = LABELS
+    email = fields.Email(required=True)
+
+
+class ResetIn(InputSchema):
+    LABELS = LABELS
+    new_password = password_field(required=True)
+    password2 = Text(128, required=True)
+
+    @validates_schema
+    def _same(self, data, **kw):
+        if data.get("new_password") != data.get("password2"):
+            raise ValidationError("两次输入的密码不一致", "password2")
+
+
+class EmailPreferencesIn(InputSchema):
+    LABELS = {"topics": "邮件通知"}
+    topics = fields.List(Text(16), load_default=list)

@@ -1,4 +1,6 @@
-"""Account operations: registration, organisation approval, users from the CLI, API tokens."""
+"""Account operations: registration, organisation approval, password change and reset, users from the CLI,
+API tokens."""
+import hashlib
 import secrets
 
 from sqlalchemy import func
@@ -6,7 +8,7 @@ from sqlalchemy import func
 from ..core import permissions as perm
 from ..core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
-from ..core.workflow import state_labels
+from ..core.workflow import action_labels, state_labels
 from ..core.uscc import uscc_error
 from ..core.vocab import ROLE_ORG_KIND
 from ..extensions import db
@@ -15,6 +17,8 @@ from .models import ApiToken, Organisation, User, hash_token
 
 # Organisation states in audit entries (实名审核).
 state_labels({"pending": "待实名审核", "approved": "已通过实名审核", "rejected": "未通过实名审核"})
+action_labels({"password-reset-request": "申请重置密码", "password-reset": "重置密码",
+               "email-preferences": "修改邮件通知设置"})
 
 
 def find_user(email: str) -> User | None:
@@ -65,6 +69,70 @@ def change_password(user: User, data: dict) -> None:
     record_audit(user, "user", user.id, "password-change")
 
 
+# Password reset by e-mail -------------------------------------------------------------------------------
+# The token is signed (itsdangerous, the app's SECRET_KEY), carries its date (expiry: PASSWORD_RESET_MAX_AGE
+# seconds, one hour by default) and a fingerprint of the password hash: once the password changes — by
+# this reset or any other way — the fingerprint no longer matches, so a token works once.
+RESET_SALT = "password-reset"
+
+
+def _reset_serializer():
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+    return URLSafeTimedSerializer(current_app.secret_key, salt=RESET_SALT)
+
+
+def _fingerprint(user: User) -> str:
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def reset_token(user: User) -> str:
+    return _reset_serializer().dumps({"u": user.id, "h": _fingerprint(user)})
+
+
+def reset_max_age() -> int:
+    from flask import current_app
+    return int(current_app.config.get("PASSWORD_RESET_MAX_AGE", 3600))
+
+
+def user_for_reset(token: str) -> User:
+    """The user a reset token names, or a refusal saying why (expired / used or not valid)."""
+    from itsdangerous import BadSignature, SignatureExpired
+    try:
+        data = _reset_serializer().loads(token or "", max_age=reset_max_age())
+    except SignatureExpired:
+        raise ValidationFailed("重置链接已过期，请重新申请", {"token": "已过期"}) from None
+    except BadSignature:
+        raise ValidationFailed("重置链接无效或已使用，请重新申请", {"token": "无效"}) from None
+    user = db.session.get(User, data.get("u")) if isinstance(data, dict) and isinstance(data.get("u"), int) else None
+    if user is None or not user.active or data.get("h") != _fingerprint(user):
+        raise ValidationFailed("重置链接无效或已使用，请重新申请", {"token": "无效"})
+    return user
+
+
+def request_password_reset(email: str, link_for) -> None:
+    """E-mail a reset link to this address if an active account has it; nothing otherwise. The caller answers
+    the same either way (nobody learns from the page whether an address is registered).
+    link_for(token) → the absolute URL of the reset page."""
+    from ..notifications.service import send_email
+    user = find_user(email)
+    if user is None or not user.active:
+        return
+    minutes = reset_max_age() // 60
+    send_email(user.email, "重置密码",
+               f"{user.name}，您好：\n\n有人（希望是您本人）申请重置您在江西省网上技术市场的登录密码。"
+               f"请在 {minutes} 分钟内打开下面的链接设置新密码（链接只能使用一次）：\n\n{link_for(reset_token(user))}\n\n"
+               "如果不是您本人申请，请忽略本邮件，您的密码不会改变。\n")
+    record_audit(None, "user", user.id, "password-reset-request")
+
+
+def reset_password(token: str, new_password: str) -> User:
+    user = user_for_reset(token)
+    user.set_password(new_password)
+    record_audit(user, "user", user.id, "password-reset")
+    return user
+
+
 def review_org(actor, org: Organisation, approve: bool, note: str | None = None) -> Organisation:
     if not perm.is_admin(actor):
         raise Forbidden("只有管理员可以审核单位")
@@ -78,6 +146,10 @@ def review_org(actor, org: Organisation, approve: bool, note: str | None = None)
     org.reviewed_by_id, org.reviewed_at = actor.id, utcnow()
     record_audit(actor, "organisation", org.id, "approve" if approve else "reject", previous, org.status,
                  org.review_note)
+    from ..notifications.service import tell_orgs
+    tell_orgs([org.id], "review", "实名审核" + ("已通过" if approve else "未通过") + f"：{org.name}",
+              f"“{org.name}”的实名审核已通过，现在可以提交和发布信息。" if approve else
+              f"“{org.name}”的实名审核未通过，理由：{org.review_note}。请补正后联系管理员。", "/workbench")
     return org
 
 
@@ -142,3 +214,27 @@ def get_org(org_id) -> Organisation:
     if org is None:
         raise NotFound("没有找到该单位")
     return org
+
+
+# The organisation picker ---------------------------------------------------------------------------------
+ORG_KIND_LABELS = {"institution": "高校院所", "company": "企业", "agency": "技术转移机构"}
+
+
+def organisation_query(q: str | None = None, kind: str | None = None):
+    """Approved organisations that can be a contract party, matching `q` in the name or 统一社会信用代码."""
+    from ..core.errors import BadRequest
+    stmt = db.select(Organisation).where(Organisation.status == "approved", Organisation.kind != "admin_centre")
+    if kind:
+        if kind not in ORG_KIND_LABELS:
+            raise BadRequest("kind 应为：" + "、".join(ORG_KIND_LABELS), {"kind": "没有该单位类型"})
+        stmt = stmt.where(Organisation.kind == kind)
+    q = (q or "").strip()[:50]
+    if q:
+        like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        stmt = stmt.where(db.or_(Organisation.name.ilike(like, escape="\\"), Organisation.uscc.ilike(like, escape="\\")))
+    return stmt.order_by(func.length(Organisation.name), Organisation.name, Organisation.id)
+
+
+def org_dict(org: Organisation) -> dict:
+    return {"id": org.id, "name": org.name, "kind": org.kind, "kind_label": ORG_KIND_LABELS.get(org.kind, "单位"),
+            "city": org.city, "uscc": org.uscc}

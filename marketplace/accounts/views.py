@@ -1,25 +1,27 @@
-"""Login, logout, registration, password change, and the home page."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+"""Login, logout, registration, password change and reset, account settings, and the home page."""
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import func
 
 from ..core.errors import AppError, NotAuthenticated
 from ..core.listings import LIBRARIES
-from ..core.security import MAX_EMAIL_LENGTH, login_limits
+from ..core.models import record_audit
+from ..core.security import MAX_EMAIL_LENGTH, get_remote_address, limiter, login_email_key, login_limits
 from ..core.web import CONTROL_CHARS, actor, commit, local_url
 from ..extensions import db
 from . import services
-from .schemas import PasswordIn, RegisterIn
+from .schemas import EmailPreferencesIn, PasswordIn, RegisterIn, ResetIn, ResetRequestIn
 
 bp = Blueprint("accounts", __name__)
+api = Blueprint("accounts", __name__)
 
 
 MAX_PASSWORD_LENGTH = 1024
 
 
 def _safe_next(target: str | None) -> str:
-    """Where to go after login: a path on this site, else the home page (core.web.local_url)."""
-    return local_url(target, url_for("accounts.index"))
+    """Where to go after login: a path on this site, else 我的工作台 (core.web.local_url)."""
+    return local_url(target, url_for("home.workbench_page"))
 
 
 @bp.route("/")
@@ -94,3 +96,94 @@ def password():
         flash("密码已修改", "success")
         return redirect(url_for("accounts.index"))
     return render_template("accounts/password.html", errors={})
+
+
+# Password reset by e-mail -------------------------------------------------------------------------------
+
+def _reset_throttle_off() -> bool:
+    return not current_app.config.get("LOGIN_THROTTLE_ENABLED", True)
+
+
+def reset_limits(view):
+    """Every reset request counts (not only failures, as for login): per address asked for and per client."""
+    common = {"methods": ["POST"], "exempt_when": _reset_throttle_off}
+    view = limiter.limit(lambda: current_app.config.get("RESET_LIMIT_PER_IP", "20 per hour"),
+                         key_func=get_remote_address, scope="reset-ip", **common)(view)
+    return limiter.limit(lambda: current_app.config.get("RESET_LIMIT_PER_EMAIL", "3 per hour"),
+                         key_func=login_email_key, scope="reset-email", **common)(view)
+
+
+RESET_SENT = "如果该邮箱已在平台注册，我们已向它发送了重置密码的链接，请在 1 小时内查收并打开。"
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@reset_limits
+def forgot():
+    email = (request.form.get("email") or "")[:MAX_EMAIL_LENGTH]
+    if request.method == "POST":
+        try:
+            data = ResetRequestIn().validate_dict({"email": email.strip()})
+        except AppError as exc:
+            return render_template("accounts/forgot.html", email=email, errors=exc.fields), exc.status
+        site = current_app.config.get("SITE_URL", "").rstrip("/")
+        services.request_password_reset(data["email"], lambda t: site + url_for(".reset", token=t))
+        flash(RESET_SENT, "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/forgot.html", email="", errors={})
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token):
+    if len(token) > 400:
+        flash("重置链接无效或已使用，请重新申请", "error")
+        return redirect(url_for(".forgot"))
+    try:
+        user = services.user_for_reset(token)
+    except AppError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for(".forgot"))
+    if request.method == "POST":
+        values = {k: request.form.get(k, "") for k in ("new_password", "password2")}
+        try:
+            services.reset_password(token, ResetIn().validate_dict(values)["new_password"])
+        except AppError as exc:
+            db.session.rollback()
+            return render_template("accounts/reset.html", user=user, errors=exc.fields), exc.status
+        flash("密码已重置，请用新密码登录", "success")
+        return redirect(url_for(".login"))
+    return render_template("accounts/reset.html", user=user, errors={})
+
+
+# 账户设置: e-mail preferences ------------------------------------------------------------------------------
+
+@bp.route("/account/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    from ..notifications import service as notes
+    if request.method == "POST":
+        try:
+            topics = EmailPreferencesIn().validate_dict({"topics": request.form.getlist("topics")})["topics"]
+            notes.set_email_preferences(actor(), topics)
+            record_audit(actor(), "user", actor().id, "email-preferences")
+        except AppError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return render_template("accounts/settings.html", topics=notes.EMAIL_TOPICS,
+                                   prefs=notes.email_preferences(actor()), errors=exc.fields), exc.status
+        flash("邮件通知设置已保存", "success")
+        return redirect(url_for(".settings"))
+    return render_template("accounts/settings.html", topics=notes.EMAIL_TOPICS, prefs=notes.email_preferences(actor()),
+                           errors={})
+
+
+# The organisation picker (Tom Select on the contract form): approved organisations by name or 信用代码 ------
+
+@api.get("/organisations")
+def organisations_api():
+    from ..core.paging import envelope, page_args
+    from ..core.web import require_login
+    require_login()
+    page, per_page = page_args(request.args, 20)
+    result = db.paginate(services.organisation_query(request.args.get("q"), request.args.get("kind")),
+                         page=page, per_page=per_page, error_out=False)
+    return jsonify(envelope(result, [services.org_dict(o) for o in result.items]))

@@ -36,7 +36,7 @@ class AchievementIn(ContactFields, InputSchema):
                     "ip_type": "ip_type"}
     title = Text(200, lo=2, required=True)
     summary = Text(5000, lo=10, required=True)
-    keywords = TermList(max_items=12, max_len=20)
+    keywords = TermList(max_items=12, max_len=20, allow_none=True)  # a blank form field: none
     industry = Text(32, required=True, choices=vocab.INDUSTRIES)
     category = Text(16, choices=vocab.CATEGORIES, load_default="应用技术")
     funding_source = Text(16, choices=vocab.FUNDING_SOURCES, load_default="非财政资金")
@@ -46,7 +46,7 @@ class AchievementIn(ContactFields, InputSchema):
     asking_price_wan = Money("wan")
     price_negotiable = Bool(allow_none=True)
     team = Text(200, allow_none=True)
-    inventors = TermList(max_items=30, max_len=20)
+    inventors = TermList(max_items=30, max_len=20, allow_none=True)
     implemented_on = LenientDate(allow_none=True)
     ip_items = fields.List(fields.Nested(IPIn), allow_none=True)
     # One IP item in flat columns, as spreadsheets and the form give it; several numbers split by ；

@@ -10,7 +10,7 @@ from ..core.models import record_audit
 from ..core.signals import contract_registered
 from ..core.workflow import Transition, Workflow
 from ..extensions import db
-from . import numbering
+from . import notify, numbering
 from .models import EDITABLE, STATUSES, Contract
 from .permissions import can_register, can_view, is_party, require_party
 from .schemas import ContractSchema, DecisionSchema
@@ -146,6 +146,7 @@ def register(actor, c: Contract, data: dict, today: date | None = None) -> Contr
     WORKFLOW.fire(actor, c, "register", details={"registration_no": number})
     c.registered_on, c.registrar_org_id = today, actor.org_id
     contract_registered.send(c)
+    notify.tell(c, f"合同已登记：{c.title[:40]}", f"技术合同“{c.title}”已由{actor.org.name}登记，登记编号 {number}。")
     return c
 
 
@@ -155,4 +156,5 @@ def return_for_changes(actor, c: Contract, data: dict) -> Contract:
         raise Forbidden(f"该合同应由{c.city}市技术合同登记机构或省级中心审核")
     WORKFLOW.fire(actor, c, "return", values.get("reason"))
     c.return_reason = values["reason"].strip()
+    notify.tell(c, f"合同被退回修改：{c.title[:40]}", f"技术合同“{c.title}”被登记机构退回，原因：{c.return_reason}。修改后可重新提交。")
     return c

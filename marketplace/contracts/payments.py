@@ -112,6 +112,7 @@ def record_payment(actor, c: Contract, data: dict, today: date | None = None) ->
     c.payments.append(p)
     db.session.flush()
     payment_recorded.send(p)
+    tell(c, f"到账已登记：{money.fen(amount)} 元", f"合同“{c.title}”登记到账 {money.fen(amount)} 元（{p.received_on}）。")
     record_audit(actor, "contract", c.id, "payment", details={"amount": str(amount),
                                                                "received_on": str(p.received_on)})
     return p

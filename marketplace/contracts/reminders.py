@@ -35,4 +35,24 @@ def send_reminders(today: date) -> dict:
                      f"合同“{c.title}”的{row['label']}已于{row['due_on']}到期，尚有{owed}元未付。")
             db.session.add(Reminder(subject="line", subject_id=row["id"], stage=stage, sent_on=today))
             sent[stage] += 1
+        reports = _report_due(c, today)
+        if reports:  # only when some were due: callers read before/after
+            sent["reports"] = sent.get("reports", 0) + reports
     return sent
+
+
+def _report_due(c: Contract, today: date) -> int:
+    """提成报告待提交: each reporting period that has ended without a report, once (stage = its first day)."""
+    t = c.terms
+    if t is None or t.kind != "zero_threshold" or not t.royalty_rate or c.status != "registered":
+        return 0
+    reported = {r.period_start for r in c.reports}
+    count = 0
+    for a, b in money.report_periods(c.signed_on, t.report_period, today):
+        if b >= today or a in reported or Reminder.query.filter_by(subject="report", subject_id=c.id,
+                                                                    stage=a.isoformat()).first():
+            continue
+        tell(c, f"提成报告待提交：{a}～{b}", f"合同“{c.title}”{a}～{b}的报告期已结束，请被许可方提交提成报告（净销售额）。")
+        db.session.add(Reminder(subject="report", subject_id=c.id, stage=a.isoformat(), sent_on=today))
+        count += 1
+    return count

@@ -6,7 +6,7 @@ from flask_login import login_required
 from openpyxl import Workbook
 
 from ..accounts.models import Organisation
-from ..core.errors import BadRequest
+from ..core.errors import BadRequest, ValidationFailed
 from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
 from ..core.workflow import HistoryOut
@@ -182,36 +182,122 @@ def list_page():
     return render_template("contracts/list.html", page=page, status=status, statuses=STATUSES, pending=svc.pending_registration(actor()))
 
 
-def _orgs():
-    return Organisation.query.filter(Organisation.status == "approved", Organisation.kind != "admin_centre") \
-        .order_by(Organisation.kind, Organisation.name).all()
+# The contract entry form ------------------------------------------------------------------------------------
+# Fields in groups; seller and buyer chosen with a searchable picker (static/js/forms.js, fed by
+# /api/v1/organisations); linked records typed as the code shown on their pages (JX-ACH-0069); licence
+# terms only for a 技术转让 contract. A refusal comes back with each message next to its field, values kept.
+
+LINK_FIELDS = {"achievement_id": "achievement_code", "demand_id": "demand_code", "introduction_id": "introduction_ref"}
+
+
+def _by_code(model, code: str, noun: str, field: str):
+    """The record whose visible code (its `ref`, e.g. JX-ACH-0069) is `code`; a number alone is its id."""
+    from sqlalchemy import func
+    code = code.strip()
+    row = db.session.scalars(db.select(model).where(func.upper(model.ref) == code.upper())
+                             .order_by((model.status == "published").desc(), model.id).limit(1)).first()
+    if row is None and code.lstrip("#").isdigit() and len(code) < 10:
+        row = db.session.get(model, int(code.lstrip("#")))
+    if row is None:
+        raise ValidationFailed(f"没有找到编号为“{code}”的{noun}", {field: f"没有找到编号为“{code}”的{noun}，请核对页面上显示的编号"})
+    return row.id
+
+
+def _contract_data(form: dict) -> dict:
+    """The form's fields → the service's input (ContractSchema), or a refusal naming the form field."""
+    from ..achievements.models import Achievement
+    from ..demands.models import Demand
+    data = {k: v.strip() for k, v in form.items() if v.strip() and not k.startswith(("t_", "m_"))
+            and k not in LINK_FIELDS.values()}
+    if data.get("kind") != "技术转让":
+        data.pop("transfer_form", None)  # only a 技术转让 contract assigns or licenses
+    errors = {}
+    for key in ("seller_org_id", "buyer_org_id"):
+        if key in data:
+            if data[key].isdigit() and len(data[key]) < 10:
+                data[key] = int(data[key])
+            else:
+                errors[key] = "请从列表中选择单位"
+    for key, model, noun in (("achievement_code", Achievement, "成果"), ("demand_code", Demand, "需求")):
+        if (form.get(key) or "").strip():
+            try:
+                data[key.replace("_code", "_id")] = _by_code(model, form[key], noun, key)
+            except ValidationFailed as exc:
+                errors.update(exc.fields)
+    intro = (form.get("introduction_ref") or "").strip().lstrip("#")
+    if intro:
+        if intro.isdigit() and len(intro) < 10:
+            data["introduction_id"] = int(intro)
+        else:
+            errors["introduction_ref"] = "撮合记录编号应为数字，如 12"
+    if data.get("kind") == "技术转让":
+        terms = with_terms(form).get("terms")
+        if terms and terms.get("kind"):
+            data["terms"] = terms
+    if errors:
+        raise ValidationFailed(next(iter(errors.values())), errors)
+    return data
+
+
+def form_errors(fields: dict) -> dict:
+    """A service's field names → the form's: linked ids become the code fields, terms.x the t_x fields."""
+    out = {}
+    for key, msg in (fields or {}).items():
+        key = LINK_FIELDS.get(key, key)
+        if key.startswith("terms.milestones."):
+            parts = key.split(".")
+            key = f"m_{parts[3]}.{parts[2]}" if len(parts) > 3 else "t_milestones"
+        elif key.startswith("terms."):
+            key = "t_" + key.split(".", 1)[1]
+        out.setdefault(key, msg)
+    return out
+
+
+def _picked_orgs(form: dict) -> list:
+    """The organisations the form shows as chosen (the picker loads the others as one types)."""
+    ids = {int(v) for k in ("seller_org_id", "buyer_org_id") if str(form.get(k, "")).isdigit()
+           and len(str(form.get(k))) < 10 for v in [form[k]]}
+    return Organisation.query.filter(Organisation.id.in_(ids)).all() if ids else []
 
 
 @bp.route("/contracts/new", methods=["GET", "POST"])
 @login_required
 def new():
+    from ..core.errors import AppError
     form = form_dict()
     if request.method == "POST":
-        out = []
-        data = {k: v for k, v in form.items() if v != ""}
-        for key in ("seller_org_id", "buyer_org_id", "achievement_id", "demand_id", "introduction_id"):
-            if key in data:
-                try:
-                    data[key] = int(data[key])
-                except ValueError:
-                    flash("请选择单位", "error")
-                    data.pop(key)
-        if attempt(lambda: out.append(svc.create(actor(), data))):
-            return redirect(url_for(".detail", contract_id=out[0].id))
-    return render_template("contracts/new.html", form=form, orgs=_orgs(), kinds=KINDS, forms=TRANSFER_FORMS,
-                           cities=CITIES, industries=INDUSTRIES)
+        try:
+            c = svc.create(actor(), _contract_data(form))
+            db.session.flush()
+        except AppError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+            return _render_new(form, form_errors(exc.fields), exc.status)
+        flash(f"合同草稿“{c.title}”已保存。下一步：核对{'条款与' if c.terms else ''}付款计划，然后提交登记。", "success")
+        return redirect(url_for(".detail", contract_id=c.id))
+    if not form and actor().org_id:
+        form = {"seller_org_id": str(actor().org_id)} if actor().role != "company" else {"buyer_org_id": str(actor().org_id)}
+    return _render_new(form, {})
+
+
+def _render_new(form: dict, errors: dict, status: int = 200):
+    milestones = list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
+                          request.form.getlist("m_amount"))) if request.method == "POST" else []
+    return render_template("contracts/new.html", form=form, errors=errors, orgs=_picked_orgs(form), kinds=KINDS,
+                           forms=TRANSFER_FORMS, cities=CITIES, industries=INDUSTRIES, milestones=milestones), status
 
 
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def detail(contract_id):
+    return _render_detail(svc.get(actor(), contract_id))
+
+
+def _render_detail(c, money_form: str | None = None, values: dict | None = None, errors: dict | None = None,
+                   status: int = 200):
+    """The contract page; after a refused money form (report, payment, split), that form with its values and
+    each message next to its field (`money_form` names it)."""
     a = actor()
-    c = svc.get(a, contract_id)
     today = _as_of()
     split_row = IncomeSplit.query.filter_by(contract_id=c.id).first() if svc.can_see_split(a, c) else None
     return render_template("contracts/detail.html", c=c, st=svc.statement(c, today), statuses=STATUSES,
@@ -219,7 +305,38 @@ def detail(contract_id):
                            is_party=svc.is_party(a, c), is_seller=a.org_id == c.seller_org_id,
                            is_buyer=a.org_id == c.buyer_org_id, can_register=svc.can_register(a, c),
                            can_see_split=svc.can_see_split(a, c), split=split_row,
-                           trial_id=svc.trial_id_of(c), trail=audit_trail("contract", c.id))
+                           trial_id=svc.trial_id_of(c), trail=audit_trail("contract", c.id),
+                           money_form=money_form, mf_values=values or {}, mf_errors=errors or {}), status
+
+
+MONEY_DONE = {"report": "提成报告已提交，提成已计入付款计划", "payment": "到账已登记", "split": "收益分配已保存"}
+
+
+def _money_form(c, action: str, form: dict):
+    """到账, 提成报告, 收益分配: a flash on success; on a refusal the page again with the typed values."""
+    from ..core.errors import AppError
+    a = actor()
+    if action == "split":
+        names, pcts = request.form.getlist("inv_name"), request.form.getlist("inv_percent")
+        data = {k: v for k, v in form.items() if not k.startswith("inv_")}
+        data["inventors"] = [{"name": n, "percent": p} for n, p in zip(names, pcts) if n.strip()]
+        data["confirm_low_team_share"] = bool(form.get("confirm_low_team_share"))
+        call = lambda: svc.set_split(a, c, data)  # noqa: E731
+    elif action == "report":
+        call = lambda: svc.submit_report(a, c, form)  # noqa: E731
+    else:
+        call = lambda: svc.record_payment(a, c, form)  # noqa: E731
+    try:
+        call()
+        db.session.flush()
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        c = svc.get(a, c.id)
+        values = {**form, "inv_name": request.form.getlist("inv_name"), "inv_percent": request.form.getlist("inv_percent")}
+        return _render_detail(c, action, values, {**(exc.fields or {}), "_form": exc.message}, exc.status)
+    flash(MONEY_DONE[action], "success")
+    return redirect(url_for(".detail", contract_id=c.id, _anchor=f"{action}-form"))
 
 
 @bp.post("/contracts/<int:contract_id>/<any(terms, submit, register, return, report, payment, split):action>")
@@ -236,16 +353,8 @@ def act(contract_id, action):
         attempt(lambda: svc.register(a, c, form))
     elif action == "return":
         attempt(lambda: svc.return_for_changes(a, c, form))
-    elif action == "report":
-        attempt(lambda: svc.submit_report(a, c, form))
-    elif action == "payment":
-        attempt(lambda: svc.record_payment(a, c, form))
-    else:
-        names, pcts = request.form.getlist("inv_name"), request.form.getlist("inv_percent")
-        data = {k: v for k, v in form.items() if not k.startswith("inv_")}
-        data["inventors"] = [{"name": n, "percent": p} for n, p in zip(names, pcts) if n.strip()]
-        data["confirm_low_team_share"] = bool(form.get("confirm_low_team_share"))
-        attempt(lambda: svc.set_split(a, c, data))
+    else:  # report, payment, split
+        return _money_form(c, action, form)
     return redirect(url_for(".detail", contract_id=c.id))
 
 

@@ -1,7 +1,7 @@
 """Input and output schemas of demands."""
 from datetime import date
 
-from marshmallow import ValidationError, fields, post_load, validates
+from marshmallow import ValidationError, fields, post_load, validates, validates_schema
 
 from ..core import vocab
 from ..core.listing_schema import CONTACT_LABELS, STRING, ContactFields, ListingOut, money_display, money_out, resolve_price
@@ -28,10 +28,21 @@ class DemandIn(ContactFields, InputSchema):
     deadline = LenientDate(allow_none=True)
     cooperation = Text(16, required=True, choices=vocab.COOPERATION_MODES)
 
-    def __init__(self, *args, allow_past_deadline: bool = False, **kw):
+    def __init__(self, *args, allow_past_deadline: bool = False, require_contact: bool = False, **kw):
         super().__init__(*args, **kw)
         # Imports carry historic demands; a person typing a new demand should not set a past deadline.
         self.allow_past_deadline = allow_past_deadline
+        # The page form (libraries/pages.py) requires a contact: a name and a phone or an e-mail.
+        self.require_contact = require_contact
+
+    @validates_schema(skip_on_field_errors=False)
+    def _contact(self, data, **kw):
+        if not self.require_contact:
+            return
+        if not data.get("contact_name"):
+            raise ValidationError("请填写联系人", "contact_name")
+        if not (data.get("contact_phone") or data.get("contact_email")):
+            raise ValidationError("请填写联系电话或联系邮箱（至少一项）", "contact_phone")
 
     @validates("deadline")
     def _deadline(self, value, **kw):

@@ -67,6 +67,8 @@ def load_demo(progress=print) -> str:
     from .commissions import load_commissions; lines.append(load_commissions())  # noqa: E702
     from .stats import load_stats
     lines.append(load_stats())
+    from .site import load as load_site
+    lines.append(load_site())
     from .events import load as load_events
     lines.append(load_events())
     from .challenges import load as load_challenges

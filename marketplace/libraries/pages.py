@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, send_file, u
 from flask_login import login_required
 
 from ..core import listings, permissions as perm
+from ..core.vocab import IP_TYPES
 from ..core.errors import AppError
 from ..core.forms import form_to_dict
 from ..core.models import audit_trail
@@ -22,6 +23,53 @@ _PANELS: dict = {}
 def detail_panel(name: str, fn) -> None:
     """Add `name` to every library detail page's context: fn(actor, lib, obj) → value (None: no panel)."""
     _PANELS[name] = fn
+
+
+class _WithoutContacts:
+    """A record as exported to someone who may not see its contacts (an anonymous visitor): contacts blank."""
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        return None if name in listings.CONTACT_FIELDS else getattr(self._obj, name)
+
+
+def _form_schema_kw(lib) -> dict:
+    """Rules only the page form applies: a demand typed by a person needs a contact (name + phone or e-mail)."""
+    return {"require_contact": True} if lib.key == "demands" else {}
+
+
+IP_ROW_FIELDS = ("ip_type", "patent_no", "ip_filed_on", "ip_granted_on")  # one row per IP item on the form
+
+
+def _with_ip_rows(lib, values: dict) -> tuple[dict, list]:
+    """Achievements: the form's repeated IP rows → `ip_items` (each row validated by the nested IPIn schema);
+    rows left blank are dropped. Returns the values to load and the rows as typed (to show them again)."""
+    if lib.key != "achievements" or "ip_type" not in request.form:
+        return values, []
+    columns = [request.form.getlist(name) for name in IP_ROW_FIELDS]
+    rows = [dict(zip(IP_ROW_FIELDS, r)) for r in zip(*columns)]
+    values = {k: v for k, v in values.items() if k not in IP_ROW_FIELDS}
+    values["ip_items"] = [{"ip_type": r["ip_type"], "number": r["patent_no"], "filed_on": r["ip_filed_on"],
+                           "granted_on": r["ip_granted_on"]} for r in rows if any(v.strip() for v in r.values())]
+    return values, [r for r in rows if any(v.strip() for v in r.values())]
+
+
+def _ip_rows_of(obj) -> list:
+    return [{"ip_type": ip.ip_type, "patent_no": ip.number or "",
+             "ip_filed_on": ip.filed_on.isoformat() if ip.filed_on else "",
+             "ip_granted_on": ip.granted_on.isoformat() if ip.granted_on else ""} for ip in obj.ip_items]
+
+
+def _ip_errors(errors: dict, rows: list) -> dict:
+    """ip_items.<i>.<field> → the row's form field names, so each message sits by its input."""
+    names = {"ip_type": "ip_type", "number": "patent_no", "filed_on": "ip_filed_on", "granted_on": "ip_granted_on"}
+    out = dict(errors or {})
+    for key, msg in (errors or {}).items():
+        parts = key.split(".")
+        if parts[0] == "ip_items" and len(parts) == 3 and parts[2] in names:
+            out[f"{names[parts[2]]}.{parts[1]}"] = msg
+    return out
 
 
 def register(bp, lib: listings.Library, form_fields: list, form_values):
@@ -41,6 +89,7 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
     def export():
         params = request.args.to_dict()
         rows = listings.db.session.scalars(listings.list_query(actor(), lib, params).limit(EXPORT_LIMIT)).all()
+        rows = [r if perm.can_see_contacts(actor(), r) else _WithoutContacts(r) for r in rows]  # people's details
         return send_file(excel.export_workbook(lib, rows), as_attachment=True,
                          download_name=f"{lib.key}.xlsx", mimetype=excel.XLSX_MIME)
 
@@ -59,9 +108,14 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
                                can_see_contacts=perm.can_see_contacts(actor(), obj),
                                trail=audit_trail(lib.entity_type, obj.id) if show_trail else None)
 
-    def render_form(obj, values, errors, status=200):
+    def render_form(obj, values, errors, status=200, ip_rows=None):
+        if ip_rows is None:
+            ip_rows = _ip_rows_of(obj) if obj is not None and lib.key == "achievements" else []
+        if lib.key == "demands" and obj is None and not values and actor().is_authenticated:
+            values = {"contact_name": actor().name, "contact_email": actor().email}  # prefilled from the account
         return render_template("library/form.html", lib=lib, obj=obj, fields=form_fields, values=values,
-                               errors=errors), status
+                               errors=_ip_errors(errors, ip_rows), ip_rows=ip_rows,
+                               ip_types=IP_TYPES), status
 
     @login_required
     def new():
@@ -69,8 +123,9 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
             abort(403)
         if request.method == "POST":
             values = form_to_dict(request.form, form_fields)
+            loaded, ip_rows = _with_ip_rows(lib, values)
             try:
-                data = lib.load(values)
+                data = lib.load(loaded, **_form_schema_kw(lib))
                 obj = listings.create(actor(), lib, data)
                 if request.form.get("then") == "submit":
                     listings.transition(actor(), lib, obj, "submit")
@@ -78,7 +133,7 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
             except AppError as exc:
                 listings.db.session.rollback()
                 flash(exc.message, "error")
-                return render_form(None, values, exc.fields, exc.status)
+                return render_form(None, values, exc.fields, exc.status, ip_rows)
             flash(f"{lib.label}已保存" + ("并提交审核" if obj.status == "submitted" else "为草稿"), "success")
             return redirect(url_for(".detail", obj_id=obj.id))
         return render_form(None, {}, {})
@@ -91,13 +146,14 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
             return redirect(url_for(".detail", obj_id=obj.id)), 303
         if request.method == "POST":
             values = form_to_dict(request.form, form_fields)
+            loaded, ip_rows = _with_ip_rows(lib, values)
             try:
-                listings.update(actor(), lib, obj, lib.load(values))
+                listings.update(actor(), lib, obj, lib.load(loaded, **_form_schema_kw(lib)))
                 commit()
             except AppError as exc:
                 listings.db.session.rollback()
                 flash(exc.message, "error")
-                return render_form(obj, values, exc.fields, exc.status)
+                return render_form(obj, values, exc.fields, exc.status, ip_rows)
             flash("已保存修改", "success")
             return redirect(url_for(".detail", obj_id=obj.id))
         return render_form(obj, form_values(obj), {})

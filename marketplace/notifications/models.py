@@ -26,3 +26,11 @@ class EmailMessage(db.Model):
     body = db.Column(db.Text, nullable=False)
     created_at = db.Column(db.DateTime, default=utcnow, nullable=False)
     sent_at = db.Column(db.DateTime)
+
+
+class EmailPreference(db.Model):
+    """Which kinds of notification a user also receives by e-mail (service.EMAIL_TOPICS); no row: yes."""
+    __tablename__ = "email_preferences"
+    user_id = db.Column(db.Integer, db.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    topic = db.Column(db.String(16), primary_key=True)
+    enabled = db.Column(db.Boolean, nullable=False, default=True)

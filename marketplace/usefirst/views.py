@@ -2,7 +2,7 @@
 from datetime import date, datetime, timezone
 from xml.sax.saxutils import escape
 
-from flask import Blueprint, Response, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required
 from openpyxl import Workbook
 from sqlalchemy import select
@@ -247,19 +247,20 @@ def detail(item_id):
 @login_required
 def manage():
     status = request.args.get("status") or None
-    rows = db.session.scalars(_decisions_query(actor(), status).limit(500)).all()
-    return render_template("usefirst/manage.html", rows=rows, status=status, item_statuses=ITEM_STATUSES)
+    page, per_page = page_args(request.args, PER_PAGE)
+    found = db.paginate(_decisions_query(actor(), status), page=page, per_page=per_page, error_out=False)
+    return render_template("usefirst/manage.html", rows=found.items, page=found, status=status,
+                           item_statuses=ITEM_STATUSES)
 
 
 @bp.post("/usefirst/scan")
 @login_required
 def scan_page():
-    from flask import flash
     if not perm.is_admin(actor()):
         abort(403)
     out = {}
     if attempt(lambda: out.update(uf.scan(date.today(), actor()))):
-        flash(f"扫描完成：符合条件 {len(out['candidates'])} 项，新发现 {out['new']} 项", "ok")
+        flash(f"扫描完成：符合条件 {len(out['candidates'])} 项，新发现 {out['new']} 项", "success")
     return redirect(url_for(".manage"))
 
 
@@ -270,13 +271,19 @@ def item_form(item_id, action):
     item = uf.get_item(a, item_id)
     form = form_dict()
     if action == "confirm":
-        attempt(lambda: uf.confirm(a, item, with_terms(form)))
+        done = attempt(lambda: uf.confirm(a, item, with_terms(form)))
+        message = "已确认列入先用后转，成果已挂牌，企业可以申请试用"
     elif action == "keep-off":
-        attempt(lambda: uf.keep_off(a, item, form))
+        done = attempt(lambda: uf.keep_off(a, item, form))
+        message = "已提交“不列入”及理由，等待科技成果转化中心审查"
     elif action == "challenge":
-        attempt(lambda: uf.challenge(a, item, form.get("note")))
+        done = attempt(lambda: uf.challenge(a, item, form.get("note")))
+        message = "已质询并退回，等待成果单位重新决定"
     else:
-        attempt(lambda: uf.apply(a, item, form))
+        done = attempt(lambda: uf.apply(a, item, form))
+        message = "已提交试用申请，等待成果单位答复"
+    if done:
+        flash(message, "success")
     return redirect(url_for(".detail", item_id=item.id))
 
 
@@ -289,9 +296,10 @@ def application_form(app_id, action):
     out = []
     if action == "accept":
         if attempt(lambda: out.append(uf.accept(a, row, form))):
+            flash("已接受试用申请，试用已开始", "success")
             return redirect(url_for(".trial_page", trial_id=out[0].id))
-    else:
-        attempt(lambda: uf.decline(a, row, form.get("note")))
+    elif attempt(lambda: uf.decline(a, row, form.get("note"))):
+        flash("已答复不接受该试用申请，申请单位会收到通知", "success")
     return redirect(url_for(".detail", item_id=row.item_id))
 
 
@@ -310,9 +318,11 @@ def trial_form(trial_id, action):
     trial = uf.get_trial(a, trial_id)
     form = form_dict()
     if action == "terminate":
-        attempt(lambda: uf.terminate(a, trial, form.get("reason")))
+        if attempt(lambda: uf.terminate(a, trial, form.get("reason"))):
+            flash("已终止试用", "success")
         return redirect(url_for(".trial_page", trial_id=trial.id))
     out = []
     if attempt(lambda: out.append(uf.convert(a, trial, with_terms(form)))):
+        flash("已转为技术合同草稿：请核对条款后提交登记", "success")
         return redirect(url_for("contracts.detail", contract_id=out[0].id))
     return redirect(url_for(".trial_page", trial_id=trial.id))
