@@ -75,4 +75,5 @@ def load_demo(progress=print) -> str:
     lines.append(load_challenges())
     from .bookings import load as load_bookings
     lines.append(load_bookings())
+    db.session.commit()  # the bookings demo only flushes: without this its 13 bookings were lost on exit
     return "\n".join(lines)

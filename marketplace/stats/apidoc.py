@@ -39,7 +39,7 @@ def document(spec, doc) -> None:
                 "previous": obj({"year": I, "total": obj(FIGURES)}),
                 "yoy": n(DECIMAL),
                 "counts": obj(
-                    {"usefirst_listed": I, "usefirst_converted": I}, {"demands_collected": I, "brokers": I}
+                    {"usefirst_listed": I, "usefirst_converted": I}, {"demands_collected": I, "brokers": I, "events": I}
                 ),
             }
         ),

@@ -14,6 +14,10 @@ The formula (also printed on the ranking page, from `formula_rows()`):
                       a ratio with nothing to measure (no contract, no income split, no 先用后转 item that
                       became eligible) is left out and its weight shared by the others, so an institution
                       is neither punished nor rewarded for what it had no occasion to do
+  bonus (加分项)       揭榜挂帅验收: points per challenge the institution won and that was accepted in the year,
+                      by its final rating (优秀 3, 良好 2, 合格 1; 不合格 = failed, 0), at most 10 points in all,
+                      added to the weighted index, which stays at most 100; an institution without an accepted
+                      challenge loses nothing, so the weights above keep their published meaning
   rank                by index, highest first; equal indexes (to 0.01) share a rank (1, 2, 2, 4)
 """
 from dataclasses import dataclass, field
@@ -46,6 +50,15 @@ COMPONENTS = {
 }
 # Weights in percent (they add up to 100). 中小企业占比 reads the buyers' company scale (organisations.scale,
 # the historical file's 买方规模); where no buyer's size is known it is left out like any ratio.
+# 加分项 (bonus), outside the weights: 揭榜挂帅 challenges won and accepted, by final rating. ranking.py reads them
+# from the challenges table (status accepted, rated in the year), so a recomputation gives the same answer.
+CHALLENGE_POINTS = {"优秀": 3, "良好": 2, "合格": 1, "不合格": 0}
+CHALLENGE_CAP = 10
+BONUS = {
+    "challenge_points": ("揭榜挂帅验收", "加分项",
+                         "本单位揭榜并于当年通过验收的榜单，按最终评价计分：优秀 3 分、良好 2 分、合格 1 分"
+                         "（不合格即验收未通过，不计分），合计最多 10 分，加在加权得分之上，转化指数最高 100"),
+}
 DEFAULT_WEIGHTS = {
     "transfer_amount": 25, "transfer_count": 10, "service_amount": 10, "cash_ratio": 15, "large_share": 5,
     "jiangxi_share": 10, "sme_share": 5, "team_ratio": 10, "usefirst_clearance": 10,
@@ -87,6 +100,7 @@ class InstitutionInput:
     splits: list = field(default_factory=list)      # [SplitFact]
     usefirst: UseFirstFunnel = field(default_factory=UseFirstFunnel)
     city: str | None = None
+    challenges: dict = field(default_factory=dict)  # {final rating: challenges won and accepted in the year}
 
 
 def check_weights(weights: dict | None) -> dict:
@@ -159,7 +173,15 @@ def figures(inp: InstitutionInput) -> dict:
         "team_ratio": _ratio(team_avg, TEAM_RULE) if team_avg is not None else None,
         "usefirst": {"eligible": uf.eligible, "listed": uf.listed, "trialled": uf.trialled, "licensed": uf.licensed},
         "usefirst_clearance": _ratio(Decimal(uf.listed + uf.trialled + uf.licensed), Decimal(3 * uf.eligible)),
+        "challenges": {r: int(inp.challenges.get(r, 0)) for r in CHALLENGE_POINTS if r != "不合格"},
+        "challenge_points": challenge_points(inp.challenges),
     }
+
+
+def challenge_points(ratings: dict) -> Decimal:
+    """The 揭榜挂帅验收 bonus: {rating: count} → points (unknown ratings and 不合格 score nothing), capped."""
+    points = sum(CHALLENGE_POINTS.get(r, 0) * max(int(n), 0) for r, n in (ratings or {}).items())
+    return Decimal(min(points, CHALLENGE_CAP))
 
 
 def _volume(value: Decimal, best: Decimal) -> Decimal:
@@ -191,10 +213,14 @@ def score(inputs: list, weights: dict | None = None) -> list[dict]:
         used = {k: w[k] for k, s in scores.items() if s is not None and w[k] > 0}
         den = sum(used.values(), ZERO)
         index = sum((w[k] * scores[k] for k in used), ZERO) / den if den > 0 else ZERO
+        bonus = fig["challenge_points"]
+        index = min(index + bonus, HUNDRED)
+        rounded = {k: (None if s is None else s.quantize(CENT, ROUND_HALF_UP)) for k, s in scores.items()}
+        rounded["challenge_points"] = bonus.quantize(CENT)
         rows.append({
             "org_id": inp.org_id, "name": inp.name, "city": inp.city,
             "index": index.quantize(CENT, ROUND_HALF_UP),
-            "scores": {k: (None if s is None else s.quantize(CENT, ROUND_HALF_UP)) for k, s in scores.items()},
+            "scores": rounded,
             "figures": fig,
         })
     rows.sort(key=lambda r: (-r["index"], -r["figures"]["transfer_amount"], r["name"]))
@@ -214,3 +240,10 @@ def formula_rows(weights: dict | None = None) -> list[dict]:
     return [{"key": k, "label": label, "kind": "规模（对数标度）" if kind == "volume" else "比例",
              "definition": text, "weight": (HUNDRED * w[k] / total).quantize(CENT, ROUND_HALF_UP)}
             for k, (label, kind, text) in COMPONENTS.items()]
+
+
+def bonus_rows() -> list[dict]:
+    """The 加分项 published beside the weights (they carry points, not a weight)."""
+    return [{"key": k, "label": label, "kind": kind, "definition": text,
+             "points": "、".join(f"{r} {p} 分" for r, p in CHALLENGE_POINTS.items()) + f"；上限 {CHALLENGE_CAP} 分"}
+            for k, (label, kind, text) in BONUS.items()]

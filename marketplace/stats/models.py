@@ -29,6 +29,10 @@ FIELDS = [
 ]
 SOURCES = {"site": "本站登记", "historical": "历史登记数据"}
 INDICATOR = "技术合同成交额"
+# Count targets (their value is a number of items, not yuan), measured from the site's data: contracts signed
+# that came of roadshows and matchmaking events (000: 路演、展览展示、产融对接… 签约超260项; 001: 促成成果落地转化30项).
+EVENT_CONTRACTS = "活动促成签约项数"
+COUNT_INDICATORS = {EVENT_CONTRACTS: "项"}
 PROVINCE = "province"
 FEN = 100
 

@@ -251,6 +251,56 @@ def dashboard_tables(a, year, filters, level) -> list[dict]:
     return tables
 
 
+# The outcomes of challenges, events and bookings (outcomes.py), for the provincial and city centres --------------
+
+HOURS = Decimal("0.01")
+OUTCOME_TABLES = {  # by → (title, columns (key, label, kind), chart columns)
+    "challenges": ("揭榜挂帅（按发布年度）", [
+        ("posted", "发布榜单", "int"), ("bounty", "悬赏金额（万元）", "yuan"), ("applications", "揭榜方案", "int"),
+        ("solved", "已验收解决", "int")], "posted,applications,solved"),
+    "events": ("路演与对接活动（按举办年度）", [
+        ("held", "举办活动", "int"), ("attendees", "签到参会", "int"), ("interests", "合作意向", "int"),
+        ("introductions", "转为撮合", "int"), ("contracts", "促成签约", "int"),
+        ("contract_value", "签约金额（万元）", "yuan")], "interests,introductions,contracts"),
+    "bookings": ("服务资源预约（按预约时段年度）", [
+        ("booked_hours", "预约机时（小时）", "hours"), ("used_hours", "使用机时（小时）", "hours"),
+        ("uses", "服务次数", "int"), ("customers", "服务客户", "int"), ("income", "服务收入（万元）", "yuan")],
+        "booked_hours,used_hours"),
+}
+
+
+def _outcome_cell(value, kind) -> dict:
+    if kind == "yuan":
+        return cell(f"{dec(value):.2f}")
+    if kind == "hours":
+        v = dec(value).quantize(HOURS)
+        return cell(f"{v:.2f}", text=f"{v:,}", kind="hours")
+    return cell(int(value), kind="int")
+
+
+def outcome_tables(a, year, filters) -> list[dict]:
+    """The three domains' figures for the year by city (province: every city, or the one filtered; a city
+    centre: its own), as dashboard tables. The period and contract-kind filters do not apply (whole year)."""
+    from . import outcomes
+    data = outcomes.figures(a, year, filters.get("city") or None)
+    tables = []
+    for by, (title, cols, chart_cols) in OUTCOME_TABLES.items():
+        part = data[by]
+        rows = [{"key": r["city"] or "_none", "label": r["label"],
+                 "cells": {k: _outcome_cell(r[k], kind) for k, _, kind in cols}} for r in part["rows"]]
+        total = {k: _outcome_cell(part["total"][k], kind) for k, _, kind in cols}
+        tables.append({"id": f"t-{by}", "by": by, "title": title, "chart": "hbar", "chart_cols": chart_cols,
+                       "cols": [("label", "设区市", "text")] + cols, "rows": rows, "total": total, "api": None,
+                       "figures": part})
+    target = data["target"]
+    done = data["events"]["total"]["contracts"]
+    tables[1]["target"] = None if target is None else {
+        **target, "count": int(dec(target["value"])), "done": done, "share": pct(done, target["value"])}
+    tables[2]["note"] = "服务客户合计按单位去重（同一单位在两个设区市接受服务只计一次）。" \
+        if len(data["bookings"]["rows"]) > 1 else None
+    return tables
+
+
 def _tiles(a, year, month_t) -> list[dict]:
     s = service.year_summary(a, year)
     total = month_t["total"]
@@ -300,8 +350,8 @@ def _sheet(wb, table, first: bool, heading: list):
     def value(c, kind):
         if kind == "yuan":  # the sheet says 万元, like the page
             return None if c["value"] == "" else (dec(c["value"]) / WAN).quantize(Decimal("0.000001"))
-        if kind in ("int", "pct"):
-            return None if c["value"] == "" else dec(c["value"]) if kind == "pct" else int(c["value"])
+        if kind in ("int", "pct", "hours"):
+            return None if c["value"] == "" else int(c["value"]) if kind == "int" else dec(c["value"])
         return c["text"]
     for r in table["rows"]:
         append_row(ws, [r["label"]] + [value(r["cells"][k], kind) for k, _, kind in table["cols"][1:]])
@@ -323,7 +373,9 @@ def dashboard():
     filters = _filters(v.level)
     tables = dashboard_tables(a, year, filters, v.level)
     tiles = _tiles(a, year, tables[0])
+    outcome = outcome_tables(a, year, filters) if v.level in ("province", "city") else []
     return render_template("stats/dashboard.html", year=year, view=v, filters=filters, tables=tables, tiles=tiles,
+                           outcome_tables=outcome,
                            periods=PERIODS, cities=CITIES, kinds=KINDS, years=_years(year),
                            map_url=url_for("static", filename="vendor/maps/jiangxi.json"))
 
@@ -342,10 +394,17 @@ def export_xlsx():
     v = view_of(a)
     filters = _filters(v.level)
     which = request.args.get("table", "all")
-    tables = dashboard_tables(a, year, filters, v.level)
-    chosen = [t for t in tables if which in ("all", t["id"], t["by"])]
+    if which in (*OUTCOME_TABLES, "outcomes"):  # the three domains' tables: one each, or all three
+        if v.level not in ("province", "city"):
+            raise Forbidden("揭榜挂帅、路演活动和服务预约的统计仅对省级中心和设区市中心管理员开放")
+        tables = outcome_tables(a, year, filters)
+        chosen = [t for t in tables if which in ("outcomes", t["by"])]
+    else:
+        tables = dashboard_tables(a, year, filters, v.level)
+        chosen = [t for t in tables if which in ("all", t["id"], t["by"])]
     if not chosen:
-        raise BadRequest("table 应为：all、" + "、".join(t["by"] for t in tables))
+        raise BadRequest("table 应为：all、outcomes、" + "、".join(t["by"] for t in tables) + "、"
+                         + "、".join(OUTCOME_TABLES))
     heading = [f"{year}年 技术合同统计", v.label, PERIODS[filters["period"]],
                filters.get("city", ""), filters.get("kind", "")]
     wb = Workbook()
@@ -402,7 +461,7 @@ def ranking_page():
     a = actor()
     year = _year()
     data = ranking.view(a, year)
-    return render_template("stats/ranking.html", data=data, year=year, components=index.COMPONENTS,
+    return render_template("stats/ranking.html", data=data, year=year, components=index.COMPONENTS, bonus=index.BONUS,
                            years=_years(year), fmt=_fmt_component, wan=wan)
 
 
@@ -428,12 +487,14 @@ def ranking_xlsx():
     if data["detail"]:
         keys = list(index.COMPONENTS)
         append_row(ws, ["名次", "单位", "转化指数"] + [index.COMPONENTS[k][0] + "（得分）" for k in keys]
+                   + [index.BONUS[k][0] + "（加分）" for k in index.BONUS]
                    + [f"{m}项数" for m in index.MODES] + [f"{m}金额（元）" for m in index.MODES]
                    + ["合同成交额（元）", "到账（元）", "团队奖励比例（%）", "先用后转到期", "挂牌", "试用", "许可"])
         for r in data["detail"]:
             f = r["figures"]
             append_row(ws, [r["rank"], r["name"], Decimal(r["index"])]
-                       + [None if r["scores"][k] is None else Decimal(r["scores"][k]) for k in keys]
+                       + [None if r["scores"].get(k) is None else Decimal(r["scores"][k]) for k in keys]
+                       + [None if r["scores"].get(k) is None else Decimal(r["scores"][k]) for k in index.BONUS]
                        + [f["by_mode"][m]["count"] for m in index.MODES]
                        + [Decimal(f["by_mode"][m]["amount"]) for m in index.MODES]
                        + [Decimal(f["amount"]), Decimal(f["received"]),
@@ -445,6 +506,8 @@ def ranking_xlsx():
     append_row(ws, ["指标", "类型", "定义", "权重（%）"])
     for f in data["formula"]:
         append_row(ws, [f["label"], f["kind"], f["definition"], f["weight"]])
+    for b in data["bonus"]:
+        append_row(ws, [b["label"], b["kind"], b["definition"], b["points"]])
     return send_workbook(wb, f"转化指数榜单-{year}.xlsx")
 
 

@@ -1,7 +1,7 @@
 """The institution ranking (榜单): the index's inputs read from the site's records, who sees what, and the
 frozen / published yearly snapshots (audited). The maths is in index.py."""
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -168,7 +168,33 @@ def collect(year: int) -> list[index.InstitutionInput]:
         f[3] += is_licensed
     for org_id, (e, li, tr, lic) in funnel.items():
         inputs[org_id].usefirst = index.UseFirstFunnel(e, li, tr, lic)
+    for org_id, ratings in accepted_challenges(year, list(inputs)).items():
+        inputs[org_id].challenges = ratings
     return list(inputs.values())
+
+
+def accepted_challenges(year: int, org_ids: list) -> dict:
+    """{org_id: {rating: count}}: the 揭榜挂帅 challenges each institution won (the awarded application's
+    organisation) whose final acceptance (验收) was recorded in `year` with a passing rating — read from the
+    challenges table, not from the challenge_accepted signal, so a recomputation gives the same answer. A failed
+    challenge (不合格, status failed) counts nothing."""
+    try:
+        from ..challenges.models import Challenge, ChallengeApplication
+    except ImportError:  # pragma: no cover - the challenges domain is optional for the statistics
+        return {}
+    if not org_ids:
+        return {}
+    lo, hi = datetime(year, 1, 1), datetime(year + 1, 1, 1)  # rated_at is naive UTC, like every timestamp
+    rows = db.session.execute(
+        db.select(ChallengeApplication.org_id, Challenge.rating, func.count(Challenge.id))
+        .join(ChallengeApplication, ChallengeApplication.id == Challenge.awarded_application_id)
+        .where(Challenge.status == "accepted", Challenge.rating.in_(("优秀", "良好", "合格")),
+               Challenge.rated_at >= lo, Challenge.rated_at < hi, ChallengeApplication.org_id.in_(org_ids))
+        .group_by(ChallengeApplication.org_id, Challenge.rating)).all()
+    out: dict = {}
+    for org_id, rating, n in rows:
+        out.setdefault(org_id, {})[rating] = int(n)
+    return out
 
 
 def _plain(row: dict) -> dict:
@@ -211,7 +237,7 @@ def view(actor, year: int) -> dict:
                 "org_id": r["org_id"]} for r in rows] if public else []
     return {"year": year, "status": status, "status_label": STATUSES.get(status, "实时计算（未冻结）"),
             "snapshot": snap, "rows": listing, "detail": mine, "weights": w, "total": len(rows),
-            "formula": index.formula_rows(w), "can_freeze": is_province(actor) and status != "published",
+            "formula": index.formula_rows(w), "bonus": index.bonus_rows(), "can_freeze": is_province(actor) and status != "published",
             "can_publish": snap is not None and WORKFLOW.may(actor, snap, "publish")}
 
 

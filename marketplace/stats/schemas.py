@@ -3,11 +3,13 @@ the OpenAPI document declares (stats/apidoc.py)."""
 
 import re
 
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from decimal import Decimal
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from ..core.schema import Bool, InputSchema, Money, Text
 from ..core.vocab import CITIES
-from .models import PROVINCE
+from .models import COUNT_INDICATORS, PROVINCE
 
 COUNTY = re.compile(r"^(%s)/[\u4e00-\u9fff]{2,10}$" % "|".join(CITIES))
 
@@ -50,6 +52,13 @@ class TargetIn(InputSchema):
     def _value(self, value, **_):
         if value == "negotiable" or value is None or value <= 0:
             raise ValidationError("目标值应为大于0的金额（元）")
+
+    @validates_schema
+    def _count_value(self, data, **_):
+        """A count target (活动促成签约项数 …) is a whole number of items."""
+        value = data.get("value")
+        if data.get("indicator") in COUNT_INDICATORS and isinstance(value, Decimal) and value != value.to_integral():
+            raise ValidationError({"value": ["该指标按项数计，目标值应为整数"]})
 
 
 class TargetOut(Schema):

@@ -378,6 +378,8 @@ def _scoped_counts(view: policy.View, year: int) -> dict:
         brokers = _broker_count(view)
         if brokers is not None:
             out["brokers"] = brokers
+        from .outcomes import events_held
+        out["events"] = events_held(year, view.city if view.level == "city" else None)
     return out
 
 

@@ -18,10 +18,11 @@ from ..core.vocab import CITIES
 from ..core.web import actor, attempt, int_arg
 from . import permissions as policy
 from . import service
-from .models import INDICATOR, PROVINCE
+from .models import COUNT_INDICATORS, INDICATOR, PROVINCE
 from .views import bp
 
-UNITS = {"亿元": Decimal("100000000"), "万元": Decimal("10000"), "元": Decimal("1")}
+UNITS = {"亿元": Decimal("100000000"), "万元": Decimal("10000"), "元": Decimal("1"), "项": Decimal("1")}
+COUNT_UNIT = "项"  # the unit of count indicators (models.COUNT_INDICATORS: 活动促成签约项数)
 YI = UNITS["亿元"]
 
 
@@ -37,7 +38,7 @@ def _yuan(raw: str, unit: str) -> str | None:
     raw = (raw or "").strip()
     if unit not in UNITS:
         raise ValidationFailed("单位应为：亿元、万元、元", {"value": "单位应为：亿元、万元、元"})
-    if not raw or unit == "元":
+    if not raw or unit in ("元", COUNT_UNIT):
         return raw or None
     try:
         amount = money.parse_decimal(raw, 10, label="目标值", example="1000 或 92.5")
@@ -58,8 +59,17 @@ def _scope(city: str, county: str) -> str | None:
     return city or None
 
 
-def _input(form, *, new: bool) -> dict:
+def _check_unit(indicator: str, unit: str) -> None:
+    """A count indicator is typed in 项, an amount in 亿元/万元/元."""
+    if (indicator in COUNT_INDICATORS) != (unit == COUNT_UNIT):
+        msg = (f"“{indicator}”按项数计，单位请选“项”" if indicator in COUNT_INDICATORS
+               else "单位“项”只用于按项数计的指标（" + "、".join(COUNT_INDICATORS) + "）")
+        raise ValidationFailed(msg, {"value": msg})
+
+
+def _input(form, *, new: bool, indicator: str | None = None) -> dict:
     """The service's input from the form (same keys as the JSON API)."""
+    _check_unit((form.get("indicator", "") or INDICATOR) if new else indicator, form.get("unit", "亿元"))
     data = {"value": _yuan(form.get("value", ""), form.get("unit", "亿元")),
             "source": form.get("source", ""), "note": form.get("note", ""),
             "is_current": "is_current" in form}
@@ -95,12 +105,20 @@ def _page(a, year, values=None, errors=None, status=200):
                 "scope": "" if policy.target_scopes(a)[0] == PROVINCE else policy.target_scopes(a)[0]}
     return render_template("stats/targets.html", by_year=by_year, year=year, years=years,
                            scopes=policy.target_scopes(a), values=values or defaults, errors=errors or {},
-                           units=list(UNITS), yi=_yi, yuan=_yuan_text, scope_label=_scope_label), status
+                           units=list(UNITS), yi=_yi, yuan=_yuan_text, scope_label=_scope_label, show=show,
+                           counted=COUNT_INDICATORS), status
 
 
 def _yi(value) -> str:
     """亿元 for reading (to 1万元); the form and the 元 column keep the exact figure."""
     return f"{(Decimal(value) / YI).quantize(Decimal('0.0001')).normalize():,f}"
+
+
+def show(t) -> str:
+    """A target's value as people read it: 1,000 亿元, or 30 项 for a count indicator."""
+    if t.indicator in COUNT_INDICATORS:
+        return f"{int(Decimal(t.value)):,} {COUNT_INDICATORS[t.indicator]}"
+    return f"{_yi(t.value)} 亿元"
 
 
 def _yuan_text(value) -> str:
@@ -130,17 +148,20 @@ def targets_create():
     except AppError as exc:
         flash(exc.message, "error")
         return _page(a, None, values, _errors(exc, True), exc.status)
-    flash(f"已添加 {t.year} 年{_scope_label(t.scope)}的目标：{_yi(t.value)} 亿元", "success")
+    flash(f"已添加 {t.year} 年{_scope_label(t.scope)}的目标：{show(t)}", "success")
     return redirect(url_for("stats.targets_page", year=t.year))
 
 
 def _detail(a, t, values=None, errors=None, status=200):
     trail = service.target_trail(a, t)
     if values is None:
-        values = {"value": f"{(Decimal(t.value) / YI).normalize():f}", "unit": "亿元", "source": t.source, "note": t.note or "",
+        counted = t.indicator in COUNT_INDICATORS
+        values = {"value": f"{int(Decimal(t.value))}" if counted else f"{(Decimal(t.value) / YI).normalize():f}",
+                  "unit": COUNT_UNIT if counted else "亿元", "source": t.source, "note": t.note or "",
                   "is_current": t.is_current}
     return render_template("stats/target.html", t=t, trail=trail, values=values, errors=errors or {},
-                           units=list(UNITS), yi=_yi, yuan=_yuan_text, scope_label=_scope_label), status
+                           units=list(UNITS), yi=_yi, yuan=_yuan_text, scope_label=_scope_label, show=show,
+                           counted=COUNT_INDICATORS), status
 
 
 @bp.get("/targets/<int:target_id>")
@@ -159,13 +180,13 @@ def target_update(target_id):
     values.pop("csrf_token", None)
     values["is_current"] = "is_current" in request.form
     try:
-        service.update_target(a, t, _input(request.form, new=False))
+        service.update_target(a, t, _input(request.form, new=False, indicator=t.indicator))
     except AppError as exc:
         if exc.status == 403:
             raise
         flash(exc.message, "error")
         return _detail(a, t, values, _errors(exc, False), exc.status)
-    flash(f"已保存：{t.year} 年{_scope_label(t.scope)}目标 {_yi(t.value)} 亿元"
+    flash(f"已保存：{t.year} 年{_scope_label(t.scope)}目标 {show(t)}"
           + ("（现行目标）" if t.is_current else ""), "success")
     return redirect(url_for("stats.target_page", target_id=t.id))
 
@@ -175,7 +196,7 @@ def target_update(target_id):
 def target_delete(target_id):
     a = _admin()
     t = service.get_target(target_id)
-    year, label = t.year, f"{t.year} 年{_scope_label(t.scope)}目标 {_yi(t.value)} 亿元"
+    year, label = t.year, f"{t.year} 年{_scope_label(t.scope)}目标 {show(t)}"
     if attempt(lambda: service.delete_target(a, t)):
         flash(f"已删除：{label}", "success")
         return redirect(url_for("stats.targets_page", year=year))

@@ -33,7 +33,9 @@
     if (v === null || v === undefined) { return null; }
     return kind === "yuan" ? Math.round(v / WAN * 100) / 100 : v;
   }
-  function unitOf(kind) { return kind === "yuan" ? "万元" : (kind === "pct" ? "%" : "项"); }
+  function unitOf(kind) {
+    return kind === "yuan" ? "万元" : (kind === "pct" ? "%" : (kind === "hours" ? "小时" : "项"));
+  }
   function shortLabel(label) { return label.replace(/（.*?）/g, ""); }
   function fmt(v) {
     if (v === null || v === undefined || isNaN(v)) { return "—"; }
