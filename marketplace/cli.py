@@ -68,31 +68,42 @@ def user_token(email):
 @click.option("--dry-run", is_flag=True, help="只校验并报告，不写入")
 @click.option("--source", default="local", show_default=True, help="编号(ref)所属的来源；同一来源内编号唯一")
 @click.option("--json", "as_json", is_flag=True, help="以 JSON 输出结果")
-def import_command(library, file, publish, dry_run, source, as_json):
-    """Import achievements, demands or services from .xlsx, .csv, .json or .jsonl."""
+@click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="把有问题的行（原样，加“错误原因”列）写入这个 .xlsx 文件")
+@click.option("--max-rows", type=int, default=1_000_000, show_default=True, help="单个文件最多的行数")
+def import_command(library, file, publish, dry_run, source, as_json, errors_out, max_rows):
+    """Import achievements, demands or services from .xlsx, .csv, .json or .jsonl (streamed, in batches)."""
     if library == "contracts":  # historical registered contracts (statistics), --source: the batch name
         from .stats.cli import import_contracts_file
         return import_contracts_file(file, dry_run, as_json, source)
-    from .imports.readers import ImportFileError, read_file
+    from .imports.progress import Progress
+    from .imports.readers import ImportFileError, stream_file
     from .imports.service import import_rows
     try:
-        headers, rows = read_file(file.name, file.read_bytes())
+        stream = stream_file(file.name, file.read_bytes(), max_rows=max_rows)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
-    with click.progressbar(length=len(rows), label=f"导入 {file.name}", file=sys.stderr,
-                           show_pos=True) as bar:
-        last = [0]
-
-        def progress(done, total):
-            bar.update(done - last[0])
-            last[0] = done
-
-        report = import_rows(library, headers, rows, source=source, publish=publish, dry_run=dry_run,
-                             progress=progress)
+    try:
+        with stream, Progress(f"导入 {file.name}", stream.estimate) as bar:
+            report = import_rows(library, stream.headers, stream.rows, source=source, publish=publish,
+                                 dry_run=dry_run, progress=bar.update, total=stream.estimate,
+                                 errors_out=str(errors_out) if errors_out else None)
+    except ImportFileError as exc:
+        raise click.ClickException(f"{exc}（此前的行已导入，再次导入时只会更新）") from None
     if not dry_run:
-        from .searching.sync import try_apply
-        try_apply(lock_timeout=60)
-    echo_import_report(report, dry_run, as_json, report.warnings)
+        from .searching.sync import apply_pending, pending_count
+        waiting = pending_count()
+        try:
+            with Progress("更新搜索索引", waiting) as bar:
+                apply_pending(lock_timeout=60, progress=lambda n: bar.update(n, waiting))
+        except Exception as exc:  # noqa: BLE001 — the rows stay in the outbox: `flask search sync` catches up
+            db.session.rollback()
+            click.echo(f"提示：搜索索引暂未更新（{exc.__class__.__name__}），稍后运行 flask search sync", err=True)
+    if errors_out and report.rejected:
+        click.echo(f"有问题的行已写入 {errors_out}（含“错误原因”列，改正后可直接重新导入）", err=True)
+    elif errors_out and errors_out.exists() and not report.rejected:
+        errors_out.unlink()
+    echo_import_report(report, dry_run, as_json, report.warnings + report.mapping_lines())
 
 
 def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:
@@ -188,6 +199,25 @@ def match_push_command():
     """Push the strong matches of newly published records that are still queued (safe to run any time)."""
     from .matching.push import process_queue
     click.echo(f"已推送 {process_queue(limit=10000)} 对匹配")
+
+
+@match_cli.command("rebuild")
+@click.option("--type", "scope", type=click.Choice(["demand", "achievement"]), default=None,
+              help="只重建需求或成果的匹配（默认全部）")
+@click.option("--batch", default=100, show_default=True, type=click.IntRange(1, 10000))
+@click.option("--background", is_flag=True, help="交给后台任务队列（worker）执行，立即返回")
+@click.option("--restart", is_flag=True, help="不续做上次未完成的重建，从头开始")
+@click.option("--status", "status_only", is_flag=True, help="只显示最近一次重建的进度")
+def match_rebuild_command(scope, batch, background, restart, status_only):
+    """Recompute every stored match, with progress (rate, done/total, time left); resumes an unfinished run."""
+    from .matching import jobs
+    if status_only:
+        run = jobs.latest()
+        click.echo(jobs.describe(jobs.progress(run)) if run else "还没有重建记录")
+        return
+    run = jobs.rebuild_command(scope or "all", batch, background, restart, click.echo)
+    if run is not None and run.status == "failed":
+        raise click.ClickException(f"重建 #{run.id} 失败：{run.message}")
 
 
 imports_cli = AppGroup("imports", help="后台导入任务（Huey 任务队列）")

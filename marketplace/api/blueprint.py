@@ -110,7 +110,8 @@ def matches(library, obj_id):
         raise BadRequest("limit 应为1到50之间的整数") from None
     if not 1 <= limit <= 50:
         raise BadRequest("limit 应为1到50之间的整数")
-    found = matching.match_demand(obj, limit) if library == "demands" else matching.match_achievement(obj, limit)
+    from ..matching import store
+    found = store.read(obj, limit)  # the stored matches (computed and stored on a first read)
     if not matching.can_see_reasons(actor(), obj):
         for item in found["items"]:
             item.pop("reasons"), item.pop("shared_terms")

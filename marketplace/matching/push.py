@@ -16,20 +16,27 @@ from ..core import uow
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
-from . import service
-from ..notifications.service import tell
+from . import service, store
+from ..notifications.service import tell, tell_orgs
 from ..notifications.models import Notification
-from .models import MatchFeedback, MatchPush, NextStep, PushQueue
+from .models import MatchFeedback, MatchPush, MatchRequest, NextStep, PushQueue
 
 DAILY_CAP = 20
 REASONS = ["技术不对口", "成熟度不够", "价格不合适", "已有方案", "其他"]
+PANEL_REASONS = ["技术不对口", "成熟度不够", "价格不合适", "其他"]  # the short list the match panel offers
 VERDICTS = {"interested": "感兴趣", "irrelevant": "不相关"}
 
 
 def enqueue(actor, lib, obj) -> None:
     """Called by the workflow when a demand or achievement is published."""
     db.session.add(PushQueue(entity_type=obj.entity_type, entity_id=obj.id))
-    uow.after_commit(try_process, key="match-push", order=20)  # after the index has the record
+    uow.after_commit(_queue, key="match-push", order=20)  # after the index has the record
+
+
+def _queue() -> None:
+    """The push runs on the task queue (marketplace.tasks.push_matches), not in the web process."""
+    from ..tasks import enqueue_push
+    enqueue_push()
 
 
 for _key in ("demands", "achievements"):
@@ -71,7 +78,7 @@ def push_for(obj) -> int:
     from ..achievements.models import Achievement
     from ..demands.models import Demand
     is_demand = isinstance(obj, Demand)
-    found = service.match_demand(obj, 10) if is_demand else service.match_achievement(obj, 10)
+    found = store.read(obj, 10, fresh=True)  # the stored list (computed now if the change is still queued)
     if found["abstained"]:
         return 0
     pushed = 0
@@ -152,7 +159,43 @@ def feedback(actor, demand, achievement, verdict: str, reason: str | None) -> Ma
     db.session.flush()
     record_audit(actor, "match_feedback", row.id, verdict, details={"demand": demand.id,
                                                                   "achievement": achievement.id, "reason": reason})
+    # Readers apply this side's verdicts at once; the scores both sides see move when the two lists are
+    # recomputed (feedback re-weights them), right after the commit.
+    store.enqueue("demand", [demand.id], propagate=False)
+    store.enqueue("achievement", [achievement.id], propagate=False)
     return row
+
+
+def request_contact(actor, demand, achievement) -> tuple[MatchRequest, bool]:
+    """申请对接: one side asks to be put in touch with the other about this pair. Marks the pair 感兴趣, tells
+    the other organisation (and records it for the brokers); asking twice changes nothing. (row, created)."""
+    side = _side(actor, demand, achievement)
+    row = MatchRequest.query.filter_by(demand_id=demand.id, achievement_id=achievement.id, side=side).first()
+    if row is not None:
+        return row, False
+    row = MatchRequest(demand_id=demand.id, achievement_id=achievement.id, side=side, user_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    feedback(actor, demand, achievement, "interested", None)
+    record_audit(actor, "match_request", row.id, "request", details={"demand": demand.id,
+                                                                     "achievement": achievement.id, "side": side})
+    site = current_app.config.get("SITE_URL", "").rstrip("/")
+    if side == "demand":
+        tell_orgs([achievement.owner_org_id], "match", f"企业申请对接您的成果：{achievement.title[:40]}",
+                  f"{demand.owner_org.name}就需求“{demand.title}”申请与成果“{achievement.title}”对接。",
+                  f"{site}/demands/{demand.id}", role="institution")
+    else:
+        tell_orgs([demand.owner_org_id], "match", f"科研单位申请对接您的需求：{demand.title[:40]}",
+                  f"{achievement.owner_org.name}就成果“{achievement.title}”申请与需求“{demand.title}”对接。",
+                  f"{site}/achievements/{achievement.id}", role="company")
+    return row, True
+
+
+def requests_for(entity_type: str, entity_id: int) -> set[int]:
+    """The other records this record's side asked to be put in touch with."""
+    col = MatchRequest.demand_id if entity_type == "demand" else MatchRequest.achievement_id
+    other = MatchRequest.achievement_id if entity_type == "demand" else MatchRequest.demand_id
+    return set(db.session.scalars(db.select(other).where(col == entity_id, MatchRequest.side == entity_type)))
 
 
 NEXT_STEP_CODES = {s["code"]: s["label"] for s in service.NEXT_STEPS}

@@ -1,0 +1,435 @@
+"""Stored matches: each published demand's and achievement's top 50, kept current in the background and read
+by the detail pages, the API, the pushes and the broker workbench instead of being computed per request.
+
+- A change to a demand or an achievement (insert, a change of a field the engine reads, delete) writes a row
+  to `match_refresh_queue` in the same transaction (SQLAlchemy flush events, like the search outbox), and
+  after the commit a Huey task (matching.jobs) recomputes it: its own list (matching.service, which the
+  quality work owns) and the rows of the other side's lists that point at it (the pair's score is symmetric).
+  A record no longer published loses its list and every row pointing at it.
+- Readers get the stored rows (one indexed query) with the reader's own verdicts applied at once (a pair the
+  record's side marked 不相关 leaves its list); a record without a stored list yet is computed and stored on
+  first read.
+- Each list carries the fingerprint of the dictionary and weights it was computed with; when they change,
+  the lists are marked stale and a rebuild is scheduled (`flask match rebuild`, matching.jobs).
+"""
+import hashlib
+import logging
+import os
+import time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, event, func, insert, inspect, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..core import uow
+from ..core.models import utcnow
+from ..extensions import db
+from .models import MatchFeedback, MatchList, MatchRefresh, StoredMatch
+
+log = logging.getLogger(__name__)
+
+LIMIT = 50          # stored per record and direction
+REFILL_CAP = 200    # lists that lost a row to a change are recomputed, at most this many per change
+OTHER = {"demand": "achievement", "achievement": "demand"}
+COLUMN = {"demand": "demand_id", "achievement": "achievement_id"}
+# The fields the engine reads: a change to any of them (or to the status) recomputes the record's matches.
+RELEVANT = {
+    "demand": ("status", "title", "description", "indicators", "industry", "city", "budget", "budget_negotiable",
+               "cooperation", "owner_org_id"),
+    "achievement": ("status", "title", "summary", "keywords", "industry", "category", "maturity", "transfer_modes",
+                    "asking_price", "price_negotiable", "owner_org_id"),
+}
+
+
+def model(entity_type: str):
+    from ..achievements.models import Achievement
+    from ..demands.models import Demand
+    return {"demand": Demand, "achievement": Achievement}[entity_type]
+
+
+def _col(entity_type: str):
+    return getattr(StoredMatch, COLUMN[entity_type])
+
+
+# The dictionary and weights' fingerprint -----------------------------------------------------------------
+
+FINGERPRINT_CHECK_SECONDS = 30.0
+_fp: dict = {"value": None, "stamp": None, "at": 0.0, "seen": None}
+
+
+def _fingerprint_files() -> list[Path]:
+    """What the scores are made of, besides the records: the matching data (concepts, generic words, the
+    knowledge graph files), the search dictionary, synonyms and stopwords, the weights in scoring.py, and an
+    administrator's extra files."""
+    import search
+    here = Path(__file__).parent
+    files = sorted(p for p in (here / "data").rglob("*") if p.is_file())
+    files += sorted(p for p in (Path(search.__file__).parent / "data").rglob("*") if p.is_file())
+    files.append(here / "scoring.py")
+    for var in ("MATCH_CONCEPTS_FILE", "SEARCH_DICT_FILE", "SEARCH_SYNONYMS_FILE", "SEARCH_STOPWORDS_FILE"):
+        extra = os.environ.get(var) or current_app.config.get(var)
+        if extra and Path(extra).is_file():
+            files.append(Path(extra))
+    return files
+
+
+def _config_items() -> list:
+    return sorted((k, repr(v)) for k, v in current_app.config.items()
+                  if k.startswith("MATCH_") and k != "MATCH_PUSH_DAILY_CAP")
+
+
+def _extra_parts() -> list[str]:
+    """Versions the engine may expose for what lives in the database (e.g. knowledge-graph links edited in the
+    site): any callable `fingerprint_part()` of matching.service, .knowledge or .learning."""
+    import importlib
+    parts = []
+    for name in ("service", "knowledge", "learning"):
+        try:
+            mod = importlib.import_module(f"{__package__}.{name}")
+        except ImportError:
+            continue
+        fn = getattr(mod, "fingerprint_part", None)
+        if callable(fn):
+            parts.append(f"{name}:{fn()}")
+    return parts
+
+
+def compute_fingerprint() -> str:
+    h = hashlib.sha256()
+    for path in _fingerprint_files():
+        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(repr(_config_items()).encode())
+    h.update(repr(_extra_parts()).encode())
+    return h.hexdigest()[:32]
+
+
+def _stamp():
+    return (tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in _fingerprint_files()),
+            tuple(_config_items()), tuple(_extra_parts()))
+
+
+def fingerprint() -> str:
+    """The current fingerprint, recomputed when a file or a setting changed (looked at every 30 s at most)."""
+    now = time.monotonic()
+    if _fp["value"] is None or now - _fp["at"] > FINGERPRINT_CHECK_SECONDS:
+        stamp = _stamp()
+        if stamp != _fp["stamp"] or _fp["value"] is None:
+            _fp["value"], _fp["stamp"] = compute_fingerprint(), stamp
+        _fp["at"] = now
+    return _fp["value"]
+
+
+def reset_fingerprint_cache() -> None:
+    _fp.update(value=None, stamp=None, at=0.0, seen=None)
+
+
+def check_fingerprint() -> bool:
+    """Once per new fingerprint and process: lists computed with another one are marked stale and a rebuild is
+    scheduled (after the commit). True when it found any."""
+    fp = fingerprint()
+    if _fp["seen"] == fp:
+        return False
+    outdated = db.session.execute(select(MatchList.id).where(MatchList.fingerprint != fp,
+                                                            MatchList.stale.is_(False)).limit(1)).first()
+    if outdated is not None:
+        db.session.execute(update(MatchList).where(MatchList.fingerprint != fp).values(stale=True)
+                           .execution_options(synchronize_session=False))
+        from . import jobs
+        jobs.schedule_rebuild(reason="fingerprint")
+    _fp["seen"] = fp
+    return outdated is not None
+
+
+# The refresh queue, written with the change --------------------------------------------------------------
+
+def enqueue(entity_type: str, ids, propagate: bool = True, kick: bool = True, session=None) -> None:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return
+    session = session if session is not None else db.session
+    now = utcnow()
+    session.connection().execute(insert(MatchRefresh), [
+        {"entity_type": entity_type, "entity_id": i, "propagate": propagate, "created_at": now} for i in ids])
+    if kick:
+        uow.after_commit(_kick, key="match-store", order=15, session=session)
+
+
+def _kick() -> None:
+    from . import jobs
+    jobs.kick()
+
+
+def _changed(obj, entity_type: str) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in RELEVANT[entity_type] if name in state.attrs)
+
+
+def _touched(session) -> set:
+    from ..achievements.models import Achievement
+    from ..demands.models import Demand
+    out = set()
+    for obj in list(session.new) + list(session.deleted):
+        if isinstance(obj, (Demand, Achievement)):
+            out.add(obj)
+    for obj in session.dirty:
+        if isinstance(obj, (Demand, Achievement)) and _changed(obj, obj.entity_type):
+            out.add(obj)
+    return out
+
+
+@event.listens_for(Session, "before_flush")
+def _collect(session, flush_context, instances):
+    touched = _touched(session)
+    if touched:
+        session.info.setdefault("match_touched", set()).update(touched)
+
+
+@event.listens_for(Session, "after_flush")
+def _write(session, flush_context):
+    touched = session.info.pop("match_touched", set())
+    by_type: dict = {}
+    for obj in touched:
+        if obj.id is not None:
+            by_type.setdefault(obj.entity_type, []).append(obj.id)
+    for entity_type, ids in by_type.items():
+        enqueue(entity_type, sorted(ids), session=session)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session):
+    session.info.pop("match_touched", None)
+
+
+def pending(entity_type: str, entity_id: int) -> bool:
+    return db.session.execute(select(MatchRefresh.id).where(MatchRefresh.entity_type == entity_type,
+                                                           MatchRefresh.entity_id == entity_id).limit(1)).first() \
+        is not None
+
+
+# Computing and writing ------------------------------------------------------------------------------------
+
+def compute(obj, limit: int = LIMIT) -> dict:
+    from . import service
+    return service.match_demand(obj, limit) if obj.entity_type == "demand" else service.match_achievement(obj, limit)
+
+
+def write_list(obj, result: dict, now=None, fp: str | None = None) -> None:
+    """Replace the record's own stored list with `result` (the engine's answer)."""
+    now, fp = now or utcnow(), fp or fingerprint()
+    etype, other = obj.entity_type, OTHER[obj.entity_type]
+    db.session.execute(delete(StoredMatch).where(StoredMatch.direction == etype, _col(etype) == obj.id)
+                       .execution_options(synchronize_session=False))
+    items = list({item["id"]: item for item in result["items"]}.values())[:LIMIT]
+    if items:
+        db.session.execute(insert(StoredMatch), [
+            {"direction": etype, COLUMN[etype]: obj.id, COLUMN[other]: item["id"], "score": int(item["score"]),
+             "band": item["band"], "reasons": list(item.get("reasons") or []),
+             "shared_terms": list(item.get("shared_terms") or []), "coverage": float(item.get("coverage") or 0.0),
+             "computed_at": now} for item in items])
+    values = {"abstained": bool(result["abstained"]), "terms": list(result.get("terms") or []), "size": len(items),
+              "fingerprint": fp, "stale": False, "computed_at": now}
+    done = db.session.execute(update(MatchList).where(MatchList.entity_type == etype, MatchList.entity_id == obj.id)
+                              .values(**values).execution_options(synchronize_session=False)).rowcount
+    if not done:
+        db.session.execute(insert(MatchList).values(entity_type=etype, entity_id=obj.id, **values))
+
+
+def remove(entity_type: str, entity_id: int) -> list[int]:
+    """A record no longer published: its list and every row pointing at it go. Returns the other side's
+    records whose lists lost a row."""
+    other = OTHER[entity_type]
+    db.session.execute(delete(StoredMatch).where(StoredMatch.direction == entity_type,
+                                                 _col(entity_type) == entity_id)
+                       .execution_options(synchronize_session=False))
+    holders = list(db.session.scalars(select(_col(other)).where(StoredMatch.direction == other,
+                                                               _col(entity_type) == entity_id)))
+    if holders:
+        db.session.execute(delete(StoredMatch).where(StoredMatch.direction == other, _col(entity_type) == entity_id)
+                           .execution_options(synchronize_session=False))
+    db.session.execute(delete(MatchList).where(MatchList.entity_type == entity_type,
+                                               MatchList.entity_id == entity_id)
+                       .execution_options(synchronize_session=False))
+    return holders
+
+
+def _propagate(obj, result: dict, now) -> list[int]:
+    """The other side's lists after `obj` changed: rows the new answer supports are updated or inserted (a
+    full list keeps its best 50); rows it no longer supports are dropped. Returns the other side's records
+    to recompute (lists that lost a row, pairs with feedback, whose score differs by side, and abstained
+    lists that just got a better row)."""
+    etype, other = obj.entity_type, OTHER[obj.entity_type]
+    mine, theirs = _col(etype), _col(other)
+    existing = dict(db.session.execute(select(theirs, StoredMatch.id).where(StoredMatch.direction == other,
+                                                                          mine == obj.id)).all())
+    new = {item["id"]: item for item in result["items"][:LIMIT]}
+    refill = [oid for oid in existing if oid not in new]
+    if refill:
+        db.session.execute(delete(StoredMatch).where(StoredMatch.id.in_([existing[o] for o in refill]))
+                           .execution_options(synchronize_session=False))
+    if not new:
+        return refill
+    fb_col = MatchFeedback.achievement_id if etype == "demand" else MatchFeedback.demand_id
+    own_fb = MatchFeedback.demand_id if etype == "demand" else MatchFeedback.achievement_id
+    with_feedback = set(db.session.scalars(select(fb_col).where(own_fb == obj.id)))
+    lists = dict(db.session.execute(select(MatchList.entity_id, MatchList.abstained).where(
+        MatchList.entity_type == other, MatchList.entity_id.in_(list(new)))).all())
+    stats = {oid: (n, low, high) for oid, n, low, high in db.session.execute(
+        select(theirs, func.count(), func.min(StoredMatch.score), func.max(StoredMatch.score))
+        .where(StoredMatch.direction == other, theirs.in_(list(new))).group_by(theirs)).all()}
+    for oid, item in new.items():
+        if oid in with_feedback:
+            refill.append(oid)
+            continue
+        if oid not in lists:
+            continue  # never computed: it will be, in full, when first read or rebuilt
+        n, low, high = stats.get(oid, (0, None, None))
+        score = int(item["score"])
+        values = {"score": score, "band": item["band"], "reasons": list(item.get("reasons") or []),
+                  "shared_terms": list(item.get("shared_terms") or []),
+                  "coverage": float(item.get("coverage") or 0.0), "computed_at": now}
+        if oid in existing:
+            db.session.execute(update(StoredMatch).where(StoredMatch.id == existing[oid]).values(**values)
+                               .execution_options(synchronize_session=False))
+        elif n < LIMIT or score > low:
+            db.session.execute(insert(StoredMatch).values(direction=other, **{mine.key: obj.id, theirs.key: oid},
+                                                          **values))
+            if n >= LIMIT:
+                lowest = db.session.execute(
+                    select(StoredMatch.id).where(StoredMatch.direction == other, theirs == oid, mine != obj.id)
+                    .order_by(StoredMatch.score, StoredMatch.coverage, StoredMatch.id.desc()).limit(1)).scalar()
+                db.session.execute(delete(StoredMatch).where(StoredMatch.id == lowest)
+                                   .execution_options(synchronize_session=False))
+        else:
+            continue
+        if lists[oid] and (high is None or score > high):
+            refill.append(oid)  # its best row changed: whether to abstain is the engine's call
+    return refill
+
+
+def refresh(entity_type: str, entity_id: int, propagate: bool = True, kick: bool = True) -> str:
+    """Recompute one record's stored matches (in the current transaction; the caller commits).
+    Returns what was done: "stored", "removed" or "missing"."""
+    obj = db.session.get(model(entity_type), entity_id)
+    if obj is None or obj.status != "published":
+        holders = remove(entity_type, entity_id)
+        if propagate:
+            enqueue(OTHER[entity_type], holders[:REFILL_CAP], propagate=False, kick=kick)
+        return "missing" if obj is None else "removed"
+    store_result(obj, compute(obj, LIMIT), propagate, kick)
+    return "stored"
+
+
+def store_result(obj, result: dict, propagate: bool = True, kick: bool = True) -> None:
+    now = utcnow()
+    write_list(obj, result, now)
+    if propagate:
+        refill = _propagate(obj, result, now)
+        enqueue(OTHER[obj.entity_type], refill[:REFILL_CAP], propagate=False, kick=kick)
+
+
+# Reading ---------------------------------------------------------------------------------------------------
+
+def verdicts(entity_type: str, entity_id: int) -> dict:
+    """This record's side's feedback on its pairs: {other_id: (verdict, reason)}."""
+    own = _col(entity_type)
+    other = MatchFeedback.achievement_id if entity_type == "demand" else MatchFeedback.demand_id
+    rows = db.session.execute(select(other, MatchFeedback.verdict, MatchFeedback.reason)
+                              .where(getattr(MatchFeedback, own.key) == entity_id,
+                                     MatchFeedback.side == entity_type)).all()
+    return {oid: (verdict, reason) for oid, verdict, reason in rows}
+
+
+def _list(entity_type: str, entity_id: int):
+    return db.session.execute(select(MatchList).where(MatchList.entity_type == entity_type,
+                                                     MatchList.entity_id == entity_id)).scalar()
+
+
+def _store_now(obj) -> None:
+    """Compute and store on a read (no stored list yet, or a change still queued): in a savepoint, so a
+    concurrent writer of the same list costs this reader nothing but the stored copy."""
+    result = compute(obj, LIMIT)  # outside the savepoint: a search may commit the index outbox it applied
+    try:
+        with db.session.begin_nested():
+            store_result(obj, result, propagate=True)
+            db.session.execute(delete(MatchRefresh).where(MatchRefresh.entity_type == obj.entity_type,
+                                                          MatchRefresh.entity_id == obj.id)
+                               .execution_options(synchronize_session=False))
+    except IntegrityError:
+        log.info("stored matches of %s %s written concurrently", obj.entity_type, obj.id)
+
+
+def read(obj, limit: int = 10, fresh: bool = False) -> dict:
+    """The record's matches, best first: {"items", "abstained", "terms", "next_steps", "computed_at",
+    "stale"}; the items as matching.service gives them (id, ref, title, score, band, reasons, shared_terms,
+    coverage). Pairs this record's side marked 不相关 are left out. `fresh`: recompute first if a change of the
+    record is still queued (pushes read this way)."""
+    from . import service
+    etype = obj.entity_type
+    if obj.status != "published":
+        return compute(obj, limit)  # an owner looking at a draft: nothing stored for it
+    check_fingerprint()
+    row = _list(etype, obj.id)
+    if row is None or (fresh and pending(etype, obj.id)):
+        _store_now(obj)
+        row = _list(etype, obj.id)
+        if row is None:
+            return compute(obj, limit)
+    Other = model(OTHER[etype])
+    said = verdicts(etype, obj.id)
+    dismissed = [oid for oid, (verdict, _r) in said.items() if verdict == "irrelevant"]
+    stmt = (select(StoredMatch, Other.ref, Other.title)
+            .join(Other, Other.id == _col(OTHER[etype]))
+            .where(StoredMatch.direction == etype, _col(etype) == obj.id, Other.status == "published")
+            .order_by(StoredMatch.score.desc(), StoredMatch.coverage.desc(), Other.id)
+            .limit(limit))
+    if dismissed:
+        stmt = stmt.where(_col(OTHER[etype]).not_in(dismissed))
+    items = []
+    for m, ref, title in db.session.execute(stmt).all():
+        items.append({"id": getattr(m, COLUMN[OTHER[etype]]), "ref": ref, "title": title, "score": m.score,
+                      "band": m.band, "reasons": list(m.reasons), "shared_terms": list(m.shared_terms),
+                      "coverage": m.coverage})
+    abstained = bool(row.abstained)
+    return {"items": items, "abstained": abstained, "terms": list(row.terms),
+            "next_steps": list(service.NEXT_STEPS) if abstained and etype == "demand" else [],
+            "computed_at": row.computed_at.isoformat(timespec="seconds"), "stale": bool(row.stale)}
+
+
+def read_one(obj, other_id: int) -> dict | None:
+    """One stored row of the record's list (the match panel re-renders a row after an action), whatever the
+    feedback; None when the pair is not in the list."""
+    etype = obj.entity_type
+    Other = model(OTHER[etype])
+    found = db.session.execute(
+        select(StoredMatch, Other.ref, Other.title).join(Other, Other.id == _col(OTHER[etype]))
+        .where(StoredMatch.direction == etype, _col(etype) == obj.id, _col(OTHER[etype]) == other_id)).first()
+    if found is None:
+        return None
+    m, ref, title = found
+    return {"id": other_id, "ref": ref, "title": title, "score": m.score, "band": m.band,
+            "reasons": list(m.reasons), "shared_terms": list(m.shared_terms), "coverage": m.coverage}
+
+
+def suggestions(demand_ids, per_demand: int = 3) -> dict:
+    """The broker workbench's top stored achievements for these demands, in one query:
+    {demand_id: [{"id", "title", "score", "band"}]}."""
+    from ..achievements.models import Achievement
+    out = {i: [] for i in demand_ids}
+    if not out:
+        return out
+    ranked = (select(StoredMatch.demand_id, StoredMatch.achievement_id, StoredMatch.score, StoredMatch.band,
+                     func.row_number().over(partition_by=StoredMatch.demand_id,
+                                            order_by=(StoredMatch.score.desc(), StoredMatch.achievement_id))
+                     .label("rank"))
+              .join(Achievement, Achievement.id == StoredMatch.achievement_id)
+              .where(StoredMatch.direction == "demand", StoredMatch.demand_id.in_(list(out)),
+                     Achievement.status == "published")).subquery()
+    rows = db.session.execute(
+        select(ranked.c.demand_id, ranked.c.achievement_id, Achievement.title, ranked.c.score, ranked.c.band)
+        .join(Achievement, Achievement.id == ranked.c.achievement_id)
+        .where(ranked.c.rank <= per_demand).order_by(ranked.c.demand_id, ranked.c.rank)).all()
+    for demand_id, ach_id, title, score, band in rows:
+        out[demand_id].append({"id": ach_id, "title": title, "score": score, "band": band})
+    return out

@@ -1,0 +1,306 @@
+"""Stored matches: written after publish, removed after unpublish, both directions, the other side refreshed,
+stale after a dictionary/weights change, `flask match rebuild`, read (not computed) by the API and the pages;
+the match panel's actions (htmx and no-JS) and who may take them."""
+import re
+
+import pytest
+
+from marketplace.core import uow
+from marketplace.extensions import db
+from marketplace.matching import jobs, store
+from marketplace.matching.models import (MatchFeedback, MatchList, MatchRebuild, MatchRefresh, MatchRequest,
+                                         StoredMatch)
+from marketplace.searching import sync
+
+from .conftest import login
+
+WIRE = dict(title="铜线拉丝张力智能控制与断线预测技术",
+            summary="针对铜线高速拉丝断线频繁的问题，建立张力与断线风险模型，断线率降低70%，适用于铜杆拉丝生产线。",
+            keywords="拉丝、断线、张力控制、铜线", industry="有色金属", maturity="中试", transfer_modes="许可",
+            asking_price_wan="30")
+WIRE2 = dict(title="铜线拉丝断线在线检测与张力补偿系统",
+             summary="在线检测铜线拉丝过程张力波动，提前预警断线，断线次数减少60%，适用于铜杆拉丝机改造。",
+             keywords="拉丝、断线、张力、铜线", industry="有色金属", maturity="中试", transfer_modes="许可",
+             asking_price_wan="20")
+ORANGE = dict(title="脐橙采后保鲜涂膜技术", summary="壳聚糖复合涂膜用于脐橙采后保鲜，常温贮藏90天腐烂率低于3%，适合果品企业。",
+              keywords="脐橙、保鲜", industry="现代农业", maturity="工业化")
+DEMAND = dict(title="铜杆拉丝老断线", description="拉丝速度一提上去就老断线，换了几家的铜杆都不行，想找办法降低断线。",
+              industry="有色金属", city="鹰潭", budget_wan="50", cooperation="技术许可")
+LONELY = dict(title="跨境电商报关单据自动识别", description="我们做跨境电商，每天要手工录入几百张报关单据，想找人做自动识别系统。",
+              indicators="单据识别准确率99%以上", industry="数字经济", city="南昌", budget_wan="20", cooperation="委托开发")
+
+
+def settle():
+    """What the site does after a commit: the search index first, then the stored matches (the factories
+    commit without running the after-commit work)."""
+    uow.discard()
+    sync.apply_pending()
+    jobs.process_queue()
+
+
+def rows(direction, **where):
+    q = StoredMatch.query.filter_by(direction=direction, **where)
+    return {(r.demand_id, r.achievement_id): r for r in q}
+
+
+def listed(entity_type, entity_id):
+    return MatchList.query.filter_by(entity_type=entity_type, entity_id=entity_id).one_or_none()
+
+
+@pytest.fixture
+def world(f):
+    inst = f.user("institution", city="鹰潭")
+    wire = f.record("achievements", inst, status="published", ref="S-A1", **WIRE)
+    orange = f.record("achievements", inst, status="published", ref="S-A2", **ORANGE)
+    company = f.user("company")
+    demand = f.record("demands", company, status="published", ref="S-D1", **DEMAND)
+    lonely = f.record("demands", company, status="published", ref="S-D2", **LONELY)
+    settle()
+    return {"inst": inst, "wire": wire, "orange": orange, "company": company, "demand": demand, "lonely": lonely}
+
+
+def test_publishing_stores_both_directions_and_withdrawing_removes_them(world):
+    wire, demand = world["wire"], world["demand"]
+    assert MatchRefresh.query.count() == 0
+    for kind, obj in (("demand", demand), ("achievement", wire), ("demand", world["lonely"])):
+        row = listed(kind, obj.id)
+        assert row is not None and row.fingerprint == store.fingerprint() and not row.stale
+    assert (demand.id, wire.id) in rows("demand", demand_id=demand.id)
+    assert (demand.id, wire.id) in rows("achievement", achievement_id=wire.id)
+    assert rows("demand", demand_id=demand.id)[(demand.id, wire.id)].reasons  # score, band, reasons kept
+    assert listed("demand", world["lonely"].id).abstained is True
+
+    from marketplace.core import listings
+    listings.transition(world["company"], listings.LIBRARIES["demands"], demand, "withdraw")
+    db.session.commit()
+    settle()
+    assert listed("demand", demand.id) is None
+    assert not StoredMatch.query.filter_by(demand_id=demand.id).count()  # its list and the rows pointing at it
+
+
+def test_approval_through_the_site_stores_the_matches_after_the_commit(client, f, world):
+    """The request's commit runs the after-commit work: the index, then the stored matches (Huey, immediate
+    in tests) — nobody calls the queue by hand here."""
+    company = world["company"]
+    new = f.record("demands", company, status="submitted", ref="S-D3", title="拉丝机铜线断线率高",
+                   description="铜线拉丝时断线多，张力不稳，希望引进断线预测和张力控制技术。", industry="有色金属",
+                   city="鹰潭", budget_wan="40", cooperation="技术许可")
+    uow.discard()
+    from marketplace.accounts.models import User
+    admin = User.query.filter_by(role="admin").first()
+    login(client, admin)
+    assert client.post(f"/demands/{new.id}/approve").status_code in (302, 303)
+    db.session.expire_all()
+    assert listed("demand", new.id) is not None
+    assert (new.id, world["wire"].id) in rows("demand", demand_id=new.id)
+    assert (new.id, world["wire"].id) in rows("achievement", achievement_id=world["wire"].id)  # other side too
+    assert MatchRefresh.query.count() == 0
+
+
+def test_a_new_record_enters_the_other_sides_lists_without_recomputing_them(f, world):
+    demand = world["demand"]
+    before = listed("demand", demand.id).computed_at
+    wire2 = f.record("achievements", world["inst"], status="published", ref="S-A3", **WIRE2)
+    settle()
+    assert (demand.id, wire2.id) in rows("demand", demand_id=demand.id)  # the demand's list got the new row
+    assert listed("demand", demand.id).computed_at == before  # … by propagation, not by recomputing it
+
+
+def test_a_changed_record_leaves_the_lists_it_no_longer_fits(world):
+    wire, demand = world["wire"], world["demand"]
+    wire.title, wire.summary, wire.keywords = ("赣南脐橙果园智能灌溉系统",
+                                               "根据土壤墒情自动灌溉脐橙果园，节水40%，适用于丘陵果园。", "灌溉、脐橙")
+    wire.industry = "现代农业"
+    db.session.commit()
+    assert MatchRefresh.query.filter_by(entity_type="achievement", entity_id=wire.id).count() == 1
+    settle()
+    assert (demand.id, wire.id) not in rows("demand", demand_id=demand.id)
+    assert (demand.id, wire.id) not in rows("achievement", achievement_id=wire.id)
+
+
+def test_an_unrelated_change_queues_nothing(world):
+    world["wire"].contact_name = "新联系人"
+    db.session.commit()
+    assert MatchRefresh.query.count() == 0
+
+
+def test_the_api_reads_the_store_and_does_not_compute(client, world, monkeypatch):
+    demand, wire = world["demand"], world["wire"]
+    StoredMatch.query.filter_by(direction="demand", demand_id=demand.id, achievement_id=wire.id).update({"score": 42})
+    db.session.commit()
+
+    def boom(*a, **k):
+        raise AssertionError("computed on read")
+    monkeypatch.setattr(store, "compute", boom)
+    login(client, world["company"])
+    found = client.get(f"/api/v1/demands/{demand.id}/matches?limit=10").json
+    item = next(i for i in found["items"] if i["id"] == wire.id)
+    assert item["score"] == 42 and found["abstained"] is False and "reasons" in item
+    assert {"id", "ref", "title", "score", "band", "reasons", "shared_terms"} <= set(item)
+    assert client.get(f"/api/v1/achievements/{wire.id}/matches?limit=10").json["items"]
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert 'id="matches"' in html and f'id="match-{wire.id}"' in html
+    lonely = client.get(f"/api/v1/demands/{world['lonely'].id}/matches").json
+    assert lonely["abstained"] is True and {s["code"] for s in lonely["next_steps"]} == {"broker", "challenge", "push"}
+
+
+def test_a_record_without_a_stored_list_is_computed_once_and_stored(client, world):
+    demand = world["demand"]
+    StoredMatch.query.filter_by(direction="demand", demand_id=demand.id).delete()
+    MatchList.query.filter_by(entity_type="demand", entity_id=demand.id).delete()
+    db.session.commit()
+    login(client, world["company"])
+    assert client.get(f"/api/v1/demands/{demand.id}/matches").json["items"][0]["id"] == world["wire"].id
+    db.session.expire_all()
+    assert listed("demand", demand.id) is not None and rows("demand", demand_id=demand.id)
+
+
+def test_anonymous_readers_get_the_stored_list_without_reasons(client, world):
+    found = client.get(f"/api/v1/demands/{world['demand'].id}/matches").json
+    assert found["items"] and "reasons" not in found["items"][0]
+    html = client.get(f"/demands/{world['demand'].id}").get_data(as_text=True)
+    assert world["wire"].title in html and "match-actions" not in html and "js/matching.js" not in html
+
+
+def test_a_fingerprint_change_marks_the_lists_stale_and_a_rebuild_brings_them_back(world, monkeypatch):
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue_rebuild", queued.append)
+    monkeypatch.setattr(store, "compute_fingerprint", lambda: "new-dictionary")
+    store.reset_fingerprint_cache()
+    try:
+        assert store.check_fingerprint() is True
+        uow.commit()
+        assert MatchList.query.filter_by(stale=False).count() == 0
+        run = MatchRebuild.query.one()
+        assert (run.status, run.reason, run.fingerprint, queued) == ("queued", "fingerprint", "new-dictionary",
+                                                                     [run.id])
+        assert store.check_fingerprint() is False  # once per fingerprint
+        jobs.run_rebuild(run.id)
+        db.session.expire_all()
+        assert MatchRebuild.query.one().status == "done"
+        lists = MatchList.query.all()
+        assert lists and all(r.fingerprint == "new-dictionary" and not r.stale for r in lists)
+    finally:
+        monkeypatch.undo()
+        store.reset_fingerprint_cache()
+
+
+def test_rebuild_command_shows_progress_and_resumes_after_a_failure(app, world, monkeypatch):
+    calls = []
+    real = store.compute
+
+    def flaky(obj, limit=50):
+        calls.append((obj.entity_type, obj.id))
+        if len(calls) == 3:
+            raise RuntimeError("killed")
+        return real(obj, limit)
+    monkeypatch.setattr(store, "compute", flaky)
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["match", "rebuild", "--batch", "1"])
+    assert out.exit_code != 0 and "失败" in out.output, out.output
+    assert re.search(r"2/4 条，[\d.]+ 条/秒，预计剩余", out.output), out.output
+    run = MatchRebuild.query.one()
+    assert (run.status, run.done, run.total) == ("failed", 2, 4)
+    out = runner.invoke(args=["match", "rebuild", "--batch", "1"])
+    assert out.exit_code == 0, out.output
+    assert "继续未完成的重建" in out.output and "4/4 条" in out.output and "已完成" in out.output
+    assert len(calls) == 5  # two before the failure, the failed one again, and the last one: nothing twice
+    db.session.expire_all()
+    assert MatchRebuild.query.one().status == "done"
+    status = runner.invoke(args=["match", "rebuild", "--status"])
+    assert "已完成" in status.output and "4/4" in status.output
+    only = runner.invoke(args=["match", "rebuild", "--type", "demand"])
+    assert only.exit_code == 0 and "2/2 条" in only.output
+
+
+# The match panel ------------------------------------------------------------------------------------------
+
+def test_panel_actions_in_page_with_htmx(client, world):
+    demand, wire = world["demand"], world["wire"]
+    login(client, world["company"])
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "感兴趣" in html and "申请对接" in html and "技术不对口" in html and "交给技术经纪人" in html
+    assert "vendor/htmx/htmx.min.js" in html and "js/matching.js" in html  # htmx from base.html
+    hx = {"HX-Request": "true"}
+    resp = client.post(f"/matches/demand/{demand.id}/{wire.id}/interested", headers=hx)
+    assert resp.status_code == 200
+    body = resp.get_data(as_text=True)
+    assert body.lstrip().startswith('<li class="match-row') and f'id="match-{wire.id}"' in body
+    assert "已标记感兴趣" in body and "<html" not in body
+    assert MatchFeedback.query.filter_by(demand_id=demand.id, achievement_id=wire.id, side="demand").one().verdict \
+        == "interested"
+    resp = client.post(f"/matches/demand/{demand.id}/{wire.id}/request", headers=hx)
+    assert "已申请对接" in resp.get_data(as_text=True)
+    assert MatchRequest.query.filter_by(demand_id=demand.id, achievement_id=wire.id, side="demand").count() == 1
+    from marketplace.notifications.models import Notification
+    assert Notification.query.filter(Notification.title.like("企业申请对接%")).count() >= 1
+    # 不相关 without a reason is refused in the row itself; with one the row says so.
+    body = client.post(f"/matches/demand/{demand.id}/{wire.id}/irrelevant", headers=hx).get_data(as_text=True)
+    assert "match-error" in body and "请选择不相关的原因" in body
+    body = client.post(f"/matches/demand/{demand.id}/{wire.id}/irrelevant", data={"reason": "价格不合适"},
+                       headers=hx).get_data(as_text=True)
+    assert "已标记不相关（价格不合适）" in body
+    # … and the pair has left the company's list at once.
+    assert wire.id not in [i["id"] for i in client.get(f"/api/v1/demands/{demand.id}/matches").json["items"]]
+    steps = client.post(f"/matches/demand/{world['lonely'].id}/next-step", data={"step": "broker"}, headers=hx)
+    assert 'id="match-next-steps"' in steps.get_data(as_text=True) and "已选择" in steps.get_data(as_text=True)
+
+
+def test_panel_actions_without_javascript_redirect_with_a_flash(app, client, world):
+    demand, wire = world["demand"], world["wire"]
+    login(client, world["company"])
+    lonely = client.get(f"/demands/{world['lonely'].id}").get_data(as_text=True)
+    assert 'id="btn-challenge"' in lonely and "需求推送" in lonely  # the engine abstained: 揭榜挂帅 offered
+    if "challenges.new_from_demand" in app.view_functions:  # the 揭榜挂帅 package's own "from a demand" page
+        assert f'action="/challenges/from-demand/{world["lonely"].id}"' in lonely
+    resp = client.post(f"/matches/demand/{demand.id}/{wire.id}/irrelevant", data={"reason": "技术不对口"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(f"/demands/{demand.id}#matches")
+    html = client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "已标记为不相关" in html
+    assert f'id="match-{wire.id}"' not in html  # gone from the list
+    resp = client.post(f"/matches/demand/{world['lonely'].id}/next-step", data={"step": "challenge"})
+    assert resp.status_code == 303
+    assert "已选择" in client.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_only_the_records_own_side_may_mark_its_matches(client, f, world):
+    demand, wire = world["demand"], world["wire"]
+    assert client.post(f"/matches/demand/{demand.id}/{wire.id}/interested").status_code in (302, 401)
+    login(client, f.user("company"))  # another company
+    assert client.post(f"/matches/demand/{demand.id}/{wire.id}/interested").status_code == 403
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "match-actions" not in html
+    client.post("/logout")
+    from marketplace.accounts.models import User
+    inst_user = User.query.filter_by(org_id=wire.owner_org_id).first()
+    login(client, inst_user)  # the achievement's side: not on the demand's list …
+    assert client.post(f"/matches/demand/{demand.id}/{wire.id}/interested").status_code == 403
+    resp = client.post(f"/matches/achievement/{wire.id}/{demand.id}/interested", headers={"HX-Request": "true"})
+    assert resp.status_code == 200 and "已标记感兴趣" in resp.get_data(as_text=True)  # … but on its own
+    assert MatchFeedback.query.filter_by(side="achievement").count() == 1
+    assert MatchFeedback.query.filter_by(side="demand").count() == 0
+
+
+def test_broker_suggestions_come_from_the_store(world):
+    found = store.suggestions([world["demand"].id, world["lonely"].id], per_demand=2)
+    assert found[world["demand"].id][0]["id"] == world["wire"].id
+    assert len(found[world["demand"].id]) <= 2
+
+
+def test_workbench_counts_strong_matches_not_yet_marked(app, world):
+    from marketplace.core import workbench
+    from marketplace.matching import push
+    demand, wire = world["demand"], world["wire"]
+    StoredMatch.query.filter_by(direction="demand", demand_id=demand.id).update({"band": "中"})
+    StoredMatch.query.filter_by(direction="demand", demand_id=demand.id, achievement_id=wire.id).update({"band": "强"})
+    db.session.commit()
+
+    def count():
+        with app.test_request_context():
+            section = next(s for s in workbench.collect(world["company"]) if s.title == "精准匹配")
+            return int(section.figures[0].value.split()[0])
+    assert count() == 1
+    push.feedback(world["company"], demand, wire, "interested", None)
+    db.session.commit()
+    uow.discard()
+    assert count() == 0
