@@ -79,23 +79,11 @@ def open_demands(limit: int = 50):
 
 
 def stored_suggestions(demand_ids, per_demand: int = 3) -> dict:
-    """The strongest stored matches (match_pushes, written when a record was published) for these demands:
-    read, never computed, so a workbench page costs one query whatever the size of the achievement library.
-    {demand_id: [(achievement, score, band)]}."""
-    from ..achievements.models import Achievement
-    from ..matching.models import MatchPush
-    out = {i: [] for i in demand_ids}
-    if not demand_ids:
-        return out
-    rows = db.session.execute(
-        select(MatchPush.demand_id, Achievement.id, Achievement.title, MatchPush.score, MatchPush.band)
-        .join(Achievement, Achievement.id == MatchPush.achievement_id)
-        .where(MatchPush.demand_id.in_(list(demand_ids)), Achievement.status == "published")
-        .order_by(MatchPush.demand_id, MatchPush.score.desc(), Achievement.id)).all()
-    for demand_id, ach_id, title, score, band in rows:
-        if len(out[demand_id]) < per_demand:
-            out[demand_id].append({"id": ach_id, "title": title, "score": score, "band": band})
-    return out
+    """The strongest stored matches of these demands (matching's store, kept current after every change): read,
+    never computed, so a workbench page costs one query whatever the size of the achievement library.
+    {demand_id: [{"id", "title", "score", "band"}]}."""
+    from ..matching import store
+    return store.suggestions(list(demand_ids), per_demand)
 
 
 def board(actor) -> dict:

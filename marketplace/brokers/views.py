@@ -112,7 +112,7 @@ def claim(demand_id):
 @login_required
 def introduction(intro_id, form=None):
     from ..contracts.models import KINDS, STATUSES as CONTRACT_STATUSES, TRANSFER_FORMS, Contract
-    from ..matching import service as matching
+    from ..matching import store as matches
     intro = services.get(actor(), intro_id)
     sections = []
     if intro.broker_id == actor().id and intro.achievement_id and intro.stage != "failed":
@@ -120,9 +120,8 @@ def introduction(intro_id, form=None):
             ctx = fn(actor(), intro)
             if ctx is not None:
                 sections.append((template, ctx))
-    # Matches are computed for this one demand only, and only while an achievement is still to be chosen.
-    found = matching.match_demand(intro.demand, 10) if intro.stage == "claimed" and intro.broker_id == actor().id \
-        else None
+    # The demand's stored matches, shown while an achievement is still to be chosen.
+    found = matches.read(intro.demand, 10) if intro.stage == "claimed" and intro.broker_id == actor().id else None
     contracts = Contract.query.filter_by(introduction_id=intro.id).order_by(Contract.id).all()
     return render_template("brokers/introduction.html", intro=intro, found=found, stages=STAGES,
                            next_stages=NEXT.get(intro.stage, ()), trail=audit_trail("introduction", intro.id),
