@@ -71,6 +71,9 @@ def test_administrator_rejects_from_the_workbench_and_the_owner_is_told_on_a_pho
     assert not browser.find_element(By.ID, "filters").is_displayed()  # filters behind 筛选 on a phone
     browser.find_element(By.ID, "filters-box-toggle").click()
     WebDriverWait(browser, 5).until(EC.visibility_of_element_located((By.ID, "filters")))
+    # the collapse animates: until it ends the list below is still moving (a click could land on the filters)
+    WebDriverWait(browser, 5).until(lambda d: "show" in d.find_element(By.ID, "filters-box").get_attribute("class")
+                                    and "collapsing" not in d.find_element(By.ID, "filters-box").get_attribute("class"))
     click_and_wait(browser, browser.find_element(By.LINK_TEXT, "高强高导铜合金连续挤压技术"))
     assert "缺少知识产权证明材料" in browser.find_element(By.ID, "reject-reason").text
     click_and_wait(browser, browser.find_element(By.ID, "inbox-link"))

@@ -20,14 +20,15 @@ PAGES = {
     # the audit log's own spelling of these kinds (the two above never matched it)
     "broker_profile": "/brokers/{}", "commission_agreement": "/commissions/agreements/{}",
     "reward_list": "/rewards/lists/{}", "challenge": "/challenges/{}",
-    "challenge-application": "/challenges/applications/{}", "event": "/events/{}",
+    "challenge-application": "/challenges/applications/{}", "event": "/events/{}", "booking": "/bookings/{}",
 }
 LIBRARY_KINDS = {"achievement", "demand", "service"}
 CODE_WORDS = sorted({c for c in list(labels.ACTIONS) + list(labels.STATES) if re.fullmatch(r"[a-z][a-z_-]+", c)},
                     key=len, reverse=True)
 CODE_RE = re.compile(r"(?<![A-Za-z0-9@._/-])(" + "|".join(map(re.escape, CODE_WORDS)) + r")(?![A-Za-z0-9@_/-])")
 USERS = ["admin@demo.jx", "ncu@demo.jx", "jxust@demo.jx", "company@demo.jx", "broker@demo.jx",
-         "yingtan-admin@demo.jx", "jxust-admin@demo.jx", "expert@demo.jx"]
+         "yingtan-admin@demo.jx", "jxust-admin@demo.jx", "expert@demo.jx",
+         "instrument@demo.jx"]
 
 
 def visible_text(html: str) -> str:

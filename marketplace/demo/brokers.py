@@ -45,7 +45,7 @@ def load_brokers(today: date | None = None) -> str:
         user = _user(email)
         if user is None:
             org = db.session.scalars(select(Organisation).where(Organisation.name == org_name)).one()
-            user = accounts.create_user(email, PASSWORD, "broker", org)
+            user = accounts.create_user(email, PASSWORD, "broker", org, name=name)
         centre = db.session.scalars(select(Organisation).where(Organisation.name == centre_name)).one()
         p = profiles.save(user, {"real_name": name, "level": level, "certificate_no": cert,
                                  "certificate_issuer": "江西省科学技术厅", "specialties": specialties, "cities": cities,
