@@ -28,7 +28,7 @@ from whoosh import index as windex
 from whoosh.analysis import Composable, Token
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, TEXT, Schema
-from whoosh.query import Or, Phrase
+from whoosh.query import Or, Phrase, Term
 
 from . import analysis
 from .base import (FIELD_WEIGHTS, MULTI_FACETS, PRICE_RANGES, SINGLE_FACETS, SearchBackend, SearchQuery,
@@ -38,6 +38,8 @@ TEXT_FIELDS = tuple(FIELD_WEIGHTS)
 K1, B = 1.2, 0.75
 POSTINGS_CACHE = 20000   # (field, term) entries kept per snapshot
 REFRESH_SECONDS = 1.0    # how often a searcher checks for a newer index generation
+BULK_FROM = 1000         # index() of at least this many documents uses parallel sub-writers
+BULK_LIMITMB = 256       # memory per sub-writer's posting pool (2 sub-writers: well under the import's 1 GiB)
 
 
 class IndexLocked(RuntimeError):
@@ -173,14 +175,29 @@ class SegmentData:
             else:
                 hit = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
             self._postings[key] = hit
-            if len(self._postings) > POSTINGS_CACHE:
-                self._postings.popitem(last=False)
+            _trim(self._postings)
         else:
-            self._postings.move_to_end(key)
+            _touch(self._postings, key)
         return hit
 
 
 _segments: dict = {}  # (index path, segment id) → SegmentData, for the segments of the live generation
+
+
+def _touch(cache: OrderedDict, key) -> None:
+    """LRU bookkeeping that tolerates another thread having evicted the key meanwhile."""
+    try:
+        cache.move_to_end(key)
+    except KeyError:
+        pass
+
+
+def _trim(cache: OrderedDict) -> None:
+    while len(cache) > POSTINGS_CACHE:
+        try:
+            cache.popitem(last=False)
+        except KeyError:
+            break
 
 
 def _concat(parts, dtype):
@@ -192,6 +209,13 @@ class Snapshot:
 
     def __init__(self, searcher, path: str = ""):
         self.searcher = searcher
+        # Threads of one worker share a snapshot: Whoosh's readers seek and read shared files, so every read
+        # through them holds `io`; the snapshot's searcher is closed only once it is retired (a newer one
+        # replaced it) AND its last user released it (WhooshBackend.reading).
+        self.io = threading.RLock()
+        self._users = 0
+        self._retired = self._closed = False
+        self._guard = threading.Lock()
         reader = searcher.reader()
         self.leaves = reader.leaf_readers()
         keep, self.segs = set(), []
@@ -243,6 +267,46 @@ class Snapshot:
             self.avgdl[name] = max(float(lengths[self.live].mean()), 1.0) if self.n_live else 1.0
         self._postings: OrderedDict = OrderedDict()
 
+    # -- sharing between threads ---------------------------------------------------------------------------
+
+    def acquire(self) -> "Snapshot":
+        with self._guard:
+            if self._closed:
+                raise RuntimeError("snapshot already closed")
+            self._users += 1
+        return self
+
+    def release(self) -> None:
+        with self._guard:
+            self._users -= 1
+            last = self._retired and self._users == 0
+        if last:
+            self._close()
+
+    def retire(self) -> None:
+        """A newer snapshot replaced this one: close the searcher now, or when its last user releases it."""
+        with self._guard:
+            self._retired = True
+            idle = self._users == 0
+        if idle:
+            self._close()
+
+    @property
+    def users(self) -> int:
+        return self._users
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def _close(self) -> None:
+        with self._guard:
+            if self._closed:
+                return
+            self._closed = True
+        with self.io:
+            self.searcher.close()
+
     def position(self, doc_id: str):
         """The live docnum of a document id (a dict built on first use)."""
         if not hasattr(self, "_positions"):
@@ -254,11 +318,12 @@ class Snapshot:
         key = (field, term)
         hit = self._postings.get(key)
         if hit is not None:
-            self._postings.move_to_end(key)
+            _touch(self._postings, key)
             return hit
         ids, tfs = [], []
-        for seg, leaf, base in self.segs:
-            sids, stfs = seg.postings(leaf, field, term)
+        with self.io:  # decoding postings reads the segment files through this snapshot's readers
+            parts = [(seg.postings(leaf, field, term), base) for seg, leaf, base in self.segs]
+        for (sids, stfs), base in parts:
             if sids.size:
                 ids.append(sids + base)
                 tfs.append(stfs)
@@ -267,8 +332,7 @@ class Snapshot:
             keep = self.live[arr_ids]
             arr_ids, arr_tfs = arr_ids[keep], arr_tfs[keep]
         self._postings[key] = (arr_ids, arr_tfs)
-        if len(self._postings) > POSTINGS_CACHE:
-            self._postings.popitem(last=False)
+        _trim(self._postings)
         return arr_ids, arr_tfs
 
     # -- query evaluation --------------------------------------------------------------------------------
@@ -308,8 +372,9 @@ class Snapshot:
         q = Or([Phrase(f, tokens) for f in TEXT_FIELDS])
         allowed = {int(d) for d in np.flatnonzero(candidates)}
         found = np.zeros(self.n, dtype=bool)
-        for hit in self.searcher.search(q, filter=allowed, limit=None, scored=False):
-            found[hit.docnum] = True
+        with self.io:
+            for hit in self.searcher.search(q, filter=allowed, limit=None, scored=False):
+                found[hit.docnum] = True
         return found
 
     def mask_for(self, query: SearchQuery) -> np.ndarray:
@@ -434,12 +499,13 @@ class WhooshBackend(SearchBackend):
         self.base = Path(base_dir)
         self.base.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
-        self._searcher = None
         self._snapshot = None
         self._checked_at = 0.0
         self._path = None
         self._held = threading.local()
         self._thread_lock = threading.Lock()  # flock() does not exclude threads of one process
+        self._swap_lock = threading.Lock()    # taking a snapshot for use vs replacing it (reading())
+        self._build_lock = threading.Lock()   # one thread of the process checks for and opens a new generation
 
     # -- layout and locking ------------------------------------------------------------------------------
 
@@ -539,10 +605,36 @@ class WhooshBackend(SearchBackend):
 
     def index(self, docs) -> int:
         prepared = [prepare(d) for d in docs]
+        if len(prepared) >= BULK_FROM and min(2, os.cpu_count() or 1) > 1:
+            return self._index_bulk(prepared)
         if prepared:
             with self._writing() as writer:
                 for fields in prepared:
                     writer.update_document(**fields)
+        return len(prepared)
+
+    def _index_bulk(self, prepared: list, workers: int | None = None) -> int:
+        """Many documents at once (an import's outbox): the rebuild's mechanism on the live index — sub-writers
+        in `workers` processes segment and write their own segments in parallel (no final merge) — after the
+        old versions of the documents are deleted through one searcher. Same lock, same atomic commit."""
+        workers = workers or min(2, os.cpu_count() or 1)
+        unique = list({f["id"]: f for f in prepared}.values())  # the last version of a document wins
+        analysis.tokenizer()  # load the dictionaries here, once: the forked sub-writers inherit them
+        with self.write_lock():
+            ix = _open(self._ensure_index())
+            writer = ix.writer(procs=workers, multisegment=True, limitmb=BULK_LIMITMB, timeout=self.lock_timeout)
+            try:
+                searcher = writer.searcher()  # the writer's own (cached, closed with it): its docnums
+                for fields in unique:
+                    for docnum in searcher.docs_for_query(Term("id", fields["id"]), for_deletion=True):
+                        writer.delete_document(docnum)
+                for fields in unique:
+                    writer.add_document(**fields)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+        self._checked_at = 0.0
         return len(prepared)
 
     def delete(self, ids) -> int:
@@ -581,58 +673,93 @@ class WhooshBackend(SearchBackend):
     # -- reading -----------------------------------------------------------------------------------------
 
     def snapshot(self) -> Snapshot:
-        """The snapshot of the newest index generation (checked at most every REFRESH_SECONDS)."""
-        now = time.monotonic()
-        if self._snapshot is not None and now - self._checked_at < REFRESH_SECONDS:
-            return self._snapshot
-        self._checked_at = now
-        path = self._ensure_index()
-        if self._searcher is None or path != self._path:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._snapshot = None
-            self._searcher = _open(path).searcher()
-            self._path = path
-            self._snapshot = Snapshot(self._searcher, str(path))
-        elif not self._searcher.up_to_date():
+        """The snapshot of the newest index generation (checked at most every REFRESH_SECONDS). Threads
+        that use it across a refresh take it with `reading()`, which keeps it open until they are done."""
+        snap = self._snapshot
+        if snap is not None and time.monotonic() - self._checked_at < REFRESH_SECONDS:
+            return snap
+        # One thread checks and opens; the others go on with the snapshot they have (or wait for the first).
+        if not self._build_lock.acquire(blocking=snap is None):
+            return snap
+        try:
+            snap = self._snapshot
+            if snap is not None and time.monotonic() - self._checked_at < REFRESH_SECONDS:
+                return snap
+            self._checked_at = time.monotonic()
+            path = self._ensure_index()
             # A new searcher rather than Searcher.refresh(): refresh() reuses the readers of unchanged
             # segments, and deletions in them were not seen (whoosh 2.7.5; see tests/test_search_engine.py).
-            self._searcher.close()
-            self._snapshot = None  # let the old arrays go before the new ones are assembled
-            self._searcher = _open(path).searcher()
-            self._snapshot = Snapshot(self._searcher, str(path))
-        return self._snapshot
+            if snap is None or path != self._path or not self._up_to_date(snap):
+                new = Snapshot(_open(path).searcher(), str(path))
+                with self._swap_lock:
+                    old, self._snapshot, self._path = self._snapshot, new, path
+                if old is not None:
+                    old.retire()  # closed now, or by the last thread still reading it
+            return self._snapshot
+        finally:
+            self._build_lock.release()
+
+    @staticmethod
+    def _up_to_date(snap: Snapshot) -> bool:
+        with snap.io:
+            return snap.searcher.up_to_date()
+
+    @contextmanager
+    def reading(self):
+        """The current snapshot, held open for the duration of the block even if another thread replaces it."""
+        self.snapshot()
+        with self._swap_lock:
+            snap = self._snapshot.acquire()
+        try:
+            yield snap
+        finally:
+            snap.release()
+
+    def warm(self, queries=("技术", "新材料 工艺")) -> float:
+        """Open the index and decode a few postings now (at worker start) rather than in a user's first
+        request; returns the seconds it took."""
+        started = time.perf_counter()
+        analysis.tokenizer()  # jieba's dictionaries
+        for text in queries:
+            self.search(SearchQuery(text=text, per_page=5))
+        return time.perf_counter() - started
 
     def refresh(self) -> None:
         self._checked_at = 0.0
 
     def search(self, query: SearchQuery) -> SearchResult:
-        return self.snapshot().run(query)
+        with self.reading() as snap:
+            return snap.run(query)
 
     def doc_freq(self, term: str) -> tuple[int, int]:
         """(documents containing `term`, live documents). Read from the term dictionary (no postings are
         decoded): the largest of the per-field document frequencies, deleted documents included until a
         merge drops them — an estimate, good for weighting terms, not for counting results."""
-        snap = self.snapshot()
-        reader = snap.searcher.reader()
-        df = 0
-        for f in TEXT_FIELDS:
-            try:
-                df = max(df, reader.doc_frequency(f, term))
-            except (KeyError, ValueError):
-                continue
-        return min(df, snap.n_live), snap.n_live
+        with self.reading() as snap, snap.io:
+            reader = snap.searcher.reader()
+            df = 0
+            for f in TEXT_FIELDS:
+                try:
+                    df = max(df, reader.doc_frequency(f, term))
+                except (KeyError, ValueError):
+                    continue
+            return min(df, snap.n_live), snap.n_live
 
     def all_ids(self) -> set:
-        snap = self.snapshot()
-        return {str(i) for i in snap.ids[snap.live]}
+        with self.reading() as snap:
+            return {str(i) for i in snap.ids[snap.live]}
 
     def get(self, doc_id: str):
-        snap = self.snapshot()
+        with self.reading() as snap:
+            return self._get(snap, doc_id)
+
+    @staticmethod
+    def _get(snap: Snapshot, doc_id: str):
         d = snap.position(doc_id)
         if d is None:
             return None
-        digest = snap.searcher.reader().column_reader("digest")[d].decode()
+        with snap.io:
+            digest = snap.searcher.reader().column_reader("digest")[d].decode()
         doc = {"id": doc_id, "digest": digest or None, "owner_org": int(snap.owner_org[d]),
                "published_at": int(snap.published_at[d]),
                "price": None if np.isnan(snap.price[d]) else float(snap.price[d])}
@@ -643,7 +770,7 @@ class WhooshBackend(SearchBackend):
         return doc
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
-            self._snapshot = None
+        with self._swap_lock:
+            snap, self._snapshot, self._path = self._snapshot, None, None
+        if snap is not None:
+            snap.retire()

@@ -12,7 +12,6 @@ from sqlalchemy import update
 
 from marketplace import tasks
 from marketplace.achievements.models import Achievement
-from marketplace.core import listings
 from marketplace.core.models import utcnow
 from marketplace.extensions import db
 from marketplace.imports import jobs, service
@@ -104,15 +103,15 @@ def test_the_task_is_enqueued_only_after_the_commit(client, f, monkeypatch):
 
 def test_a_crashed_run_is_retried_by_the_queue_and_duplicates_nothing(client, f, monkeypatch):
     monkeypatch.setattr(service, "BATCH", 1)  # the first row is committed before the crash
-    real_create = listings.create
+    real_write = service.Importer.write
     calls = []
 
-    def crash_on_second_row_once(*args, **kw):
+    def crash_on_second_batch_once(self, *args, **kw):
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError("worker crashed mid-import")
-        return real_create(*args, **kw)
-    monkeypatch.setattr(listings, "create", crash_on_second_row_once)
+        return real_write(self, *args, **kw)
+    monkeypatch.setattr(service.Importer, "write", crash_on_second_batch_once)
     _, job_id = preview(client, f)
     client.post(f"/imports/job/{job_id}/run")
     first = job(job_id)
@@ -127,7 +126,7 @@ def test_a_crashed_run_is_retried_by_the_queue_and_duplicates_nothing(client, f,
 def test_a_run_that_keeps_crashing_fails_after_its_retries_and_its_file_is_removed(client, f, monkeypatch):
     def always_crash(*args, **kw):
         raise RuntimeError("boom")
-    monkeypatch.setattr(listings, "create", always_crash)
+    monkeypatch.setattr(service.Importer, "write", always_crash)
     _, job_id = preview(client, f)
     path = job(job_id).stored_path
     client.post(f"/imports/job/{job_id}/run")

@@ -164,8 +164,17 @@ def test_templates_have_every_column_and_import_cleanly(client, ctx, library):
     headers = [c.value for c in wb.active[1]]
     assert headers == [names[0] for names in COLUMNS[library].values()]
     assert "填写说明" in wb.sheetnames
+    # The sample row is marked and skipped, with a note; once the user gives it a real 编号 it imports.
     report = import_file(library, "t.xlsx", resp.data)
-    assert report.created == 1 and report.rejected == 0, report.errors
+    assert (report.created, report.rejected, report.skipped) == (0, 0, 1), report.errors
+    assert any("示例行" in w and "第2行" in w for w in report.warnings)
+    ws = wb.active
+    assert ws.cell(2, 1).value == "示例-请删除"
+    ws.cell(2, 1).value = "REAL-1"
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file(library, "t.xlsx", buf.getvalue())
+    assert (report.created, report.rejected, report.skipped) == (1, 0, 0), report.errors
 
 
 def wait_for(client, job_id, timeout=20):

@@ -71,6 +71,15 @@ REQUIRED = {
 }
 
 
+# Columns the error file adds (错误原因, 原行号): a corrected error file imports again without a warning.
+ERROR_COLUMN = "错误原因"
+IGNORED = {"错误原因", "原行号"}
+
+
+def ignored(header) -> bool:
+    return header is not None and _norm(header) in {_norm(h) for h in IGNORED}
+
+
 def _norm(header: str) -> str:
     h = str(header).strip().lower().replace("（", "(").replace("）", ")")
     return re.sub(r"[\s*：:]", "", h)
@@ -90,7 +99,7 @@ def map_headers(library: str, headers: list) -> tuple[dict[int, str], list[str]]
     known = header_map(library)
     mapping, unknown = {}, []
     for i, header in enumerate(headers):
-        if header is None or str(header).strip() == "":
+        if header is None or str(header).strip() == "" or ignored(header):
             continue
         field = known.get(_norm(header))
         if field and field not in mapping.values():

@@ -72,8 +72,11 @@ def export_workbook(lib, rows) -> io.BytesIO:
     return _save(wb)
 
 
+# The sample row of the templates carries this 编号: the importer skips it (and says so in the summary).
+SAMPLE_REF = "示例-请删除"
+
 EXAMPLES = {
-    "achievements": {"ref": "NCU-2025-001", "title": "高强高导Cu-Cr-Zr合金连续挤压制备技术",
+    "achievements": {"ref": SAMPLE_REF, "title": "高强高导Cu-Cr-Zr合金连续挤压制备技术",
                      "summary": "采用连续挤压与在线固溶一体化工艺制备Cu-Cr-Zr合金，导电率≥80%IACS，抗拉强度≥550MPa。",
                      "keywords": "铜合金、连续挤压、高强高导", "industry": "有色金属", "category": "应用技术",
                      "institution": "南昌大学", "ip_type": "发明专利", "patent_no": "ZL201910234567.8",
@@ -81,12 +84,12 @@ EXAMPLES = {
                      "maturity": "中试", "transfer_modes": "许可、转让", "asking_price_wan": 120,
                      "implemented_on": "", "team": "先进铜合金团队", "inventors": "张三、李四",
                      "contact_name": "王老师", "contact_phone": "0791-83969999", "contact_email": "ttc@example.edu.cn"},
-    "demands": {"ref": "YT-2025-001", "title": "铜线拉丝频繁断线问题攻关",
+    "demands": {"ref": SAMPLE_REF, "title": "铜线拉丝频繁断线问题攻关",
                 "description": "拉丝机速度提到每秒20米以上就断线，换了几家的杆料都不行，希望找到原因和解决办法。",
                 "indicators": "断线率降至每吨0.5次以下", "industry": "有色金属", "city": "鹰潭",
                 "company": "鹰潭市示例铜业有限公司", "company_uscc": "", "budget_wan": 50, "cooperation": "合作开发",
                 "deadline": "2027-12-31", "contact_name": "刘工", "contact_phone": "13900000000"},
-    "services": {"ref": "SRV-001", "title": "江西省铜基新材料中试平台", "kind": "中试平台",
+    "services": {"ref": SAMPLE_REF, "title": "江西省铜基新材料中试平台", "kind": "中试平台",
                  "organisation": "江西省铜基新材料研究院", "description": "提供熔铸、连续挤压、拉拔等中试线，年中试能力500吨。",
                  "city": "鹰潭", "address": "鹰潭市月湖区", "audience": "省内铜加工企业、高校院所",
                  "industries": "有色金属、新材料", "contact_name": "陈工", "contact_phone": "0701-6200000"},
@@ -113,5 +116,8 @@ def template_workbook(lib) -> io.BytesIO:
         notes.append([names[0], f, "、".join(names[1:]), "是" if f in columns.REQUIRED[lib.key] else "",
                       hint])
     notes.append([])
-    notes.append(["说明：第一行示例可删除；同一“编号”再次导入时更新原记录，不会重复创建。"])
+    notes.append([f"说明：第2行是示例（编号“{SAMPLE_REF}”），导入时自动跳过，可删除；同一“编号”再次导入时更新原记录，"
+                  "不会重复创建；没有编号时，按单位和名称（忽略空格和全角/半角的差别）找到原记录并更新。"])
+    notes.append(["常见写法会自动换成可选值（如“工业化应用”→“工业化”、“绿色食品”→“食品”、“不限”→“其他”），"
+                  "预览和结果中逐条列出；全角数字和标点（１２３，．％）在数字、日期和编号中按半角处理。"])
     return _save(wb)

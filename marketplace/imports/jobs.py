@@ -12,6 +12,7 @@ The stored upload is removed when the job ends, and when a preview expires.
 import logging
 import os
 import time
+import uuid
 from datetime import timedelta, timezone
 
 from flask import current_app
@@ -21,7 +22,7 @@ from ..core import uow
 from ..core.models import utcnow
 from ..extensions import db
 from .models import ImportJob
-from .readers import ImportFileError, read_file
+from .readers import ImportFileError, stream_file
 
 log = logging.getLogger(__name__)
 
@@ -74,21 +75,31 @@ def run(job_id: int, last_try: bool = True) -> None:
     attempt = job.attempts
     try:
         with open(job.stored_path or "", "rb") as fh:
-            headers, rows = read_file(job.filename, fh.read())
+            stream = stream_file(job.filename, fh.read())
     except (OSError, ImportFileError) as exc:  # retrying cannot help
         _finish(job_id, attempt, "failed", message=f"导入失败：文件无法读取（{exc.__class__.__name__}）")
         return
     from ..accounts.models import User
     from .service import import_rows
+    errors_path = error_file_path(job.stored_path)
     try:
-        report = import_rows(job.library, headers, rows, actor=db.session.get(User, job.user_id),
-                             source=job.source, submit=job.submit, progress=_heartbeat(job_id, attempt))
+        with stream:
+            report = import_rows(job.library, stream.headers, stream.rows, actor=db.session.get(User, job.user_id),
+                                 source=job.source, submit=job.submit, progress=_heartbeat(job_id, attempt),
+                                 total=job.total or stream.estimate, errors_out=errors_path + ".part")
     except JobLost:
         uow.rollback()
+        _remove(errors_path + ".part")
         log.warning("import job %s was taken over by another worker; stopping", job_id)
+        return
+    except ImportFileError as exc:  # the file broke off in the middle: what was read is imported
+        uow.rollback()
+        _remove(errors_path + ".part")
+        _finish(job_id, attempt, "failed", message=f"导入失败：{exc}；已导入的行再次导入时只会更新")
         return
     except Exception:
         uow.rollback()
+        _remove(errors_path + ".part")
         if last_try or attempt >= MAX_ATTEMPTS:
             current_app.logger.exception("import job %s failed (attempt %s, no retry left)", job_id, attempt)
             _finish(job_id, attempt, "failed",
@@ -97,8 +108,25 @@ def run(job_id: int, last_try: bool = True) -> None:
         _set(job_id, ("running",), attempt, status="queued", message="导入出错，稍后自动重试")
         db.session.commit()
         raise  # the queue retries it after its retry delay
+    old_errors = db.session.get(ImportJob, job_id).errors_path
+    if report.rejected:
+        os.replace(errors_path + ".part", errors_path)
+    else:
+        _remove(errors_path + ".part")
+        _remove(errors_path)
     _finish(job_id, attempt, "done", processed=report.total, created=report.created, updated=report.updated,
-            rejected=report.rejected, errors=report.errors[:1000], message="；".join(report.warnings) or None)
+            rejected=report.rejected, skipped=report.skipped, errors=report.errors[:1000],
+            notes=report.mapping_lines()[:1000], message="；".join(report.warnings[:20]) or None,
+            errors_path=errors_path if report.rejected else None)
+    if old_errors and old_errors != errors_path:
+        _remove(old_errors)  # the preview's error file: the run's own replaces it
+
+
+def error_file_path(stored_path: str | None) -> str:
+    """Where a job's error file goes: next to its upload, with a name of its own."""
+    folder = current_app.config["UPLOAD_DIR"]
+    base = os.path.splitext(os.path.basename(stored_path or ""))[0] or uuid.uuid4().hex
+    return os.path.join(folder, f"{base}-errors.xlsx")
 
 
 def _heartbeat(job_id: int, attempt: int):
@@ -167,13 +195,15 @@ def sweep(now=None) -> dict:
         if _set(job_id, ("queued",)):
             counts["resent"] += 1
             to_enqueue.append(job_id)
-    for job_id, path in db.session.execute(db.select(ImportJob.id, ImportJob.stored_path).where(
-            ImportJob.status == "previewed", ImportJob.created_at < old)).all():
-        if _set(job_id, ("previewed",), status="expired", stored_path=None,
+    for job_id, path, errors_path in db.session.execute(
+            db.select(ImportJob.id, ImportJob.stored_path, ImportJob.errors_path).where(
+                ImportJob.status == "previewed", ImportJob.created_at < old)).all():
+        if _set(job_id, ("previewed",), status="expired", stored_path=None, errors_path=None,
                 message="预览超过有效期未确认，上传的文件已删除，请重新上传"):
             counts["expired"] += 1
             db.session.commit()
             _remove(path)
+            _remove(errors_path)
     db.session.commit()
     for job_id in to_enqueue:
         enqueue(job_id)
@@ -196,6 +226,8 @@ def _remove_orphans(old) -> int:
         return 0
     known = {os.path.basename(p) for (p,) in db.session.execute(
         db.select(ImportJob.stored_path).where(ImportJob.stored_path.is_not(None)))}
+    known |= {os.path.basename(p) for (p,) in db.session.execute(
+        db.select(ImportJob.errors_path).where(ImportJob.errors_path.is_not(None)))}
     cutoff = old.replace(tzinfo=timezone.utc).timestamp()
     removed = 0
     for entry in os.scandir(folder):

@@ -211,3 +211,99 @@ def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
     if suffix == ".xlsx" and not raw.startswith(b"PK"):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
     return reader(raw, max_rows=max_rows)
+
+
+# -- Streaming (large files: the CLI and the import jobs) ------------------------------------------------------
+
+class RowStream:
+    """A file's rows read lazily, for files too large to hold as lists: `headers` (None for .jsonl, whose
+    rows are dicts keyed by their own keys), `rows` an iterator of (row number, values | dict | None), and
+    `estimate`, the number of rows expected (from the sheet's declared size or a count of lines; for the
+    progress bar only)."""
+
+    def __init__(self, headers, rows, estimate: int | None = None, close=None):
+        self.headers, self.rows, self.estimate, self._close = headers, rows, estimate, close
+
+    def close(self):
+        if self._close is not None:
+            self._close()
+            self._close = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _limited(rows, max_rows: int):
+    for count, row in enumerate(rows, start=1):
+        if count > max_rows:
+            raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
+        yield row
+
+
+def _stream_xlsx(raw: bytes, max_rows: int) -> RowStream:
+    from openpyxl import load_workbook
+    check_xlsx_archive(raw)
+    try:
+        wb = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+        ws = wb.worksheets[0]
+        declared = ws.max_row or 0
+    except (BadZipFile, KeyError, OSError, ValueError, IndexError, TypeError, EOFError, ParseError):
+        read_xlsx(raw, max_rows=1)  # the same diagnosis (and message) as the whole-file reader
+        raise ImportFileError("不是有效的 Excel (.xlsx) 文件") from None
+    numbered = _xlsx_rows(ws)
+    headers = None
+    for _, values in numbered:
+        if any(v not in (None, "") for v in values):
+            headers = [None if v is None else str(v) for v in values]
+            break
+    if headers is None:
+        wb.close()
+        raise ImportFileError("文件是空的：第一个工作表没有表头")
+
+    def rows():
+        try:
+            for number, values in numbered:
+                if all(v in (None, "") for v in values):
+                    continue
+                yield number, [_cell(v) for v in values]
+        except (KeyError, ValueError, TypeError, EOFError, ParseError, BadZipFile) as exc:
+            raise ImportFileError(f"Excel 文件读取到中途出错（{exc.__class__.__name__}），文件可能已损坏") from None
+    return RowStream(headers, _limited(rows(), max_rows), max(declared - 1, 0), close=wb.close)
+
+
+def _stream_jsonl(raw: bytes, max_rows: int) -> RowStream:
+    _, encoding = decode_text(raw)  # checks that the whole file decodes (the text is dropped at once)
+
+    def rows():
+        for number, line in enumerate(io.BytesIO(raw), start=1):
+            text = line.decode(encoding).strip()
+            if number == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            if not text:
+                continue
+            try:
+                rec = json.loads(text)
+            except json.JSONDecodeError:
+                rec = None
+            if isinstance(rec, dict):
+                yield number, {k: (v if isinstance(v, (list, dict)) else _cell(v)) for k, v in rec.items()}
+            else:
+                yield number, None
+    return RowStream(None, _limited(rows(), max_rows), raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1))
+
+
+def stream_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS) -> RowStream:
+    """Like read_file, but lazily for .xlsx (openpyxl read-only, row by row) and .jsonl (line by line), so
+    memory stays flat whatever the file's length; .csv and .json are read whole (they are text already)."""
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if suffix == ".xlsx":
+        if not raw.startswith(b"PK"):
+            raise ImportFileError("不是有效的 Excel (.xlsx) 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+        return _stream_xlsx(raw, max_rows)
+    if suffix == ".jsonl":
+        return _stream_jsonl(raw, max_rows)
+    headers, rows = read_file(filename, raw, max_rows=max_rows)
+    return RowStream(headers, iter(rows), len(rows))

@@ -1,22 +1,46 @@
-"""Import rows into a library: validate each row, upsert by (source, ref), report per-row errors.
+"""Import rows into a library: validate each row (every problem of a row at once), map common variants onto
+the controlled values (each mapping reported), upsert by (source, 编号) or, without 编号, by the natural key
+(owner + title), and report per-row errors — also as an error file (the failed rows plus 错误原因).
 
-A bad row never stops or corrupts the others: each row is written inside its own savepoint, and the
-good rows are committed in batches. A dry run validates everything and writes nothing.
+Rows are written in batches (BATCH rows: validated in Python, the batch's existing keys looked up in one
+indexed query, then bulk INSERT / UPDATE statements for the records, their IP items, audit rows, natural keys,
+search outbox and match-refresh queue). A batch runs in a savepoint; if the database refuses it, the batch is
+replayed row by row, each in its own savepoint, so one bad row never costs the good ones. Each batch is
+committed (a re-run updates what an interrupted run wrote). A dry run validates and looks up, writes nothing.
 """
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
 from ..accounts.models import Organisation
 from ..accounts.services import get_or_create_org
-from ..core import listings
+from ..core import listings, vocab
+from ..core import permissions as perm
 from ..core.errors import AppError
+from ..core.models import AuditLog, utcnow
 from ..core.uscc import make_uscc, uscc_error
 from ..extensions import db
-from sqlalchemy.exc import SQLAlchemyError
 from . import columns
+from .models import ImportKey, title_key
 from .readers import read_file
 
-BATCH = 200
+BATCH = 500
+SAMPLE_REFS = ("示例-请删除", "示例")
+MAX_KEPT = 1000  # errors and mapping notes kept in the report (all of them go to the error file)
+
+# Controlled-value columns: field → ALIASES kind (core.vocab); list columns are split and mapped item by item.
+VOCAB_COLUMNS = {"industry": "industry", "maturity": "maturity", "category": "category",
+                 "funding_source": "funding_source", "ip_type": "ip_type", "cooperation": "cooperation",
+                 "city": "city"}
+LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industry"}
+# Numbers, dates and codes: full-width digits and punctuation (１２３，．％) as half-width (NFKC).
+NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "ip_filed_on", "ip_granted_on", "implemented_on",
+                "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
+LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
 
 
 @dataclass
@@ -25,123 +49,554 @@ class ImportReport:
     created: int = 0
     updated: int = 0
     rejected: int = 0
-    errors: list = field(default_factory=list)  # [{"row": n, "message": "..."}]
+    skipped: int = 0
+    errors: list = field(default_factory=list)  # [{"row": n, "message": "…", "fields": [{"column", "message"}]}]
     warnings: list = field(default_factory=list)
+    notes: list = field(default_factory=list)   # [{"row": n, "column", "from", "to"}] (first MAX_KEPT)
+    mapped: dict = field(default_factory=dict)  # (column, from, to) → [count, first rows]
     ids: list = field(default_factory=list)
+    errors_file: bool = False
 
     def as_dict(self) -> dict:
         return {"total": self.total, "created": self.created, "updated": self.updated,
-                "rejected": self.rejected, "errors": self.errors, "warnings": self.warnings}
+                "rejected": self.rejected, "skipped": self.skipped, "errors": self.errors,
+                "warnings": self.warnings, "mappings": self.mapping_lines()}
 
     def summary(self) -> str:
-        return f"共{self.total}行：新增{self.created}，更新{self.updated}，拒绝{self.rejected}"
+        out = f"共{self.total}行：新增{self.created}，更新{self.updated}，拒绝{self.rejected}"
+        if self.skipped:
+            out += f"，跳过示例行{self.skipped}"
+        if self.mapped:
+            out += f"，规范化取值{sum(c for c, _ in self.mapped.values())}处"
+        return out
+
+    def note(self, row: int, column: str, before, after) -> None:
+        key = (column, str(before), str(after))
+        entry = self.mapped.setdefault(key, [0, []])
+        entry[0] += 1
+        if len(entry[1]) < 10:
+            entry[1].append(row)
+        if len(self.notes) < MAX_KEPT:
+            self.notes.append({"row": row, "column": column, "from": str(before), "to": str(after)})
+
+    def mapping_lines(self) -> list[str]:
+        """One line per distinct mapping: "第 5 行 成熟度：工业化应用 → 工业化" (or "第 5、7 等 12 行 …")."""
+        lines = []
+        for (column, before, after), (count, rows) in self.mapped.items():
+            where = "、".join(str(r) for r in rows)
+            if count > len(rows):
+                where += f" 等 {count} 行"
+            else:
+                where += " 行"
+            lines.append(f"第 {where} {column}：{before} → {after}")
+        return lines
 
 
 class RowError(Exception):
     pass
 
 
-def _resolve_org(library: str, record: dict, actor, dry_run: bool, org_cache: dict) -> Organisation | None:
-    """The owning organisation of a row: the uploader's own, or (system import) the one the row names."""
-    org_field = columns.ORG_COLUMN[library]
-    name = (record.pop(org_field, None) or "").strip()
-    uscc = (record.pop("company_uscc", None) or "").strip().upper() or None
-    if actor is not None and not getattr(actor, "is_admin", False):
-        if name and name != actor.org.name:
-            raise RowError(f"{columns.display_header(library, org_field)}“{name}”与当前账号所属单位"
-                           f"“{actor.org.name}”不一致")
-        return actor.org
-    if not name:
-        raise RowError(f"缺少{columns.display_header(library, org_field)}")
-    if len(name) > 120:
-        raise RowError("单位名称过长")
-    if uscc and uscc_error(uscc):
-        raise RowError(uscc_error(uscc))
-    if name in org_cache:
-        return org_cache[name]
-    org = Organisation.query.filter_by(name=name).first()
-    if org is None and not dry_run:
-        kind = columns.ORG_KIND[library]
-        if kind == "company" and not uscc:
-            uscc = make_uscc(name)  # imported companies without a code get a placeholder marked below
-        org = get_or_create_org(name, kind, uscc=uscc, city=record.get("city"),
-                                subtype="高校" if "大学" in name or "学院" in name else None)
-    org_cache[name] = org
-    return org
+@dataclass
+class Prepared:
+    number: int
+    raw: object          # the original values, for the error file
+    data: dict           # validated, ready for the model
+    ref: str | None
+    org_name: str | None
+    uscc: str | None
+    city: str | None
+    key: str
+    org: Organisation | None = None
 
 
-def import_rows(library: str, headers: list, rows: list, *, actor=None, source="local", publish=False,
-                submit=False, dry_run=False, progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    lib = listings.LIBRARIES[library]
-    model = lib.model
-    report = ImportReport(total=len(rows))
-    mapping, unknown = columns.map_headers(library, headers)
-    if unknown:
-        report.warnings.append("未识别的列已忽略：" + "、".join(unknown))
-    missing = [columns.display_header(library, f) for f in columns.REQUIRED[library] if f not in mapping.values()]
-    if missing:
-        report.rejected = report.total
-        report.errors.append({"row": 1, "message": "缺少必需的列：" + "、".join(missing)})
-        return report
-    schema = lib.input_schema(**({"allow_past_deadline": True} if library == "demands" else {}))
-    seen_refs: dict[str, int] = {}
-    # One query for all the refs this source already has, instead of one per row.
-    known_ids = dict(db.session.execute(db.select(model.ref, model.id).where(model.source == source,
-                                                                            model.ref.is_not(None))).all())
-    org_cache: dict[str, Organisation | None] = {}
-    status = "published" if publish else "draft"
-    for done, (number, values) in enumerate(rows, start=1):
-        try:
-            if values is None:
-                raise RowError("该行不是有效的记录（应为 JSON 对象）")
-            record = {mapping[i]: v for i, v in enumerate(values) if i in mapping and v not in (None, "")}
-            ref = str(record.get("ref") or "").strip() or None
-            if ref:
-                if ref in seen_refs:
-                    raise RowError(f"编号“{ref}”在文件中重复（与第{seen_refs[ref]}行）")
-                seen_refs[ref] = number
-            org = _resolve_org(library, record, actor, dry_run, org_cache)
-            data = schema.validate_dict(record)
-            existing = db.session.get(model, known_ids[ref]) if ref in known_ids else None
-            if existing is not None and org is not None and existing.owner_org_id != org.id:
-                raise RowError(f"编号“{ref}”已属于“{existing.owner_org.name}”，不能改为其他单位")
-            if dry_run:
-                if existing is not None:
-                    report.updated += 1
-                else:
-                    report.created += 1
+def nfkc(value: str) -> str:
+    return unicodedata.normalize("NFKC", value)
+
+
+class RowMapper:
+    """A file row (values aligned with the headers, or a .jsonl dict) → {field: value}, with the column
+    name as the file spells it, for messages."""
+
+    def __init__(self, library: str, headers: list | None):
+        self.library = library
+        self.known = columns.header_map(library)
+        self.mapping, self.unknown = ({}, []) if headers is None else columns.map_headers(library, headers)
+        self.names = {}  # field → the header used in the file
+        if headers is not None:
+            for i, f in self.mapping.items():
+                self.names[f] = str(headers[i]).strip()
+        self._keys: dict = {}
+
+    def field_of(self, key: str) -> str | None:
+        if key not in self._keys:
+            f = self.known.get(columns._norm(key)) if key is not None else None
+            if f is None and not columns.ignored(key):
+                if str(key) not in self.unknown:
+                    self.unknown.append(str(key))
+            elif f is not None:
+                self.names.setdefault(f, str(key).strip())
+            self._keys[key] = f
+        return self._keys[key]
+
+    def record(self, values) -> dict:
+        if isinstance(values, dict):
+            out = {}
+            for k, v in values.items():
+                f = self.field_of(k)
+                if f and f not in out and v not in (None, ""):
+                    out[f] = v
+            return out
+        return {self.mapping[i]: v for i, v in enumerate(values) if i in self.mapping and v not in (None, "")}
+
+    def column(self, f: str) -> str:
+        return self.names.get(f) or columns.display_header(self.library, f)
+
+
+class Importer:
+    def __init__(self, library: str, headers, *, actor=None, source="local", publish=False, submit=False,
+                 dry_run=False, errors_out=None):
+        self.library, self.actor, self.source = library, actor, source
+        self.publish, self.submit, self.dry_run = publish, submit, dry_run
+        self.lib = lib = listings.LIBRARIES[library]
+        self.model, self.table = lib.model, lib.model.__table__
+        self.etype = lib.entity_type
+        self.report = ImportReport()
+        self.mapper = RowMapper(library, headers)
+        self.schema = lib.input_schema(**({"allow_past_deadline": True} if library == "demands" else {}))
+        self.seen_refs: dict[str, int] = {}
+        self.seen_keys: dict[tuple, int] = {}
+        self.org_cache: dict[str, Organisation | None] = {}
+        self.status = "published" if publish else "draft"
+        self.system = actor is None or getattr(actor, "is_admin", False)
+        self.errors = ErrorSink(library, headers, errors_out) if errors_out is not None else None
+        self.org_field = columns.ORG_COLUMN[library]
+
+    # -- one row, in Python ------------------------------------------------------------------------------
+
+    def prepare(self, number: int, values) -> Prepared | None:
+        """A validated row, or None (rejected or skipped, already reported)."""
+        if values is None:
+            self.reject(number, values, [("", "该行不是有效的记录（应为 JSON 对象）")])
+            return None
+        record = self.mapper.record(values)
+        if self._is_sample(record, values):
+            self.report.skipped += 1
+            self.report.warnings.append(f"第{number}行是模板中的示例行（编号“{record.get('ref') or '示例'}”），已跳过")
+            return None
+        problems: list[tuple[str, str]] = []
+        col = self.mapper.column
+        for f in list(record):
+            value = record[f]
+            if not isinstance(value, str):
                 continue
-            with db.session.begin_nested():
-                if existing is not None:
-                    listings.update(actor, lib, existing, data, system=actor is None)
-                    report.updated += 1
-                    obj = existing
-                else:
-                    obj = listings.create(actor, lib, data, org=org, source=source, status=status,
-                                          system=actor is None, check_ref=False)
-                    report.created += 1
-                if submit and obj.status in listings.TRANSITIONS["submit"].sources:
-                    listings.transition(actor, lib, obj, "submit")
-            report.ids.append(obj.id)
-        except RowError as exc:
-            report.rejected += 1
-            report.errors.append({"row": number, "message": str(exc)})
-        except SQLAlchemyError as exc:
-            report.rejected += 1
-            report.errors.append({"row": number, "message": f"数据库拒绝该行：{exc.__class__.__name__}"})
+            value = value.strip()
+            if f in NFKC_COLUMNS:
+                fixed = nfkc(value).strip()
+                if fixed != value:
+                    self.report.note(number, col(f), value, fixed)
+                value = fixed
+            elif f in VOCAB_COLUMNS:
+                fixed = vocab.ALIASES.get(VOCAB_COLUMNS[f], {}).get(nfkc(value).strip(), value)
+                if fixed != value:
+                    self.report.note(number, col(f), value, fixed)
+                value = fixed
+            elif f in LIST_VOCAB_COLUMNS:
+                aliases = vocab.ALIASES.get(LIST_VOCAB_COLUMNS[f], {})
+                items = [i.strip() for i in LIST_SPLIT.split(value) if i.strip()]
+                mapped = [aliases.get(nfkc(i), i) for i in items]
+                for before, after in zip(items, mapped):
+                    if before != after:
+                        self.report.note(number, col(f), before, after)
+                if mapped != items:
+                    value = "、".join(dict.fromkeys(mapped))
+            record[f] = value
+        ref = str(record.get("ref") or "").strip() or None
+        if ref:
+            if ref in self.seen_refs:
+                problems.append((col("ref"), f"编号“{ref}”在文件中重复（与第{self.seen_refs[ref]}行）"))
+            else:
+                self.seen_refs[ref] = number
+        org_name, uscc, org_problem = self._org_of(record)
+        if org_problem:
+            problems.append((col(self.org_field), org_problem))
+        data = None
+        try:
+            data = self.schema.validate_dict(record)
         except AppError as exc:
-            report.rejected += 1
-            detail = "；".join(f"{lib.labels.get(k.split('.')[0], k)}：{v}" for k, v in exc.fields.items())
-            report.errors.append({"row": number, "message": detail or exc.message})
-        if not dry_run and done % BATCH == 0:
+            for k, v in (exc.fields or {"": exc.message}).items():
+                f = k.split(".")[0]
+                name = col(f) if f in columns.COLUMNS[self.library] else self.lib.labels.get(f, f)
+                if f in ("asking_price", "budget", "price_negotiable", "budget_negotiable"):
+                    name = col(f + "_wan") if f + "_wan" in columns.COLUMNS[self.library] else name
+                problems.append((name if f != "_schema" else "", v))
+        key = title_key(record.get("title"))
+        if not ref and data is not None and key:
+            seen = self.seen_keys.get((org_name, key))
+            if seen:
+                problems.append((col("title"), f"与第{seen}行的{col(self.org_field)}和名称相同（都没有编号），"
+                                                "请合并或填写编号"))
+            else:
+                self.seen_keys[(org_name, key)] = number
+        if problems:
+            self.reject(number, values, problems)
+            return None
+        return Prepared(number, values, data, ref, org_name, uscc, record.get("city"), key)
+
+    def _is_sample(self, record: dict, values) -> bool:
+        ref = nfkc(str(record.get("ref") or "")).strip()
+        if ref in SAMPLE_REFS:
+            return True
+        first = values[0] if isinstance(values, list) and values else None
+        return isinstance(first, str) and first.strip() in SAMPLE_REFS
+
+    def _org_of(self, record: dict):
+        """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""
+        name = (record.pop(self.org_field, None) or "")
+        name = name.strip() if isinstance(name, str) else str(name)
+        uscc = (record.pop("company_uscc", None) or "")
+        uscc = str(uscc).strip().upper() or None
+        header = self.mapper.column(self.org_field)
+        if not self.system:
+            if name and name != self.actor.org.name:
+                return None, None, f"{header}“{name}”与当前账号所属单位“{self.actor.org.name}”不一致"
+            return self.actor.org.name, None, None
+        if not name:
+            return None, None, f"缺少{header}"
+        if len(name) > 120:
+            return None, None, "单位名称过长"
+        if uscc and uscc_error(uscc):
+            return None, None, uscc_error(uscc)
+        return name, uscc, None
+
+    def reject(self, number: int, values, problems: list[tuple[str, str]]) -> None:
+        self.report.rejected += 1
+        message = "；".join(f"{c}：{m}" if c else m for c, m in problems)
+        if len(self.report.errors) < MAX_KEPT:
+            self.report.errors.append({"row": number, "message": message,
+                                       "fields": [{"column": c, "message": m} for c, m in problems]})
+        if self.errors is not None:
+            self.errors.add(number, values, message)
+
+    # -- a batch, in the database ------------------------------------------------------------------------
+
+    def run_batch(self, batch: list[Prepared]) -> None:
+        if not batch:
+            return
+        self._resolve_orgs(batch)
+        existing = self._lookup(batch)
+        creates, updates = [], []
+        for p in batch:
+            found = existing.get(p.number)
+            if found is not None and self.actor is not None and found[2] not in perm.EDITABLE_STATES:
+                label = vocab.STATUS_LABELS.get(found[2], found[2])
+                self.reject(p.number, p.raw, [("", f"{self.lib.label}处于“{label}”状态，撤回后才能修改")])
+                continue
+            if found is not None and p.org is not None and found[1] != p.org.id:
+                owner = db.session.get(Organisation, found[1])
+                self.reject(p.number, p.raw, [(self.mapper.column("ref"),
+                                               f"编号“{p.ref}”已属于“{owner.name if owner else '其他单位'}”，"
+                                               "不能改为其他单位")])
+                continue
+            (updates if found is not None else creates).append((p, found[0] if found else None))
+        if self.dry_run:
+            self.report.created += len(creates)
+            self.report.updated += len(updates)
+            return
+        try:
+            with db.session.begin_nested():
+                ids = self.write(creates, updates)
+            self.report.created += len(creates)
+            self.report.updated += len(updates)
+            self.report.ids.extend(ids)
+        except SQLAlchemyError:
+            # The database refused something in the batch: replay it row by row to find the culprit(s).
+            for one in creates + updates:
+                is_create = one[1] is None
+                try:
+                    with db.session.begin_nested():
+                        ids = self.write([one] if is_create else [], [] if is_create else [one])
+                except SQLAlchemyError as exc:
+                    self.reject(one[0].number, one[0].raw, [("", f"数据库拒绝该行：{exc.__class__.__name__}")])
+                    continue
+                self.report.ids.extend(ids)
+                if is_create:
+                    self.report.created += 1
+                else:
+                    self.report.updated += 1
+
+    def _resolve_orgs(self, batch: list[Prepared]) -> None:
+        if not self.system:
+            for p in batch:
+                p.org = self.actor.org
+            return
+        missing = {p.org_name for p in batch if p.org_name not in self.org_cache}
+        if missing:
+            for org in db.session.scalars(select(Organisation).where(Organisation.name.in_(missing))):
+                self.org_cache[org.name] = org
+        for p in batch:
+            if p.org_name not in self.org_cache:
+                org = None
+                if not self.dry_run:
+                    kind = columns.ORG_KIND[self.library]
+                    uscc = p.uscc
+                    if kind == "company" and not uscc:
+                        uscc = make_uscc(p.org_name)  # imported companies without a code get a placeholder
+                    org = get_or_create_org(p.org_name, kind, uscc=uscc, city=p.city,
+                                            subtype="高校" if "大学" in p.org_name or "学院" in p.org_name else None)
+                self.org_cache[p.org_name] = org
+            p.org = self.org_cache[p.org_name]
+
+    def _lookup(self, batch: list[Prepared]) -> dict[int, tuple[int, int, str]]:
+        """Row number → (record id, owner id, status) of the records the batch's rows update: by (source, 编号) through
+        the unique index, or by (owner, title key) through ix_import_keys_lookup. Two queries per batch."""
+        t = self.table
+        out = {}
+        refs = {p.ref: p for p in batch if p.ref}
+        if refs:
+            for rid, ref, owner, status in db.session.execute(
+                    select(t.c.id, t.c.ref, t.c.owner_org_id, t.c.status).where(
+                        t.c.source == self.source, t.c.ref.in_(list(refs)))):
+                out[refs[ref].number] = (rid, owner, status)
+        keyed = [p for p in batch if not p.ref and p.org is not None and p.key]
+        if keyed:
+            k = ImportKey.__table__
+            wanted = {(p.org.id, p.key): p for p in keyed}
+            rows = db.session.execute(
+                select(k.c.owner_org_id, k.c.key, t.c.id, t.c.status)
+                .join(t, t.c.id == k.c.entity_id)
+                .where(k.c.entity_type == self.etype, k.c.owner_org_id.in_({o for o, _ in wanted}),
+                       k.c.key.in_({key for _, key in wanted}), t.c.owner_org_id == k.c.owner_org_id)
+                .order_by(t.c.id.desc()))
+            for owner, key, rid, status in rows:  # descending: the lowest id is written last and wins
+                p = wanted.get((owner, key))
+                if p is not None:
+                    out[p.number] = (rid, owner, status)
+        return out
+
+    def write(self, creates: list, updates: list) -> list[int]:
+        """Bulk statements for the batch; returns the ids written (created first, in order)."""
+        now, t = utcnow(), self.table
+        actor_id = getattr(self.actor, "id", None)
+        ip_items: dict[int, list] = {}
+        created_ids = []
+        groups: dict[tuple, list] = {}
+        for p, _ in creates:
+            row = {k: v for k, v in p.data.items() if k != "ip_items"}
+            row.update(owner_org_id=p.org.id, created_by_id=actor_id, source=self.source, status=self.status,
+                       created_at=now, updated_at=now)
+            if self.status == "published":
+                row.update(published_at=now, submitted_at=now)
+            groups.setdefault(tuple(sorted(row)), []).append((p, row))
+        created_of: dict[int, int] = {}  # row number → new id
+        for rows in groups.values():
+            # RETURNING without sort_by_parameter_order: SQLite would then send one INSERT per row. The new ids
+            # are matched back by 编号, or (no 编号) by owner + title key — both unique within the file.
+            by_ref = {p.ref: p for p, _ in rows if p.ref}
+            by_key = {(p.org.id, p.key): p for p, _ in rows if not p.ref}
+            stmt = insert(t).returning(t.c.id, t.c.ref, t.c.owner_org_id, t.c.title)
+            for rid, ref, owner, title in db.session.execute(stmt, [r for _, r in rows]):
+                p = by_ref[ref] if ref else by_key[(owner, title_key(title))]
+                created_of[p.number] = rid
+        for p, _ in creates:
+            rid = created_of[p.number]
+            created_ids.append(rid)
+            if "ip_items" in p.data:
+                ip_items[rid] = p.data["ip_items"] or []
+        updated_ids = []
+        groups = {}
+        for p, rid in updates:
+            row = {k: v for k, v in p.data.items() if k != "ip_items"}
+            row["updated_at"] = now
+            groups.setdefault(tuple(sorted(row)), []).append({"b_id": rid, **{f"b_{k}": v for k, v in row.items()}})
+            updated_ids.append(rid)
+            if "ip_items" in p.data:
+                ip_items[rid] = p.data["ip_items"] or []
+        for keys, params in groups.items():
+            stmt = update(t).where(t.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in keys})
+            db.session.execute(stmt.execution_options(synchronize_session=False), params)
+        if ip_items and self.etype == "achievement":
+            from ..achievements.models import AchievementIP
+            ip = AchievementIP.__table__
+            replaced = [rid for rid in ip_items if rid in set(updated_ids)]
+            if replaced:
+                db.session.execute(delete(ip).where(ip.c.achievement_id.in_(replaced)))
+            rows = [{"achievement_id": rid, "ip_type": i["ip_type"], "number": i.get("number"),
+                     "filed_on": i.get("filed_on"), "granted_on": i.get("granted_on")}
+                    for rid, items in ip_items.items() for i in items]
+            if rows:
+                db.session.execute(insert(ip), rows)
+        ids = created_ids + updated_ids
+        # Natural keys: the records' current (owner, title key), replacing what they had.
+        k = ImportKey.__table__
+        if updated_ids:
+            db.session.execute(delete(k).where(k.c.entity_type == self.etype, k.c.entity_id.in_(updated_ids)))
+        pairs = [(p, rid) for (p, _), rid in zip(creates, created_ids)] + updates
+        db.session.execute(insert(k), [{"entity_type": self.etype, "owner_org_id": p.org.id, "key": p.key,
+                                        "entity_id": rid} for p, rid in pairs if p.key])
+        # What the per-row (ORM) path wrote through listings.create/update and the flush listeners.
+        audit = [{"entity_type": self.etype, "entity_id": rid, "action": "create", "from_state": None,
+                  "to_state": self.status, "actor_id": actor_id, "at": now} for rid in created_ids]
+        audit += [{"entity_type": self.etype, "entity_id": rid, "action": "update", "from_state": None,
+                   "to_state": None, "actor_id": actor_id, "at": now,
+                   "details": {"fields": sorted(k for k in p.data)}} for p, rid in updates]
+        if audit:
+            db.session.execute(insert(AuditLog.__table__), [{"details": None, **a} for a in audit])
+        from ..searching.outbox import enqueue_many
+        enqueue_many(db.session, self.etype, ids)
+        _match_refresh(self.etype, ids)
+        if self.submit:
+            self._submit([(p, rid) for (p, _), rid in zip(creates, created_ids)] + updates)
+        return ids
+
+    def _submit(self, pairs: list) -> None:
+        """Submit for review (web uploads that ask for it): the workflow, record by record, as a person would;
+        a record that cannot be submitted stays imported as it is, and the report says why."""
+        by_id = {rid: p for p, rid in pairs}
+        objs = db.session.scalars(select(self.model).where(self.model.id.in_(list(by_id)))
+                                  .execution_options(populate_existing=True)).all()
+        for obj in objs:
+            if obj.status not in listings.TRANSITIONS["submit"].sources:
+                continue
+            try:
+                with db.session.begin_nested():
+                    listings.transition(self.actor, self.lib, obj, "submit")
+            except AppError as exc:
+                self.report.warnings.append(f"第{by_id[obj.id].number}行已导入，但未能提交审核：{exc.message}")
+        db.session.flush()
+
+
+def _match_refresh(entity_type: str, ids: list[int]) -> None:
+    """The stored-match queue (matching.store), which the flush listeners fill for ORM writes."""
+    if entity_type not in ("achievement", "demand"):
+        return
+    try:
+        from ..matching import store
+    except ImportError:  # pragma: no cover - matching is part of the site
+        return
+    enqueue = getattr(store, "enqueue", None)
+    if enqueue is not None:
+        enqueue(entity_type, ids, session=db.session)
+
+
+def import_rows(library: str, headers: list | None, rows, *, actor=None, source="local", publish=False,
+                submit=False, dry_run=False, progress: Callable[[int, int], None] | None = None,
+                total: int | None = None, errors_out=None, batch_size: int | None = None) -> ImportReport:
+    """Import `rows` ((number, values | dict | None), a list or any iterator) into `library`. `errors_out`: a
+    path or binary file to write the error file to (.xlsx: the failed rows as they were, plus 错误原因)."""
+    imp = Importer(library, headers, actor=actor, source=source, publish=publish, submit=submit,
+                   dry_run=dry_run, errors_out=errors_out)
+    report = imp.report
+    if total is None:
+        total = len(rows) if hasattr(rows, "__len__") else 0
+    if headers is not None:
+        missing = [columns.display_header(library, f) for f in columns.REQUIRED[library]
+                   if f not in imp.mapper.mapping.values()]
+        if missing:
+            rows = list(rows)
+            report.total = report.rejected = len(rows)
+            report.errors.append({"row": 1, "message": "缺少必需的列：" + "、".join(missing), "fields": []})
+            if imp.mapper.unknown:
+                report.warnings.append("未识别的列已忽略：" + "、".join(imp.mapper.unknown))
+            if imp.errors is not None:
+                for number, values in rows:
+                    imp.errors.add(number, values, "缺少必需的列：" + "、".join(missing))
+                imp.errors.close()
+                report.errors_file = True
+            return report
+    size = batch_size or BATCH
+    batch: list[Prepared] = []
+    done = 0
+
+    def flush():
+        imp.run_batch(batch)
+        batch.clear()
+        if imp.errors is not None:
+            imp.errors.flush()
+        if not dry_run:
             db.session.commit()
         if progress:
-            progress(done, report.total)
-    if not dry_run:
-        db.session.commit()
+            progress(done, max(total, done))
+
+    try:
+        for number, values in rows:
+            done += 1
+            p = imp.prepare(number, values)
+            if p is not None:
+                batch.append(p)
+            if len(batch) >= size:
+                flush()
+            elif progress and done % size == 0:
+                progress(done, max(total, done))
+        flush()
+    except BaseException:
+        if imp.errors is not None:
+            imp.errors.abandon()
+        raise
+    report.total = done
+    if imp.mapper.unknown:
+        report.warnings.insert(0, "未识别的列已忽略：" + "、".join(imp.mapper.unknown))
+    if imp.errors is not None:
+        imp.errors.close()
+        report.errors_file = True
     return report
 
 
 def import_file(library: str, filename: str, raw: bytes, **kw) -> ImportReport:
     headers, rows = read_file(filename, raw)
     return import_rows(library, headers, rows, **kw)
+
+
+class ErrorSink:
+    """The error file, written as rows are refused (openpyxl write-only: memory stays flat): the original
+    columns and values of each failed row, then 错误原因. Fixed and uploaded again, it imports (the 错误原因
+    column is ignored)."""
+
+    def __init__(self, library: str, headers: list | None, out):
+        from openpyxl import Workbook
+        self.library, self.out = library, out
+        self.wb = Workbook(write_only=True)
+        self.ws = self.wb.create_sheet("有问题的行")
+        if headers is not None:
+            self.headers = [h if h is not None else "" for h in headers]
+            self.fields = None
+        else:  # .jsonl: the library's columns, values taken by field
+            self.fields = list(columns.COLUMNS[library])
+            self.headers = [columns.display_header(library, f) for f in self.fields]
+            self.known = columns.header_map(library)
+        self.ws.append(self.headers + [columns.ERROR_COLUMN, "原行号"])
+        self.pending: list = []
+        self.count = 0
+
+    def add(self, number: int, values, message: str) -> None:
+        self.pending.append((number, values, message))
+
+    def flush(self) -> None:
+        from ..core.xlsx_safe import safe_cell
+        for number, values, message in sorted(self.pending, key=lambda x: x[0]):
+            if values is None:
+                cells = [None] * len(self.headers)
+            elif isinstance(values, dict):
+                by_field = {}
+                for k, v in values.items():
+                    f = self.known.get(columns._norm(k))
+                    if f and f not in by_field:
+                        by_field[f] = v
+                cells = [by_field.get(f) for f in self.fields]
+            else:
+                cells = list(values)[:len(self.headers)] + [None] * max(0, len(self.headers) - len(values))
+            cells = [v if v is None or isinstance(v, (str, int, float)) or hasattr(v, "isoformat") else str(v)
+                     for v in cells]
+            self.ws.append([safe_cell(self.ws, v) for v in cells + [message, number]])
+            self.count += 1
+        self.pending.clear()
+
+    def close(self) -> None:
+        self.flush()
+        self.wb.save(self.out)
+
+    def abandon(self) -> None:
+        """The import failed: release the sheet's temporary file (the caller removes the partial output)."""
+        try:
+            self.ws.close()
+        except Exception:  # noqa: BLE001 — nothing to keep
+            pass

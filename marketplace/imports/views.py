@@ -2,13 +2,15 @@
 import os
 import uuid
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_login import login_required
 
 from .. import tasks
 from ..core import listings
 from ..core.errors import Forbidden, NotFound
 from ..core.web import actor, commit
+from ..core.xlsx_safe import XLSX_MIME
 from ..extensions import db
 from . import jobs
 from .models import ImportJob
@@ -60,16 +62,22 @@ def upload(library):
         flash(str(exc), "error")
         return render_template("imports/upload.html", lib=lib), 400
     source = _source(actor().org_id)
-    report = import_rows(lib.key, headers, rows, actor=actor(), source=source, dry_run=True)
     folder = current_app.config["UPLOAD_DIR"]
     os.makedirs(folder, exist_ok=True)
     ext = file.filename.rsplit(".", 1)[-1].lower()
     path = os.path.join(folder, f"{uuid.uuid4().hex}.{ext}")
+    errors_path = jobs.error_file_path(path)
+    report = import_rows(lib.key, headers, rows, actor=actor(), source=source, dry_run=True,
+                         errors_out=errors_path)
+    if not report.rejected:
+        jobs._remove(errors_path)
     with open(path, "wb") as fh:
         fh.write(raw)
     job = ImportJob(library=lib.key, filename=file.filename[:200], stored_path=path, source=source,
                     status="previewed", total=report.total, created=report.created, updated=report.updated,
-                    rejected=report.rejected, errors=report.errors[:1000], message="；".join(report.warnings),
+                    rejected=report.rejected, skipped=report.skipped, errors=report.errors[:1000],
+                    notes=report.mapping_lines()[:1000], message="；".join(report.warnings[:20]),
+                    errors_path=errors_path if report.rejected else None,
                     user_id=actor().id, org_id=actor().org_id)
     db.session.add(job)
     commit()
@@ -92,6 +100,18 @@ def job_status(job_id):
                     "created": job.created, "updated": job.updated, "rejected": job.rejected,
                     "message": job.message, "rate": round(rate, 1) if rate else None,
                     "seconds_left": job.seconds_left})
+
+
+@bp.route("/job/<int:job_id>/errors.xlsx")
+@login_required
+def errors_file(job_id):
+    """The rows that failed, as they were in the file, plus 错误原因: fix them and upload this file again."""
+    job = _job(job_id)
+    if not job.errors_path or not os.path.isfile(job.errors_path):
+        raise NotFound("该导入任务没有错误文件")
+    stem = job.filename.rsplit(".", 1)[0]
+    return send_file(job.errors_path, as_attachment=True, download_name=f"{stem}-有问题的行.xlsx",
+                     mimetype=XLSX_MIME)
 
 
 @bp.route("/job/<int:job_id>/run", methods=["POST"])

@@ -48,3 +48,15 @@ def _apply():
 @event.listens_for(Session, "after_rollback")
 def _forget(session):
     session.info.pop("search_touched", None)
+
+
+def enqueue_many(session, entity_type: str, ids) -> None:
+    """Outbox rows for records written in bulk with Core statements (the importer), which the flush events
+    above never see: one multi-row INSERT, in the same transaction as the records."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return
+    now = utcnow()
+    session.connection().execute(insert(SearchOutbox), [
+        {"entity_type": entity_type, "entity_id": i, "created_at": now, "attempts": 0} for i in ids])
+    uow.after_commit(_apply, key="search-outbox", order=10, session=session)

@@ -31,6 +31,15 @@ def backend():
     return be
 
 
+def warm() -> float:
+    """Open the index and warm it (jieba's dictionaries, the snapshot's arrays, a few postings) now, so that
+    a new web worker answers its first search fast (gunicorn.conf.py calls this at worker start). Returns
+    the seconds spent; Elasticsearch has nothing to open."""
+    be = backend()
+    warm_backend = getattr(be, "warm", None)
+    return warm_backend() if warm_backend else 0.0
+
+
 def elasticsearch_options(cfg) -> dict:
     return {"api_key": cfg.get("ELASTICSEARCH_API_KEY", ""), "username": cfg.get("ELASTICSEARCH_USERNAME", ""),
             "password": cfg.get("ELASTICSEARCH_PASSWORD", ""), "ca_certs": cfg.get("ELASTICSEARCH_CA_CERTS", ""),
@@ -50,13 +59,25 @@ def _load(entity_type: str, ids: list[int]) -> dict[int, object]:
     return {o.id: o for o in db.session.scalars(select(model).where(model.id.in_(ids)))}
 
 
-def apply_pending(limit: int = 500, lock_timeout: float | None = None, progress=None) -> int:
-    """Apply pending outbox rows in batches of `limit`; returns how many rows were applied."""
+BULK_LIMIT = 10000  # outbox rows per round once a backlog is found (a bulk import): the backend's bulk path
+
+
+def apply_pending(limit: int | None = None, lock_timeout: float | None = None, progress=None,
+                  bulk_limit: int | None = None) -> int:
+    """Apply pending outbox rows in batches of `limit` (default 500); returns how many rows were applied.
+    Without an explicit `limit`, a backlog (more than 500 rows, as a bulk import leaves) goes in rounds of
+    BULK_LIMIT (or `bulk_limit`), which the Whoosh backend writes with parallel sub-writers (segmentation on
+    every core) instead of one document at a time."""
     be = backend()
     applied = 0
+    size = limit or 500
+    bulk = bulk_limit or (BULK_LIMIT if limit is None else None)
+    if bulk and bulk > size and db.session.scalar(select(func.count()).select_from(
+            select(SearchOutbox.id).limit(size + 1).subquery())) > size:
+        size = bulk
     while True:
         with _lock(be, lock_timeout):
-            rows = db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(limit)).all()
+            rows = db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(size)).all()
             if not rows:
                 db.session.rollback()
                 return applied
