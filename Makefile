@@ -53,13 +53,13 @@ serve: migrate
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM ; \
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# Chromium + chromedriver for the browser tests, a PostgreSQL server and a Redis server, from Debian packages
-# when missing.
+# Chromium + chromedriver for the browser tests (with fonts-noto-cjk so that screenshots show the Chinese), a
+# PostgreSQL server and a Redis server, from Debian packages when missing.
 system-test-deps:
-	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null; then \
-	  echo "Installing chromium, chromium-driver, postgresql and redis-server from Debian packages"; \
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || ! command -v redis-server >/dev/null || ! fc-list 2>/dev/null | grep -qi "noto.*cjk"; then \
+	  echo "Installing chromium, chromium-driver, fonts-noto-cjk, postgresql and redis-server from Debian packages"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver postgresql redis-server >/dev/null; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk postgresql redis-server >/dev/null; \
 	fi
 
 # Two pytest-xdist workers on this 2-core machine, each with its own SQLite file, PostgreSQL database
