@@ -1,4 +1,7 @@
 """Login, logout, registration, password change and reset, account settings, and the home page."""
+import time
+from types import SimpleNamespace
+
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 from sqlalchemy import func
@@ -24,16 +27,43 @@ def _safe_next(target: str | None) -> str:
     return local_url(target, url_for("home.workbench_page"))
 
 
-@bp.route("/")
-def index():
+def _home_data() -> dict:
+    """What the home page shows, the same for every visitor (published records and public figures only),
+    as plain values (never ORM objects, which belong to one request's session)."""
     latest, counts = {}, {}
     for key, lib in LIBRARIES.items():
         stmt = lib.model.status == "published"
         counts[key] = db.session.scalar(db.select(func.count()).select_from(lib.model).where(stmt))
-        latest[key] = db.session.scalars(db.select(lib.model).where(stmt)
-                                         .order_by(lib.model.published_at.desc(), lib.model.id.desc()).limit(6)).all()
+        latest[key] = [SimpleNamespace(id=i, title=t) for i, t in db.session.execute(
+            db.select(lib.model.id, lib.model.title).where(stmt)
+            .order_by(lib.model.published_at.desc(), lib.model.id.desc()).limit(6))]
+    from ..site import services as site_services  # the 通知公告 box (site/_latest.html calls site_latest())
     from ..stats.pages import public_figures  # this year's 技术合同成交额 (the province's public total)
-    return render_template("index.html", latest=latest, counts=counts, libs=LIBRARIES, figures=public_figures())
+    notices = [SimpleNamespace(id=n.id, title=n.title, pinned=n.pinned, category_label=n.category_label,
+                               publish_on=n.publish_on) for n in site_services.latest(5)]
+    return {"latest": latest, "counts": counts, "figures": public_figures(), "notices": notices}
+
+
+def _cached_home_data() -> dict:
+    """_home_data(), kept HOME_CACHE_SECONDS (default 5; 0 under tests unless set) per process: a roadshow
+    morning's visitors share one set of queries every few seconds. Public data only, so one key."""
+    ttl = current_app.config.get("HOME_CACHE_SECONDS", 0 if current_app.testing else 5)
+    if not ttl:
+        return _home_data()
+    cache = current_app.extensions.setdefault("home_page_cache", {})
+    hit = cache.get("public")
+    now = time.monotonic()
+    if hit is None or hit[0] <= now:
+        hit = cache["public"] = (now + ttl, _home_data())
+    return hit[1]
+
+
+@bp.route("/")
+def index():
+    data = _cached_home_data()
+    notices = data["notices"]
+    return render_template("index.html", latest=data["latest"], counts=data["counts"], libs=LIBRARIES,
+                           figures=data["figures"], site_latest=lambda limit=5: notices[:limit])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -19,13 +19,13 @@ def events_section(actor):
     now = now_local()
     todos, figures, links = [], [], [("路演与对接会", url_for("events.list_page"))]
     if actor.role in ("company", "institution"):
-        upcoming = db.session.scalar(select(func.count()).select_from(Registration).join(Event).where(
-            Registration.user_id == actor.id, Registration.status.in_(("registered", "waitlisted")),
-            Event.ends_at >= now, Event.status.in_(("published", "registration_closed"))))
-        soon = db.session.scalar(select(func.count()).select_from(Registration).join(Event).where(
-            Registration.user_id == actor.id, Registration.status == "registered",
-            Event.starts_at.between(now, now + timedelta(days=3)),
-            Event.status.in_(("published", "registration_closed"))))
+        # One query, two conditional counts: the registrations still to come, and those within three days.
+        upcoming, soon = db.session.execute(select(
+            func.count().filter(Registration.status.in_(("registered", "waitlisted")), Event.ends_at >= now),
+            func.count().filter(Registration.status == "registered",
+                                Event.starts_at.between(now, now + timedelta(days=3))),
+        ).select_from(Registration).join(Event).where(
+            Registration.user_id == actor.id, Event.status.in_(("published", "registration_closed")))).one()
         if upcoming:
             todos.append(workbench.Todo("即将参加的活动", upcoming, url_for("events.mine"), urgent=bool(soon)))
         links.append(("我的报名", url_for("events.mine")))

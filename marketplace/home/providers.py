@@ -3,13 +3,14 @@ broker introductions, contracts and money, 先用后转, the inbox). Newer domai
 receivers.py. Each provider answers one Section (or None) for the acting user; every to-do links to the
 filtered list (or the one record) where the action is taken.
 
-Every count is one SQL query bounded by the actor's organisation or scope; contracts' money is computed only for
-the actor's open contracts (submitted or registered), at most OPEN_CONTRACTS of them.
+Every count is bounded by the actor's organisation or scope (counts share one statement where they can);
+contracts' money is computed only for the actor's open contracts (submitted or registered), at most
+OPEN_CONTRACTS of them.
 """
 from datetime import date, timedelta
 
-from flask import url_for
-from sqlalchemy import func, or_, select
+from flask import g, url_for
+from sqlalchemy import func, literal, or_, select, union_all
 
 from ..core import listings, permissions as perm
 from ..core.workbench import Figure, Section, Todo, provider
@@ -19,8 +20,9 @@ OPEN_CONTRACTS = 200
 SOON_DAYS = 7
 
 
-def _count(stmt) -> int:
-    return db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+def _counter(stmt):
+    """The number of rows of `stmt` as a scalar subquery, to put several counts in one statement."""
+    return select(func.count()).select_from(stmt.subquery()).scalar_subquery()
 
 
 def _wan(yuan) -> str:
@@ -38,10 +40,15 @@ def my_records(actor):
     if not libs:
         return None
     todos, figures = [], []
+    # One statement for every library this role publishes in: (library, status, count) rows, UNION ALL.
+    parts = [select(literal(lib.key).label("lib"), lib.model.status, func.count()).where(
+        lib.model.owner_org_id == actor.org_id).group_by(lib.model.status) for lib in libs]
+    rows = db.session.execute(parts[0] if len(parts) == 1 else union_all(*parts)).all()
+    by_lib = {lib.key: {} for lib in libs}
+    for key, status, n in rows:
+        by_lib[key][status] = n
     for lib in libs:
-        model = lib.model
-        counts = dict(db.session.execute(select(model.status, func.count()).where(
-            model.owner_org_id == actor.org_id).group_by(model.status)).all())
+        counts = by_lib[lib.key]
         todos.append(Todo(f"被驳回的{lib.label}", counts.get("rejected", 0),
                           url_for(f"{lib.key}.list_page", scope="mine", status="rejected"), urgent=True))
         todos.append(Todo(f"未提交的{lib.label}草稿", counts.get("draft", 0),
@@ -61,20 +68,24 @@ def to_review(actor):
     if not perm.is_admin(actor):
         return None
     from ..accounts.models import Organisation
-    todos = []
-    for lib in listings.LIBRARIES.values():
-        stmt = listings.list_query(actor, lib, {"scope": "review", "status": "submitted"})
-        todos.append(Todo(f"待审核的{lib.label}", _count(stmt),
-                          url_for(f"{lib.key}.list_page", scope="review", status="submitted", sort="oldest")))
-    orgs = _count(select(Organisation.id).where(Organisation.status == "pending",
-                                                perm.admin_scope_condition(actor)))
+    from ..usefirst.models import UseFirstItem
+    libs = list(listings.LIBRARIES.values())
+    # One statement: each count a scalar subquery (the three libraries' review queues, the organisations
+    # waiting for verification, the 先用后转 items kept off the list), all in the administrator's scope.
+    counts = db.session.execute(select(*[_counter(stmt) for stmt in [
+        *(listings.list_query(actor, lib, {"scope": "review", "status": "submitted"}) for lib in libs),
+        select(Organisation.id).where(Organisation.status == "pending", perm.admin_scope_condition(actor)),
+        select(UseFirstItem.id).join(Organisation, Organisation.id == UseFirstItem.org_id).where(
+            UseFirstItem.status == "kept_off", perm.admin_scope_condition(actor)),
+    ]])).one()
+    todos = [Todo(f"待审核的{lib.label}", n or 0,
+                  url_for(f"{lib.key}.list_page", scope="review", status="submitted", sort="oldest"))
+             for lib, n in zip(libs, counts)]
+    orgs, kept = counts[len(libs)] or 0, counts[len(libs) + 1] or 0
     todos.insert(0, Todo("待实名审核的单位", orgs, url_for("admin.index") + "#orgs"))
     from ..contracts import permissions as cperm
     todos.append(Todo("待登记的技术合同", len(cperm.pending_registration(actor)),
                       url_for("contracts.list_page", status="submitted")))
-    from ..usefirst.models import UseFirstItem
-    kept = _count(select(UseFirstItem.id).join(Organisation, Organisation.id == UseFirstItem.org_id).where(
-        UseFirstItem.status == "kept_off", perm.admin_scope_condition(actor)))
     todos.append(Todo("待审查的先用后转“不列入”理由", kept, url_for("usefirst.manage", status="kept_off")))
     links = [("审核管理", url_for("admin.index")), ("统计看板", url_for("stats.dashboard"))]
     return Section("待我审核", todos=todos, links=links)
@@ -82,14 +93,25 @@ def to_review(actor):
 
 # Matching pushes and introductions, as the inbox holds them ----------------------------------------------
 
+def _unread_by_kind(actor) -> dict:
+    """The actor's unread notifications counted by kind: one query (index user_id, read_at) for the 匹配与推送
+    and 消息 sections, kept on `g` for the request so that the page's unread badge (notifications.views._unread)
+    reuses it instead of counting again."""
+    cached = g.get("unread_by_kind")
+    if cached is not None and cached[0] == actor.id:
+        return cached[1]
+    from ..notifications.models import Notification
+    rows = dict(db.session.execute(select(Notification.kind, func.count()).where(
+        Notification.user_id == actor.id, Notification.read_at.is_(None)).group_by(Notification.kind)).all())
+    g.unread_by_kind = (actor.id, rows)
+    return rows
+
+
 @provider(order=20)
 def new_matches(actor):
     if not perm.is_authenticated(actor) or actor.is_admin:
         return None
-    from ..notifications.models import Notification
-    rows = dict(db.session.execute(select(Notification.kind, func.count()).where(
-        Notification.user_id == actor.id, Notification.read_at.is_(None),
-        Notification.kind.in_(("match", "push", "introduction"))).group_by(Notification.kind)).all())
+    rows = _unread_by_kind(actor)
     todos = [Todo("新的匹配推送", rows.get("match", 0) + rows.get("push", 0),
                   url_for("notifications.inbox", kind="match", unread=1))]
     if actor.role in ("company", "institution"):
@@ -200,24 +222,29 @@ def usefirst(actor, today: date | None = None):
     from ..usefirst.models import Trial, TrialApplication, UseFirstItem
     today = today or date.today()
     if actor.role == "institution":
-        candidates = _count(select(UseFirstItem.id).where(UseFirstItem.org_id == actor.org_id,
-                                                          UseFirstItem.status == "candidate"))
-        applications = _count(select(TrialApplication.id).join(UseFirstItem).where(
-            UseFirstItem.org_id == actor.org_id, TrialApplication.status == "applied"))
-        trials = _count(select(Trial.id).join(UseFirstItem, UseFirstItem.id == Trial.item_id).where(
-            UseFirstItem.org_id == actor.org_id, Trial.status == "active"))
-        listed = _count(select(UseFirstItem.id).where(UseFirstItem.org_id == actor.org_id,
-                                                      UseFirstItem.status == "listed"))
+        # One statement: the items' two counts (conditional aggregates) and the applications' and trials'.
+        items = select(func.count().filter(UseFirstItem.status == "candidate"),
+                       func.count().filter(UseFirstItem.status == "listed")).where(
+            UseFirstItem.org_id == actor.org_id).subquery()
+        candidates, listed, applications, trials = db.session.execute(select(
+            items,
+            select(func.count()).select_from(TrialApplication).join(UseFirstItem).where(
+                UseFirstItem.org_id == actor.org_id, TrialApplication.status == "applied").scalar_subquery(),
+            select(func.count()).select_from(Trial).join(UseFirstItem, UseFirstItem.id == Trial.item_id).where(
+                UseFirstItem.org_id == actor.org_id, Trial.status == "active").scalar_subquery(),
+        )).one()
         return Section("先用后转", todos=[
             Todo("待确认的先用后转候选成果", candidates, url_for("usefirst.manage", status="candidate"), urgent=True),
             Todo("待答复的试用申请", applications, url_for("usefirst.manage", status="listed"))],
             figures=[Figure("挂牌中", f"{listed} 项", url_for("usefirst.manage", status="listed")),
                      Figure("试用中", f"{trials} 项")],
             links=[("确认与审查", url_for("usefirst.manage"))])
-    applied = _count(select(TrialApplication.id).where(TrialApplication.company_org_id == actor.org_id,
-                                                       TrialApplication.status == "applied"))
-    ending = _count(select(Trial.id).where(Trial.company_org_id == actor.org_id, Trial.status == "active",
-                                           Trial.ends_on <= today + timedelta(days=30)))
+    applied, ending = db.session.execute(select(
+        select(func.count()).select_from(TrialApplication).where(
+            TrialApplication.company_org_id == actor.org_id, TrialApplication.status == "applied").scalar_subquery(),
+        select(func.count()).select_from(Trial).where(
+            Trial.company_org_id == actor.org_id, Trial.status == "active",
+            Trial.ends_on <= today + timedelta(days=30)).scalar_subquery())).one()
     if not applied and not ending:
         return None
     return Section("先用后转", todos=[
@@ -232,7 +259,6 @@ def usefirst(actor, today: date | None = None):
 def inbox(actor):
     if not perm.is_authenticated(actor):
         return None
-    from ..notifications import service
-    return Section("消息", todos=[Todo("未读消息", service.unread_count(actor),
+    return Section("消息", todos=[Todo("未读消息", sum(_unread_by_kind(actor).values()),
                                        url_for("notifications.inbox", unread=1))],
                    links=[("全部消息", url_for("notifications.inbox"))])

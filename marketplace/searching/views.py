@@ -4,6 +4,7 @@ from flask import Blueprint, jsonify, render_template, request
 from ..core.web import actor
 from . import service
 from .highlight import mark, snippet
+from .links import facet_hrefs, link_base, query_url
 
 bp = Blueprint("searching", __name__)
 # Its JSON endpoints: registered under the API blueprint (/api/v1), so they go through its checks.
@@ -13,7 +14,8 @@ api = Blueprint("searching", __name__)
 @bp.record_once
 def _template_globals(state):
     # Globals (not a context processor) so that imported macros see them too.
-    state.app.jinja_env.globals.update(mark=mark, snippet=snippet)
+    state.app.jinja_env.globals.update(mark=mark, snippet=snippet, link_base=link_base,
+                                       query_url=query_url, facet_hrefs=facet_hrefs)
 
 
 @bp.route("/search")
