@@ -170,9 +170,11 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True) -> MatchRebui
                 db.session.commit()
                 continue
             started = time.perf_counter()
+            objs = {o.id: o for o in db.session.scalars(select(Model).where(Model.id.in_(ids)))}  # one query
             for oid in ids:
-                obj = db.session.get(Model, oid)
-                store.write_list(obj, store.compute(obj, store.LIMIT), fp=fp)
+                obj = objs.get(oid)
+                if obj is not None:  # gone since the ids were read: the cleanup at the end handles it
+                    store.write_list(obj, store.compute(obj, store.LIMIT), fp=fp)
             cursor = ids[-1]
             run.cursor_type, run.cursor_id = etype, cursor
             run.done += len(ids)

@@ -116,16 +116,24 @@ def _concept_files() -> list[Path]:
     return files
 
 
-_file_cache: dict = {"sig": None, "links": []}
+_file_cache: dict = {"sig": None, "links": [], "at": 0.0, "env": None}
 _lock = threading.Lock()
+FILE_RECHECK_SECONDS = 2.0  # the data files are stat()ed at most this often per process (not on every lookup)
 
 
 def file_links() -> list[Link]:
     """Links of the data files (graph TSVs and concept dictionaries), re-read when a file changes (new
-    industries arrive as new files)."""
+    industries arrive as new files). The files are looked at (glob + stat) at most every FILE_RECHECK_SECONDS,
+    or at once when MATCH_GRAPH_DIR / MATCH_CONCEPTS_FILE change."""
+    now = time.monotonic()
+    env = (os.environ.get("MATCH_GRAPH_DIR"), os.environ.get("MATCH_CONCEPTS_FILE"))
+    if _file_cache["sig"] is not None and env == _file_cache["env"] \
+            and now - _file_cache["at"] < FILE_RECHECK_SECONDS:
+        return _file_cache["links"]
     files = _files() + _concept_files()
     sig = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
     if _file_cache["sig"] == sig:
+        _file_cache.update(at=now, env=env)
         return _file_cache["links"]
     with _lock:
         links, seen = [], set()
@@ -138,7 +146,7 @@ def file_links() -> list[Link]:
                 if link.key not in seen:
                     seen.add(link.key)
                     links.append(link)
-        _file_cache.update(sig=sig, links=links)
+        _file_cache.update(sig=sig, links=links, at=now, env=env)
     return links
 
 
@@ -211,6 +219,7 @@ def _site_state() -> tuple[list[Link], set]:
 
 def invalidate() -> None:
     _db_cache.update(sig=None, at=0.0)
+    _file_cache["at"] = 0.0
     _graph_cache["sig"] = None
 
 
@@ -219,16 +228,27 @@ class Graph:
     links: list
     by_word: dict          # cue word → [(link index, alternative)]
     max_word: int
+    sizes: dict = None     # first character of a cue word → the lengths of the cue words starting with it
+
+    def __post_init__(self):
+        if self.sizes is None:
+            sizes: dict = {}
+            for w in self.by_word:
+                sizes.setdefault(w[0], set()).add(len(w))
+            self.sizes = {c: tuple(sorted(v)) for c, v in sizes.items()}
 
     def fired(self, text: str) -> list[tuple[Link, tuple]]:
         """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative)]."""
         text = (text or "").lower()
         present = set()
         n = len(text)
-        for i in range(n):
-            for size in range(1, min(self.max_word, n - i) + 1):
+        by_word, sizes = self.by_word, self.sizes
+        for i, ch in enumerate(text):  # only the lengths of cue words that start with this character
+            for size in sizes.get(ch, ()):
+                if i + size > n:
+                    break
                 w = text[i:i + size]
-                if w in self.by_word:
+                if w in by_word:
                     present.add(w)
         out, seen = [], set()
         for w in present:

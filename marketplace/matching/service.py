@@ -17,6 +17,7 @@ import time
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import compress
 from pathlib import Path
 
 from search import SearchQuery
@@ -56,33 +57,47 @@ def concepts():
 
 # --- document frequencies (cached a few minutes: weights, not counts) ----------------------------------
 
-_df_cache: dict = {}
+_df_cache: dict = {}   # term → (df, n) of the current generation
+_idf_cache: dict = {}  # term → idf of the current generation
+_df_gen: dict = {"backend": None, "at": 0.0}
 DF_TTL = 300.0
 
 
-def doc_freq(term: str) -> tuple[int, int]:
+def _df_generation() -> None:
+    """Frequencies are kept for DF_TTL seconds (one generation, all terms at once) and for one backend; looked
+    at once per record computed rather than once per term."""
     be = sync.backend()
-    key = (id(be), term)
-    hit = _df_cache.get(key)
     now = time.monotonic()
-    if hit is not None and now - hit[0] < DF_TTL:
-        return hit[1]
-    value = be.doc_freq(term)
-    if len(_df_cache) > 200000:
+    if _df_gen["backend"] is not be or now - _df_gen["at"] >= DF_TTL or len(_df_cache) > 200000:
         _df_cache.clear()
-    _df_cache[key] = (now, value)
+        _idf_cache.clear()
+        _df_gen.update(backend=be, at=now)
+
+
+def doc_freq(term: str) -> tuple[int, int]:
+    hit = _df_cache.get(term)
+    if hit is not None and _df_gen["backend"] is not None:
+        return hit
+    _df_generation()
+    value = _df_gen["backend"].doc_freq(term)
+    _df_cache[term] = value
     return value
 
 
 def reset_caches() -> None:
     """Forget cached frequencies and profiles (tests, or after a bulk change)."""
     _df_cache.clear()
+    _idf_cache.clear()
+    _df_gen.update(backend=None, at=0.0)
     _profiles.clear()
 
 
 def idf(term: str) -> float:
-    df, n = doc_freq(term)
-    return math.log(1 + (n - df + 0.5) / (df + 0.5)) if n else 1.0
+    value = _idf_cache.get(term)
+    if value is None:
+        df, n = doc_freq(term)
+        value = _idf_cache[term] = math.log(1 + (n - df + 0.5) / (df + 0.5)) if n else 1.0
+    return value
 
 
 def specific(term: str) -> bool:
@@ -106,6 +121,16 @@ class Profile:
     tokens: tuple                              # every specific token once (the BM25 query of this side)
     links: list = field(default_factory=list)  # [(Link, cue alternative)] fired by this text
     self_bm25: float = 1.0
+    # Precomputed once per profile (speed only; the same numbers as computing them per pair):
+    norm: float = 1.0                          # BM25 length normalisation of this text
+    tok: tuple = ()                            # ((surface forms, term), ...) of `tokens`, in order
+    tok_flat: tuple = ()                       # every form of `tok`, flattened (counted in C with map)
+    tok_owner: tuple = ()                      # index in `tok` of each flattened form
+    term_list: tuple = ()                      # ((term, weight, forms), ...) of `terms`, best first
+    term_flat: tuple = ()                      # every form of `term_list`, flattened
+    term_owner: tuple = ()                     # index in `term_list` of each flattened form
+    terms_total: float = 1.0                   # sum of the terms' weights (or 1)
+    glinks: tuple = ()                         # ((Link, alternative, ((tech, lower, bigrams), ...)), ...)
 
 
 def _fields(obj, kind):
@@ -129,7 +154,15 @@ def _build_profile(kind, oid, fields) -> Profile:
     tokens = tuple(t for t in tf if not _very_common(t))  # BM25 over every word, as the plain baseline
     lower = raw.lower()
     p = Profile(kind, oid, lower, top, tokens, knowledge.graph().fired(raw))
-    p.self_bm25 = bm25(tokens, lower) or 1.0
+    p.norm = _norm(lower)
+    p.tok = tuple((_forms(t), t) for t in tokens)
+    p.tok_flat, p.tok_owner = _flatten(forms for forms, _ in p.tok)
+    p.term_list = tuple((t, w, _forms(t)) for t, w in sorted(top.items(), key=lambda x: -x[1]))
+    p.term_flat, p.term_owner = _flatten(forms for _, _, forms in p.term_list)
+    p.terms_total = sum(top.values()) or 1.0
+    p.glinks = tuple((link, alt, tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in link.technologies))
+                     for link, alt in p.links)
+    p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
     return p
 
 
@@ -138,6 +171,7 @@ PROFILE_CACHE = 50000
 
 
 def profile(obj, kind: str) -> Profile:
+    _df_generation()
     stamp = (getattr(obj, "updated_at", None), hash(_text_of(obj, kind)), id(knowledge.graph()))
     key = (kind, obj.id)
     hit = _profiles.get(key)
@@ -166,14 +200,63 @@ def _tf(term: str, text: str) -> int:
     return max(text.count(f) for f in _forms(term))
 
 
+def _flatten(groups) -> tuple[tuple, tuple]:
+    flat, owner = [], []
+    for k, forms in enumerate(groups):
+        flat += forms
+        owner += [k] * len(forms)
+    return tuple(flat), tuple(owner)
+
+
+def _norm(text: str) -> float:
+    return BM25_K1 * (1 - BM25_B + BM25_B * len(text) / AVG_LEN)
+
+
 def bm25(tokens, text: str) -> float:
-    norm = BM25_K1 * (1 - BM25_B + BM25_B * len(text) / AVG_LEN)
+    return _bm25(tuple((_forms(t), t) for t in tokens), text, _norm(text))
+
+
+def _bm25(tok, text: str, norm: float) -> float:
+    """BM25 of precomputed ((forms, term), ...) against a text (the same sum, in the same order, as bm25)."""
     total = 0.0
-    for t in tokens:
-        c = _tf(t, text)
+    count = text.count
+    idfs = _idf_cache
+    for forms, term in tok:
+        c = count(forms[0]) if len(forms) == 1 else max(map(count, forms))
         if c:
-            total += idf(t) * c * (BM25_K1 + 1) / (c + norm)
+            w = idfs.get(term)
+            total += (w if w is not None else idf(term)) * c * (BM25_K1 + 1) / (c + norm)
     return total
+
+
+def _bm25p(p: "Profile", text: str, norm: float) -> float:
+    """_bm25(p.tok, text, norm), faster: every form is counted in one C-level pass (map), and only the tokens
+    that occur are summed, in the same order (so the same float)."""
+    total = 0.0
+    counts = list(map(text.count, p.tok_flat))
+    owner, tok, idfs = p.tok_owner, p.tok, _idf_cache
+    last = -1
+    for j in compress(range(len(counts)), counts):
+        k = owner[j]
+        if k == last:
+            continue
+        last = k
+        forms, term = tok[k]
+        c = counts[j] if len(forms) == 1 else max(map(text.count, forms))
+        w = idfs.get(term)
+        total += (w if w is not None else idf(term)) * c * (BM25_K1 + 1) / (c + norm)
+    return total
+
+
+def _present(flat: tuple, owner: tuple, text: str) -> list:
+    """Indices (in order, once each) of the groups that have a form occurring in `text`."""
+    out, last = [], -1
+    for j in compress(range(len(flat)), map(text.__contains__, flat)):
+        k = owner[j]
+        if k != last:
+            out.append(k)
+            last = k
+    return out
 
 
 @lru_cache(maxsize=20000)
@@ -227,11 +310,21 @@ REVERSE = 0.5  # share of the achievement → demand direction in the symmetric 
 
 
 def _graph(src: Profile, other_text: str) -> list:
+    """_tech_match over the links' precomputed technologies (same results, without per-call lowering)."""
     paths = []
-    for link, alt in src.links:
+    has = other_text.__contains__
+    for link, alt, techs in src.glinks:
         best, best_tech = 0.0, None
-        for tech in link.technologies:
-            m = _tech_match(tech, other_text)
+        for tech, low, grams in techs:
+            if has(low):
+                m = 1.0
+            elif len(grams) < 2:
+                continue
+            else:
+                share = sum(map(has, grams)) / len(grams)
+                if share < 0.75:
+                    continue
+                m = share
             if m > best:
                 best, best_tech = m, tech
         if best_tech is not None:
@@ -241,8 +334,8 @@ def _graph(src: Profile, other_text: str) -> list:
 
 def pair_evidence(d: Profile, a: Profile) -> Evidence:
     """Everything the score of a (demand, achievement) pair rests on: the same whichever side asks."""
-    da = bm25(d.tokens, a.text) / d.self_bm25
-    ad = bm25(a.tokens, d.text) / a.self_bm25
+    da = _bm25p(d, a.text, a.norm) / d.self_bm25
+    ad = _bm25p(a, d.text, d.norm) / a.self_bm25
     text = (1 - REVERSE) * da + REVERSE * ad
     paths = _graph(d, a.text)  # symptoms are the demand's: its cues, the achievement's technologies
     paths.sort(key=lambda p: (-p[0], p[2].key))
@@ -255,15 +348,19 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
         product *= 1 - GRAPH_LINK_WEIGHT * strength
     graph = 1 - product
     shared = []
-    total_d = sum(d.terms.values()) or 1.0
+    total_d = d.terms_total
     got_d = 0.0
-    for t, w in sorted(d.terms.items(), key=lambda x: -x[1]):
-        if _tf(t, a.text):
-            got_d += w
+    d_list, a_list = d.term_list, a.term_list
+    for k in _present(d.term_flat, d.term_owner, a.text):
+        t, w = d_list[k][0], d_list[k][1]
+        got_d += w
+        shared.append(t)
+    seen_terms = set(shared)
+    for k in _present(a.term_flat, a.term_owner, d.text):
+        t = a_list[k][0]
+        if t not in seen_terms:
             shared.append(t)
-    for t, w in sorted(a.terms.items(), key=lambda x: -x[1]):
-        if t not in shared and _tf(t, d.text):
-            shared.append(t)
+            seen_terms.add(t)
     learned, notes = learning.pair_strength(d.terms, a.terms)
     return Evidence(text=text, text_d=da, graph=graph, learned=learned, shared_terms=shared,
                     coverage=min(1.0, got_d / total_d), paths=[(alt, link, tech) for s, alt, link, tech in paths
@@ -360,15 +457,18 @@ def _feedback(side: str, own_id: int) -> dict:
     return {"pairs": pairs, "weights": scoring.weights_from_feedback(reasons) if reasons else None}
 
 
-def _rank(src_kind, own, cands, limit, feedback):
+def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     scored = []
+    own_p = own_profile or profile(own, src_kind)
+    other_kind = "achievement" if src_kind == "demand" else "demand"
     for obj in cands:
         said = feedback["pairs"].get(obj.id, {})
         own_v, other = said.get("own", (None, None)), said.get("other", (None, None))
         if own_v[0] == "irrelevant":
             continue
         demand, achievement = (own, obj) if src_kind == "demand" else (obj, own)
-        ev = pair_evidence(profile(demand, "demand"), profile(achievement, "achievement"))
+        obj_p = profile(obj, other_kind)
+        ev = pair_evidence(own_p, obj_p) if src_kind == "demand" else pair_evidence(obj_p, own_p)
         f = _features(demand, achievement, ev)
         m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own_v[0], other[0], other[1])
         scored.append((m.raw, obj, m, f, ev))
@@ -389,7 +489,7 @@ def _rank(src_kind, own, cands, limit, feedback):
 def match_demand(demand, limit: int = 10) -> dict:
     src = profile(demand, "demand")
     cands = _candidates(src, "achievement", exclude_org=None)
-    items, abstained, conf = _rank("demand", demand, cands, limit, _feedback("demand", demand.id))
+    items, abstained, conf = _rank("demand", demand, cands, limit, _feedback("demand", demand.id), src)
     return {"items": items, "abstained": abstained, "terms": list(src.terms)[:KEY_TERMS],
             "next_steps": NEXT_STEPS if abstained else [], "confidence": conf["value"], "signals": conf["signals"],
             "graph": _graph_summary(src)}
@@ -398,7 +498,8 @@ def match_demand(demand, limit: int = 10) -> dict:
 def match_achievement(achievement, limit: int = 10) -> dict:
     src = profile(achievement, "achievement")
     cands = _candidates(src, "demand", exclude_org=None)
-    items, abstained, conf = _rank("achievement", achievement, cands, limit, _feedback("achievement", achievement.id))
+    items, abstained, conf = _rank("achievement", achievement, cands, limit, _feedback("achievement", achievement.id),
+                                   src)
     return {"items": items, "abstained": abstained, "terms": list(src.terms)[:KEY_TERMS], "next_steps": [],
             "confidence": conf["value"], "graph": _graph_summary(src)}
 
