@@ -14,6 +14,7 @@ re-rank what the text and graph already make relevant.
 import math
 import re
 import time
+import weakref
 from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -68,10 +69,15 @@ def _df_generation() -> None:
     at once per record computed rather than once per term."""
     be = sync.backend()
     now = time.monotonic()
-    if _df_gen["backend"] is not be or now - _df_gen["at"] >= DF_TTL or len(_df_cache) > 200000:
+    # The index generation (Whoosh: the current snapshot, refreshed after a write): frequencies read from an
+    # older generation are dropped at once, not after DF_TTL.
+    snap = be.snapshot() if hasattr(be, "snapshot") else None
+    seen = _df_gen.get("snap")
+    if _df_gen["backend"] is not be or (seen() if seen else None) is not snap or now - _df_gen["at"] >= DF_TTL \
+            or len(_df_cache) > 200000:
         _df_cache.clear()
         _idf_cache.clear()
-        _df_gen.update(backend=be, at=now)
+        _df_gen.update(backend=be, at=now, snap=weakref.ref(snap) if snap is not None else None)
 
 
 def doc_freq(term: str) -> tuple[int, int]:
@@ -88,7 +94,7 @@ def reset_caches() -> None:
     """Forget cached frequencies and profiles (tests, or after a bulk change)."""
     _df_cache.clear()
     _idf_cache.clear()
-    _df_gen.update(backend=None, at=0.0)
+    _df_gen.update(backend=None, at=0.0, snap=None)
     _profiles.clear()
 
 
