@@ -265,10 +265,24 @@ def demands_expire():
     return _in_app(run)
 
 
+@huey.periodic_task(beijing(0, 10))
+def challenges_close_due():
+    """`flask challenges close-due`: published 揭榜挂帅 challenges past their deadline stop taking applications."""
+    from .challenges.services import close_due
+    from .core import uow
+
+    def run():
+        n = close_due(_today())
+        uow.commit()
+        return n
+    return _in_app(run)
+
+
 # The schedule of the periodic tasks, as documented (tests check the tasks keep it).
 SCHEDULE = {"sweep_imports": "every 5 minutes", "sweep_matches": "every 5 minutes",
             "deliver_emails_periodic": "every minute", "transfer_remind": "daily 08:30 Beijing time",
-            "transfer_scan": "daily 02:10 Beijing time", "demands_expire": "daily 00:05 Beijing time"}
+            "transfer_scan": "daily 02:10 Beijing time", "demands_expire": "daily 00:05 Beijing time",
+            "challenges_close_due": "daily 00:10 Beijing time"}
 
 
 from .matching import tasks as _matching_tasks  # noqa: E402,F401  (stored matches' tasks, on this same queue)

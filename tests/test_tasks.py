@@ -60,7 +60,8 @@ def test_periodic_tasks_are_registered_with_their_schedules():
     assert runs_at("transfer_remind", 0, 30) and not runs_at("transfer_remind", 8, 30)
     assert runs_at("transfer_scan", 18, 10) and not runs_at("transfer_scan", 2, 10)
     assert runs_at("demands_expire", 16, 5) and not runs_at("demands_expire", 0, 5)
-    for name in ("transfer_remind", "transfer_scan", "demands_expire"):
+    assert runs_at("challenges_close_due", 16, 10) and not runs_at("challenges_close_due", 0, 10)
+    for name in ("transfer_remind", "transfer_scan", "demands_expire", "challenges_close_due"):
         day = [datetime(2026, 3, 2) + timedelta(minutes=m) for m in range(24 * 60)]
         assert sum(periodic(name).validate_datetime(t) for t in day) == 1, name
     assert all(runs_at("deliver_emails_periodic", 9, m) for m in range(60))

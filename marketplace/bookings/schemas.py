@@ -1,28 +1,12 @@
 """服务预约: marshmallow input schemas (the same for pages and the API) and the answers as plain dicts."""
-import re
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
 
 from ..core import money
 from ..core.dates import iso_utc
-from ..core.schema import Bool, InputSchema, LenientDate, Money, Text as _Text
+from ..core.schema import Bool, InputSchema, LenientDate, Money, Text, WholeNumber
 from .models import KIND_UNITS, KINDS, POLICIES, SLOT_MINUTES, STATUSES, WEEKDAYS
-
-
-# Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and
-# overrides that make a name read differently from what it is. PostgreSQL refuses NUL outright.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-
-
-class Text(_Text):
-    """core.schema.Text that also refuses control characters (422 naming the field)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        out = super()._deserialize(value, attr, data, **kwargs)
-        if out and CONTROL.search(out):
-            raise ValidationError("含有不可见的控制字符，请删除后重试")
-        return out
 
 
 class Hours(fields.Field):
@@ -33,23 +17,6 @@ class Hours(fields.Field):
             return money.parse_decimal(value, 2, label="机时", example="2.5", limit=Decimal(10000))
         except money.MoneyError as exc:
             raise ValidationError(str(exc)) from None
-
-
-class WholeNumber(fields.Integer):
-    """A count: an integer, or its digits as text (the forms send text). Never 2.5 quietly truncated to 2, never
-    true/false, never "1e3"."""
-    DIGITS = re.compile(r"^[+-]?\d{1,12}$")
-
-    def _deserialize(self, value, attr, data, **kw):
-        if isinstance(value, bool):
-            raise ValidationError("应为整数")
-        if isinstance(value, int):
-            return value
-        if isinstance(value, float) and value.is_integer() and abs(value) < 1e12:
-            return int(value)
-        if isinstance(value, str) and self.DIGITS.match(value.strip()):
-            return int(value.strip())
-        raise ValidationError("应为整数")
 
 
 def _int(lo, hi, label, **kw):

@@ -4,27 +4,10 @@ from decimal import Decimal
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from ..core.dates import UtcDateTime
-import re
 
-from ..core.schema import Bool, InputSchema, LenientDate, Money, Percent, Text as _Text
+from ..core.schema import Bool, InputSchema, LenientDate, Money, Percent, Text
 from ..core.vocab import CITIES, INDUSTRIES
 from .models import APPLICATION_STATES, KINDS, MILESTONE_STATES, RATINGS, STATES  # noqa: F401
-
-# Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and
-# overrides that make a title read differently from what it is. PostgreSQL refuses NUL outright.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重试"
-
-
-class Text(_Text):
-    """core.schema.Text that also refuses control characters (422 naming the field)."""
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        out = super()._deserialize(value, attr, data, **kwargs)
-        if out and CONTROL.search(out):
-            raise ValidationError(CONTROL_MESSAGE)
-        return out
-
 
 class MilestoneIn(InputSchema):
     LABELS = {"name": "里程碑名称", "criteria": "验收标准", "share": "占悬赏比例", "due_on": "计划完成日期"}

@@ -15,7 +15,8 @@ from ..core.workflow import HistoryOut
 from ..extensions import db
 from . import permissions as policy, services as svc
 from .models import APPLICATION_STATES, Challenge, KINDS, MILESTONE_STATES, RATINGS, STATES
-from .schemas import CONTROL, ScoreSheetOut, StatsOut
+from ..core.schema import CONTROL
+from .schemas import ScoreSheetOut, StatsOut
 
 bp = Blueprint("challenges", __name__)
 api = Blueprint("challenges", __name__)  # nested under /api/v1

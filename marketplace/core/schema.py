@@ -5,6 +5,7 @@ held to one set of rules whichever way it arrives.
 """
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
@@ -62,14 +63,53 @@ def one_of(choices) -> validate.OneOf:
     return validate.OneOf(choices, error="“{input}”不在可选范围内，可选：" + "、".join(choices))
 
 
-class Text(fields.String):
-    """A string field with Chinese messages and a length limit (huge strings are refused, not truncated)."""
+# Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and
+# overrides that make a title read differently from what it is (PostgreSQL refuses NUL outright).
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重试"
+BREAKS = re.compile("[\t\r\n\u2028\u2029\x85]")
 
-    def __init__(self, hi: int = 200, lo: int | None = None, choices=None, validate=None, **kw):
+
+class Text(fields.String):
+    """A string field with Chinese messages and a length limit (huge strings are refused, not truncated), that
+    refuses control characters; `line=True`: one line (no tab or line break: names, places, agenda lines that end
+    up in iCalendar lines, notifications and Excel cells)."""
+
+    def __init__(self, hi: int = 200, lo: int | None = None, choices=None, validate=None, line: bool = False, **kw):
         validators = [length(lo, hi)] + ([validate] if validate else [])
         if choices:
             validators.append(one_of(choices))
+        self.line = line
         super().__init__(validate=validators, **kw)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        out = super()._deserialize(value, attr, data, **kwargs)
+        if out and CONTROL.search(out):
+            raise ValidationError(CONTROL_MESSAGE)
+        if out and self.line and BREAKS.search(out):
+            raise ValidationError("应为一行文字，不能含换行或制表符")
+        return out
+
+
+class WholeNumber(fields.Integer):
+    """A count: an integer, an integral JSON number (30.0; the API reads JSON fractions as Decimal) or its digits
+    as text (the forms send text). Never 2.5 quietly truncated to 2, never true/false, never "1e3" or NaN."""
+    DIGITS = re.compile(r"^[+-]?\d{1,12}$")
+
+    def _deserialize(self, value, attr, data, **kw):
+        if isinstance(value, bool):
+            raise ValidationError("应为整数")
+        if isinstance(value, int):
+            return value
+        if isinstance(value, (float, Decimal)):
+            try:
+                if value == int(value) and abs(value) < 10 ** 12:
+                    return int(value)
+            except (ValueError, OverflowError, ArithmeticError):  # NaN, Infinity
+                pass
+        if isinstance(value, str) and self.DIGITS.match(value.strip()):
+            return int(value.strip())
+        raise ValidationError("应为整数")
 
 
 SPLIT_RE = re.compile(r"[、,，;；/|\n]+")

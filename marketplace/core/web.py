@@ -312,19 +312,27 @@ def commit():
     db.session.flush()
 
 
-def attempt(action) -> bool:
-    """Run a page's state change in a savepoint; on a refusal roll the savepoint back and flash its message
-    (the caller redirects either way; the pipeline commits). True when it went through."""
-    from flask import flash
+def in_savepoint(action) -> AppError | None:
+    """Run a state change in a savepoint; its refusal (AppError) rolls the savepoint back, with the after-commit
+    work it registered, and is returned rather than raised (the rest of the request goes on)."""
     position = uow.mark()
     savepoint = db.session.begin_nested()
     try:
         action()
         db.session.flush()
         savepoint.commit()
-        return True
+        return None
     except AppError as exc:
         savepoint.rollback()
         uow.forget_since(position)
-        flash(exc.message, "error")
-        return False
+        return exc
+
+
+def attempt(action) -> bool:
+    """Run a page's state change in a savepoint; on a refusal flash its message (the caller redirects either
+    way; the pipeline commits). True when it went through."""
+    from flask import flash
+    refused = in_savepoint(action)
+    if refused is not None:
+        flash(refused.message, "error")
+    return refused is None

@@ -1,58 +1,18 @@
 """What events accept (input, the same for pages and the API) and answer (output)."""
 import re
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core.dates import UtcDateTime
 from ..core.schema import InputSchema, TermList
-from ..core.schema import Text as _Text
+from ..core.schema import Text, WholeNumber
 from ..core.vocab import CITIES, INDUSTRIES
 from .models import INTEREST_STATUSES, KINDS, REGISTRATION_STATUSES, STATUSES
 
 CST = timezone(timedelta(hours=8), "CST")  # Jiangxi: China Standard Time, no daylight saving
 _DT = re.compile(r"\s*(\d{4})[-/](\d{1,2})[-/](\d{1,2})[ T](\d{1,2}):(\d{2})(?::(\d{2}))?"
                  r"(Z|[+-]\d{2}:?\d{2})?\s*")
-
-
-# Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and
-# overrides that make a title read differently from what it is (PostgreSQL refuses NUL outright). One-line fields
-# (names, places, agenda lines) also refuse tabs and line breaks: they end up in iCalendar lines, notifications and
-# Excel cells.
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重试"
-BREAKS = re.compile("[\t\r\n\u2028\u2029\x85]")
-
-
-class Text(_Text):
-    """core.schema.Text that refuses control characters; `line=True`: one line (no tab or line break)."""
-
-    def __init__(self, hi: int = 200, lo: int | None = None, line: bool = False, **kw):
-        super().__init__(hi, lo, **kw)
-        self.line = line
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        out = super()._deserialize(value, attr, data, **kwargs)
-        if out and CONTROL.search(out):
-            raise ValidationError(CONTROL_MESSAGE)
-        if out and self.line and BREAKS.search(out):
-            raise ValidationError("应为一行文字，不能含换行或制表符")
-        return out
-
-
-class WholeNumber(fields.Integer):
-    """An integer, also given as text ("12", from the pages' forms); 1.5 is refused instead of becoming 1."""
-
-    def _validated(self, value):
-        if isinstance(value, float | Decimal):  # the API reads JSON fractions as Decimal
-            try:
-                whole = int(value)
-            except (ValueError, OverflowError):  # NaN, Infinity
-                raise self.make_error("invalid") from None
-            if whole != value:
-                raise self.make_error("invalid")
-        return super()._validated(value)
 
 
 def parse_local(value) -> datetime:

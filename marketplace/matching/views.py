@@ -7,9 +7,8 @@ from werkzeug.routing import BuildError
 
 from ..core import listings
 from ..core import permissions as perm
-from ..core import uow
-from ..core.errors import AppError, Forbidden, NotFound
-from ..core.web import actor, json_body, require_login
+from ..core.errors import Forbidden, NotFound
+from ..core.web import actor, in_savepoint, json_body, require_login
 from ..extensions import db
 from ..libraries.pages import detail_panel
 from . import push, store
@@ -97,17 +96,7 @@ def _pair(obj, other_id: int):
 
 def _savepoint(action):
     """Run an action in a savepoint; its refusal (AppError) rolls it back and is returned, not raised."""
-    position = uow.mark()
-    savepoint = db.session.begin_nested()
-    try:
-        action()
-        db.session.flush()
-        savepoint.commit()
-        return None
-    except AppError as exc:
-        savepoint.rollback()
-        uow.forget_since(position)
-        return exc
+    return in_savepoint(action)
 
 
 def _back(obj):
