@@ -40,6 +40,15 @@ def test_structured_fields_cannot_rescue_unrelated_text():
     assert unrelated.band == "弱" and unrelated.score < scoring.ABSTAIN_BELOW_SCORE
 
 
+def test_learned_evidence_reranks_related_pairs_but_never_makes_an_unrelated_one_strong():
+    # Found on the demo: a term pair learnt from one contract (原料药 × 机理) lifted every achievement whose title
+    # says 机理 to 强 79 for a crystal-form demand with no shared words.
+    unrelated = scoring.score(good(coverage=0.0, relevance=0.03, shared_terms=[], learned=1.0))
+    assert unrelated.band != "强" and unrelated.score < 65
+    related, related_learned = scoring.score(good(relevance=0.3)), scoring.score(good(relevance=0.3, learned=1.0))
+    assert related_learned.score > related.score  # where the text agrees, what was learnt still counts in full
+
+
 def test_scores_stay_within_0_100_and_bands_follow_thresholds():
     for cov in (0.0, 0.5, 1.0):
         for rel in (0.0, 1.0):

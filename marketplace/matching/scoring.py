@@ -66,8 +66,15 @@ LEARNED_WEIGHT = 0.25
 TEXT_TAU = 0.2
 
 
+LEARNED_GATE = 0.2  # learned evidence counts in full only from this direct text relevance up
+
+
 def text_strength(f: Features) -> float:
-    return max(0.0, f.relevance + GRAPH_WEIGHT * f.graph + LEARNED_WEIGHT * f.learned)
+    """What was learnt from other pairs re-ranks candidates that are about the right thing; it never makes an
+    unrelated one strong (a term pair learnt from one contract, e.g. 原料药 × 机理, would otherwise lift every
+    achievement whose title says 机理)."""
+    gate = min(1.0, max(0.0, f.relevance) / LEARNED_GATE) if f.learned > 0 else 1.0
+    return max(0.0, f.relevance + GRAPH_WEIGHT * f.graph + LEARNED_WEIGHT * f.learned * gate)
 
 
 def text_part(f: Features) -> float:
