@@ -94,11 +94,6 @@ def _pair(obj, other_id: int):
     return (obj, other) if obj.entity_type == "demand" else (other, obj)
 
 
-def _savepoint(action):
-    """Run an action in a savepoint; its refusal (AppError) rolls it back and is returned, not raised."""
-    return in_savepoint(action)
-
-
 def _back(obj):
     return redirect(url_for(f"{LIBRARY[obj.entity_type]}.detail", obj_id=obj.id) + "#matches", 303)
 
@@ -118,7 +113,7 @@ def act(side, obj_id, other_id, action):
         else:
             push.feedback(actor(), demand, achievement, action, reason)
 
-    error = _savepoint(run)
+    error = in_savepoint(run)
     if not _htmx():
         flash(error.message if error else f"{ACTIONS[action]}：{other.title}", "error" if error else "success")
         return _back(obj)
@@ -135,7 +130,7 @@ def act(side, obj_id, other_id, action):
 def next_step(obj_id):
     demand = listings.get(actor(), listings.LIBRARIES["demands"], obj_id)
     step = request.form.get("step")
-    error = _savepoint(lambda: push.choose_next_step(actor(), demand, step))
+    error = in_savepoint(lambda: push.choose_next_step(actor(), demand, step))
     label = push.NEXT_STEP_CODES.get(step, "")
     if not _htmx():
         flash(error.message if error else f"已选择：{label}", "error" if error else "success")
