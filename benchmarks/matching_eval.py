@@ -148,7 +148,7 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
     return figures
 
 
-CV_SIGNALS = ("ratio", "margin", "text_d", "best", "coverage")
+CV_SIGNALS = ("ratio", "margin", "text_d", "best", "coverage", "title_cover", "plain")
 
 
 def _balanced(pred_answer: list, answerable: list) -> float:
@@ -201,7 +201,27 @@ def cross_validate(rows: list) -> dict:
         a, b = _logistic_1d(xs, ys)
         out[feature] = {"loo_threshold": round(_balanced(thr, ys), 3), "loo_logistic": round(_balanced(lr, ys), 3),
                         "logistic_all": {"a": round(a, 3), "b": round(b, 3), "threshold": round(-b / a, 3) if a else None}}
+    out["third_round_rule"] = _cv_title_rule(rows, ys)
     return out
+
+
+def _cv_title_rule(rows: list, ys: list) -> dict:
+    """The demand rule of scoring.decide_abstention (title cover, factory's words or not, ratio), with its one
+    fitted value (RATIO_PLAIN) refitted on the other demands for each held-out demand."""
+    from marketplace.matching import scoring
+    if not all("title_cover" in r for r in rows):
+        return {}
+    grid = [x / 20 for x in range(20, 80)]
+
+    def pred(r, plain_ratio):
+        if r["title_cover"] >= scoring.TITLE_COVER:
+            return 1
+        return 1 if r["ratio"] >= (plain_ratio if r["plain"] else scoring.RATIO_NAMED) else 0
+
+    def fit(sub, sub_y):
+        return max(grid, key=lambda t: (_balanced([pred(r, t) for r in sub], sub_y), -t))
+    loo = [pred(r, fit(rows[:i] + rows[i + 1:], ys[:i] + ys[i + 1:])) for i, r in enumerate(rows)]
+    return {"loo": round(_balanced(loo, ys), 3), "ratio_plain_all": fit(rows, ys)}
 
 
 def show(f: dict) -> None:
@@ -258,6 +278,10 @@ def main():
             print(f"  {feature:9} threshold {c['loo_threshold']:.3f}  logistic {c['loo_logistic']:.3f}  "
                   f"fit on all: σ({c['logistic_all']['a']}·x {c['logistic_all']['b']:+}) → answer from "
                   f"{c['logistic_all']['threshold']}")
+        t = cv.get("third_round_rule") or {}
+        if t:
+            print(f"  the engine's demand rule (title cover ≥ 0.5, else ratio ≥ RATIO_PLAIN in a factory's words or "
+                  f"≥ 4): leave-one-out {t['loo']:.3f}; RATIO_PLAIN fitted on all: {t['ratio_plain_all']}")
     if args.json:
         print(json.dumps([{k: v for k, v in f.items() if k != "cv_rows"} for f in results], ensure_ascii=False))
 

@@ -215,11 +215,14 @@ def honest_terms(terms: list) -> list:
 
 
 # Calibrated abstention: see confidence() and decide_abstention().
-def confidence(ranked: list) -> dict:
+def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dict:
     """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}.
     Evidence that generalises: the best candidate's strength against the background of this demand's own
     candidates (a scale-free ratio), where a graph path counts only when the texts also agree a little (two
-    independent signals). "value" is the fitted probability that something in the list fits (0–1)."""
+    independent signals). For a demand, also what a broker looks at first: does the best candidate hold what
+    the demand's title names (`title_cover(i)`: the idf-weighted share of the title's telling terms found in
+    candidate i), and is the demand written in a factory's words (`plain`) or does it name a technology.
+    "value" is a confidence in 0–1, 0.5 at the decision boundary."""
     if not ranked:
         return {"value": 0.0, "abstain": True, "signals": {}}
     # a graph path counts only where the texts also agree a little (two independent signals)
@@ -228,39 +231,78 @@ def confidence(ranked: list) -> dict:
     _, text_d, graph, _, cov, shared = ranked[i]
     rest = sorted(strengths[:i] + strengths[i + 1:], reverse=True)
     background = rest[len(rest) // 2] if rest else 0.0
+    ratio = strengths[i] / (background + RATIO_FLOOR)
     signals = {"best": round(strengths[i], 3), "margin": round(strengths[i] - background, 3),
-               "ratio": round(strengths[i] / (background + RATIO_FLOOR), 2), "text_d": round(text_d, 3),
+               "ratio": round(ratio, 2), "text_d": round(text_d, 3),
                "graph": round(graph, 3), "coverage": round(cov, 3), "shared": shared}
-    abstain, p = decide_abstention(strengths[i] / (background + RATIO_FLOOR))
+    tcov = title_cover(i) if title_cover is not None else None
+    if tcov is not None:
+        signals.update(title_cover=round(tcov, 3), plain=bool(plain))
+    abstain, p = decide_abstention(ratio, tcov, plain)
     return {"value": round(p, 3), "abstain": abstain, "signals": signals}
 
 
 AGREE_TEXT = 0.08        # share of the demand's own BM25 the candidate must hold for its graph path to count
 RATIO_FLOOR = 0.02       # added to the background so that a near-empty background does not explode the ratio
-# The decision: a one-feature logistic regression on ratio = best / (median of the other candidates + 0.02),
-# fitted with balanced class weights on the 87 demands of benchmarks/matching + matching_independent/tune
-# (16 without an answer). Chosen by leave-one-demand-out cross-validation among the measured candidates
-# (docs/notes/matching-quality.md, "Abstention, second round"): LOO balanced accuracy 0.884 (5-fold×20: 0.865).
-# Silent below ratio = −ABSTAIN_LOGIT_B / ABSTAIN_LOGIT_A ≈ 3.34.
+# Without title information (an achievement's list of demands): a one-feature logistic regression on
+# ratio = best / (median of the other candidates + 0.02), fitted with balanced class weights on the 87 demands
+# of benchmarks/matching + matching_independent/tune; silent below ratio ≈ 3.34 (docs/notes/matching-quality.md,
+# "Abstention, second round").
 ABSTAIN_LOGIT_A = 1.03
 ABSTAIN_LOGIT_B = -3.43
 ABSTAIN_RATIO = -ABSTAIN_LOGIT_B / ABSTAIN_LOGIT_A
 ABSTAIN_MARGIN = 0.075   # kept as a signal shown in "signals"; no longer part of the decision (see the notes)
+# A demand's list (third round, docs/notes/matching-quality.md "Abstention, third round"), the way a broker reads:
+# - the best candidate holds at least half of what the title names (idf-weighted telling terms, synonyms
+#   counted) → answer: the demand names something and an achievement names it too;
+# - otherwise, a demand in a factory's words (symptoms; `plain_words`) is answered when its best candidate
+#   stands out from its own background (ratio ≥ 1.85, the one value fitted, on the two tuning sets);
+# - a demand that names a technology none of the candidates names is left unanswered unless the best stands
+#   out very clearly (ratio ≥ 4, set between the tuning sets' extremes, not fitted).
+TITLE_COVER = 0.5
+RATIO_PLAIN = 1.85
+RATIO_NAMED = 4.0
 
 
-def fit_probability(ratio: float) -> float:
-    """The fitted probability that the best candidate answers the demand, from the ratio alone."""
-    z = ABSTAIN_LOGIT_A * ratio + ABSTAIN_LOGIT_B
+def fit_probability(ratio: float, threshold: float | None = None) -> float:
+    """A confidence in 0–1 from the ratio: the fitted logistic curve, moved so that it is 0.5 at `threshold`."""
+    shift = 0.0 if threshold is None else ABSTAIN_RATIO - threshold
+    z = ABSTAIN_LOGIT_A * (ratio + shift) + ABSTAIN_LOGIT_B
     return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def decide_abstention(ratio: float) -> tuple[bool, float]:
-    """(stay silent?, probability that something fits): silent when the best candidate does not stand out
-    clearly from this demand's own background of candidates."""
-    p = fit_probability(ratio)
+def decide_abstention(ratio: float, title_cover: float | None = None, plain: bool | None = None
+                      ) -> tuple[bool, float]:
+    """(stay silent?, confidence that something fits).
+    Without title information: silent when the best candidate does not stand out clearly from this demand's
+    own background of candidates (ratio < ABSTAIN_RATIO). With it: answered when the best candidate holds
+    what the title names; otherwise the ratio must reach RATIO_PLAIN (factory's words) or RATIO_NAMED."""
+    if title_cover is None:
+        p = fit_probability(ratio)
+        return p < 0.5, p
+    threshold = RATIO_PLAIN if plain else RATIO_NAMED
+    p = fit_probability(ratio, threshold)
+    if title_cover >= TITLE_COVER:
+        return False, max(p, 0.5 + 0.5 * (title_cover - TITLE_COVER) / (1 - TITLE_COVER))
     return p < 0.5, p
+
+
+# Words of speech, not of a specification: a title holding one of them (or written as a sentence, with commas)
+# is a factory's description of a symptom rather than the name of a technology.
+SPOKEN = frozenset("就 老 太 都 还 了 又 也 很 越来越 一直 怎么 没 没有 不行 不了 老是 总是 总 经常 天天 想 不想 "
+                   "能不能 有没有 咋 啥 怎么办 一年比一年 好几 特别".split())
+SENTENCE = ("，", ",", "、", "；", ";", "！", "!", "？", "?")
+
+
+def plain_words(title: str) -> bool:
+    """Is this title written in a factory's words (a sentence about a symptom) rather than a technology's name?"""
+    import jieba
+    title = title or ""
+    if any(mark in title for mark in SENTENCE):
+        return True
+    return any(w in SPOKEN for w in jieba.lcut(title))
 
 
 def should_abstain_signals(s: dict) -> bool:
     """Silent when the best candidate does not stand out from this demand's own background."""
-    return decide_abstention(s["ratio"])[0]
+    return decide_abstention(s["ratio"], s.get("title_cover"), s.get("plain"))[0]
