@@ -53,11 +53,35 @@ def test_the_service_decision_is_the_pure_rule_on_its_signals(app, f):
     _, achs, answered, silent = world(f)
     found = service.match_demand(answered, 10)
     assert found["abstained"] is False and found["confidence"] >= 0.5
-    assert found["signals"]["ratio"] >= scoring.ABSTAIN_RATIO
+    assert not scoring.should_abstain_signals(found["signals"])
+    assert found["signals"]["title_cover"] >= scoring.TITLE_COVER  # the title's terms are in the best candidate
     none = service.match_demand(silent, 10)
     assert none["abstained"] is True and none["confidence"] < 0.5
-    assert none["items"] and none["signals"]["ratio"] < scoring.ABSTAIN_RATIO  # candidates, none stands out
+    assert scoring.should_abstain_signals(none["signals"])
+    # candidates share its words (稀土, 氧化物 …), but none holds what the title asks for, and none stands out
+    assert none["items"] and none["signals"]["title_cover"] < scoring.TITLE_COVER
+    assert none["signals"]["plain"] is False and none["signals"]["ratio"] < scoring.RATIO_NAMED
     # achievements keep the same output shape (next steps are offered for demands only)
     back = service.match_achievement(achs["AB-A2"], 10)
     assert {"items", "abstained", "terms", "next_steps", "confidence"} <= set(back) and back["next_steps"] == []
     assert back["items"][0]["ref"] == "AB-D1"
+
+
+def test_a_named_technology_nobody_holds_is_silent_and_a_factorys_symptom_is_answered(app, f):
+    from marketplace.matching import service
+    company, achs, _answered, _silent = world(f)
+    named = f.record("demands", company, status="published", ref="AB-D3", title="钠离子电池硬碳负极材料制备技术",
+                     description="开发钠离子电池用生物质硬碳负极材料，首效85%以上，比容量300mAh/g，材料成本可控。",
+                     indicators="首效≥85%", industry="新能源", city="赣州", budget_wan="100", cooperation="合作开发")
+    symptom = f.record("demands", company, status="published", ref="AB-D4", title="铜线一拉快就老断，客户天天退货",
+                       description="我们厂拉铜线，车速一提上去就断线，一个班要断好多次，接头多了客户不要。",
+                       indicators="断线次数减半", industry="有色金属", city="赣州", budget_wan="30",
+                       cooperation="技术服务")
+    sync.apply_pending()
+    got = service.match_demand(named, 10)
+    # it shares 电池/材料 with the lithium cathode achievement, but that is not what it asks for
+    assert got["abstained"] is True and got["signals"]["plain"] is False, got["signals"]
+    assert got["signals"]["title_cover"] < 0.5
+    found = service.match_demand(symptom, 10)
+    assert found["abstained"] is False and found["signals"]["plain"] is True, found["signals"]
+    assert found["items"][0]["ref"] == "AB-A6"

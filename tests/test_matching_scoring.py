@@ -142,3 +142,42 @@ def test_the_abstention_decision_is_a_threshold_on_the_ratio_with_a_monotone_pro
     middling = [(0.25, 0.25, 0.0, 0.0, 0.2, 3)] + [(0.08, 0.08, 0.0, 0.0, 0.05, 1)] * 10
     c = scoring.confidence(middling)
     assert c["signals"]["ratio"] == pytest.approx(2.5) and c["abstain"] and c["value"] < 0.5
+
+
+def test_a_demands_list_is_answered_when_its_best_candidate_holds_what_the_title_names():
+    # the title's telling terms are in the best candidate: answered, even when it stands out only a little
+    assert scoring.decide_abstention(1.5, 0.8, False)[0] is False
+    # a named technology that no candidate holds: silent at a ratio that answers a demand in a factory's words
+    assert scoring.decide_abstention(3.0, 0.2, False)[0] is True
+    assert scoring.decide_abstention(3.0, 0.2, True)[0] is False
+    assert scoring.decide_abstention(1.5, 0.2, True)[0] is True
+    # ... unless the best stands out very clearly
+    assert scoring.decide_abstention(scoring.RATIO_NAMED + 0.1, 0.2, False)[0] is False
+    # the confidence is 0.5 at each regime's boundary and grows with the ratio
+    for plain, bar in ((True, scoring.RATIO_PLAIN), (False, scoring.RATIO_NAMED)):
+        assert scoring.decide_abstention(bar, 0.0, plain)[1] == pytest.approx(0.5)
+        ps = [scoring.decide_abstention(r, 0.0, plain)[1] for r in (0.5, 1.0, 2.0, 3.0, 6.0)]
+        assert ps == sorted(ps)
+    assert scoring.decide_abstention(1.0, 1.0, False)[1] == pytest.approx(1.0)
+    # the signals carry the decision's inputs, and should_abstain_signals agrees with confidence()
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 10  # ratio ≈ 1.8
+    covered = scoring.confidence(ranked, lambda i: 0.9, False)
+    named = scoring.confidence(ranked, lambda i: 0.1, False)
+    assert not covered["abstain"] and named["abstain"]
+    assert covered["signals"]["title_cover"] == 0.9 and named["signals"]["plain"] is False
+    assert scoring.should_abstain_signals(named["signals"]) and not scoring.should_abstain_signals(covered["signals"])
+    # without title information (an achievement's list) the one-feature rule decides, as before
+    assert scoring.confidence(ranked)["abstain"]
+
+
+@pytest.mark.parametrize("title, plain", [
+    ("外墙漆刷上半年就掉色", True),
+    ("冷库里的蒜头放到开春全发芽了", True),
+    ("烘干出来的茶叶有股烟味，客户不要", True),
+    ("注塑件表面老有银纹怎么办", True),
+    ("高镍三元正极材料表面包覆改性技术", False),
+    ("离子型稀土矿原地浸矿氨氮减排", False),
+    ("基于机器视觉的带钢表面缺陷在线检测系统", False),
+])
+def test_plain_words_tells_a_factorys_sentence_from_a_technologys_name(title, plain):
+    assert scoring.plain_words(title) is plain

@@ -137,6 +137,8 @@ class Profile:
     term_owner: tuple = ()                     # index in `term_list` of each flattened form
     terms_total: float = 1.0                   # sum of the terms' weights (or 1)
     glinks: tuple = ()                         # ((Link, alternative, ((tech, lower, bigrams), ...)), ...)
+    title_terms: tuple = ()                    # ((weight, forms), ...) of the title's telling terms (abstention)
+    plain: bool = False                        # the title is in a factory's words, not a technology's name
 
 
 def _fields(obj, kind):
@@ -169,7 +171,18 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.glinks = tuple((link, alt, tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in link.technologies))
                      for link, alt in p.links)
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
+    title = fields[0][0] or ""
+    p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
+    p.plain = scoring.plain_words(title)
     return p
+
+
+def title_cover(p: Profile, text: str) -> float:
+    """The idf-weighted share of what `p`'s title names (its telling terms, synonyms counted) found in `text`."""
+    total = sum(w for w, _ in p.title_terms)
+    if not total:
+        return 0.0
+    return sum(w for w, forms in p.title_terms if any(f in text for f in forms)) / total
 
 
 _profiles: OrderedDict = OrderedDict()
@@ -479,8 +492,12 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
         m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own_v[0], other[0], other[1])
         scored.append((m.raw, obj, m, f, ev))
     scored.sort(key=lambda x: (-x[0], x[1].id))
+    cover = None
+    if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
+        def cover(i):
+            return title_cover(own_p, profile(scored[i][1], other_kind).text)
     conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
-                               for _, _, _, _, ev in scored])
+                               for _, _, _, _, ev in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
     for raw, obj, m, f, ev in scored[:limit]:
