@@ -197,3 +197,28 @@ def test_decay_halves_evidence_over_its_half_life():
     now = datetime(2026, 1, 1)
     assert learning.decay(now, now) == 1.0
     assert abs(learning.decay(now - timedelta(days=learning.HALF_LIFE_DAYS), now) - 0.5) < 1e-9
+
+
+def test_the_cues_a_text_fires_are_the_same_in_every_process():
+    """The cue alternative shown in a reason must not depend on the process's string hash seed."""
+    import os
+    import subprocess
+    import sys
+    code = (
+        "from marketplace.matching import knowledge\n"
+        "links = knowledge.file_links()\n"
+        "by_word = {}\n"
+        "for i, link in enumerate(links):\n"
+        "    for alt in link.cues:\n"
+        "        for w in set(alt):\n"
+        "            by_word.setdefault(w, []).append((i, alt))\n"
+        "g = knowledge.Graph(links, by_word, max(len(w) for w in by_word))\n"
+        "text = ('车间粉尘大，工人戴口罩也顶不住，设备老是停机，噪声大，废水氨氮超标，产品开裂变形，表面起泡掉色，'\n"
+        "        '电机发热没劲，电池衰减快，鱼塘缺氧，果树黄叶烂根，窑炉能耗高，天然气费用高，铜线断线，良率低')\n"
+        "print([(l.key, alt) for l, alt in g.fired(text)])\n")
+    outs = set()
+    for seed in ("1", "2", "3", "4", "5"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                                check=True).stdout)
+    assert len(outs) == 1 and len(eval(outs.pop())) > 10

@@ -240,7 +240,7 @@ class Graph:
     def fired(self, text: str) -> list[tuple[Link, tuple]]:
         """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative)]."""
         text = (text or "").lower()
-        present = set()
+        present: dict = {}  # cue words in the order they first occur (a set's order changes between processes)
         n = len(text)
         by_word, sizes = self.by_word, self.sizes
         for i, ch in enumerate(text):  # only the lengths of cue words that start with this character
@@ -249,7 +249,7 @@ class Graph:
                     break
                 w = text[i:i + size]
                 if w in by_word:
-                    present.add(w)
+                    present.setdefault(w, None)
         out, seen = [], set()
         for w in present:
             for idx, alt in self.by_word[w]:
