@@ -181,3 +181,8 @@ def test_a_demands_list_is_answered_when_its_best_candidate_holds_what_the_title
 ])
 def test_plain_words_tells_a_factorys_sentence_from_a_technologys_name(title, plain):
     assert scoring.plain_words(title) is plain
+
+
+def test_old_is_not_speech():
+    assert scoring.plain_words("南丰蜜桔老果园品质退化改造方案") is False
+    assert scoring.plain_words("注塑件表面老有银纹") is True

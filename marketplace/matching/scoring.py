@@ -288,8 +288,8 @@ def decide_abstention(ratio: float, title_cover: float | None = None, plain: boo
 
 
 # Words of speech, not of a specification: a title holding one of them (or written as a sentence, with commas)
-# is a factory's description of a symptom rather than the name of a technology.
-SPOKEN = frozenset("就 老 太 都 还 了 又 也 很 越来越 一直 怎么 没 没有 不行 不了 老是 总是 总 经常 天天 想 不想 "
+# is a factory's description of a symptom rather than the name of a technology. (Not 老 alone: 老果园, 老窖 are old.)
+SPOKEN = frozenset("就 老有 太 都 还 了 又 也 很 越来越 一直 怎么 没 没有 不行 不了 老是 总是 总 经常 天天 想 不想 "
                    "能不能 有没有 咋 啥 怎么办 一年比一年 好几 特别".split())
 SENTENCE = ("，", ",", "、", "；", ";", "！", "!", "？", "?")
 
