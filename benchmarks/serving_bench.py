@@ -19,6 +19,7 @@ import csv
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -165,12 +166,43 @@ def cpu_seconds(pids) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+WRITE_NAME = "/notifications/[id]/read (POST)"  # the locustfile's committing write
+
+
+LOCUSTFILE = ROOT / "benchmarks" / "load" / "locustfile.py"
+
+
+def site_cpu_seconds(master_pid: int) -> float:
+    """The workers' CPU so far: the live workers' own, plus what the master has reaped from workers that exited
+    (recycled by max_requests: their CPU is not lost, and a replacement's warm-up counts, as it costs)."""
+    try:
+        fields = Path(f"/proc/{master_pid}/stat").read_text().rsplit(")", 1)[1].split()
+        reaped = (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError):
+        reaped = 0.0
+    return cpu_seconds(workers_of(master_pid)) + reaped
+
+
+def postgres_cpu_seconds(pg_file: Path) -> float:
+    """The throwaway PostgreSQL server's CPU so far (postmaster, live backends, exited backends): on SQLite the
+    database's work is inside the workers, on PostgreSQL it is here, on the same two cores."""
+    try:
+        pid = int((Path(pg_file.read_text().strip()) / "data" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return cpu_seconds([pid]) + site_cpu_seconds(pid)
+
+
 def locust(base, users, seconds, think, prefix):
     env = {**os.environ, "THINK_MIN": str(think[0]), "THINK_MAX": str(think[1])}
-    cmd = [str(BIN / "locust"), "-f", str(ROOT / "benchmarks" / "load" / "locustfile.py"), "--headless",
+    cmd = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless",
            "-u", str(users), "-r", str(max(1, users // 2)), "-t", f"{seconds}s", "--host", base,
            "--csv", prefix, "--only-summary", "--exit-code-on-error", "0", "--stop-timeout", "5"]
+    # Locust's own CPU (it shares the two cores with the site): the children's rusage around its run.
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=seconds + 120)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    locust_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     rows = list(csv.DictReader(open(f"{prefix}_stats.csv", encoding="utf-8")))
     agg = next(r for r in rows if r["Name"] == "Aggregated")
     worst = sorted((r for r in rows if r["Name"] != "Aggregated" and int(r["Request Count"]) >= 5),
@@ -181,7 +213,8 @@ def locust(base, users, seconds, think, prefix):
                     for r in csv.DictReader(open(f"{prefix}_failures.csv", encoding="utf-8"))]
     except OSError:
         pass
-    return {"failure_kinds": failures, "rps": float(agg["Requests/s"]), "requests": int(agg["Request Count"]),
+    by_name = {r["Name"]: (float(r["50%"] or 0), float(r["95%"] or 0), int(r["Request Count"])) for r in rows}
+    return {"failure_kinds": failures, "locust_cpu": locust_cpu, "by_name": by_name, "rps": float(agg["Requests/s"]), "requests": int(agg["Request Count"]),
             "failures": int(agg["Failure Count"]), "p50": float(agg["50%"]), "p95": float(agg["95%"]),
             "p99": float(agg["99%"]),
             "worst": [(r["Name"], float(r["50%"]), float(r["95%"]), int(r["Request Count"])) for r in worst]}
@@ -234,12 +267,13 @@ def run_one(dbname, args, summary):
         up_s = time.perf_counter() - t0
         print(f"  started in {up_s:.1f} s; first search {first_search:.0f} ms, first detail page with matches "
               f"{first_match:.0f} ms, first matches API {first_match_api:.0f} ms", flush=True)
-        pids = workers_of(master.pid)
-        cpu0 = cpu_seconds(pids)
+        cpu0, db0 = site_cpu_seconds(master.pid), postgres_cpu_seconds(pg_file) if dbname == "postgresql" else 0.0
         sat = locust(base, args.saturation_users, args.seconds, (0, 0), str(tmp / "sat"))
+        db_ms = ((postgres_cpu_seconds(pg_file) - db0) * 1000 / max(sat["requests"], 1)
+                 if dbname == "postgresql" else 0.0)
         # CPU spent by the workers per request: on a machine shared with other work, the capacity the site
         # would have on two cores of its own is about 2 / (CPU seconds per request).
-        cpu_ms = (cpu_seconds(pids) - cpu0) * 1000 / max(sat["requests"], 1)
+        cpu_ms = (site_cpu_seconds(master.pid) - cpu0) * 1000 / max(sat["requests"], 1)
         think = (locust(base, args.users, args.seconds, (0.5, 1.5), str(tmp / "think")) if not args.saturation_only
                  else {"rps": 0, "p50": 0, "p95": 0, "p99": 0, "failures": 0, "requests": 0})
         mem = [memory_mib(pid) for pid in workers_of(master.pid)]
@@ -253,15 +287,27 @@ def run_one(dbname, args, summary):
                 print(f"  failed: {count} × {method} {name}: {error}")
         print(f"  workers' CPU per request at saturation: {cpu_ms:.1f} ms → about {2000 / cpu_ms:.0f} requests/s "
               f"on two cores of its own")
+        if dbname == "postgresql":
+            print(f"  PostgreSQL server's CPU per request at saturation: {db_ms:.1f} ms → site (workers + database) "
+                  f"{cpu_ms + db_ms:.1f} ms, about {2000 / (cpu_ms + db_ms):.0f} requests/s on two cores of its own")
+        locust_ms = sat["locust_cpu"] * 1000 / max(sat["requests"], 1)
+        print(f"  locust's CPU per request at saturation: {locust_ms:.1f} ms "
+              f"({100 * locust_ms / max(locust_ms + cpu_ms, 1e-9):.0f} % of locust + workers)")
         print("  slowest at saturation (p50 / p95 ms, count): " + "; ".join(
             f"{n} {a:.0f}/{b:.0f} ({c})" for n, a, b, c in sat["worst"]))
+        post = sat["by_name"].get(WRITE_NAME, (0, 0, 0))
+        print(f"  the write {WRITE_NAME} at saturation: p50 {post[0]:.0f} ms, p95 {post[1]:.0f} ms ({post[2]} requests)")
         print(f"  worker memory: RSS ≤ {rss:.0f} MiB, PSS ≤ {pss:.0f} MiB ({len(mem)} workers × {args.threads} threads)")
         key = f"serving.{dbname}" + f".{args.workers}x{args.threads}" * (args.workers != 2 or args.threads != 8) + (
             f".{args.achievements // 1000}k" if args.achievements else "") + (
             ".bigindex" if args.index else "") + (".cold" if args.no_warm else "")
         lines = [(f"{key}.first_search", first_search, "ms"), (f"{key}.first_match_page", first_match, "ms"),
                  (f"{key}.saturation_rps", sat["rps"], "req/s"), (f"{key}.cpu_per_request", cpu_ms, "ms"),
-                 (f"{key}.projected_rps_2_cores", 2000 / cpu_ms, "req/s"), (f"{key}.p50_50users", think["p50"], "ms"),
+                 (f"{key}.projected_rps_2_cores", 2000 / cpu_ms, "req/s"),
+                 (f"{key}.locust_cpu_per_request", locust_ms, "ms"),
+                 *([(f"{key}.db_cpu_per_request", db_ms, "ms"),
+                    (f"{key}.projected_rps_2_cores_with_db", 2000 / (cpu_ms + db_ms), "req/s")]
+                   if dbname == "postgresql" else []), (f"{key}.write_p95_saturation", post[1], "ms"), (f"{key}.p50_50users", think["p50"], "ms"),
                  (f"{key}.p95_50users", think["p95"], "ms"),
                  (f"{key}.errors", sat["failures"] + think["failures"], "requests"),
                  (f"{key}.worker_rss", rss, "MiB"), (f"{key}.worker_pss", pss, "MiB")]
@@ -302,7 +348,11 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the instance (printed) for --reuse")
     parser.add_argument("--reuse", help="serve this kept SQLite instance again (no preparation)")
     parser.add_argument("--saturation-only", action="store_true", help="skip the think-time run")
+    parser.add_argument("--locustfile", help="another locustfile (e.g. an older mix, for an A/B of the load generator)")
     args = parser.parse_args()
+    if args.locustfile:
+        global LOCUSTFILE
+        LOCUSTFILE = Path(args.locustfile).resolve()
     random.seed(1)
     print(f"load: {os.getloadavg()[0]:.1f} {os.getloadavg()[1]:.1f} {os.getloadavg()[2]:.1f} "
           f"(1/5/15 min) on {os.cpu_count()} cores", flush=True)

@@ -497,10 +497,12 @@ def counts_for_owner(actor, now=None) -> dict:
 def counts_for_customer(actor, now=None) -> dict:
     now = _now(now)
     mine = Booking.customer_org_id == actor.org_id
-    upcoming = db.session.scalar(select(func.count(Booking.id)).where(
-        mine, Booking.status.in_(("requested", "approved")), Booking.starts_at > now))
-    to_rate = db.session.scalar(select(func.count(Booking.id)).where(mine, Booking.status == "used",
-                                                                    Booking.rating.is_(None)))
+    # Both counts in one statement (scalar subqueries): one round trip instead of two.
+    upcoming, to_rate = db.session.execute(select(
+        select(func.count(Booking.id)).where(
+            mine, Booking.status.in_(("requested", "approved")), Booking.starts_at > now).scalar_subquery(),
+        select(func.count(Booking.id)).where(mine, Booking.status == "used",
+                                             Booking.rating.is_(None)).scalar_subquery())).one()
     return {"upcoming": upcoming or 0, "rate": to_rate or 0}
 
 

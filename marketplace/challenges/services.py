@@ -864,15 +864,21 @@ def workbench_counts(actor) -> dict:
     """Figures for the workbench provider (receivers.py)."""
     out = {}
     if perm.is_authenticated(actor):
-        out["drafts"] = db.session.scalar(select(func.count(Challenge.id)).where(
-            Challenge.owner_org_id == actor.org_id, Challenge.status.in_(EDITABLE_STATES)))
-        out["to_read"] = db.session.scalar(select(func.count(ChallengeApplication.id)).join(Challenge).where(
-            Challenge.owner_org_id == actor.org_id, Challenge.status.in_(("closed", "reviewing")),
-            ChallengeApplication.status == "submitted"))
-        out["mine_open"] = db.session.scalar(select(func.count(ChallengeApplication.id)).where(
-            ChallengeApplication.org_id == actor.org_id, ChallengeApplication.status == "submitted"))
-        out["mine_decided"] = db.session.scalar(select(func.count(ChallengeApplication.id)).where(
-            ChallengeApplication.org_id == actor.org_id, ChallengeApplication.status.in_(("awarded", "not_awarded"))))
+        # The four counts in one statement (scalar subqueries): one round trip instead of four.
+        counts = {
+            "drafts": select(func.count(Challenge.id)).where(
+                Challenge.owner_org_id == actor.org_id, Challenge.status.in_(EDITABLE_STATES)),
+            "to_read": select(func.count(ChallengeApplication.id)).join(Challenge).where(
+                Challenge.owner_org_id == actor.org_id, Challenge.status.in_(("closed", "reviewing")),
+                ChallengeApplication.status == "submitted"),
+            "mine_open": select(func.count(ChallengeApplication.id)).where(
+                ChallengeApplication.org_id == actor.org_id, ChallengeApplication.status == "submitted"),
+            "mine_decided": select(func.count(ChallengeApplication.id)).where(
+                ChallengeApplication.org_id == actor.org_id,
+                ChallengeApplication.status.in_(("awarded", "not_awarded"))),
+        }
+        row = db.session.execute(select(*(q.scalar_subquery() for q in counts.values()))).one()
+        out.update(zip(counts, row))
         reviewing = db.session.scalars(select(Challenge).where(Challenge.status == "reviewing",
                                                                policy.panel_condition(actor, Challenge))).all()
         out["to_score"] = sum(1 for ch in reviewing for uid, _, _ in review_progress(ch)["missing"]

@@ -146,8 +146,14 @@ def introductions(actor):
 # Contracts: registration, payments and royalty reports due or overdue ------------------------------------
 
 def _open_contracts(actor):
-    from ..contracts.models import Contract
-    return db.session.scalars(select(Contract).where(
+    from sqlalchemy.orm import defaultload, lazyload
+
+    from ..contracts.models import Contract, TermSheet
+    # Only the schedule, the payments, the terms and the reports are read here: the parties, the broker and
+    # the terms' milestones are not loaded up front.
+    return db.session.scalars(select(Contract).options(
+        lazyload(Contract.seller), lazyload(Contract.buyer), lazyload(Contract.broker),
+        defaultload(Contract.terms).lazyload(TermSheet.milestones)).where(
         or_(Contract.seller_org_id == actor.org_id, Contract.buyer_org_id == actor.org_id),
         Contract.status.in_(("submitted", "registered"))).order_by(Contract.id.desc()).limit(OPEN_CONTRACTS)).all()
 

@@ -6,6 +6,7 @@ with `detail_panel(name, fn)`: fn(actor, lib, obj) → template context (the mat
 """
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import login_required
+from sqlalchemy.orm import lazyload
 
 from ..core import listings, permissions as perm
 from ..core.vocab import IP_TYPES
@@ -82,7 +83,9 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
             from ..searching.service import library_page
             page = library_page(actor(), lib, params)
         else:
-            page = listings.paginate(stmt, params)
+            # The rows show no collection (an achievement's IP items): not loaded up front (lazily if ever read).
+            page = listings.paginate(stmt.options(*[lazyload(rel) for rel in lib.model.__mapper__.relationships
+                                                    if rel.lazy == "selectin"]), params)
         return render_template("library/list.html", lib=lib, page=page, params=params,
                                scope=params.get("scope") or "public")
 

@@ -3,6 +3,7 @@ visibility (applied inside the engine, not after it), hits loaded from the datab
 highlighted."""
 from flask import current_app, url_for
 from sqlalchemy import select
+from sqlalchemy.orm import lazyload
 
 from search import SearchQuery
 from search.analysis import highlight_terms
@@ -117,7 +118,9 @@ def _load(ids: list[str]) -> list:
     found = {}
     for etype, eids in wanted.items():
         model = MODELS[etype]
-        for obj in db.session.scalars(select(model).where(model.id.in_(eids))):
+        # A hit shows no collection (an achievement's IP items): not loaded up front (lazily if ever read).
+        collections = [lazyload(rel) for rel in model.__mapper__.relationships if rel.lazy == "selectin"]
+        for obj in db.session.scalars(select(model).options(*collections).where(model.id.in_(eids))):
             found[f"{etype}:{obj.id}"] = obj
     return [found.get(i) for i in ids]
 
