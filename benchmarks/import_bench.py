@@ -1,10 +1,12 @@
 """Import benchmark, end to end: N synthetic achievements from .xlsx or .jsonl into a fresh SQLite or PostgreSQL
 database, through the same code as `flask import achievements FILE` (streamed file, batched writes), then the
-search index brought up to date (the outbox applied through the Whoosh backend's bulk path). Twice: the first
-import (creates) and a re-import of the same file (updates).
+search index brought up to date (the outbox applied through the Whoosh backend's bulk path). Three runs: the
+first import (creates), a re-import of the same file (every row found unchanged: nothing rewritten or reindexed)
+and a re-import of a file where every row's summary changed (every row updated and its document replaced).
 
     .venv/bin/python benchmarks/import_bench.py --rows 20000 --format xlsx --db sqlite
     .venv/bin/python benchmarks/import_bench.py --rows 20000 --format jsonl --db postgresql
+    .venv/bin/python benchmarks/import_bench.py --rows 100000 --format xlsx --reader-only   # the file reader alone
 
 With --db postgresql a throwaway server is started with scripts/test-postgres.sh (its own PG_DIR_FILE, so
 nobody else's server is touched) and stopped afterwards. Prints rows/s end to end, the rows phase and the index
@@ -34,28 +36,29 @@ HEADERS = ["编号", "成果名称", "成果简介", "关键词", "所属产业"
            "资金来源", "成果类别", "成熟度", "转化方式", "意向价格（万元）"]
 
 
-def synthetic_rows(rows: int):
+def synthetic_rows(rows: int, changed: bool = False):
     rnd = random.Random(42)
     for i in range(rows):
         words = rnd.sample(WORDS, 6)
-        yield [f"B-{i:06d}", "".join(words[:3]) + f"技术{i}", ("".join(words) + "，") * 15, "、".join(words[:4]),
+        summary = ("".join(words) + "，") * 15 + ("本版新增中试验证数据。" if changed else "")
+        yield [f"B-{i:06d}", "".join(words[:3]) + f"技术{i}", summary, "、".join(words[:4]),
                rnd.choice(INDUSTRIES), f"基准大学{i % 20}", "发明专利", f"ZL2019{i:07d}.1",
                f"20{rnd.randint(15, 24)}-0{rnd.randint(1, 9)}-1{rnd.randint(0, 9)}", "财政资金", "应用技术",
                rnd.choice(["实验室", "小试", "中试", "工业化"]), "许可、转让", rnd.choice(["面议", "35", "120.5"])]
 
 
-def write_file(rows: int, fmt: str, path: str) -> None:
+def write_file(rows: int, fmt: str, path: str, changed: bool = False) -> None:
     if fmt == "xlsx":
         from openpyxl import Workbook
         wb = Workbook(write_only=True)
         ws = wb.create_sheet()
         ws.append(HEADERS)
-        for r in synthetic_rows(rows):
+        for r in synthetic_rows(rows, changed):
             ws.append(r)
         wb.save(path)
     else:
         with open(path, "w", encoding="utf-8") as fh:
-            for r in synthetic_rows(rows):
+            for r in synthetic_rows(rows, changed):
                 fh.write(json.dumps(dict(zip(HEADERS, r)), ensure_ascii=False) + "\n")
 
 
@@ -97,7 +100,7 @@ def one_run(app, path: str, name: str, n: int) -> dict:
         with open(path, "rb") as fh:
             raw = fh.read()
         marks = Marks(n)
-        with stream_file(name, raw, max_rows=10 ** 7) as stream:
+        with stream_file(name, raw, max_rows=max(n, 50000)) as stream:  # as `flask import --max-rows`
             report = import_rows("achievements", stream.headers, stream.rows, publish=True, progress=marks,
                                  total=n)
         del raw
@@ -110,13 +113,40 @@ def one_run(app, path: str, name: str, n: int) -> dict:
             "marks": {f: marks.rate_at(f) for f in (0.1, 0.5, 1.0)}}
 
 
+def reader_only(args) -> None:
+    """The file reader alone (no database): rows/s and CPU of `stream_file` over the whole file."""
+    from marketplace.imports.readers import stream_file
+    tmp = tempfile.mkdtemp(prefix="import-bench-")
+    try:
+        path = os.path.join(tmp, f"bench.{args.format}")
+        write_file(args.rows, args.format, path)
+        with open(path, "rb") as fh:
+            raw = fh.read()
+        load = os.getloadavg()[0]
+        t0, c0 = time.perf_counter(), cpu_seconds()
+        count = 0
+        with stream_file(os.path.basename(path), raw, max_rows=max(args.rows, 50000)) as stream:
+            for _ in stream.rows:
+                count += 1
+        wall, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+        print(f"reader {args.format}: {count} rows in {wall:.1f} s = {count / wall:.0f} rows/s wall, "
+              f"{cpu * 1000 / count:.3f} ms CPU/row (~{count / cpu:.0f} rows/s on one idle core); load {load:.2f}")
+        print(f"BENCH import.reader.{args.format}.rows_per_s {count / wall:.0f} rows/s")
+        print(f"BENCH import.reader.{args.format}.cpu_per_row {cpu * 1000 / count:.3f} ms")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20000)
     parser.add_argument("--format", choices=["xlsx", "jsonl"], default="xlsx")
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--reader-only", action="store_true", help="measure the file reader alone")
     args = parser.parse_args()
+    if args.reader_only:
+        return reader_only(args)
     tmp = tempfile.mkdtemp(prefix="import-bench-")
     pg_dir_file = os.path.join(tmp, "pg-dir")
     env = dict(os.environ, PG_DIR_FILE=pg_dir_file)
@@ -129,8 +159,10 @@ def main():
         os.environ.update(DATABASE_URL=url, SEARCH_INDEX_DIR=f"{tmp}/index", UPLOAD_DIR=f"{tmp}/uploads",
                           HUEY_BACKEND="memory", SECRET_KEY="bench")
         path = os.path.join(tmp, f"bench.{args.format}")
+        changed_path = os.path.join(tmp, f"changed.{args.format}")
         t0 = time.perf_counter()
         write_file(args.rows, args.format, path)
+        write_file(args.rows, args.format, changed_path, changed=True)
         t_write = time.perf_counter() - t0
         from flask_migrate import upgrade
 
@@ -138,32 +170,46 @@ def main():
         app = create_app()
         with app.app_context():
             upgrade(directory=os.path.join(ROOT, "migrations"))
-        load_before = os.getloadavg()
-        first = one_run(app, path, os.path.basename(path), args.rows)
-        again = one_run(app, path, os.path.basename(path), args.rows)
-        load_after = os.getloadavg()
         n = args.rows
         print(f"rows                      {n} ({args.format}, {os.path.getsize(path) / 2 ** 20:.1f} MiB, "
-              f"written in {t_write:.0f} s), database {args.db}")
-        for label, run, done in (("first import (create)", first, first["report"].created),
-                                 ("re-import (update)", again, again["report"].updated)):
-            m = run["marks"]
+              f"written in {t_write:.0f} s), database {args.db}", flush=True)
+        cores = min(2, os.cpu_count() or 1)
+        tag = f"import.{args.format}.{args.db}"
+        bench = []
+        for key, label, file in (("first", "first import (create)", path),
+                                 ("same", "re-import, same file", path),
+                                 ("changed", "re-import, changed rows", changed_path)):
+            load_before = os.getloadavg()[0]
+            run = one_run(app, file, os.path.basename(file), n)
+            load_after = os.getloadavg()[0]
+            r, m = run["report"], run["marks"]
             print(f"{label:25s} {n / run['total_s']:.0f} rows/s end to end ({run['total_s']:.1f} s): "
                   f"rows {n / run['rows_s']:.0f}/s ({run['rows_s']:.1f} s), index {run['indexed']} docs "
                   f"{run['indexed'] / max(run['index_s'], 1e-9):.0f}/s ({run['index_s']:.1f} s); "
-                  f"{done} written, {run['report'].rejected} rejected")
+                  f"created {r.created}, updated {r.updated}, unchanged {r.unchanged}, rejected {r.rejected}")
             print(f"{'':25s} rows phase at 10% {m[0.1]:.0f}/s, 50% {m[0.5]:.0f}/s, 100% {m[1.0]:.0f}/s")
             # On a shared machine wall time says little: the CPU each phase used, and what that allows on an
             # idle machine with 2 cores (the rows phase runs on one core, the index phase on two).
-            quiet = run["rows_cpu"] + run["index_cpu"] / min(2, os.cpu_count() or 1)
-            print(f"{'':25s} CPU: rows {run['rows_cpu'] * 1000 / n:.2f} ms/row, index "
-                  f"{run['index_cpu'] * 1000 / max(run['indexed'], 1):.2f} ms/doc (all processes) -> "
-                  f"~{n / max(quiet, 1e-9):.0f} rows/s end to end if the {min(2, os.cpu_count() or 1)} cores "
-                  "were ours")
-        print(f"peak RSS                  {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
-              f"(largest index sub-writer {children_peak_mib():.0f} MiB)")
-        print(f"load average              {load_before[0]:.2f} before, {load_after[0]:.2f} after "
-              f"({os.cpu_count()} cores)")
+            quiet = run["rows_cpu"] + run["index_cpu"] / cores
+            per_doc = f"{run['index_cpu'] * 1000 / run['indexed']:.2f} ms/doc" if run["indexed"] else \
+                f"{run['index_cpu']:.2f} s, nothing to index"
+            print(f"{'':25s} CPU: rows {run['rows_cpu'] * 1000 / n:.2f} ms/row, index {per_doc} (all processes) -> "
+                  f"~{n / max(quiet, 1e-9):.0f} rows/s end to end if the {cores} cores were ours; "
+                  f"load {load_before:.1f} -> {load_after:.1f}", flush=True)
+            bench += [(f"{tag}.{key}.end_to_end", n / run["total_s"], "rows/s"),
+                      (f"{tag}.{key}.rows_phase", n / run["rows_s"], "rows/s"),
+                      (f"{tag}.{key}.index_phase", run["indexed"] / max(run["index_s"], 1e-9), "docs/s"),
+                      (f"{tag}.{key}.cpu_rows", run["rows_cpu"] * 1000 / n, "ms/row"),
+                      (f"{tag}.{key}.cpu_index", run["index_cpu"] * 1000 / run["indexed"] if run["indexed"] else 0,
+                       "ms/doc"),
+                      (f"{tag}.{key}.idle_estimate", n / max(quiet, 1e-9), "rows/s"),
+                      (f"{tag}.{key}.load", (load_before + load_after) / 2, "load")]
+        peak, sub = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, children_peak_mib()
+        print(f"peak RSS                  {peak:.0f} MiB (largest index sub-writer {sub:.0f} MiB)")
+        print(f"cores                     {os.cpu_count()}")
+        bench += [(f"{tag}.peak_rss", peak, "MiB"), (f"{tag}.peak_rss_subwriter", sub, "MiB")]
+        for name, value, unit in bench:
+            print(f"BENCH {name} {value:.2f} {unit}")
     finally:
         if args.db == "postgresql":
             subprocess.run([os.path.join(ROOT, "scripts", "test-postgres.sh"), "stop"], env=env, check=False)

@@ -116,7 +116,7 @@ def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:
         for err in report.errors:
             click.echo(f"第{err['row']}行：{err['message']}")
         click.echo(("（试运行，未写入）" if dry_run else "") + report.summary())
-    if report.rejected and not report.created and not report.updated:
+    if report.rejected and not report.created and not report.updated and not getattr(report, "unchanged", 0):
         sys.exit(1)
 
 

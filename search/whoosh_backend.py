@@ -28,7 +28,7 @@ from whoosh import index as windex
 from whoosh.analysis import Composable, Token
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, ID, TEXT, Schema
-from whoosh.query import Or, Phrase, Term
+from whoosh.query import Or, Phrase
 
 from . import analysis
 from .base import (FIELD_WEIGHTS, MULTI_FACETS, PRICE_RANGES, SINGLE_FACETS, SearchBackend, SearchQuery,
@@ -492,6 +492,31 @@ def _open(path):
                                 f"run `flask search reindex` ({exc})") from None
 
 
+def _docnums_of(searcher, ids: set) -> list[int]:
+    """The live docnums of `ids` in one pass over each segment's `id` column (the writer's own searcher, so
+    these are its docnums). One term lookup per id and segment, as Whoosh's delete_by_term does, costs
+    ~0.1 ms each and grows with the number of segments (2.4 ms per replaced document at 100,000); reading the
+    column costs ~1 µs per stored document and a set lookup, whatever the number of segments."""
+    found = []
+    for reader, offset in searcher.reader().leaf_readers():
+        if not reader.doc_count_all() or not reader.doc_count():
+            continue
+        deleted = reader.is_deleted if reader.has_deletions() else None
+        for docnum, value in enumerate(reader.column_reader("id")):
+            if isinstance(value, bytes):
+                value = value.decode()
+            if value in ids and not (deleted and deleted(docnum)):
+                found.append(offset + docnum)
+    return found
+
+
+def _drop_emptied_segments(writer) -> None:
+    """Segments whose every document is now deleted (a re-import replaces whole segments) are left out of
+    the new generation rather than kept forever as dead weight for readers: Whoosh only drops them when a
+    merge happens to pick them. Their files are removed by the commit, as a merge's are."""
+    writer.segments = [seg for seg in writer.segments if seg.doc_count_all() == 0 or seg.doc_count() > 0]
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -624,10 +649,9 @@ class WhooshBackend(SearchBackend):
             ix = _open(self._ensure_index())
             writer = ix.writer(procs=workers, multisegment=True, limitmb=BULK_LIMITMB, timeout=self.lock_timeout)
             try:
-                searcher = writer.searcher()  # the writer's own (cached, closed with it): its docnums
-                for fields in unique:
-                    for docnum in searcher.docs_for_query(Term("id", fields["id"]), for_deletion=True):
-                        writer.delete_document(docnum)
+                for docnum in _docnums_of(writer.searcher(), {f["id"] for f in unique}):
+                    writer.delete_document(docnum)
+                _drop_emptied_segments(writer)
                 for fields in unique:
                     writer.add_document(**fields)
                 writer.commit()

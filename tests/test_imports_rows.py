@@ -105,10 +105,11 @@ def test_with_ref_the_ref_wins_and_the_title_may_change(ctx):
     import_file("achievements", "a.xlsx", xlsx_bytes(ZH, rows))
     rows[0][1] = "完全不同的新名称的成果"
     again = import_file("achievements", "a.xlsx", xlsx_bytes(ZH, rows))
-    assert (again.created, again.updated) == (0, 2)
+    # the renamed row is updated; the other one holds the same values: reported as unchanged, not rewritten
+    assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     # ... and the renamed record is then found by its new title when a file has no 编号.
     no_ref = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, [r[1:] for r in rows[:1]]))
-    assert (no_ref.created, no_ref.updated) == (0, 1), no_ref.errors
+    assert (no_ref.created, no_ref.updated + no_ref.unchanged) == (0, 1), no_ref.errors
     assert Achievement.query.count() == 2
 
 
@@ -136,7 +137,10 @@ def test_demands_and_services_have_natural_keys_too(ctx):
     assert first.created == 1, first.errors
     assert ServiceResource.query.one().industries == "有色金属、新材料"
     again = import_file("services", "s.json", json.dumps([s], ensure_ascii=False).encode())
-    assert (again.created, again.updated) == (0, 1)
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    s["服务内容"] += "另可提供检测。"
+    changed = import_file("services", "s.json", json.dumps([s], ensure_ascii=False).encode())
+    assert (changed.created, changed.updated, changed.unchanged) == (0, 1, 0)
 
 
 def test_two_rows_with_the_same_natural_key_in_one_file_are_refused(ctx):
@@ -258,9 +262,11 @@ def test_bulk_writes_leave_outbox_match_queue_audit_and_ip_items(ctx, monkeypatc
         return
     queued = set(db.session.scalars(select(MatchRefresh.entity_id).where(MatchRefresh.entity_type == "achievement")))
     assert ids <= queued
-    # Re-import: updates replace the IP items, never add to them.
+    # Re-import with every summary changed: updates replace the IP items, never add to them.
+    for r in rows:
+        r[2] += "（修订）"
     again = import_file("achievements", "a.xlsx", xlsx_bytes(ZH, rows), publish=True)
-    assert again.updated == 9
+    assert (again.updated, again.unchanged) == (9, 0)
     db.session.expire_all()
     assert len(Achievement.query.filter_by(ref="A-12").one().ip_items) == 2
 

@@ -57,6 +57,9 @@ def enqueue_many(session, entity_type: str, ids) -> None:
     if not ids:
         return
     now = utcnow()
-    session.connection().execute(insert(SearchOutbox), [
-        {"entity_type": entity_type, "entity_id": i, "created_at": now, "attempts": 0} for i in ids])
+    conn = session.connection()
+    stmt = insert(SearchOutbox)
+    if conn.dialect.name == "postgresql":  # one multi-row INSERT per 1,000 ids (insertmanyvalues), not one per id
+        stmt = stmt.returning(SearchOutbox.id)
+    conn.execute(stmt, [{"entity_type": entity_type, "entity_id": i, "created_at": now, "attempts": 0} for i in ids])
     uow.after_commit(_apply, key="search-outbox", order=10, session=session)
