@@ -142,7 +142,50 @@ def _row(name, values, target=None):
             f"{target or ''} |")
 
 
-def measure(folder: Path, sample: int, requests: int, recompute: bool = True) -> None:
+def _cpu() -> float:
+    """CPU seconds of this process and of its waited-for children (the rebuild's forked workers)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def rebuild(limit: int = 0) -> dict:
+    """`flask match rebuild --restart` (all records, both directions, the command's own code: forked workers,
+    the writer here), timed: wall records/s, CPU seconds per record (this process + workers), the load."""
+    from marketplace.matching import jobs
+
+    class Stop(BaseException):  # not caught by the command: it stops the run (marked failed, resumable)
+        pass
+    last = {"at": 0.0}
+    ready = {}
+
+    def echo(line):
+        now = time.perf_counter()
+        if "开始计算匹配" in line:  # the profiles are read: the matching itself starts
+            ready.update(wall=now, cpu=_cpu())
+        if "进行中" not in line or now - last["at"] >= 15:
+            print("  " + line, flush=True)
+            last["at"] = now
+        if limit and "进行中" in line and int(re.search(r"(\d+)/", line).group(1)) >= limit:
+            raise Stop()
+    load0 = os.getloadavg()[0]
+    started, cpu0 = time.perf_counter(), _cpu()
+    try:
+        run = jobs.rebuild_command("all", 100, background=False, restart=True, echo=echo)
+    except Stop:
+        run = jobs.latest()
+    end, cpu1 = time.perf_counter(), _cpu()
+    wall, cpu = end - started, cpu1 - cpu0
+    done = run.done
+    prep = {"wall": ready["wall"] - started, "cpu": ready["cpu"] - cpu0} if ready else {"wall": 0.0, "cpu": 0.0}
+    return {"records": done, "seconds": wall, "rps": done / wall if wall else 0.0,
+            "cpu_ms": 1000 * cpu / max(done, 1), "cpu": cpu, "workers": jobs.rebuild_workers(), "prep": prep,
+            "match_cpu_ms": 1000 * (cpu - prep["cpu"]) / max(done, 1),
+            "match_rps": done / max(wall - prep["wall"], 1e-9),
+            "load": (load0, os.getloadavg()[0]),
+            "children_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+
+
+def measure(folder: Path, sample: int, requests: int, recompute: bool = True, rebuild_limit: int | None = 0) -> None:
     os.environ.update(env_for(folder))
     from marketplace import create_app
     from marketplace.achievements.models import Achievement
@@ -152,6 +195,20 @@ def measure(folder: Path, sample: int, requests: int, recompute: bool = True) ->
 
     app = create_app()
     with app.app_context():
+        rb = None
+        if rebuild_limit is not None:
+            print(f"rebuild{f' (first {rebuild_limit} records)' if rebuild_limit else ''}: load average "
+                  f"{os.getloadavg()[0]:.2f}", flush=True)
+            rb = rebuild(rebuild_limit)
+            print(f"rebuild: {rb['records']} records in {rb['seconds']:.1f} s = {rb['rps']:.1f} records/s (wall), "
+                  f"CPU {rb['cpu']:.0f} s = {rb['cpu_ms']:.1f} ms per record (this process + {rb['workers']} "
+                  f"workers); load average {rb['load'][0]:.2f} before, {rb['load'][1]:.2f} after; workers' peak "
+                  f"RSS {rb['children_rss']:.0f} MiB", flush=True)
+            print(f"  of which reading every record's profile (in parallel): {rb['prep']['wall']:.1f} s wall, "
+                  f"{rb['prep']['cpu']:.0f} s CPU; then matching: {rb['match_rps']:.1f} records/s wall, "
+                  f"{rb['match_cpu_ms']:.1f} ms CPU per record", flush=True)
+            db.session.remove()
+        phase = time.perf_counter()
         n_ach = db.session.scalar(db.select(db.func.count(Achievement.id)))
         n_dem = db.session.scalar(db.select(db.func.count(Demand.id)))
         rnd = random.Random(11)
@@ -177,6 +234,8 @@ def measure(folder: Path, sample: int, requests: int, recompute: bool = True) ->
                     db.session.commit()
             db.session.commit()
             rates[label] = len(ids) / (time.perf_counter() - started)
+        print(f"recompute sample: {time.perf_counter() - phase:.1f} s", flush=True)
+        phase = time.perf_counter()
         started = time.perf_counter()  # the store's own part: writing the lists the engine computed
         for k, (obj, result) in enumerate(results, 1):
             store.write_list(obj, result, fp=fp)
@@ -210,6 +269,7 @@ def measure(folder: Path, sample: int, requests: int, recompute: bool = True) ->
             timings[name] = times
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         load = os.getloadavg()
+        print(f"pages and API: {time.perf_counter() - phase:.1f} s", flush=True)
         print()
         print(f"{n_ach} achievements, {n_dem} demands; recompute sample {len(dem_ids)} + {len(ach_ids)} records; "
               f"{len(pages)} page and {len(apis)} API requests; load average {load[0]:.2f} {load[1]:.2f} "
@@ -219,6 +279,13 @@ def measure(folder: Path, sample: int, requests: int, recompute: bool = True) ->
         print("|---|---|---|---|---|")
         print(_row("detail page with matches (broker signed in)", timings["page"], "p95 < 50 ms"))
         print(_row("matches API `?limit=10`", timings["api"], "p95 < 30 ms"))
+        print()
+        if rb is not None:
+            print(f"BENCH matching.rebuild_rps {rb['rps']:.1f} records/s")
+            print(f"BENCH matching.rebuild_cpu_ms_per_record {rb['cpu_ms']:.1f} ms")
+            print(f"BENCH matching.rebuild_match_cpu_ms_per_record {rb['match_cpu_ms']:.1f} ms")
+        print(f"BENCH matching.page_p95 {_pct(timings['page'], 0.95):.1f} ms")
+        print(f"BENCH matching.api_p95 {_pct(timings['api'], 0.95):.1f} ms")
         if not recompute:
             return
         print()
@@ -236,18 +303,23 @@ def main():
     parser.add_argument("--keep", help="build in (or reuse) this folder and keep it")
     parser.add_argument("--no-recompute", action="store_true",
                         help="time only the pages and the API (lists stored by an earlier run, or on first read)")
+    parser.add_argument("--rebuild-limit", type=int, default=0,
+                        help="stop the full rebuild after this many records (0: all of them)")
+    parser.add_argument("--no-rebuild", action="store_true", help="skip the full rebuild (`flask match rebuild`)")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        return measure(Path(args.measure), args.sample, args.requests, not args.no_recompute)
+        return measure(Path(args.measure), args.sample, args.requests, not args.no_recompute,
+                       None if args.no_rebuild else args.rebuild_limit)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="match-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
         if not (folder / "bench.db").exists():
             build(folder, args.achievements, args.demands)
         subprocess.run([sys.executable, __file__, "--measure", str(folder), "--sample", str(args.sample),
-                        "--requests", str(args.requests)] + (["--no-recompute"] if args.no_recompute else []),
-                       check=True)
+                        "--requests", str(args.requests), "--rebuild-limit", str(args.rebuild_limit)]
+                       + (["--no-recompute"] if args.no_recompute else [])
+                       + (["--no-rebuild"] if args.no_rebuild else []), check=True)
     finally:
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)

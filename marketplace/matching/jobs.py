@@ -5,11 +5,18 @@ A rebuild run is a row of `match_rebuilds`: queued → running → done | failed
 the command in the foreground) claims it with a conditional update, then works in batches, each committed
 with the cursor (the last type and id done), the count and the time spent, so a killed run resumes where it
 stopped. A run that stops sending heartbeats for STALE_MINUTES may be taken over.
+
+Speed (docs/notes/matching-store.md, "Rebuild speed"): with several workers (rebuild_workers()), every record's
+profile is first built once by forked workers and kept here; workers forked after that compute the batches in
+order with the engine's own answer (exactly the live path's), and this process writes them in bulk.
 """
 import logging
+import multiprocessing as mp
+import os
 import time
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -145,8 +152,138 @@ def describe(p: dict) -> str:
             f"预计剩余 {left_text}")
 
 
-def run_rebuild(run_id: int, on_progress=None, claim: bool = True) -> MatchRebuild | None:
-    """Work through the run from its cursor, in batches, committing each with its progress."""
+def rebuild_workers() -> int:
+    """How many processes compute a rebuild: MATCHING_REBUILD_WORKERS (setting or environment), else 2 on a
+    machine with 2 cores or more (1 in tests); always 1 where processes cannot be forked or the database lives
+    in this process's memory."""
+    value = os.environ.get("MATCHING_REBUILD_WORKERS") or current_app.config.get("MATCHING_REBUILD_WORKERS")
+    if value in (None, ""):
+        value = 1 if current_app.testing else min(2, os.cpu_count() or 1)
+    url = str(db.engine.url)
+    if "fork" not in mp.get_all_start_methods() or (url.startswith("sqlite") and ":memory:" in url) \
+            or url in ("sqlite://", "sqlite:///"):
+        return 1
+    return max(1, int(value))
+
+
+def _plan(types, etype: str, cursor: int, batch: int) -> list:
+    """[(type, [ids])] still to do from the cursor, in the order the cursor moves: one query per type."""
+    tasks = []
+    for t in types[types.index(etype):]:
+        Model = store.model(t)
+        ids = list(db.session.scalars(select(Model.id).where(_published(t), Model.id > (cursor if t == etype else 0))
+                                      .order_by(Model.id)))
+        tasks += [(t, ids[i:i + batch]) for i in range(0, len(ids), batch)]
+    return tasks
+
+
+def _slim(result: dict) -> dict:
+    """What the writer stores of an answer (less to send between processes)."""
+    return {"items": result["items"][:store.LIMIT], "abstained": result["abstained"], "terms": result.get("terms")}
+
+
+def compute_batch(task) -> list:
+    """[(id, answer)] for a batch of one type (one query for the records; the engine's own answer for each,
+    exactly what the live path gives). Records gone since the plan was made are skipped (the final cleanup
+    removes their lists)."""
+    etype, ids = task
+    Model = store.model(etype)
+    objs = {o.id: o for o in db.session.scalars(select(Model).where(Model.id.in_(ids)))}
+    return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
+
+
+_child: dict = {}
+
+
+def _child_start(app) -> None:
+    """In a forked worker: its own application context, database connections and index readers (a forked
+    process must not share the parent's sockets or file offsets)."""
+    ctx = app.app_context()
+    ctx.push()
+    _child["ctx"] = ctx
+    db.engine.dispose(close=False)
+    app.extensions.pop("search_backend", None)  # opened again here (the profiles and frequencies are kept)
+    import threading
+
+    from . import fastsearch, knowledge, learning
+    for mod in (fastsearch, knowledge, learning):  # a lock another thread held at the fork would never be freed
+        if hasattr(mod, "_lock"):
+            mod._lock = threading.Lock()
+
+
+def _child_batch(task) -> list:
+    try:
+        return compute_batch(task)
+    finally:
+        db.session.remove()  # nothing written here; keeps the identity map from growing over the run
+
+
+PREBUILD_SHARE = 0.2   # profiles are built up front (in parallel) when the run has this share of the records to do
+# ... and the library is no larger than this: a profile holds ≈ 48 KB, so 100,000 of them took 5.3 GB in the
+# parent (≈ 13 GB with the forked workers' copies); above it the workers build profiles as they need them, in
+# their bounded caches. MATCHING_REBUILD_PREBUILD_MAX (setting or environment) changes it.
+PREBUILD_MAX = 25000
+
+
+def prebuild_max() -> int:
+    value = os.environ.get("MATCHING_REBUILD_PREBUILD_MAX") or current_app.config.get("MATCHING_REBUILD_PREBUILD_MAX")
+    return PREBUILD_MAX if value in (None, "") else int(value)
+
+
+def _profile_batch(task) -> list:
+    """In a forked worker: the profiles of a batch of records, sent to the parent (and dropped here)."""
+    from . import service
+    etype, ids = task
+    Model = store.model(etype)
+    out = []
+    try:
+        for obj in db.session.scalars(select(Model).where(Model.id.in_(ids))):
+            service.profile(obj, etype)
+            out.append(((etype, obj.id), service._profiles.pop((etype, obj.id))))
+        return out
+    finally:
+        db.session.remove()
+
+
+def _prebuild_profiles(workers: int) -> int:
+    """Every published record's profile (either side is the other's candidate), built by `workers` forked
+    processes and kept in this process's profile cache, so that the workers forked next share them instead of
+    each building most of them again. Returns how many."""
+    from . import knowledge, service
+    tasks = _plan(TYPES, TYPES[0], 0, 500)
+    n = sum(len(ids) for _, ids in tasks)
+    service.PROFILE_CACHE = max(service.PROFILE_CACHE, n + len(service._profiles) + 1000)
+    knowledge.graph()  # loaded before the fork: the profiles' stamps name this graph
+    service._df_generation()
+    db.session.commit()  # no transaction open while forking
+    own = {link.key: link for link in knowledge.graph().links}
+    with mp.get_context("fork").Pool(workers, initializer=_child_start,
+                                     initargs=(current_app._get_current_object(),)) as pool:
+        for out in pool.imap_unordered(_profile_batch, tasks):
+            for key, entry in out:
+                _share_links(entry[1], own)
+                service._profiles[key] = entry
+    return n
+
+
+def _share_links(p, own: dict) -> None:
+    """A profile received from a worker carries copies of the graph's links: point it at this process's own
+    (the same links, by key) so that 100,000 profiles do not hold 100,000 copies of them."""
+    def mine(link):
+        return own.get(getattr(link, "key", None), link)
+    links = getattr(p, "links", None)
+    if links and all(isinstance(x, tuple) and len(x) >= 2 for x in links):
+        p.links = [(mine(x[0]),) + tuple(x[1:]) for x in links]
+    glinks = getattr(p, "glinks", None)
+    if glinks and all(isinstance(x, tuple) and len(x) >= 2 for x in glinks):
+        p.glinks = tuple((mine(x[0]),) + tuple(x[1:]) for x in glinks)
+
+
+def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int | None = None, echo=None) \
+        -> MatchRebuild | None:
+    """Work through the run from its cursor, in batches, committing each (its rows, the cursor, the count and
+    the time spent) so that an interrupted run resumes where it stopped. With `workers` > 1 (default:
+    rebuild_workers()), that many forked processes compute the batches, in order, while this one writes."""
     if claim and not _claim(run_id):
         return None  # someone else has it, or it is finished
     run = db.session.get(MatchRebuild, run_id)
@@ -155,31 +292,39 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True) -> MatchRebui
         run.fingerprint = fp
     types = _types(run.scope)
     etype = run.cursor_type if run.cursor_type in types else types[0]
-    cursor = run.cursor_id or 0
+    tasks = _plan(types, etype, run.cursor_id or 0, run.batch)
+    workers = rebuild_workers() if workers is None else workers
+    run.updated_at = utcnow()
+    db.session.commit()
+    pool = None
+    from . import service
+    cache_size = service.PROFILE_CACHE
+    mark = time.perf_counter()
     try:
-        while True:
-            Model = store.model(etype)
-            ids = list(db.session.scalars(select(Model.id).where(_published(etype), Model.id > cursor)
-                                          .order_by(Model.id).limit(run.batch)))
-            if not ids:
-                nxt = types.index(etype) + 1
-                if nxt >= len(types):
-                    break
-                etype, cursor = types[nxt], 0
-                run.cursor_type, run.cursor_id = etype, 0
-                db.session.commit()
-                continue
-            started = time.perf_counter()
-            objs = {o.id: o for o in db.session.scalars(select(Model).where(Model.id.in_(ids)))}  # one query
-            for oid in ids:
-                obj = objs.get(oid)
-                if obj is not None:  # gone since the ids were read: the cleanup at the end handles it
-                    store.write_list(obj, store.compute(obj, store.LIMIT), fp=fp)
-            cursor = ids[-1]
-            run.cursor_type, run.cursor_id = etype, cursor
+        if workers > 1 and len(tasks) > 1:
+            todo, total = sum(len(ids) for _, ids in tasks), _count("all")
+            if todo >= PREBUILD_SHARE * total and total <= prebuild_max():
+                started = time.perf_counter()
+                built = _prebuild_profiles(workers)
+                took = time.perf_counter() - started
+                log.info("rebuild #%s: %s profiles in %.1f s", run_id, built, took)
+                if echo:
+                    echo(f"重建 #{run_id}：{workers} 个进程已读入 {built} 条记录（{took:.0f} 秒），开始计算匹配")
+            db.session.commit()  # no transaction open (nor connection checked out) while forking
+            pool = mp.get_context("fork").Pool(min(workers, len(tasks)), initializer=_child_start,
+                                               initargs=(current_app._get_current_object(),))
+            answers = pool.imap(_child_batch, tasks)
+            run = db.session.get(MatchRebuild, run_id)
+        else:
+            answers = map(compute_batch, tasks)
+        for (t, ids), results in zip(tasks, answers):
+            store.write_many(t, results, fp=fp)
+            run.cursor_type, run.cursor_id = t, ids[-1]
             run.done += len(ids)
             run.total = max(run.total, run.done)
-            run.seconds += time.perf_counter() - started
+            now = time.perf_counter()
+            run.seconds += now - mark
+            mark = now
             run.updated_at = utcnow()
             db.session.commit()
             if on_progress:
@@ -188,12 +333,23 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True) -> MatchRebui
         run.status, run.finished_at, run.updated_at = "done", utcnow(), utcnow()
         run.total = run.done
         db.session.commit()
-    except Exception as exc:
+    except BaseException as exc:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+            pool = None
         db.session.rollback()
         run = db.session.get(MatchRebuild, run_id)
         run.status, run.message, run.updated_at = "failed", f"{exc.__class__.__name__}: {exc}"[:500], utcnow()
         db.session.commit()
         raise
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+        service.PROFILE_CACHE = cache_size
+        while len(service._profiles) > cache_size:
+            service._profiles.popitem(last=False)
     if on_progress:
         on_progress(progress(run))
     return run
@@ -255,7 +411,7 @@ def rebuild_command(scope: str, batch: int, background: bool, restart: bool, ech
         return run
     run_id = run.id
     try:
-        return run_rebuild(run_id, on_progress=lambda p: echo(describe(p)))
+        return run_rebuild(run_id, on_progress=lambda p: echo(describe(p)), echo=echo)
     except Exception:  # noqa: BLE001 — recorded on the run (failed, with the message); run again to resume
         log.warning("match rebuild #%s stopped", run_id, exc_info=True)
         db.session.rollback()

@@ -29,7 +29,7 @@ from ..core import permissions as perm
 from ..extensions import db
 from ..searching import sync
 from ..searching.documents import parse_doc_id
-from . import knowledge, learning, scoring
+from . import fastsearch, knowledge, learning, scoring
 
 KEY_TERMS = 24
 PROFILE_TERMS = 40
@@ -392,7 +392,11 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
 def _search(weighted, entity_type, min_match, per_page=CANDIDATES) -> dict[int, float]:
     if not weighted:
         return {}
-    result = sync.backend().search(SearchQuery(weighted_terms=tuple(weighted), min_match=min_match,
+    be = sync.backend()
+    fast = fastsearch.search(be, tuple(weighted), entity_type, min_match, per_page)  # same answer, sparse
+    if fast is not None:
+        return {parse_doc_id(i)[1]: s for i, s in fast}
+    result = be.search(SearchQuery(weighted_terms=tuple(weighted), min_match=min_match,
                                                types=(entity_type,), visibility=Visibility(), per_page=per_page,
                                                facets=False))
     return {parse_doc_id(i)[1]: s for i, s in zip(result.ids, result.scores)}

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, event, func, insert, inspect, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -218,22 +218,62 @@ def compute(obj, limit: int = LIMIT) -> dict:
 def write_list(obj, result: dict, now=None, fp: str | None = None) -> None:
     """Replace the record's own stored list with `result` (the engine's answer)."""
     now, fp = now or utcnow(), fp or fingerprint()
-    etype, other = obj.entity_type, OTHER[obj.entity_type]
+    etype = obj.entity_type
     db.session.execute(delete(StoredMatch).where(StoredMatch.direction == etype, _col(etype) == obj.id)
                        .execution_options(synchronize_session=False))
-    items = list({item["id"]: item for item in result["items"]}.values())[:LIMIT]
+    items = _rows_of(etype, obj.id, result, now)
     if items:
-        db.session.execute(insert(StoredMatch), [
-            {"direction": etype, COLUMN[etype]: obj.id, COLUMN[other]: item["id"], "score": int(item["score"]),
-             "band": item["band"], "reasons": list(item.get("reasons") or []),
-             "shared_terms": list(item.get("shared_terms") or []), "coverage": float(item.get("coverage") or 0.0),
-             "computed_at": now} for item in items])
+        db.session.execute(insert(StoredMatch), items)
     values = {"abstained": bool(result["abstained"]), "terms": list(result.get("terms") or []), "size": len(items),
               "fingerprint": fp, "stale": False, "computed_at": now}
     done = db.session.execute(update(MatchList).where(MatchList.entity_type == etype, MatchList.entity_id == obj.id)
                               .values(**values).execution_options(synchronize_session=False)).rowcount
     if not done:
         db.session.execute(insert(MatchList).values(entity_type=etype, entity_id=obj.id, **values))
+
+
+def _rows_of(etype: str, oid: int, result: dict, now) -> list[dict]:
+    other = OTHER[etype]
+    items = list({item["id"]: item for item in result["items"]}.values())[:LIMIT]
+    return [{"direction": etype, COLUMN[etype]: oid, COLUMN[other]: item["id"], "score": int(item["score"]),
+             "band": item["band"], "reasons": list(item.get("reasons") or []),
+             "shared_terms": list(item.get("shared_terms") or []), "coverage": float(item.get("coverage") or 0.0),
+             "computed_at": now} for item in items]
+
+
+def write_many(etype: str, results: list, now=None, fp: str | None = None) -> None:
+    """write_list for a batch of records of one type — [(record id, result)] — in a handful of statements
+    (the rebuild's writer): their rows replaced, their MatchList rows updated or inserted. The same rows as
+    write_list writes for each."""
+    if not results:
+        return
+    now, fp = now or utcnow(), fp or fingerprint()
+    ids = [oid for oid, _ in results]
+    db.session.execute(delete(StoredMatch).where(StoredMatch.direction == etype, _col(etype).in_(ids))
+                       .execution_options(synchronize_session=False))
+    rows, lists = [], []
+    for oid, result in results:
+        mine = _rows_of(etype, oid, result, now)
+        rows += mine
+        lists.append({"entity_type": etype, "entity_id": oid, "abstained": bool(result["abstained"]),
+                      "terms": list(result.get("terms") or []), "size": len(mine), "fingerprint": fp,
+                      "stale": False, "computed_at": now})
+    if rows:
+        db.session.execute(insert(StoredMatch), rows)
+    existing = dict(db.session.execute(select(MatchList.entity_id, MatchList.id).where(
+        MatchList.entity_type == etype, MatchList.entity_id.in_(ids))).all())
+    fresh = [v for v in lists if v["entity_id"] not in existing]
+    old = [dict(v, b_id=existing[v["entity_id"]]) for v in lists if v["entity_id"] in existing]
+    if old:
+        stmt = (update(MatchList.__table__).where(MatchList.__table__.c.id == bindparam("b_id"))
+                .values(abstained=bindparam("abstained"), terms=bindparam("terms"), size=bindparam("size"),
+                        fingerprint=bindparam("fingerprint"), stale=bindparam("stale"),
+                        computed_at=bindparam("computed_at")))
+        db.session.connection().execute(stmt, [{k: v[k] for k in ("b_id", "abstained", "terms", "size",
+                                                                   "fingerprint", "stale", "computed_at")}
+                                               for v in old])
+    if fresh:
+        db.session.execute(insert(MatchList), fresh)
 
 
 def remove(entity_type: str, entity_id: int) -> list[int]:

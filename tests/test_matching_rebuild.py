@@ -1,0 +1,174 @@
+"""The bulk rebuild (`flask match rebuild`: batches, forked workers, the writer in the parent) stores exactly what
+the live path (`match_demand` / `match_achievement`, used on first read and by the evaluation) gives for every
+record, and the sparse candidate search (matching/fastsearch.py) answers exactly as the Whoosh backend."""
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from marketplace.core import uow
+from marketplace.extensions import db
+from marketplace.matching import fastsearch, jobs, service, store
+from marketplace.matching.models import (
+    MatchFeedback,
+    MatchList,
+    MatchRebuild,
+    MatchRefresh,
+    StoredMatch,
+)
+from marketplace.searching import sync
+from search import SearchQuery
+from search.base import Visibility
+
+DATA = Path(__file__).resolve().parent.parent / "benchmarks" / "matching"
+
+
+def _rows(name, n):
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines if line.strip()][:n]
+
+
+@pytest.fixture
+def library(f):
+    """A small library of real texts (the first labelled set): 36 achievements of two institutions, 18 demands
+    of two companies, published and indexed, nothing stored yet; one 感兴趣 mark (a score that differs by side)."""
+    insts = [f.user("institution", city="南昌"), f.user("institution", city="赣州")]
+    companies = [f.user("company"), f.user("company")]
+    achs, dems = [], []
+    for i, a in enumerate(_rows("achievements.jsonl", 36)):
+        price = a.get("asking_price_wan")
+        achs.append(f.record("achievements", insts[i % 2], status="published", ref=f"RB-A{i:03d}",
+                             title=a["title"], summary=a["summary"], keywords=a["keywords"],
+                             industry=a["industry"], maturity=a.get("maturity") or "小试",
+                             transfer_modes=a.get("transfer_modes") or "许可",
+                             **({"asking_price_wan": str(price)} if price not in (None, "面议") else {})))
+    for i, d in enumerate(_rows("demands.jsonl", 18)):
+        budget = d.get("budget_wan")
+        dems.append(f.record("demands", companies[i % 2], status="published", ref=f"RB-D{i:03d}",
+                             title=d["title"], description=d["description"], indicators=d.get("indicators") or "",
+                             industry=d["industry"], city=d.get("city") or "南昌",
+                             cooperation=d.get("cooperation") or "技术许可",
+                             **({"budget_wan": str(budget)} if budget not in (None, "面议") else {})))
+    uow.discard()
+    sync.apply_pending()
+    db.session.add(MatchFeedback(demand_id=dems[0].id, achievement_id=achs[0].id, side="demand",
+                                 verdict="interested", user_id=companies[0].id))
+    db.session.query(MatchRefresh).delete()
+    db.session.commit()
+    service.reset_caches()
+    return {"achievements": achs, "demands": dems}
+
+
+def stored(etype, oid) -> dict:
+    lst = MatchList.query.filter_by(entity_type=etype, entity_id=oid).one_or_none()
+    col = store.COLUMN[store.OTHER[etype]]
+    rows = StoredMatch.query.filter_by(direction=etype, **{store.COLUMN[etype]: oid}).all()
+    return {"abstained": None if lst is None else lst.abstained, "terms": None if lst is None else list(lst.terms),
+            "size": None if lst is None else lst.size,
+            "rows": {getattr(r, col): (r.score, r.band, list(r.reasons), list(r.shared_terms), r.coverage)
+                     for r in rows}}
+
+
+def live(obj) -> dict:
+    result = store.compute(obj, store.LIMIT)
+    items = result["items"][:store.LIMIT]
+    return {"abstained": bool(result["abstained"]), "terms": list(result["terms"]), "size": len(items),
+            "rows": {i["id"]: (int(i["score"]), i["band"], list(i["reasons"]), list(i["shared_terms"]),
+                               float(i["coverage"])) for i in items}}
+
+
+def disagreements(library) -> list:
+    service.reset_caches()  # the live answers computed afresh, not from the rebuild's profiles
+    out = []
+    for etype, objs in (("demand", library["demands"]), ("achievement", library["achievements"])):
+        for obj in objs:
+            db.session.refresh(obj)
+            if stored(etype, obj.id) != live(obj):
+                out.append((etype, obj.id))
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_rebuild_stores_exactly_what_the_live_path_gives(library, workers):
+    run = jobs.new_run("all", batch=7)
+    db.session.commit()
+    jobs.run_rebuild(run.id, workers=workers)
+    db.session.expire_all()
+    run = db.session.get(MatchRebuild, run.id)
+    assert (run.status, run.done, run.total) == ("done", 54, 54)
+    assert MatchList.query.count() == 54
+    lists = [stored("demand", d.id) for d in library["demands"]]
+    assert sum(len(x["rows"]) for x in lists) > 100  # real lists, not empty ones
+    assert disagreements(library) == []
+    # the comparison sees a difference of one score
+    row = StoredMatch.query.filter_by(direction="achievement").first()
+    row.score += 1
+    db.session.commit()
+    assert disagreements(library) == [("achievement", row.achievement_id)]
+
+
+def test_above_the_prebuild_limit_the_workers_build_profiles_themselves_and_agree(library, monkeypatch):
+    """A large library is not held in memory as profiles up front (5 GB at 100,000 records)."""
+    monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "10")
+    monkeypatch.setattr(jobs, "_prebuild_profiles", lambda workers: pytest.fail("profiles built up front"))
+    run = jobs.new_run("all", batch=9)
+    db.session.commit()
+    jobs.run_rebuild(run.id, workers=2)
+    db.session.expire_all()
+    assert db.session.get(MatchRebuild, run.id).status == "done"
+    assert disagreements(library) == []
+
+
+def test_an_interrupted_parallel_rebuild_resumes_without_doing_a_record_twice(library, monkeypatch):
+    written = []
+    real = store.write_many
+
+    def spy(etype, results, **kw):
+        written.extend((etype, oid) for oid, _ in results)
+        return real(etype, results, **kw)
+    monkeypatch.setattr(store, "write_many", spy)
+    run = jobs.new_run("all", batch=5)
+    db.session.commit()
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_two(p):
+        if p["done"] >= 10 and p["status"] == "running":
+            raise Stop()
+    with pytest.raises(Stop):
+        jobs.run_rebuild(run.id, on_progress=stop_after_two, workers=2)
+    db.session.expire_all()
+    run = db.session.get(MatchRebuild, run.id)
+    assert (run.status, run.done) == ("failed", 10)
+    assert MatchList.query.count() == 10
+    run.status = "queued"
+    db.session.commit()
+    jobs.run_rebuild(run.id, workers=2)
+    db.session.expire_all()
+    assert db.session.get(MatchRebuild, run.id).status == "done"
+    assert len(written) == len(set(written)) == 54
+    assert disagreements(library) == []
+
+
+def test_the_sparse_candidate_search_answers_as_the_backend(library, monkeypatch):
+    queries = []
+    monkeypatch.setattr(service, "_search", lambda weighted, et, mm, per_page=service.CANDIDATES:
+                        queries.append((tuple(weighted), et, mm, per_page)) or {})
+    for etype, objs in (("demand", library["demands"]), ("achievement", library["achievements"])):
+        for obj in objs:
+            service._candidates(service.profile(obj, etype), store.OTHER[etype], None)
+    rnd = random.Random(3)
+    for weighted, et, mm, pp in list(queries):  # and harder ones: fewer terms, more required, a short page
+        queries.append((tuple(rnd.sample(weighted, max(1, len(weighted) // 2))), et, min(3, len(weighted)), 5))
+    assert len(queries) > 150
+    be = sync.backend()
+    same = 0
+    for weighted, et, mm, pp in queries:
+        expected = be.search(SearchQuery(weighted_terms=weighted, min_match=mm, types=(et,), visibility=Visibility(),
+                                         per_page=pp, facets=False))
+        got = fastsearch.search(be, weighted, et, mm, pp)
+        assert got == list(zip(expected.ids, expected.scores)), (weighted, et, mm, pp)
+        same += bool(got)
+    assert same > 100  # most queries found something
