@@ -214,9 +214,8 @@ def _cv_title_rule(rows: list, ys: list) -> dict:
     grid = [x / 20 for x in range(20, 80)]
 
     def pred(r, plain_ratio):
-        if r["title_cover"] >= scoring.TITLE_COVER:
-            return 1
-        return 1 if r["ratio"] >= (plain_ratio if r["plain"] else scoring.RATIO_NAMED) else 0
+        silent, _ = scoring.decide_abstention(r["ratio"], r["title_cover"], r["plain"], plain_bar=plain_ratio)
+        return 0 if silent else 1
 
     def fit(sub, sub_y):
         return max(grid, key=lambda t: (_balanced([pred(r, t) for r in sub], sub_y), -t))

@@ -193,6 +193,17 @@ def postgres_cpu_seconds(pg_file: Path) -> float:
     return cpu_seconds([pid]) + site_cpu_seconds(pid)
 
 
+def stop(proc, sig, seconds) -> None:
+    """Ask a process started here to stop, kill it after `seconds`."""
+    if proc is None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(seconds)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
 def locust(base, users, seconds, think, prefix):
     env = {**os.environ, "THINK_MIN": str(think[0]), "THINK_MAX": str(think[1])}
     cmd = [str(BIN / "locust"), "-f", str(LOCUSTFILE), "--headless",
@@ -313,18 +324,8 @@ def run_one(dbname, args, summary):
                  (f"{key}.worker_rss", rss, "MiB"), (f"{key}.worker_pss", pss, "MiB")]
         summary.extend(lines)
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGINT)
-            try:
-                worker.wait(20)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-        if master is not None:
-            master.send_signal(signal.SIGTERM)
-            try:
-                master.wait(30)
-            except subprocess.TimeoutExpired:
-                master.kill()
+        stop(worker, signal.SIGINT, 20)
+        stop(master, signal.SIGTERM, 30)
         if dbname == "postgresql":
             subprocess.run([str(ROOT / "scripts" / "test-postgres.sh"), "stop", pg_file.read_text().strip()
                             if pg_file.exists() else ""], env=env, capture_output=True)

@@ -108,12 +108,9 @@ def _index_signature(be):
         return "missing"
 
 
-@pytest.fixture(autouse=True)
-def _empty_tables(request):
-    yield
-    if "app" not in request.fixturenames:
-        return
-    app = request.getfixturevalue("app")
+def empty_database(app, force_index: bool = False) -> None:
+    """Empty every table that holds rows, and the search index if it changed since it was last emptied
+    (always with `force_index`)."""
     with app.app_context():
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
@@ -127,9 +124,17 @@ def _empty_tables(request):
         from marketplace.searching.sync import backend
         be = backend()
         sig = _index_signature(be)  # a Whoosh commit always writes a new table of contents: a new file name
-        if sig is None or (sig != "missing" and sig != app.config.get("_TEST_EMPTY_INDEX")):
+        if force_index or sig is None or (sig != "missing" and sig != app.config.get("_TEST_EMPTY_INDEX")):
             be.clear()
             app.config["_TEST_EMPTY_INDEX"] = _index_signature(be)
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables(request):
+    yield
+    if "app" not in request.fixturenames:
+        return
+    empty_database(request.getfixturevalue("app"))
 
 
 @pytest.fixture

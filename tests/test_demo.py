@@ -7,7 +7,7 @@ here only read (or load again with --if-empty, which skips), so their order does
 import re
 
 import pytest
-from sqlalchemy import func, text
+from sqlalchemy import func
 
 from marketplace.accounts.models import User
 from marketplace.achievements.models import Achievement
@@ -17,35 +17,17 @@ from marketplace.demands.models import Demand
 from marketplace.extensions import db
 from marketplace.resources.models import ServiceResource
 
-from .conftest import _index_signature, _needs_emptying, login
+from .conftest import empty_database, login
 from .test_ux_labels import CODE_RE, LIBRARY_KINDS, PAGES, USERS, history_text, visible_text
-
-
-def _empty(app):
-    """What the conftest's `_empty_tables` does after each test, done once when the module ends."""
-    with app.app_context():
-        db.session.remove()
-        tables = [t.name for t in db.metadata.sorted_tables]
-        with db.engine.begin() as conn:
-            if _needs_emptying(conn, tables, app.config["BACKEND"]):
-                if app.config["BACKEND"] == "postgresql":
-                    conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-                else:
-                    for name in reversed(tables):
-                        conn.execute(text(f"DELETE FROM {name}"))
-        from marketplace.searching.sync import backend
-        be = backend()
-        be.clear()
-        app.config["_TEST_EMPTY_INDEX"] = _index_signature(be)
 
 
 @pytest.fixture(scope="module")
 def demo(app):
     """`flask demo load` once per backend, on an empty database; its CLI result for the tests to read."""
-    _empty(app)  # whatever an earlier test left (the conftest empties after each test, but be sure)
+    empty_database(app, force_index=True)  # whatever an earlier test left
     out = app.test_cli_runner().invoke(args=["demo", "load"])
     yield out
-    _empty(app)
+    empty_database(app, force_index=True)
 
 
 @pytest.fixture(autouse=True)

@@ -44,9 +44,9 @@ class RegisterIn(InputSchema):
             raise ValidationError("企业须填写统一社会信用代码", "uscc")
 
 
-class PasswordIn(InputSchema):
+class ResetIn(InputSchema):
+    """A new password typed twice (password reset; PasswordIn adds the old one)."""
     LABELS = LABELS
-    old_password = Text(128, required=True)
     new_password = password_field(required=True)
     password2 = Text(128, required=True)
 
@@ -54,22 +54,15 @@ class PasswordIn(InputSchema):
     def _same(self, data, **kw):
         if data.get("new_password") != data.get("password2"):
             raise ValidationError("两次输入的密码不一致", "password2")
+
+
+class PasswordIn(ResetIn):
+    old_password = Text(128, required=True)
 
 
 class ResetRequestIn(InputSchema):
     LABELS = LABELS
     email = fields.Email(required=True)
-
-
-class ResetIn(InputSchema):
-    LABELS = LABELS
-    new_password = password_field(required=True)
-    password2 = Text(128, required=True)
-
-    @validates_schema
-    def _same(self, data, **kw):
-        if data.get("new_password") != data.get("password2"):
-            raise ValidationError("两次输入的密码不一致", "password2")
 
 
 class EmailPreferencesIn(InputSchema):

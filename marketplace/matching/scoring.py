@@ -271,16 +271,17 @@ def fit_probability(ratio: float, threshold: float | None = None) -> float:
     return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
-def decide_abstention(ratio: float, title_cover: float | None = None, plain: bool | None = None
-                      ) -> tuple[bool, float]:
+def decide_abstention(ratio: float, title_cover: float | None = None, plain: bool | None = None,
+                      plain_bar: float = RATIO_PLAIN) -> tuple[bool, float]:
     """(stay silent?, confidence that something fits).
     Without title information: silent when the best candidate does not stand out clearly from this demand's
     own background of candidates (ratio < ABSTAIN_RATIO). With it: answered when the best candidate holds
-    what the title names; otherwise the ratio must reach RATIO_PLAIN (factory's words) or RATIO_NAMED."""
+    what the title names; otherwise the ratio must reach `plain_bar` (factory's words; RATIO_PLAIN, refitted
+    only by the evaluation's cross-validation) or RATIO_NAMED."""
     if title_cover is None:
         p = fit_probability(ratio)
         return p < 0.5, p
-    threshold = RATIO_PLAIN if plain else RATIO_NAMED
+    threshold = plain_bar if plain else RATIO_NAMED
     p = fit_probability(ratio, threshold)
     if title_cover >= TITLE_COVER:
         return False, max(p, 0.5 + 0.5 * (title_cover - TITLE_COVER) / (1 - TITLE_COVER))

@@ -171,9 +171,10 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.glinks = tuple((link, alt, tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in link.technologies))
                      for link, alt in p.links)
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
-    title = fields[0][0] or ""
-    p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
-    p.plain = scoring.plain_words(title)
+    if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
+        title = fields[0][0] or ""
+        p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
+        p.plain = scoring.plain_words(title)
     return p
 
 
