@@ -217,19 +217,7 @@ def compute(obj, limit: int = LIMIT) -> dict:
 
 def write_list(obj, result: dict, now=None, fp: str | None = None) -> None:
     """Replace the record's own stored list with `result` (the engine's answer)."""
-    now, fp = now or utcnow(), fp or fingerprint()
-    etype = obj.entity_type
-    db.session.execute(delete(StoredMatch).where(StoredMatch.direction == etype, _col(etype) == obj.id)
-                       .execution_options(synchronize_session=False))
-    items = _rows_of(etype, obj.id, result, now)
-    if items:
-        db.session.execute(insert(StoredMatch), items)
-    values = {"abstained": bool(result["abstained"]), "terms": list(result.get("terms") or []), "size": len(items),
-              "fingerprint": fp, "stale": False, "computed_at": now}
-    done = db.session.execute(update(MatchList).where(MatchList.entity_type == etype, MatchList.entity_id == obj.id)
-                              .values(**values).execution_options(synchronize_session=False)).rowcount
-    if not done:
-        db.session.execute(insert(MatchList).values(entity_type=etype, entity_id=obj.id, **values))
+    write_many(obj.entity_type, [(obj.id, result)], now, fp)
 
 
 def _rows_of(etype: str, oid: int, result: dict, now) -> list[dict]:
@@ -242,9 +230,9 @@ def _rows_of(etype: str, oid: int, result: dict, now) -> list[dict]:
 
 
 def write_many(etype: str, results: list, now=None, fp: str | None = None) -> None:
-    """write_list for a batch of records of one type — [(record id, result)] — in a handful of statements
-    (the rebuild's writer): their rows replaced, their MatchList rows updated or inserted. The same rows as
-    write_list writes for each."""
+    """Replace the stored lists of records of one type — [(record id, result)] — in a handful of statements
+    (the rebuild's writer, and write_list for one): their rows replaced, their MatchList rows updated or
+    inserted."""
     if not results:
         return
     now, fp = now or utcnow(), fp or fingerprint()
