@@ -188,8 +188,10 @@ def compute_batch(task) -> list:
     removes their lists)."""
     etype, ids = task
     Model = store.model(etype)
+    from . import service
     objs = {o.id: o for o in db.session.scalars(select(Model).where(Model.id.in_(ids)))}
-    return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
+    with service.holding():
+        return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
 
 
 _child: dict = {}

@@ -16,10 +16,13 @@ import re
 import time
 import weakref
 from collections import Counter, OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
 from pathlib import Path
+
+from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
 from search.analysis import expand, query_terms
@@ -139,16 +142,16 @@ class Profile:
     glinks: tuple = ()                         # ((Link, alternative, ((tech, lower, bigrams), ...)), ...)
     title_terms: tuple = ()                    # ((weight, forms), ...) of the title's telling terms (abstention)
     plain: bool = False                        # the title is in a factory's words, not a technology's name
+    tok_start: tuple = ()                      # index in `tok_flat` of each token's first form
+    tok_long: tuple = ()                       # indices in `tok_flat` of forms longer than SHORT (see _Counts)
+    term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
+    glong: tuple = ()                          # the forms of `glinks` (technologies, pairs) longer than SHORT
 
 
 def _fields(obj, kind):
     if kind == "demand":
         return [(obj.title, 2.0), (obj.indicators or "", 1.2), (obj.description or "", 1.0)]
     return [(obj.title, 2.0), ((obj.keywords or "").replace("、", " "), 1.5), (obj.summary or "", 1.0)]
-
-
-def _text_of(obj, kind) -> str:
-    return " ".join(t for t, _ in _fields(obj, kind))
 
 
 def _build_profile(kind, oid, fields) -> Profile:
@@ -165,11 +168,19 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.norm = _norm(lower)
     p.tok = tuple((_forms(t), t) for t in tokens)
     p.tok_flat, p.tok_owner = _flatten(forms for forms, _ in p.tok)
+    first: dict = {}
+    for j, k in enumerate(p.tok_owner):
+        first.setdefault(k, j)
+    p.tok_start = tuple(first.get(k, 0) for k in range(len(p.tok)))
+    p.tok_long = tuple(j for j, form in enumerate(p.tok_flat) if len(form) > SHORT)
     p.term_list = tuple((t, w, _forms(t)) for t, w in sorted(top.items(), key=lambda x: -x[1]))
     p.term_flat, p.term_owner = _flatten(forms for _, _, forms in p.term_list)
+    p.term_long = tuple(j for j, form in enumerate(p.term_flat) if len(form) > SHORT)
     p.terms_total = sum(top.values()) or 1.0
     p.glinks = tuple((link, alt, tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in link.technologies))
                      for link, alt in p.links)
+    p.glong = tuple({f for _l, _a, techs in p.glinks for _t, low, grams in techs for f in (low,) + grams
+                     if len(f) > SHORT})
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
     if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
         title = fields[0][0] or ""
@@ -191,18 +202,30 @@ PROFILE_CACHE = 50000
 
 
 def profile(obj, kind: str) -> Profile:
+    return profiles([obj], kind)[0]
+
+
+def profiles(objs, kind: str) -> list:
+    """The profiles of records of one kind, from the cache when the record (its change time and text) and the
+    knowledge graph are the ones it was built from."""
     _df_generation()
-    stamp = (getattr(obj, "updated_at", None), hash(_text_of(obj, kind)), id(knowledge.graph()))
-    key = (kind, obj.id)
-    hit = _profiles.get(key)
-    if hit is not None and hit[0] == stamp:
-        _profiles.move_to_end(key)
-        return hit[1]
-    p = _build_profile(kind, obj.id, _fields(obj, kind))
-    _profiles[key] = (stamp, p)
-    if len(_profiles) > PROFILE_CACHE:
-        _profiles.popitem(last=False)
-    return p
+    graph_id = id(knowledge.graph())
+    out = []
+    for obj in objs:
+        fields = _fields(obj, kind)
+        stamp = (getattr(obj, "updated_at", None), hash(tuple(t for t, _ in fields)), graph_id)
+        key = (kind, obj.id)
+        hit = _profiles.get(key)
+        if hit is not None and hit[0] == stamp:
+            _profiles.move_to_end(key)
+            out.append(hit[1])
+            continue
+        p = _build_profile(kind, obj.id, fields)
+        _profiles[key] = (stamp, p)
+        if len(_profiles) > PROFILE_CACHE:
+            _profiles.popitem(last=False)
+        out.append(p)
+    return out
 
 
 @lru_cache(maxsize=50000)
@@ -329,10 +352,11 @@ GRAPH_LINK_WEIGHT = 0.45
 REVERSE = 0.5  # share of the achievement → demand direction in the symmetric text score
 
 
-def _graph(src: Profile, other_text: str) -> list:
-    """_tech_match over the links' precomputed technologies (same results, without per-call lowering)."""
+def _graph(src: Profile, other_text: str, has=None) -> list:
+    """_tech_match over the links' precomputed technologies (same results, without per-call lowering). `has`:
+    another way to tell whether a form occurs in `other_text` (the counts of evidence_many)."""
     paths = []
-    has = other_text.__contains__
+    has = has or other_text.__contains__
     for link, alt, techs in src.glinks:
         best, best_tech = 0.0, None
         for tech, low, grams in techs:
@@ -354,10 +378,17 @@ def _graph(src: Profile, other_text: str) -> list:
 
 def pair_evidence(d: Profile, a: Profile) -> Evidence:
     """Everything the score of a (demand, achievement) pair rests on: the same whichever side asks."""
-    da = _bm25p(d, a.text, a.norm) / d.self_bm25
-    ad = _bm25p(a, d.text, d.norm) / a.self_bm25
+    return _evidence(d, a, _bm25p(d, a.text, a.norm), _bm25p(a, d.text, d.norm), _graph(d, a.text),
+                     _present(d.term_flat, d.term_owner, a.text), _present(a.term_flat, a.term_owner, d.text))
+
+
+def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d_in_a: list, a_in_d: list) \
+        -> Evidence:
+    """The pair's evidence from what was found of each side in the other's text: BM25 sums both ways, the
+    demand's graph paths in the achievement, the indices of each side's telling terms present in the other."""
+    da = bm_da / d.self_bm25
+    ad = bm_ad / a.self_bm25
     text = (1 - REVERSE) * da + REVERSE * ad
-    paths = _graph(d, a.text)  # symptoms are the demand's: its cues, the achievement's technologies
     paths.sort(key=lambda p: (-p[0], p[2].key))
     # each link counts once (its best technology); several links pointing at the same thing add up
     seen, product = set(), 1.0
@@ -371,12 +402,12 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
     total_d = d.terms_total
     got_d = 0.0
     d_list, a_list = d.term_list, a.term_list
-    for k in _present(d.term_flat, d.term_owner, a.text):
+    for k in d_in_a:
         t, w = d_list[k][0], d_list[k][1]
         got_d += w
         shared.append(t)
     seen_terms = set(shared)
-    for k in _present(a.term_flat, a.term_owner, d.text):
+    for k in a_in_d:
         t = a_list[k][0]
         if t not in seen_terms:
             shared.append(t)
@@ -386,6 +417,139 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
                     coverage=min(1.0, got_d / total_d), paths=[(alt, link, tech) for s, alt, link, tech in paths
                                                                if s >= 0.99][:3] or
                     [(alt, link, tech) for s, alt, link, tech in paths][:2], learned_notes=notes)
+
+
+# --- the evidence of one record against all its candidates at once -------------------------------------
+# pair_evidence looks for each side's forms in the other's text with str.count / `in`: ~300 searches of a
+# ~500-character text per pair, most of a rebuild's time. evidence_many finds the same numbers with two
+# structures built once per record: an Aho-Corasick automaton of the record's own forms, run once over each
+# candidate's text, and a table of the record's own text's substrings (up to SHORT characters), in which the
+# candidates' forms are looked up. Counts are str.count's (non-overlapping): an overlapping count above 1 is
+# recounted with str.count. The sums run in the same order, so every number equals pair_evidence's
+# (tests/test_matching_evidence.py).
+
+SHORT = 8
+
+
+class _Counts:
+    """form → how many times str.count finds it in `text`: every form of `forms` (complete=True), or every
+    substring of at most SHORT characters (complete=False; longer forms are counted in `text` itself)."""
+    __slots__ = ("text", "table", "complete", "checked")
+
+    def __init__(self, text: str, table: dict, complete: bool):
+        self.text, self.table, self.complete, self.checked = text, table, complete, set()
+
+    @classmethod
+    def substrings(cls, text: str) -> "_Counts":
+        n = len(text)
+        table = Counter(text[i:i + k] for k in range(1, SHORT + 1) for i in range(n - k + 1))
+        for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
+            table[form] = text.count(form)  # overlapping occurrences (哈哈 in 哈哈哈) count once
+        return cls(text, dict(table), False)
+
+    def values(self, flat: tuple, longs: tuple) -> list:
+        """Counts aligned with `flat` (None where absent)."""
+        vals = list(map(self.table.get, flat))
+        if not self.complete:
+            count = self.text.count
+            for j in longs:
+                vals[j] = count(flat[j]) or None
+        return vals
+
+    def has_all(self, longs: tuple):
+        """A test `form in text` (a C function) for short forms and for `longs`, the long ones that will be
+        asked (they are looked up in the text once and added to the table)."""
+        if not self.complete:
+            for form in longs:
+                if form not in self.checked:
+                    self.checked.add(form)
+                    if form in self.text:
+                        self.table[form] = self.text.count(form)
+        return self.table.__contains__
+
+
+class _Scanner:
+    """An Aho-Corasick automaton of a profile's own forms (its tokens', its telling terms' and, for a demand,
+    its graph links' technologies and their character pairs): `counts(text)` → _Counts of those forms."""
+
+    def __init__(self, p: Profile, with_graph: bool):
+        import ahocorasick
+        forms = set(p.tok_flat) | set(p.term_flat)
+        if with_graph:
+            for _link, _alt, techs in p.glinks:
+                for _tech, low, grams in techs:
+                    forms.add(low)
+                    forms.update(grams)
+        forms.discard("")
+        self.empty = not forms
+        self.auto = ahocorasick.Automaton()
+        for form in forms:
+            self.auto.add_word(form, form)
+        if not self.empty:
+            self.auto.make_automaton()
+
+    def counts(self, text: str) -> _Counts:
+        table: dict = {}
+        if not self.empty:
+            get = table.get
+            for _end, form in self.auto.iter(text):
+                table[form] = get(form, 0) + 1
+            for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
+                table[form] = text.count(form)
+        return _Counts(text, table, True)
+
+
+def _bm25v(p: Profile, vals: list, norm: float) -> float:
+    """_bm25p from counts aligned with p.tok_flat (the same sum, in the same order)."""
+    total = 0.0
+    owner, tok, start, idfs = p.tok_owner, p.tok, p.tok_start, _idf_cache
+    last = -1
+    for j in compress(range(len(vals)), vals):
+        k = owner[j]
+        if k == last:
+            continue
+        last = k
+        forms, term = tok[k]
+        if len(forms) == 1:
+            c = vals[j]
+        else:
+            c = max(v or 0 for v in vals[start[k]:start[k] + len(forms)])
+        w = idfs.get(term)
+        total += (w if w is not None else idf(term)) * c * (BM25_K1 + 1) / (c + norm)
+    return total
+
+
+def _present_v(owner: tuple, vals: list) -> list:
+    out, last = [], -1
+    for j in compress(range(len(vals)), vals):
+        k = owner[j]
+        if k != last:
+            out.append(k)
+            last = k
+    return out
+
+
+def evidence_many(own: Profile, own_kind: str, others: list) -> list:
+    """[pair_evidence of (own, other)] for every profile of `others` (the other side), the same numbers."""
+    scanner = _Scanner(own, with_graph=own_kind == "demand")
+    mine = _Counts.substrings(own.text)
+    out = []
+    for o in others:
+        theirs = scanner.counts(o.text)   # own forms in the other's text
+        own_tok = theirs.values(own.tok_flat, ())
+        own_terms = _present_v(own.term_owner, theirs.values(own.term_flat, ()))
+        o_tok = mine.values(o.tok_flat, o.tok_long)   # the other's forms in own text
+        o_terms = _present_v(o.term_owner, mine.values(o.term_flat, o.term_long))
+        if own_kind == "demand":
+            d, a = own, o
+            ev = _evidence(d, a, _bm25v(d, own_tok, a.norm), _bm25v(a, o_tok, d.norm),
+                           _graph(d, a.text, theirs.has_all(())), own_terms, o_terms)
+        else:
+            d, a = o, own
+            ev = _evidence(d, a, _bm25v(d, o_tok, a.norm), _bm25v(a, own_tok, d.norm),
+                           _graph(d, a.text, mine.has_all(d.glong)), o_terms, own_terms)
+        out.append(ev)
+    return out
 
 
 # --- candidates (recall first) ------------------------------------------------------------------------
@@ -414,6 +578,21 @@ def _common(term: str) -> bool:
     return n >= 1000 and df / n > 0.05
 
 
+_held: list | None = None
+
+
+@contextmanager
+def holding():
+    """Keep the candidates read inside the block alive (the session's identity map holds records weakly), so that
+    later records of a rebuild's batch take them from the session instead of reading them again."""
+    global _held
+    outer, _held = _held, []
+    try:
+        yield
+    finally:
+        _held = outer
+
+
 def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
     """The union of (a) plain BM25 over every specific token, (b) the telling terms weighted, (c) the
     technologies of the graph links this text fires, (d) terms learnt from what happened to similar pairs."""
@@ -440,7 +619,20 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
     model = {"achievement": "achievements", "demand": "demands"}[entity_type]
     from ..core.listings import LIBRARIES
     lib = LIBRARIES[model]
-    found = {o.id: o for o in db.session.scalars(db.select(lib.model).where(lib.model.id.in_(ids)))} if ids else {}
+    # records this session already holds are taken from its identity map (a rebuild's batch meets the same
+    # candidates again and again), the others read in one query
+    held = db.session.identity_map
+    found = {}
+    for i in ids:
+        obj = held.get(identity_key(lib.model, i))
+        if obj is not None:
+            found[i] = obj
+    missing = [i for i in ids if i not in found]
+    if missing:
+        loaded = list(db.session.scalars(db.select(lib.model).where(lib.model.id.in_(missing))))
+        found.update((o.id, o) for o in loaded)
+        if _held is not None:
+            _held.extend(loaded)
     return [found[i] for i in ids if i in found and found[i].status == "published"
             and found[i].owner_org_id != exclude_org]
 
@@ -485,14 +677,12 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     scored = []
     own_p = own_profile or profile(own, src_kind)
     other_kind = "achievement" if src_kind == "demand" else "demand"
-    for obj in cands:
+    kept = [obj for obj in cands if feedback["pairs"].get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
+    evidence = evidence_many(own_p, src_kind, profiles(kept, other_kind))
+    for obj, ev in zip(kept, evidence):
         said = feedback["pairs"].get(obj.id, {})
         own_v, other = said.get("own", (None, None)), said.get("other", (None, None))
-        if own_v[0] == "irrelevant":
-            continue
         demand, achievement = (own, obj) if src_kind == "demand" else (obj, own)
-        obj_p = profile(obj, other_kind)
-        ev = pair_evidence(own_p, obj_p) if src_kind == "demand" else pair_evidence(obj_p, own_p)
         f = _features(demand, achievement, ev)
         m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own_v[0], other[0], other[1])
         scored.append((m.raw, obj, m, f, ev))

@@ -1,0 +1,75 @@
+"""evidence_many (one record against all its candidates, with an Aho-Corasick automaton of its own forms and a
+table of its own text's substrings) must give exactly pair_evidence's numbers, pair by pair."""
+import random
+
+import pytest
+
+from marketplace.matching import service
+from marketplace.matching.service import _Counts, _Scanner, evidence_many, pair_evidence
+
+from .test_matching_rebuild import library  # noqa: F401  (fixture: real texts, published and indexed)
+
+
+def _same(e1, e2) -> bool:
+    return (e1.text, e1.text_d, e1.graph, e1.learned, e1.shared_terms, e1.coverage,
+            [(alt, link.key, tech) for alt, link, tech in e1.paths], e1.learned_notes) == \
+        (e2.text, e2.text_d, e2.graph, e2.learned, e2.shared_terms, e2.coverage,
+         [(alt, link.key, tech) for alt, link, tech in e2.paths], e2.learned_notes)
+
+
+def test_evidence_many_equals_pair_evidence_on_real_texts(library):  # noqa: F811
+    service.reset_caches()
+    dps = service.profiles(library["demands"], "demand")
+    aps = service.profiles(library["achievements"], "achievement")
+    assert any(p.glinks for p in dps)  # graph paths are part of what is compared
+    pairs = 0
+    for d in dps:
+        for d_e, ref in zip(evidence_many(d, "demand", aps), (pair_evidence(d, a) for a in aps)):
+            assert _same(d_e, ref)
+            pairs += 1
+    for a in aps:
+        for a_e, ref in zip(evidence_many(a, "achievement", dps), (pair_evidence(d, a) for d in dps)):
+            assert _same(a_e, ref)
+    assert pairs == len(dps) * len(aps)
+    assert sum(1 for d in dps for e in evidence_many(d, "demand", aps) if e.text > 0.1) > 20
+    assert any(e.paths for d in dps for e in evidence_many(d, "demand", aps))
+
+
+def test_counts_are_str_count_on_overlaps_long_forms_and_mixed_text(ctx):
+    rng = random.Random(7)
+    alphabet = list("哈哈涂料氟碳掉色锂电池ab ") + ["lifepo4", "aa"]
+    forms = ("哈哈", "哈哈哈", "aa", "aba", "涂料", "氟碳涂料掉色锂电池涂料", "lifepo4", "a", "料", "ab ab")
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        table = _Counts.substrings(text)
+        vals = table.values(forms, tuple(j for j, f in enumerate(forms) if len(f) > service.SHORT))
+        assert [v or 0 for v in vals] == [text.count(f) for f in forms], text
+        has = table.has_all(tuple(f for f in forms if len(f) > service.SHORT))
+        assert [has(f) for f in forms] == [f in text for f in forms]
+
+
+def test_the_scanner_counts_like_str_count(ctx):
+    p = service._build_profile("demand", 1, [("外墙涂料哈哈哈掉色", 2.0), ("", 1.0), ("氟碳涂料 lifepo4", 1.0)])
+    scanner = _Scanner(p, with_graph=True)
+    for text in ("涂料涂料哈哈哈哈 lifepo4lifepo4", "", "没有关系的一段话", "外墙涂料哈哈哈掉色"):
+        c = scanner.counts(text)
+        assert [v or 0 for v in c.values(p.tok_flat, ())] == [text.count(f) for f in p.tok_flat]
+
+
+@pytest.mark.parametrize("kind", ["demand", "achievement"])
+def test_a_difference_in_one_count_shows(library, kind, monkeypatch):  # noqa: F811
+    """The comparison above is not blind: a scanner that misses one form changes some pair's evidence."""
+    service.reset_caches()
+    dps = service.profiles(library["demands"], "demand")
+    aps = service.profiles(library["achievements"], "achievement")
+    own, others = (dps[0], aps) if kind == "demand" else (aps[0], dps)
+    real = _Scanner.counts
+
+    def lossy(self, text):
+        c = real(self, text)
+        c.table.pop(max(c.table, key=len, default=None), None)
+        return c
+    monkeypatch.setattr(_Scanner, "counts", lossy)
+    got = evidence_many(own, kind, others)
+    refs = [pair_evidence(own, o) if kind == "demand" else pair_evidence(o, own) for o in others]
+    assert not all(_same(g, r) for g, r in zip(got, refs))
