@@ -228,32 +228,35 @@ class Graph:
     links: list
     by_word: dict          # cue word → [(link index, alternative)]
     max_word: int
-    sizes: dict = None     # first character of a cue word → the lengths of the cue words starting with it
 
-    def __post_init__(self):
-        if self.sizes is None:
-            sizes: dict = {}
+    def automaton(self):
+        auto = self.__dict__.get("_automaton")
+        if auto is None:
+            import ahocorasick
+            auto = ahocorasick.Automaton()
             for w in self.by_word:
-                sizes.setdefault(w[0], set()).add(len(w))
-            self.sizes = {c: tuple(sorted(v)) for c, v in sizes.items()}
+                if w:
+                    auto.add_word(w, w)
+            auto.make_automaton()
+            self.__dict__["_automaton"] = auto
+        return auto
 
     def fired(self, text: str) -> list[tuple[Link, tuple]]:
         """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative)]."""
         text = (text or "").lower()
-        present: dict = {}  # cue words in the order they first occur (a set's order changes between processes)
-        n = len(text)
-        by_word, sizes = self.by_word, self.sizes
-        for i, ch in enumerate(text):  # only the lengths of cue words that start with this character
-            for size in sizes.get(ch, ()):
-                if i + size > n:
-                    break
-                w = text[i:i + size]
-                if w in by_word:
-                    present.setdefault(w, None)
+        # cue words in the order they first occur (a set's order changes between processes): by where they
+        # start, then by length, as a scan from left to right trying the shorter words first would find them;
+        # found in one pass of an Aho-Corasick automaton of the cue words (matches come by where they end)
+        first: dict = {}
+        if self.by_word:
+            for end, w in self.automaton().iter(text):
+                if w not in first:
+                    first[w] = end - len(w) + 1
+        present = sorted(first, key=lambda w: (first[w], len(w)))
         out, seen = [], set()
         for w in present:
             for idx, alt in self.by_word[w]:
-                if idx not in seen and all(x in present for x in alt):
+                if idx not in seen and all(x in first for x in alt):
                     seen.add(idx)
                     out.append((self.links[idx], alt))
         out.sort(key=lambda x: x[0].key)

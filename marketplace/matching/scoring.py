@@ -7,6 +7,7 @@ candidates that are about the right thing, they never make an unrelated one look
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 
 DEFAULT_WEIGHTS = {"text": 0.72, "industry": 0.06, "maturity": 0.08, "price": 0.06, "mode": 0.05, "region": 0.03}
 BANDS = ((70, "强"), (50, "中"), (0, "弱"))
@@ -57,7 +58,10 @@ class Match:
 
 
 def band_of(score: float) -> str:
-    return next(label for floor, label in BANDS if score >= floor)
+    for floor, label in BANDS:
+        if score >= floor:
+            return label
+    return BANDS[-1][1]
 
 
 # The text strength: BM25 both ways + the graph + what was learnt, through a soft ceiling (1 − e^(−T/τ)).
@@ -81,6 +85,7 @@ def text_part(f: Features) -> float:
     return 1 - math.exp(-text_strength(f) / TEXT_TAU)
 
 
+@lru_cache(maxsize=4096)  # pure, and the same few values come back in every list
 def maturity_part(maturity, cooperation) -> tuple[float, str]:
     if not maturity or maturity not in MATURITY_ORDER:
         return 0.5, "成熟度未知"
@@ -93,6 +98,7 @@ def maturity_part(maturity, cooperation) -> tuple[float, str]:
     return 0.2, f"成熟度“{maturity}”不足，“{cooperation}”通常需要“{needed}”以上"
 
 
+@lru_cache(maxsize=4096)  # pure, and the same few values come back in every list
 def price_part(price, budget) -> tuple[float, str]:
     if price is None or budget is None:
         return 0.6, "价格面议" if price is None else "企业预算面议"
@@ -104,6 +110,7 @@ def price_part(price, budget) -> tuple[float, str]:
     return 0.15, f"意向价格远超预算（{_wan(price)}，预算{_wan(budget)}）"
 
 
+@lru_cache(maxsize=4096)  # pure, and the same few values come back in every list
 def mode_part(modes, cooperation) -> tuple[float, str]:
     if not cooperation or not modes:
         return 0.5, "合作方式待商议"
@@ -151,7 +158,7 @@ def score(f: Features, weights: dict | None = None) -> Match:
     reasons.append(why)
     price, why = price_part(f.price, f.budget)
     reasons.append(why)
-    mode, why = mode_part(list(f.transfer_modes), f.cooperation)
+    mode, why = mode_part(tuple(f.transfer_modes), f.cooperation)
     reasons.append(why)
     region = 0.6 if f.same_city is None else (1.0 if f.same_city else 0.7)
     if f.same_city:

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 
 from sqlalchemy.orm.util import identity_key
@@ -146,6 +147,7 @@ class Profile:
     tok_long: tuple = ()                       # indices in `tok_flat` of forms longer than SHORT (see _Counts)
     term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
     glong: tuple = ()                          # the forms of `glinks` (technologies, pairs) longer than SHORT
+    gindex: dict = field(default_factory=dict) # form of `glinks` → indices of the links holding it (a demand's)
 
 
 def _fields(obj, kind):
@@ -177,16 +179,29 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.term_flat, p.term_owner = _flatten(forms for _, _, forms in p.term_list)
     p.term_long = tuple(j for j, form in enumerate(p.term_flat) if len(form) > SHORT)
     p.terms_total = sum(top.values()) or 1.0
-    p.glinks = tuple((link, alt, tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in link.technologies))
-                     for link, alt in p.links)
+    if kind == "demand":  # only a demand's links are followed (_graph: its symptoms, the other's technologies)
+        p.glinks = tuple((link, alt, _link_techs(link.technologies)) for link, alt in p.links)
     p.glong = tuple({f for _l, _a, techs in p.glinks for _t, low, grams in techs for f in (low,) + grams
                      if len(f) > SHORT})
+    if kind == "demand":
+        index: dict = {}
+        for i, (_l, _a, techs) in enumerate(p.glinks):
+            for _t, low, grams in techs:
+                for f in (low,) + grams:
+                    index.setdefault(f, set()).add(i)
+        p.gindex = {f: tuple(sorted(ix)) for f, ix in index.items()}
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
     if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
         title = fields[0][0] or ""
         p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
         p.plain = scoring.plain_words(title)
     return p
+
+
+@lru_cache(maxsize=20000)
+def _link_techs(technologies: tuple) -> tuple:
+    """((technology, lower-cased, character pairs), ...) of a link: one tuple shared by every profile firing it."""
+    return tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in technologies)
 
 
 def title_cover(p: Profile, text: str) -> float:
@@ -352,12 +367,13 @@ GRAPH_LINK_WEIGHT = 0.45
 REVERSE = 0.5  # share of the achievement → demand direction in the symmetric text score
 
 
-def _graph(src: Profile, other_text: str, has=None) -> list:
+def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
     """_tech_match over the links' precomputed technologies (same results, without per-call lowering). `has`:
-    another way to tell whether a form occurs in `other_text` (the counts of evidence_many)."""
+    another way to tell whether a form occurs in `other_text` (the counts of evidence_many); `links`: the
+    indices of the only links that can match (those with a form in the text), in order."""
     paths = []
     has = has or other_text.__contains__
-    for link, alt, techs in src.glinks:
+    for link, alt, techs in (src.glinks if links is None else map(src.glinks.__getitem__, links)):
         best, best_tech = 0.0, None
         for tech, low, grams in techs:
             if has(low):
@@ -429,6 +445,7 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
 # (tests/test_matching_evidence.py).
 
 SHORT = 8
+_second = itemgetter(1)
 
 
 class _Counts:
@@ -445,7 +462,7 @@ class _Counts:
         table = Counter(text[i:i + k] for k in range(1, SHORT + 1) for i in range(n - k + 1))
         for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
             table[form] = text.count(form)  # overlapping occurrences (哈哈 in 哈哈哈) count once
-        return cls(text, dict(table), False)
+        return cls(text, table, False)
 
     def values(self, flat: tuple, longs: tuple) -> list:
         """Counts aligned with `flat` (None where absent)."""
@@ -489,13 +506,11 @@ class _Scanner:
             self.auto.make_automaton()
 
     def counts(self, text: str) -> _Counts:
-        table: dict = {}
-        if not self.empty:
-            get = table.get
-            for _end, form in self.auto.iter(text):
-                table[form] = get(form, 0) + 1
-            for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
-                table[form] = text.count(form)
+        if self.empty:
+            return _Counts(text, {}, True)
+        table = Counter(map(_second, self.auto.iter(text)))
+        for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
+            table[form] = text.count(form)
         return _Counts(text, table, True)
 
 
@@ -529,6 +544,18 @@ def _present_v(owner: tuple, vals: list) -> list:
     return out
 
 
+def _graph_in(d: Profile, text: str, counts: _Counts) -> list:
+    """_graph(d, text) from counts of the text: only the links with a form found in it are followed."""
+    if not d.gindex:
+        return []
+    has = counts.has_all(d.glong)
+    found = list(filter(has, d.gindex))
+    if not found:
+        return []
+    links = sorted(set().union(*map(d.gindex.__getitem__, found)))
+    return _graph(d, text, has, links)
+
+
 def evidence_many(own: Profile, own_kind: str, others: list) -> list:
     """[pair_evidence of (own, other)] for every profile of `others` (the other side), the same numbers."""
     scanner = _Scanner(own, with_graph=own_kind == "demand")
@@ -543,11 +570,11 @@ def evidence_many(own: Profile, own_kind: str, others: list) -> list:
         if own_kind == "demand":
             d, a = own, o
             ev = _evidence(d, a, _bm25v(d, own_tok, a.norm), _bm25v(a, o_tok, d.norm),
-                           _graph(d, a.text, theirs.has_all(())), own_terms, o_terms)
+                           _graph_in(d, a.text, theirs), own_terms, o_terms)
         else:
             d, a = o, own
             ev = _evidence(d, a, _bm25v(d, o_tok, a.norm), _bm25v(a, own_tok, d.norm),
-                           _graph(d, a.text, mine.has_all(d.glong)), o_terms, own_terms)
+                           _graph_in(d, a.text, mine), o_terms, own_terms)
         out.append(ev)
     return out
 
