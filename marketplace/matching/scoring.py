@@ -139,30 +139,30 @@ def graph_reason(paths) -> str | None:
     return "；".join(parts)
 
 
-def score(f: Features, weights: dict | None = None) -> Match:
+def score(f: Features, weights: dict | None = None, explain: bool = True) -> Match:
     """0–100 = 100 × text part × (1 − s + s × structured part), s = the structured factors' share of the
     weights: an unrelated text scores low whatever its price or place, and among related texts the
-    structured factors decide the order only when the text evidence is close."""
+    structured factors decide the order only when the text evidence is close. `explain=False`: the same
+    score without the reasons (for ranking; the reasons are worded only for the rows shown)."""
     w = weights or DEFAULT_WEIGHTS
-    reasons = []
     text = text_part(f)
-    path_reason = graph_reason(f.paths)
-    if path_reason:
-        reasons.append(path_reason)
-    if f.shared_terms:
-        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
-    reasons.extend(f.learned_notes)
     industry = 1.0 if f.same_industry else 0.4
-    reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
-    maturity, why = maturity_part(f.maturity, f.cooperation)
-    reasons.append(why)
-    price, why = price_part(f.price, f.budget)
-    reasons.append(why)
-    mode, why = mode_part(tuple(f.transfer_modes), f.cooperation)
-    reasons.append(why)
+    maturity, why_maturity = maturity_part(f.maturity, f.cooperation)
+    price, why_price = price_part(f.price, f.budget)
+    mode, why_mode = mode_part(tuple(f.transfer_modes), f.cooperation)
     region = 0.6 if f.same_city is None else (1.0 if f.same_city else 0.7)
-    if f.same_city:
-        reasons.append("同城，便于现场对接")
+    reasons = []
+    if explain:
+        path_reason = graph_reason(f.paths)
+        if path_reason:
+            reasons.append(path_reason)
+        if f.shared_terms:
+            reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
+        reasons.extend(f.learned_notes)
+        reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
+        reasons += [why_maturity, why_price, why_mode]
+        if f.same_city:
+            reasons.append("同城，便于现场对接")
     parts = {"text": text, "industry": industry, "maturity": maturity, "price": price, "mode": mode,
              "region": region}
     total_w = sum(w.values()) or 1.0

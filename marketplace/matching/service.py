@@ -704,25 +704,27 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     scored = []
     own_p = own_profile or profile(own, src_kind)
     other_kind = "achievement" if src_kind == "demand" else "demand"
+    weights = feedback["weights"]
     kept = [obj for obj in cands if feedback["pairs"].get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
     evidence = evidence_many(own_p, src_kind, profiles(kept, other_kind))
     for obj, ev in zip(kept, evidence):
         said = feedback["pairs"].get(obj.id, {})
-        own_v, other = said.get("own", (None, None)), said.get("other", (None, None))
+        verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
         demand, achievement = (own, obj) if src_kind == "demand" else (obj, own)
         f = _features(demand, achievement, ev)
-        m = scoring.apply_pair_feedback(scoring.score(f, feedback["weights"]), own_v[0], other[0], other[1])
-        scored.append((m.raw, obj, m, f, ev))
+        m = scoring.apply_pair_feedback(scoring.score(f, weights, explain=False), *verdicts)
+        scored.append((m.raw, obj, f, ev, verdicts))
     scored.sort(key=lambda x: (-x[0], x[1].id))
     cover = None
     if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
         def cover(i):
             return title_cover(own_p, profile(scored[i][1], other_kind).text)
     conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
-                               for _, _, _, _, ev in scored], cover, own_p.plain)
+                               for _, _, _, ev, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
-    for raw, obj, m, f, ev in scored[:limit]:
+    for _raw, obj, f, ev, verdicts in scored[:limit]:  # the same score again, with its reasons worded
+        m = scoring.apply_pair_feedback(scoring.score(f, weights), *verdicts)
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
                       "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
                       "coverage": round(f.coverage, 2),
