@@ -190,7 +190,8 @@ def compute_batch(task) -> list:
     etype, ids = task
     Model = store.model(etype)
     from . import service
-    objs = {o.id: o for o in db.session.scalars(select(Model).where(Model.id.in_(ids)))}
+    objs = {o.id: o for o in db.session.scalars(select(Model).options(*service.light(Model))
+                                                 .where(Model.id.in_(ids)))}
     with service.holding():
         return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
 

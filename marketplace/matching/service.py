@@ -23,6 +23,8 @@ from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
@@ -608,6 +610,14 @@ def _common(term: str) -> bool:
 _held: list | None = None
 
 
+@lru_cache(maxsize=None)
+def light(model) -> tuple:
+    """Loader options for reading records to match: collections loaded eagerly for pages (an achievement's IP
+    items) are left to load on access, the matcher never reads them."""
+    return tuple(lazyload(getattr(model, rel.key)) for rel in sa_inspect(model).relationships
+                 if rel.uselist and rel.lazy == "selectin")
+
+
 @contextmanager
 def holding():
     """Keep the candidates read inside the block alive (the session's identity map holds records weakly), so that
@@ -656,7 +666,8 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
             found[i] = obj
     missing = [i for i in ids if i not in found]
     if missing:
-        loaded = list(db.session.scalars(db.select(lib.model).where(lib.model.id.in_(missing))))
+        loaded = list(db.session.scalars(db.select(lib.model).options(*light(lib.model))
+                                         .where(lib.model.id.in_(missing))))
         found.update((o.id, o) for o in loaded)
         if _held is not None:
             _held.extend(loaded)
@@ -664,15 +675,23 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
             and found[i].owner_org_id != exclude_org]
 
 
-def _features(demand, achievement, ev: Evidence) -> scoring.Features:
-    ach_city = achievement.owner_org.city if achievement.owner_org else None
+def _facts(obj, kind: str) -> tuple:
+    """What the structured factors read of a record: (industry, city, cooperation, budget) of a demand,
+    (industry, city, maturity, price, transfer modes) of an achievement (None for 面议)."""
+    if kind == "demand":
+        return obj.industry, obj.city, obj.cooperation, None if obj.budget_negotiable else obj.budget
+    org = obj.owner_org
+    return (obj.industry, org.city if org else None, obj.maturity,
+            None if obj.price_negotiable else obj.asking_price, tuple(obj.transfer_mode_list))
+
+
+def _features(demand, achievement, ev: Evidence, d_facts=None, a_facts=None) -> scoring.Features:
+    industry_d, city_d, cooperation, budget = d_facts or _facts(demand, "demand")
+    industry_a, ach_city, maturity, price, modes = a_facts or _facts(achievement, "achievement")
     return scoring.Features(
         coverage=ev.coverage, relevance=ev.text, shared_terms=ev.shared_terms,
-        same_industry=demand.industry == achievement.industry, maturity=achievement.maturity,
-        cooperation=demand.cooperation, price=None if achievement.price_negotiable else achievement.asking_price,
-        budget=None if demand.budget_negotiable else demand.budget,
-        transfer_modes=tuple(achievement.transfer_mode_list),
-        same_city=None if not ach_city else ach_city == demand.city,
+        same_industry=industry_d == industry_a, maturity=maturity, cooperation=cooperation, price=price,
+        budget=budget, transfer_modes=modes, same_city=None if not ach_city else ach_city == city_d,
         graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes)
 
 
@@ -705,13 +724,16 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     own_p = own_profile or profile(own, src_kind)
     other_kind = "achievement" if src_kind == "demand" else "demand"
     weights = feedback["weights"]
+    own_facts = _facts(own, src_kind)
     kept = [obj for obj in cands if feedback["pairs"].get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
     evidence = evidence_many(own_p, src_kind, profiles(kept, other_kind))
     for obj, ev in zip(kept, evidence):
         said = feedback["pairs"].get(obj.id, {})
         verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
-        demand, achievement = (own, obj) if src_kind == "demand" else (obj, own)
-        f = _features(demand, achievement, ev)
+        if src_kind == "demand":
+            f = _features(own, obj, ev, own_facts, None)
+        else:
+            f = _features(obj, own, ev, None, own_facts)
         m = scoring.apply_pair_feedback(scoring.score(f, weights, explain=False), *verdicts)
         scored.append((m.raw, obj, f, ev, verdicts))
     scored.sort(key=lambda x: (-x[0], x[1].id))
