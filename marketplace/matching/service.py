@@ -13,6 +13,7 @@ re-rank what the text and graph already make relevant.
 """
 import math
 import re
+import sys
 import time
 import weakref
 from collections import Counter, OrderedDict
@@ -162,7 +163,7 @@ def _build_profile(kind, oid, fields) -> Profile:
     raw = " ".join(t for t, _ in fields)
     tf: Counter = Counter()
     for text, weight in fields:
-        for term in query_terms(text):
+        for term in map(sys.intern, query_terms(text)):  # one copy of each word for all the profiles kept
             tf[term] += weight
     weighted = {t: (1 + math.log(c)) * idf(t) for t, c in tf.items() if specific(t)}
     top = dict(sorted(weighted.items(), key=lambda x: -x[1])[:PROFILE_TERMS])
