@@ -172,3 +172,15 @@ def test_the_sparse_candidate_search_answers_as_the_backend(library, monkeypatch
         assert got == list(zip(expected.ids, expected.scores)), (weighted, et, mm, pp)
         same += bool(got)
     assert same > 100  # most queries found something
+
+
+def test_a_rebuild_setting_that_is_not_a_number_is_reported_and_the_default_used(ctx, monkeypatch):
+    said = []
+    monkeypatch.setattr(jobs.log, "warning", lambda msg, *args: said.append(msg % args))
+    monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "两万")
+    monkeypatch.setenv("MATCHING_REBUILD_WORKERS", "2x")
+    assert jobs.prebuild_max() == jobs.PREBUILD_MAX
+    assert jobs.rebuild_workers() == 1  # the default in tests
+    assert any("MATCHING_REBUILD_PREBUILD_MAX" in m for m in said) and any("MATCHING_REBUILD_WORKERS" in m for m in said)
+    monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "7")
+    assert jobs.prebuild_max() == 7

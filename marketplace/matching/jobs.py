@@ -157,9 +157,7 @@ def rebuild_workers() -> int:
     """How many processes compute a rebuild: MATCHING_REBUILD_WORKERS (setting or environment), else 2 on a
     machine with 2 cores or more (1 in tests); always 1 where processes cannot be forked or the database lives
     in this process's memory."""
-    value = os.environ.get("MATCHING_REBUILD_WORKERS") or current_app.config.get("MATCHING_REBUILD_WORKERS")
-    if value in (None, ""):
-        value = 1 if current_app.testing else min(2, os.cpu_count() or 1)
+    value = _setting("MATCHING_REBUILD_WORKERS", 1 if current_app.testing else min(2, os.cpu_count() or 1))
     url = str(db.engine.url)
     if "fork" not in mp.get_all_start_methods() or (url.startswith("sqlite") and ":memory:" in url) \
             or url in ("sqlite://", "sqlite:///"):
@@ -229,9 +227,21 @@ PREBUILD_SHARE = 0.2   # profiles are built up front (in parallel) when the run 
 PREBUILD_MAX = 25000
 
 
+def _setting(name: str, default: int) -> int:
+    """An integer setting from the environment or the configuration; a value that is not a whole number is
+    reported in the log and the default used (a typo must not stop a rebuild)."""
+    value = os.environ.get(name) or current_app.config.get(name)
+    if value in (None, ""):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        log.warning("%s=%r is not a whole number: %s used", name, value, default)
+        return default
+
+
 def prebuild_max() -> int:
-    value = os.environ.get("MATCHING_REBUILD_PREBUILD_MAX") or current_app.config.get("MATCHING_REBUILD_PREBUILD_MAX")
-    return PREBUILD_MAX if value in (None, "") else int(value)
+    return _setting("MATCHING_REBUILD_PREBUILD_MAX", PREBUILD_MAX)
 
 
 def _profile_batch(task) -> list:
