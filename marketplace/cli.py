@@ -87,7 +87,7 @@ def import_command(library, file, publish, dry_run, source, as_json, errors_out,
         with stream, Progress(f"导入 {file.name}", stream.estimate) as bar:
             report = import_rows(library, stream.headers, stream.rows, source=source, publish=publish,
                                  dry_run=dry_run, progress=bar.update, total=stream.estimate,
-                                 errors_out=str(errors_out) if errors_out else None)
+                                 errors_out=str(errors_out) if errors_out else None, index_alongside=True)
     except ImportFileError as exc:
         raise click.ClickException(f"{exc}（此前的行已导入，再次导入时只会更新）") from None
     if not dry_run:

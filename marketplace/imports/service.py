@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Organisation
@@ -28,7 +28,7 @@ from ..core.errors import AppError
 from ..core.models import AuditLog, utcnow
 from ..core.uscc import make_uscc, uscc_error
 from ..extensions import db
-from . import columns
+from . import columns, pgcopy
 from .models import ImportKey, title_key
 from .readers import read_file
 
@@ -55,6 +55,7 @@ class ImportReport:
     rejected: int = 0
     skipped: int = 0
     unchanged: int = 0   # rows whose record already holds exactly these values: neither rewritten nor reindexed
+    indexed: int = 0     # search outbox rows applied while the rows were written (import_rows(index_alongside=…))
     errors: list = field(default_factory=list)  # [{"row": n, "message": "…", "fields": [{"column", "message"}]}]
     warnings: list = field(default_factory=list)
     notes: list = field(default_factory=list)   # [{"row": n, "column", "from", "to"}] (first MAX_KEPT)
@@ -179,6 +180,7 @@ class Importer:
         self.system = actor is None or getattr(actor, "is_admin", False)
         self.errors = ErrorSink(library, headers, errors_out) if errors_out is not None else None
         self.org_field = columns.ORG_COLUMN[library]
+        self._analyze_at = 1000  # rows written before the tables' statistics are first checked (PostgreSQL)
 
     # -- one row, in Python ------------------------------------------------------------------------------
 
@@ -338,6 +340,35 @@ class Importer:
                 else:
                     self.report.updated += 1
 
+    def refresh_statistics(self) -> bool:
+        """PostgreSQL: ANALYZE the tables the import writes once it has written a sizeable share of them (checked
+        at 1,000 rows written, then at every doubling). With the statistics of a near-empty table the planner looks
+        a batch's 500 编号 up through the (source, ref) index's `source` column alone and filters every record of
+        the source, every batch: the lookups then grew with the table (the PostgreSQL rows phase was slower at
+        100,000 rows than at 20,000). Committed work only: called between batches."""
+        written = self.report.created + self.report.updated
+        if self.dry_run or written < self._analyze_at or not pgcopy.is_postgresql(db.session):
+            return False
+        self._analyze_at = written * 2
+        from sqlalchemy import text
+        tables = [self.table.name, ImportKey.__table__.name]
+        if self.etype == "achievement":
+            from ..achievements.models import AchievementIP
+            tables.append(AchievementIP.__table__.name)
+        known = db.session.scalar(text("SELECT reltuples FROM pg_class WHERE oid = CAST(:t AS regclass)"),
+                                  {"t": self.table.name})
+        if known is not None and known > 0 and written < 0.2 * known:
+            db.session.rollback()
+            return False
+        try:
+            db.session.execute(text("ANALYZE " + ", ".join(f'"{n}"' for n in tables)))
+            db.session.commit()
+        except SQLAlchemyError:  # not the tables' owner: the statistics wait for autovacuum
+            db.session.rollback()
+            self._analyze_at = float("inf")
+            return False
+        return True
+
     def _resolve_orgs(self, batch: list[Prepared]) -> None:
         if not self.system:
             for p in batch:
@@ -435,6 +466,14 @@ class Importer:
                 row.update(published_at=now, submitted_at=now)
             groups.setdefault(tuple(sorted(row)), []).append((p, row))
         created_of: dict[int, int] = {}  # row number → new id
+        if groups and pgcopy.is_postgresql(db.session):
+            # PostgreSQL: the new ids from the sequence in one query, the rows by COPY (pgcopy's docstring).
+            pairs = sorted((pr for rows in groups.values() for pr in rows), key=lambda pr: pr[0].number)
+            for (p, row), rid in zip(pairs, pgcopy.next_ids(db.session, t, len(pairs))):  # in the file's order
+                row["id"] = rid
+                created_of[p.number] = rid
+            pgcopy.copy_rows(db.session, t, [row for _, row in pairs])
+            groups = {}
         for rows in groups.values():
             # RETURNING without sort_by_parameter_order: SQLite would then send one INSERT per row. The new ids
             # are matched back by 编号, or (no 编号) by owner + title key — both unique within the file.
@@ -458,7 +497,12 @@ class Importer:
             updated_ids.append(rid)
             if "ip_items" in p.data:
                 ip_items[rid] = p.data["ip_items"] or []
+        pg = pgcopy.is_postgresql(db.session)
         for keys, params in groups.items():
+            if pg and not any(isinstance(t.c[k].type, JSON) for k in keys):  # one UPDATE … FROM unnest(arrays)
+                pgcopy.update_rows(db.session, t, keys, [(p["b_id"], {k: p[f"b_{k}"] for k in keys})
+                                                         for p in params])
+                continue
             stmt = update(t).where(t.c.id == bindparam("b_id")).values({k: bindparam(f"b_{k}") for k in keys})
             db.session.execute(stmt.execution_options(synchronize_session=False), params)
         if ip_items and self.etype == "achievement":
@@ -489,7 +533,7 @@ class Importer:
         if audit:
             insert_all(AuditLog.__table__, [{"details": None, **a} for a in audit])
         from ..searching.outbox import enqueue_many
-        enqueue_many(db.session, self.etype, ids)
+        enqueue_many(db.session, self.etype, ids, insert_rows=insert_all)
         _match_refresh(self.etype, ids)
         if self.submit:
             self._submit([(p, rid) for (p, _), rid in zip(creates, created_ids)] + updates)
@@ -513,16 +557,15 @@ class Importer:
 
 
 def insert_all(table, rows: list) -> None:
-    """A bulk INSERT of `rows`. On PostgreSQL (psycopg 3) an executemany INSERT without RETURNING is sent as one
-    statement per row (pipelined, but parsed, planned and executed row by row on the server); with RETURNING,
-    SQLAlchemy's "insertmanyvalues" sends one multi-row INSERT per 1,000 rows, so ask for the ids and drop them.
-    SQLite's executemany is a C loop over one prepared statement: left as it is."""
+    """A bulk INSERT of `rows`. On PostgreSQL a COPY (imports.pgcopy): an executemany INSERT is one statement per
+    row there, and a multi-row INSERT … RETURNING costs psycopg a Python rewrite of every placeholder. SQLite's
+    executemany is a C loop over one prepared statement: left as it is."""
     if not rows:
         return
-    stmt = insert(table)
-    if db.session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.returning(table.c.id)
-    db.session.execute(stmt, rows)
+    if pgcopy.is_postgresql(db.session):  # COPY: no placeholders to rewrite, no statement per row
+        pgcopy.copy_rows(db.session, table, rows)
+        return
+    db.session.execute(insert(table), rows)
 
 
 def _same(stored, new) -> bool:
@@ -561,9 +604,13 @@ def _match_refresh(entity_type: str, ids: list[int]) -> None:
 
 def import_rows(library: str, headers: list | None, rows, *, actor=None, source="local", publish=False,
                 submit=False, dry_run=False, progress: Callable[[int, int], None] | None = None,
-                total: int | None = None, errors_out=None, batch_size: int | None = None) -> ImportReport:
+                total: int | None = None, errors_out=None, batch_size: int | None = None,
+                index_alongside=False) -> ImportReport:
     """Import `rows` ((number, values | dict | None), a list or any iterator) into `library`. `errors_out`: a
-    path or binary file to write the error file to (.xlsx: the failed rows as they were, plus 错误原因)."""
+    path or binary file to write the error file to (.xlsx: the failed rows as they were, plus 错误原因).
+    `index_alongside` (True, or an IndexFollower not started yet): a child process applies the search outbox
+    while the rows are written (imports.indexing); what it has not applied when the rows are done is left
+    pending for the caller's `apply_pending`, as without it."""
     imp = Importer(library, headers, actor=actor, source=source, publish=publish, submit=submit,
                    dry_run=dry_run, errors_out=errors_out)
     report = imp.report
@@ -595,9 +642,14 @@ def import_rows(library: str, headers: list | None, rows, *, actor=None, source=
             imp.errors.flush()
         if not dry_run:
             db.session.commit()
+            imp.refresh_statistics()
         if progress:
             progress(done, max(total, done))
 
+    follower = None
+    if index_alongside and not dry_run:
+        from .indexing import follow
+        follower = index_alongside.start() if hasattr(index_alongside, "start") else follow()
     try:
         for number, values in rows:
             done += 1
@@ -610,9 +662,13 @@ def import_rows(library: str, headers: list | None, rows, *, actor=None, source=
                 progress(done, max(total, done))
         flush()
     except BaseException:
+        if follower is not None:
+            follower.stop(timeout=60)
         if imp.errors is not None:
             imp.errors.abandon()
         raise
+    if follower is not None:
+        report.indexed = follower.stop()
     report.total = done
     if report.unchanged:
         report.warnings.insert(0, f"未变化 {report.unchanged} 条：与库中记录完全相同，"

@@ -50,13 +50,19 @@ def _forget(session):
     session.info.pop("search_touched", None)
 
 
-def enqueue_many(session, entity_type: str, ids) -> None:
+def enqueue_many(session, entity_type: str, ids, insert_rows=None) -> None:
     """Outbox rows for records written in bulk with Core statements (the importer), which the flush events
-    above never see: one multi-row INSERT, in the same transaction as the records."""
+    above never see: one multi-row INSERT, in the same transaction as the records. `insert_rows(table, rows)`:
+    the caller's own bulk insert (the importer's COPY on PostgreSQL)."""
     ids = list(dict.fromkeys(ids))
     if not ids:
         return
     now = utcnow()
+    if insert_rows is not None:
+        insert_rows(SearchOutbox.__table__, [{"entity_type": entity_type, "entity_id": i, "created_at": now,
+                                              "attempts": 0} for i in ids])
+        uow.after_commit(_apply, key="search-outbox", order=10, session=session)
+        return
     conn = session.connection()
     stmt = insert(SearchOutbox)
     if conn.dialect.name == "postgresql":  # one multi-row INSERT per 1,000 ids (insertmanyvalues), not one per id

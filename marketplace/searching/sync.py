@@ -63,11 +63,12 @@ BULK_LIMIT = 10000  # outbox rows per round once a backlog is found (a bulk impo
 
 
 def apply_pending(limit: int | None = None, lock_timeout: float | None = None, progress=None,
-                  bulk_limit: int | None = None) -> int:
+                  bulk_limit: int | None = None, rounds: int | None = None) -> int:
     """Apply pending outbox rows in batches of `limit` (default 500); returns how many rows were applied.
     Without an explicit `limit`, a backlog (more than 500 rows, as a bulk import leaves) goes in rounds of
     BULK_LIMIT (or `bulk_limit`), which the Whoosh backend writes with parallel sub-writers (segmentation on
-    every core) instead of one document at a time."""
+    every core) instead of one document at a time. `rounds`: stop after that many batches (an import's follower,
+    imports.indexing, checks between rounds whether to go on)."""
     be = backend()
     applied = 0
     size = limit or 500
@@ -109,6 +110,10 @@ def apply_pending(limit: int | None = None, lock_timeout: float | None = None, p
         applied += len(rows)
         if progress:
             progress(applied)
+        if rounds is not None:
+            rounds -= 1
+            if rounds <= 0:
+                return applied
 
 
 def pending_count() -> int:
