@@ -10,6 +10,7 @@ runs in a savepoint; if the database refuses it, the batch is
 replayed row by row, each in its own savepoint, so one bad row never costs the good ones. Each batch is
 committed (a re-run updates what an interrupted run wrote). A dry run validates and looks up, writes nothing.
 """
+import multiprocessing
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -647,7 +648,7 @@ def import_rows(library: str, headers: list | None, rows, *, actor=None, source=
             progress(done, max(total, done))
 
     follower = None
-    if index_alongside and not dry_run:
+    if index_alongside and not dry_run and "fork" in multiprocessing.get_all_start_methods():
         from .indexing import follow
         follower = index_alongside.start() if hasattr(index_alongside, "start") else follow()
     try:

@@ -293,31 +293,12 @@ def _bm25(tok, text: str, norm: float) -> float:
 def _bm25p(p: "Profile", text: str, norm: float) -> float:
     """_bm25(p.tok, text, norm), faster: every form is counted in one C-level pass (map), and only the tokens
     that occur are summed, in the same order (so the same float)."""
-    total = 0.0
-    counts = list(map(text.count, p.tok_flat))
-    owner, tok, idfs = p.tok_owner, p.tok, _idf_cache
-    last = -1
-    for j in compress(range(len(counts)), counts):
-        k = owner[j]
-        if k == last:
-            continue
-        last = k
-        forms, term = tok[k]
-        c = counts[j] if len(forms) == 1 else max(map(text.count, forms))
-        w = idfs.get(term)
-        total += (w if w is not None else idf(term)) * c * (BM25_K1 + 1) / (c + norm)
-    return total
+    return _bm25v(p, list(map(text.count, p.tok_flat)), norm)
 
 
 def _present(flat: tuple, owner: tuple, text: str) -> list:
     """Indices (in order, once each) of the groups that have a form occurring in `text`."""
-    out, last = [], -1
-    for j in compress(range(len(flat)), map(text.__contains__, flat)):
-        k = owner[j]
-        if k != last:
-            out.append(k)
-            last = k
-    return out
+    return _present_v(owner, list(map(text.__contains__, flat)))
 
 
 @lru_cache(maxsize=20000)
@@ -538,6 +519,7 @@ def _bm25v(p: Profile, vals: list, norm: float) -> float:
 
 
 def _present_v(owner: tuple, vals: list) -> list:
+    """Indices (in order, once each) of the groups of which a form has a count (or is True) in `vals`."""
     out, last = [], -1
     for j in compress(range(len(vals)), vals):
         k = owner[j]
