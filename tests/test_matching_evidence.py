@@ -73,3 +73,37 @@ def test_a_difference_in_one_count_shows(library, kind, monkeypatch):  # noqa: F
     got = evidence_many(own, kind, others)
     refs = [pair_evidence(own, o) if kind == "demand" else pair_evidence(o, own) for o in others]
     assert not all(_same(g, r) for g, r in zip(got, refs))
+
+
+def test_a_rebuild_batch_reads_each_candidate_once_and_the_answers_do_not_change(library):  # noqa: F811
+    from sqlalchemy import event
+
+    from marketplace.demands.models import Demand
+    from marketplace.extensions import db
+    from marketplace.matching import store
+    ids = [d.id for d in library["demands"][:6]]
+    statements = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if "FROM achievements" in statement:
+            statements.append(statement)
+
+    def answers(hold: bool):
+        db.session.expunge_all()  # nothing of the fixture's left in the session
+        service.reset_caches()
+        demands = [db.session.get(Demand, i) for i in ids]
+        del statements[:]
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            if hold:
+                with service.holding():
+                    return [store.compute(d, 50) for d in demands], len(statements)
+            return [store.compute(d, 50) for d in demands], len(statements)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+    plain, reads_plain = answers(False)
+    held, reads_held = answers(True)
+    assert held == plain and plain[0]["items"]
+    # without holding, every demand reads its candidates again; held, the later ones take them from the session
+    assert reads_plain >= len(ids)
+    assert reads_held < reads_plain, (reads_held, reads_plain)

@@ -14,6 +14,7 @@ re-rank what the text and graph already make relevant.
 import math
 import re
 import sys
+import threading
 import time
 import weakref
 from collections import Counter, OrderedDict
@@ -590,7 +591,7 @@ def _common(term: str) -> bool:
     return n >= 1000 and df / n > 0.05
 
 
-_held: list | None = None
+_held = threading.local()  # .objects: the list a rebuild's batch keeps its candidates in (this thread only)
 
 
 @lru_cache(maxsize=None)
@@ -605,12 +606,12 @@ def light(model) -> tuple:
 def holding():
     """Keep the candidates read inside the block alive (the session's identity map holds records weakly), so that
     later records of a rebuild's batch take them from the session instead of reading them again."""
-    global _held
-    outer, _held = _held, []
+    outer = getattr(_held, "objects", None)
+    _held.objects = []
     try:
         yield
     finally:
-        _held = outer
+        _held.objects = outer
 
 
 def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
@@ -645,15 +646,16 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
     found = {}
     for i in ids:
         obj = held.get(identity_key(lib.model, i))
-        if obj is not None:
+        if obj is not None and not sa_inspect(obj).expired_attributes:  # an expired one is read again with the rest
             found[i] = obj
     missing = [i for i in ids if i not in found]
     if missing:
         loaded = list(db.session.scalars(db.select(lib.model).options(*light(lib.model))
                                          .where(lib.model.id.in_(missing))))
         found.update((o.id, o) for o in loaded)
-        if _held is not None:
-            _held.extend(loaded)
+        keep = getattr(_held, "objects", None)
+        if keep is not None:
+            keep.extend(loaded)
     return [found[i] for i in ids if i in found and found[i].status == "published"
             and found[i].owner_org_id != exclude_org]
 
