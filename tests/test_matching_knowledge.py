@@ -35,12 +35,12 @@ def test_tsv_format_comments_header_alternatives_and_technologies():
     assert link.cues == (("外墙", "掉色"), ("涂料", "粉化"), ("外墙漆", "褪色"))
     assert link.technologies == ("氟碳涂料", "耐候颜料") and link.source == "GB/T 9755" and link.industry == "建材"
     assert link.key == knowledge.parse_tsv(TSV)[0].key  # stable: an edit in the site can refer to it
-    g = knowledge.Graph([link], {}, 1)
+    g = knowledge.Graph([link], {})
     by_word = {}
     for alt in link.cues:
         for w in alt:
             by_word.setdefault(w, []).append((0, alt))
-    g = knowledge.Graph([link], by_word, max(len(w) for w in by_word))
+    g = knowledge.Graph([link], by_word)
     assert [alt for _, alt in g.fired("外墙漆刷上半年就掉色，很难看")] == [("外墙", "掉色")]  # every word of one alternative
     assert g.fired("掉色的衣服") == [] and g.fired("") == []
 
@@ -212,7 +212,7 @@ def test_the_cues_a_text_fires_are_the_same_in_every_process():
         "    for alt in link.cues:\n"
         "        for w in set(alt):\n"
         "            by_word.setdefault(w, []).append((i, alt))\n"
-        "g = knowledge.Graph(links, by_word, max(len(w) for w in by_word))\n"
+        "g = knowledge.Graph(links, by_word)\n"
         "text = ('车间粉尘大，工人戴口罩也顶不住，设备老是停机，噪声大，废水氨氮超标，产品开裂变形，表面起泡掉色，'\n"
         "        '电机发热没劲，电池衰减快，鱼塘缺氧，果树黄叶烂根，窑炉能耗高，天然气费用高，铜线断线，良率低')\n"
         "print([(l.key, alt) for l, alt in g.fired(text)])\n")

@@ -12,6 +12,7 @@ column's Python default, as a Core INSERT would give them; a psycopg error is ra
 (`DBAPIError.instance`: IntegrityError, DataError …), which the importer's fallback catches.
 """
 import json
+from contextlib import contextmanager
 
 from sqlalchemy import JSON, text
 from sqlalchemy.exc import DBAPIError
@@ -65,25 +66,19 @@ def copy_rows(session, table, rows: list) -> None:
     statement = f'COPY "{table.name}" ({names}) FROM STDIN'
     raw = session.connection().connection.driver_connection  # psycopg.Connection, in the session's transaction
     missing = object()
-    try:
-        with raw.cursor() as cur, cur.copy(statement) as copy:
-            write = copy.write_row
-            if not any(convert) and all(len(r) == len(cols) for r in rows):  # the common case: every column given
-                for r in rows:
-                    write([r[n] for n in cols])
-            else:
-                for r in rows:
-                    values = []
-                    for n, default, conv in zip(cols, fill, convert):
-                        v = r.get(n, missing)
-                        v = default if v is missing else v
-                        values.append(conv(v) if conv is not None else v)
-                    write(values)
-    except Exception as exc:  # psycopg.Error → SQLAlchemy's (IntegrityError …): the batch's fallback catches it
-        import psycopg
-        if isinstance(exc, psycopg.Error):
-            raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
-        raise
+    with _as_sqlalchemy_errors(statement), raw.cursor() as cur, cur.copy(statement) as copy:
+        write = copy.write_row
+        if not any(convert) and all(len(r) == len(cols) for r in rows):  # the common case: every column given
+            for r in rows:
+                write([r[n] for n in cols])
+        else:
+            for r in rows:
+                values = []
+                for n, default, conv in zip(cols, fill, convert):
+                    v = r.get(n, missing)
+                    v = default if v is missing else v
+                    values.append(conv(v) if conv is not None else v)
+                write(values)
 
 
 def next_ids(session, table, n: int) -> list[int]:
@@ -110,11 +105,15 @@ def update_rows(session, table, keys, rows: list) -> None:
     statement = f'UPDATE "{table.name}" AS t SET {sets} FROM unnest({arrays}) AS v({names}) WHERE t.id = v.id'
     params = [[rid for rid, _ in rows]] + [[row[k] for _, row in rows] for k in keys]
     raw = session.connection().connection.driver_connection
+    with _as_sqlalchemy_errors(statement), raw.cursor() as cur:
+        cur.execute(statement, params)
+
+
+@contextmanager
+def _as_sqlalchemy_errors(statement: str):
+    """psycopg's errors raised as SQLAlchemy's (IntegrityError, DataError …): the batch's fallback catches those."""
+    import psycopg
     try:
-        with raw.cursor() as cur:
-            cur.execute(statement, params)
-    except Exception as exc:
-        import psycopg
-        if isinstance(exc, psycopg.Error):
-            raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
-        raise
+        yield
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, psycopg.Error) from exc

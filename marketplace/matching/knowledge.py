@@ -16,8 +16,10 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
+import ahocorasick
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.models import TimestampMixin, record_audit
@@ -227,18 +229,15 @@ def invalidate() -> None:
 class Graph:
     links: list
     by_word: dict          # cue word → [(link index, alternative)]
-    max_word: int
 
+    @cached_property
     def automaton(self):
-        auto = self.__dict__.get("_automaton")
-        if auto is None:
-            import ahocorasick
-            auto = ahocorasick.Automaton()
-            for w in self.by_word:
-                if w:
-                    auto.add_word(w, w)
-            auto.make_automaton()
-            self.__dict__["_automaton"] = auto
+        """An Aho-Corasick automaton of the cue words (built on first use, once per graph)."""
+        auto = ahocorasick.Automaton()
+        for w in self.by_word:
+            if w:
+                auto.add_word(w, w)
+        auto.make_automaton()
         return auto
 
     def fired(self, text: str) -> list[tuple[Link, tuple]]:
@@ -249,7 +248,7 @@ class Graph:
         # found in one pass of an Aho-Corasick automaton of the cue words (matches come by where they end)
         first: dict = {}
         if self.by_word:
-            for end, w in self.automaton().iter(text):
+            for end, w in self.automaton.iter(text):
                 if w not in first:
                     first[w] = end - len(w) + 1
         present = sorted(first, key=lambda w: (first[w], len(w)))
@@ -278,7 +277,7 @@ def graph() -> Graph:
         for alt in link.cues:
             for w in set(alt):
                 by_word.setdefault(w, []).append((i, alt))
-    g = Graph(links, by_word, max((len(w) for w in by_word), default=1))
+    g = Graph(links, by_word)
     _graph_cache.update(sig=sig, graph=g)
     return g
 

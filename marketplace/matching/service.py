@@ -25,6 +25,7 @@ from itertools import compress
 from operator import itemgetter
 from pathlib import Path
 
+import ahocorasick
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.util import identity_key
@@ -475,7 +476,6 @@ class _Scanner:
     its graph links' technologies and their character pairs): `counts(text)` → _Counts of those forms."""
 
     def __init__(self, p: Profile, with_graph: bool):
-        import ahocorasick
         forms = set(p.tok_flat) | set(p.term_flat)
         if with_graph:
             for _link, _alt, techs in p.glinks:
