@@ -28,7 +28,7 @@ try:  # the same constants the backend scores with
 except ImportError:  # pragma: no cover — Whoosh not installed
     FIELD_WEIGHTS, K1, B = None, None, None
 
-GROUP_CACHE = 60000          # terms kept per snapshot (each: the ids and float32 scores of its documents)
+GROUP_CACHE = 240000         # entries kept per snapshot: a term's (ids, float32 scores) in each type (≈ 60,000 terms)
 _EMPTY = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
 _caches: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
@@ -79,11 +79,8 @@ def _alternative(snap, tokens):
     return ids, vals
 
 
-def _group(snap, cache: dict, term: str):
+def _group(snap, term: str):
     """Snapshot.text_scores of one term: the best of its alternatives (itself and its synonyms)."""
-    hit = cache.get(term)
-    if hit is not None:
-        return hit
     alts = [_alternative(snap, alt) for alt in analysis.expand(term) if alt]
     alts = [(ids, vals) for ids, vals in alts if ids.size]
     if not alts:
@@ -97,10 +94,40 @@ def _group(snap, cache: dict, term: str):
             pos = np.searchsorted(union, ids)
             best[pos] = np.maximum(best[pos], vals)
         hit = (union, best)
-    if len(cache) >= GROUP_CACHE:
-        cache.clear()
-    cache[term] = hit
     return hit
+
+
+def _kind(snap, cache: dict, entity_type: str):
+    """The documents of one type: (their numbers in the index, ascending; each document's place among them,
+    -1 for the others)."""
+    key = ("type", entity_type)
+    hit = cache.get(key)
+    if hit is None:
+        docs = np.flatnonzero(snap.codes["type"] == _code(snap, "type", entity_type))
+        place = np.full(snap.n, -1, dtype=np.int64)
+        place[docs] = np.arange(docs.size)
+        hit = cache[key] = (docs, place)
+    return hit
+
+
+def _typed_group(snap, cache: dict, term: str, entity_type: str):
+    """_group of a term restricted to the documents of one type, numbered by their place among them (a search
+    for demands no longer scatters the achievements' scores). The term's scores are worked out once and cached
+    for every type."""
+    hit = cache.get((entity_type, term))
+    if hit is not None:
+        return hit
+    ids, vals = _group(snap, term)
+    if len(cache) >= GROUP_CACHE:
+        kinds = {k: v for k, v in cache.items() if k[0] == "type"}
+        cache.clear()
+        cache.update(kinds)
+    for name in snap.values["type"]:
+        _docs, place = _kind(snap, cache, name)
+        local = place[ids]
+        mine = local >= 0
+        cache[(name, term)] = (local[mine], vals[mine]) if ids.size else _EMPTY
+    return cache.get((entity_type, term), _EMPTY)
 
 
 def _code(snap, name, value) -> int:
@@ -116,26 +143,29 @@ def run(snap, weighted, entity_type: str, min_match: int, per_page: int) -> list
     if snap.n == 0 or not weighted:
         return []
     cache = _cache(snap)
-    scores = np.zeros(snap.n, dtype=np.float32)
-    hits = np.zeros(snap.n, dtype=np.int32)
+    kind_docs, _place = _kind(snap, cache, entity_type)
+    # Scores and counts over the documents of the asked type only, in the index's order (the same elements, the
+    # same additions in the same order as over the whole index, so the same floats).
+    scores = np.zeros(kind_docs.size, dtype=np.float32)
+    hits = np.zeros(kind_docs.size, dtype=np.int32)
     for term, weight in weighted:
-        ids, vals = _group(snap, cache, term)
+        ids, vals = _typed_group(snap, cache, term, entity_type)
         if ids.size:
             scores[ids] += np.float32(weight) * vals
             hits[ids] += 1
-    docs = np.flatnonzero(hits >= max(1, int(min_match)))  # ascending, as the backend's flatnonzero(mask)
+    local = np.flatnonzero(hits >= max(1, int(min_match)))  # ascending, as the backend's flatnonzero(mask)
+    docs = kind_docs[local]
     keep = snap.live[docs]
     keep &= snap.codes["status"][docs] == _code(snap, "status", "published")
-    keep &= snap.codes["type"][docs] == _code(snap, "type", entity_type)
-    docs = docs[keep]
-    s = scores[docs]
+    docs, local = docs[keep], local[keep]
+    s = scores[local]
     if per_page < docs.size:
         top = np.argpartition(-s, per_page)[:per_page]
         order = top[np.lexsort((-snap.published_at[docs[top]], -s[top]))]
     else:
         order = np.lexsort((-snap.published_at[docs], -s))
     page = docs[order][:per_page]
-    return [(str(snap.ids[d]), float(scores[d])) for d in page]
+    return [(str(snap.ids[d]), float(s_)) for d, s_ in zip(page, s[order][:per_page])]
 
 
 def search(backend, weighted, entity_type: str, min_match: int, per_page: int):
