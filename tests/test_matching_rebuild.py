@@ -184,3 +184,57 @@ def test_a_rebuild_setting_that_is_not_a_number_is_reported_and_the_default_used
     assert any("MATCHING_REBUILD_PREBUILD_MAX" in m for m in said) and any("MATCHING_REBUILD_WORKERS" in m for m in said)
     monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "7")
     assert jobs.prebuild_max() == 7
+
+
+def test_a_worker_holds_its_candidates_across_batches_for_a_while_and_reads_its_own_records_afresh(library,
+                                                                                                    monkeypatch):
+    from sqlalchemy import event, update
+
+    from marketplace.achievements.models import Achievement
+    reads = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if "FROM achievements" in statement:
+            reads.append(statement)
+
+    d_ids = [d.id for d in library["demands"]]
+    tasks = [("demand", d_ids[i:i + 6]) for i in range(0, len(d_ids), 6)]
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        jobs._child.clear()
+        plain = []
+        for task in tasks:  # each batch on its own: its candidates read again
+            plain.append(jobs.compute_batch(task))
+            db.session.remove()
+        reads_plain = len(reads)
+        del reads[:]
+        service.reset_caches()
+        held = [jobs._child_batch(task) for task in tasks]
+        reads_held = len(reads)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert held == plain and any(items for batch in plain for _, items in batch)
+    assert reads_held < reads_plain, (reads_held, reads_plain)
+    assert jobs._child["held"], "the candidates are kept between batches"
+
+    # an achievement held as a candidate is changed behind the worker's back: as one of the batch's own
+    # records it is read afresh at once
+    a = library["achievements"][0]
+    assert any(o is a or getattr(o, "id", None) == a.id for o in jobs._child["held"])
+    with db.engine.begin() as conn:  # not through the session, which would update the held object too
+        conn.execute(update(Achievement).where(Achievement.id == a.id).values(title="稀土永磁电机控制器散热新工艺"))
+    [(oid, answer)] = jobs._child_batch(("achievement", [a.id]))
+    assert "散热" in " ".join(answer["terms"]) or "稀土" in " ".join(answer["terms"])
+    # ... and another one, met only as a candidate, once the holding time is over
+    listed = [(oid, i["id"]) for batch in plain for oid, answer in batch for i in answer["items"] if i["id"] != a.id]
+    d_id, b_id = listed[0]
+    with db.engine.begin() as conn:
+        conn.execute(update(Achievement).where(Achievement.id == b_id).values(title="铜冶炼烟气余热回收新装置"))
+    monkeypatch.setattr(jobs, "HOLD_SECONDS", 0.0)
+    jobs._child_batch(tasks[0])  # lets the held records go
+    assert jobs._child["held"] == []
+    fresh = jobs._child_batch(("demand", [d_id]))
+    service.reset_caches()
+    db.session.remove()
+    assert fresh == jobs.compute_batch(("demand", [d_id]))
+    assert "铜冶炼烟气余热回收新装置" in {i["title"] for _, answer in fresh for i in answer["items"]}

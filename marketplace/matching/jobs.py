@@ -189,7 +189,8 @@ def compute_batch(task) -> list:
     Model = store.model(etype)
     from . import service
     objs = {o.id: o for o in db.session.scalars(select(Model).options(*service.light(Model))
-                                                 .where(Model.id.in_(ids)))}
+                                                 .where(Model.id.in_(ids))
+                                                 .execution_options(populate_existing=True))}  # fresh if held
     with service.holding():
         return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
 
@@ -213,11 +214,34 @@ def _child_start(app) -> None:
             mod._lock = threading.Lock()
 
 
+# A worker keeps the candidates it has read across its batches (the 10,000 demands of a 100,000-achievement
+# library were read again for every batch of 100 achievements: ≈ 50 rows a record), for at most HOLD_SECONDS and
+# HOLD_MAX records; then it lets them go and reads them afresh. A candidate changed meanwhile is matched as it
+# was when read (the batch's own records are always read afresh); its change reaches the stored lists through
+# the refresh queue, as a change made just after the rebuild computed them would.
+HOLD_SECONDS = 60.0
+HOLD_MAX = 30000
+
+
 def _child_batch(task) -> list:
+    from . import service
+    held = _child.setdefault("held", [])
+    session = db.session()
+    session.expire_on_commit = False  # ending the read transaction must not unload the held records
+    ok = False
     try:
-        return compute_batch(task)
+        with service.holding(held):
+            out = compute_batch(task)
+        ok = True
+        return out
     finally:
-        db.session.remove()  # nothing written here; keeps the identity map from growing over the run
+        now = time.monotonic()
+        if ok:
+            db.session.commit()  # nothing written: ends the read transaction (a fresh snapshot for the next batch)
+        if not ok or len(held) > HOLD_MAX or now - _child.setdefault("since", now) > HOLD_SECONDS:
+            held.clear()
+            _child["since"] = now
+            db.session.remove()  # keeps the identity map from growing over the run
 
 
 PREBUILD_SHARE = 0.2   # profiles are built up front (in parallel) when the run has this share of the records to do

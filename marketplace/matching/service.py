@@ -603,11 +603,12 @@ def light(model) -> tuple:
 
 
 @contextmanager
-def holding():
+def holding(objects: list | None = None):
     """Keep the candidates read inside the block alive (the session's identity map holds records weakly), so that
-    later records of a rebuild's batch take them from the session instead of reading them again."""
+    later records of a rebuild's batch take them from the session instead of reading them again: in `objects`,
+    else in the enclosing block's list (a rebuild worker holds them across its batches), else in a new one."""
     outer = getattr(_held, "objects", None)
-    _held.objects = []
+    _held.objects = objects if objects is not None else (outer if outer is not None else [])
     try:
         yield
     finally:
