@@ -186,8 +186,8 @@ def test_a_rebuild_setting_that_is_not_a_number_is_reported_and_the_default_used
     assert jobs.prebuild_max() == 7
 
 
-def test_a_worker_holds_its_candidates_across_batches_for_a_while_and_reads_its_own_records_afresh(library,
-                                                                                                    monkeypatch):
+def test_a_worker_holds_its_candidates_across_batches_for_a_while(library, monkeypatch):
+    """... and reads its own records afresh: the same answers with fewer reads, a change seen in time."""
     from sqlalchemy import event, update
 
     from marketplace.achievements.models import Achievement
