@@ -22,6 +22,9 @@ def test_evidence_many_equals_pair_evidence_on_real_texts(library):  # noqa: F81
     dps = service.profiles(library["demands"], "demand")
     aps = service.profiles(library["achievements"], "achievement")
     assert any(p.glinks for p in dps)  # graph paths are part of what is compared
+    # ... and tokens with several forms (synonyms: the best form counts) and forms longer than the substring table's
+    assert any(len(forms) > 1 for p in dps + aps for forms, _ in p.tok)
+    assert any(p.tok_long for p in dps + aps)
     pairs = 0
     for d in dps:
         for d_e, ref in zip(evidence_many(d, "demand", aps), (pair_evidence(d, a) for a in aps)):
@@ -51,9 +54,14 @@ def test_counts_are_str_count_on_overlaps_long_forms_and_mixed_text(ctx):
 def test_the_scanner_counts_like_str_count(ctx):
     p = service._build_profile("demand", 1, [("外墙涂料哈哈哈掉色", 2.0), ("", 1.0), ("氟碳涂料 lifepo4", 1.0)])
     scanner = _Scanner(p, with_graph=True)
-    for text in ("涂料涂料哈哈哈哈 lifepo4lifepo4", "", "没有关系的一段话", "外墙涂料哈哈哈掉色"):
+    texts = ["涂料涂料哈哈哈哈 lifepo4lifepo4", "", "没有关系的一段话", "外墙涂料哈哈哈掉色", "哈哈哈哈哈"]
+    for text in texts:
         c = scanner.counts(text)
         assert [v or 0 for v in c.values(p.tok_flat, ())] == [text.count(f) for f in p.tok_flat]
+    m = scanner.matrix(texts)  # all the texts at once: one row each, a column per form
+    assert m.tolist() == [[t.count(f) for f in scanner.forms] + [0] for t in texts]
+    assert any(len(f) > 1 and service._border(f) for f in scanner.forms)  # 哈哈: overlaps recounted
+    assert not service._border("涂料") and service._border("哈哈") and service._border("1.1")
 
 
 @pytest.mark.parametrize("kind", ["demand", "achievement"])
@@ -63,13 +71,15 @@ def test_a_difference_in_one_count_shows(library, kind, monkeypatch):  # noqa: F
     dps = service.profiles(library["demands"], "demand")
     aps = service.profiles(library["achievements"], "achievement")
     own, others = (dps[0], aps) if kind == "demand" else (aps[0], dps)
-    real = _Scanner.counts
+    real = _Scanner.matrix
 
-    def lossy(self, text):
-        c = real(self, text)
-        c.table.pop(max(c.table, key=len, default=None), None)
-        return c
-    monkeypatch.setattr(_Scanner, "counts", lossy)
+    def lossy(self, texts):  # the longest form found is lost
+        m = real(self, texts)
+        found = [i for i in range(len(self.forms)) if m[:, i].any()]
+        if found:
+            m[:, max(found, key=lambda i: len(self.forms[i]))] = 0
+        return m
+    monkeypatch.setattr(_Scanner, "matrix", lossy)
     got = evidence_many(own, kind, others)
     refs = [pair_evidence(own, o) if kind == "demand" else pair_evidence(o, own) for o in others]
     assert not all(_same(g, r) for g, r in zip(got, refs))
@@ -107,3 +117,23 @@ def test_a_rebuild_batch_reads_each_candidate_once_and_the_answers_do_not_change
     # without holding, every demand reads its candidates again; held, the later ones take them from the session
     assert reads_plain >= len(ids)
     assert reads_held < reads_plain, (reads_held, reads_plain)
+
+
+def test_the_others_bm25_all_at_once_equals_one_by_one_even_with_a_token_without_forms(ctx):
+    texts = ["外墙涂料半年掉色，氟碳涂料耐候", "锂电池正极材料 lifepo4 包覆改性，循环寿命", "哈哈哈 涂料 涂料 涂料"]
+    ps = [service._build_profile("achievement", i, [(t, 2.0), ("", 1.0), (t[::-1], 1.0)]) for i, t in enumerate(texts)]
+    odd = ps[1]  # a token that has no surface form (kept by the profile, never counted)
+    odd.tok = odd.tok[:1] + (((), "空"),) + odd.tok[1:] + (((), "尾"),)
+    odd.tok_flat, odd.tok_owner = service._flatten(forms for forms, _ in odd.tok)
+    first = {}
+    for j, k in enumerate(odd.tok_owner):
+        first.setdefault(k, j)
+    odd.tok_start = tuple(first.get(k, 0) for k in range(len(odd.tok)))
+    odd.tok_long = tuple(j for j, f in enumerate(odd.tok_flat) if len(f) > service.SHORT)
+    odd.tok_idf = ()
+    own = "涂料掉色的外墙，氟碳涂料 lifepo4 循环寿命哈哈哈哈，一段很长很长的说明文字用于超过八个字的形式"
+    table = _Counts.substrings(own)
+    norm = service._norm(own)
+    got = service._bm25_in(ps, table, norm)
+    want = [service._bm25v(p, table.values(p.tok_flat, p.tok_long), norm) for p in ps]
+    assert got == want and all(v > 0 for v in want)

@@ -12,6 +12,7 @@ and scoring.py turns it into 0–100, where structured factors (maturity, price,
 re-rank what the text and graph already make relevant.
 """
 import math
+import os
 import re
 import sys
 import threading
@@ -21,11 +22,12 @@ from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter
 from pathlib import Path
 
 import ahocorasick
+import numpy as np
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload
 from sqlalchemy.orm.util import identity_key
@@ -86,7 +88,13 @@ def _df_generation() -> None:
             or len(_df_cache) > 200000:
         _df_cache.clear()
         _idf_cache.clear()
-        _df_gen.update(backend=be, at=now, snap=weakref.ref(snap) if snap is not None else None)
+        _df_gen.update(backend=be, at=now, snap=weakref.ref(snap) if snap is not None else None, token=_token())
+
+
+def _token() -> tuple:
+    """A name for a generation of frequencies, unique across the processes a rebuild forks (profiles travel)."""
+    _df_gen["serial"] = _df_gen.get("serial", 0) + 1
+    return os.getpid(), _df_gen["serial"]
 
 
 def doc_freq(term: str) -> tuple[int, int]:
@@ -103,7 +111,7 @@ def reset_caches() -> None:
     """Forget cached frequencies and profiles (tests, or after a bulk change)."""
     _df_cache.clear()
     _idf_cache.clear()
-    _df_gen.update(backend=None, at=0.0, snap=None)
+    _df_gen.update(backend=None, at=0.0, snap=None, token=_token())
     _profiles.clear()
 
 
@@ -153,6 +161,7 @@ class Profile:
     term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
     glong: tuple = ()                          # the forms of `glinks` (technologies, pairs) longer than SHORT
     gindex: dict = field(default_factory=dict) # form of `glinks` → indices of the links holding it (a demand's)
+    tok_idf: tuple = ()                        # (generation of frequencies, idf of each token as an array)
 
 
 def _fields(obj, kind):
@@ -471,32 +480,64 @@ class _Counts:
         return self.table.__contains__
 
 
+def _border(form: str) -> bool:
+    """Whether two occurrences of `form` can overlap (a proper prefix of it is also a suffix, as in 哈哈 or 1.1):
+    only then can the automaton's count (every occurrence) differ from str.count's (non-overlapping ones)."""
+    return any(form[:k] == form[-k:] for k in range(1, len(form)))
+
+
 class _Scanner:
     """An Aho-Corasick automaton of a profile's own forms (its tokens', its telling terms' and, for a demand,
-    its graph links' technologies and their character pairs): `counts(text)` → _Counts of those forms."""
+    its graph links' technologies and their character pairs): `matrix(texts)` → how many times str.count finds
+    each form in each text, one row per text, one column per form (`forms`, then a column of zeros)."""
 
     def __init__(self, p: Profile, with_graph: bool):
-        forms = set(p.tok_flat) | set(p.term_flat)
+        forms = dict.fromkeys(p.tok_flat)
+        forms.update(dict.fromkeys(p.term_flat))
         if with_graph:
             for _link, _alt, techs in p.glinks:
                 for _tech, low, grams in techs:
-                    forms.add(low)
-                    forms.update(grams)
-        forms.discard("")
-        self.empty = not forms
+                    forms[low] = None
+                    forms.update(dict.fromkeys(grams))
+        forms.pop("", None)
+        self.forms = tuple(forms)
+        self.size = len(self.forms) + 1  # the last column: a form never looked for (always 0)
+        index = {f: i for i, f in enumerate(self.forms)}
+        self.tok_cols = np.array([index.get(f, self.size - 1) for f in p.tok_flat], dtype=np.intp)
+        self.term_cols = np.array([index.get(f, self.size - 1) for f in p.term_flat], dtype=np.intp)
+        self.border = tuple(i for i, f in enumerate(self.forms) if len(f) > 1 and _border(f))
+        self.empty = not self.forms
         self.auto = ahocorasick.Automaton()
-        for form in forms:
-            self.auto.add_word(form, form)
+        for i, form in enumerate(self.forms):
+            self.auto.add_word(form, i)
         if not self.empty:
             self.auto.make_automaton()
 
+    def matrix(self, texts: list) -> np.ndarray:
+        rows = len(texts)
+        if self.empty or not rows:
+            return np.zeros((rows, self.size), dtype=np.int64)
+        found, lengths = [], []
+        scan = self.auto.iter
+        for text in texts:  # every occurrence of every form (the automaton's values are the columns)
+            before = len(found)
+            found.extend(map(_second, scan(text)))
+            lengths.append(len(found) - before)
+        cells = np.array(found, dtype=np.intp) + np.repeat(np.arange(rows, dtype=np.intp) * self.size, lengths)
+        counts = np.bincount(cells, minlength=rows * self.size).reshape(rows, self.size)
+        for i in self.border:  # overlapping occurrences (哈哈 in 哈哈哈) count once, as str.count counts them
+            for r in np.flatnonzero(counts[:, i] > 1).tolist():
+                counts[r, i] = texts[r].count(self.forms[i])
+        return counts
+
+    def found(self, row: np.ndarray, text: str) -> _Counts:
+        """The forms of one row of `matrix` found in its text, as _Counts."""
+        forms = self.forms
+        return _Counts(text, {forms[i]: c for i, c in zip(np.flatnonzero(row).tolist(), row[row > 0].tolist())},
+                       True)
+
     def counts(self, text: str) -> _Counts:
-        if self.empty:
-            return _Counts(text, {}, True)
-        table = Counter(map(_second, self.auto.iter(text)))
-        for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
-            table[form] = text.count(form)
-        return _Counts(text, table, True)
+        return self.found(self.matrix([text])[0], text)
 
 
 def _bm25v(p: Profile, vals: list, norm: float) -> float:
@@ -530,6 +571,74 @@ def _present_v(owner: tuple, vals: list) -> list:
     return out
 
 
+def _bm25_rows(p: Profile, counts: np.ndarray, norms: np.ndarray) -> list:
+    """_bm25v of p's tokens for each row of `counts` (columns aligned with p.tok_flat; `norms`: each row's
+    text's normalisation): numpy adds the tokens column after column, in p's order, so each row's float is the
+    one _bm25v sums (a token absent from a row adds 0.0 there, which changes nothing)."""
+    total = np.zeros(counts.shape[0])
+    if not counts.size:
+        return total.tolist()
+    owner, tok, start, idfs = p.tok_owner, p.tok, p.tok_start, _idf_cache
+    last = -1
+    for j in np.flatnonzero(counts.any(axis=0)).tolist():
+        k = owner[j]
+        if k == last:
+            continue
+        last = k
+        forms, term = tok[k]
+        c = counts[:, j] if len(forms) == 1 else counts[:, start[k]:start[k] + len(forms)].max(axis=1)
+        w = idfs.get(term)
+        total += (w if w is not None else idf(term)) * c * (BM25_K1 + 1) / (c + norms)
+    return total.tolist()
+
+
+def _idfs(p: Profile) -> np.ndarray:
+    """The idf of each of p's tokens in the current generation of frequencies (the values _bm25v looks up)."""
+    gen = _df_gen.get("token")
+    if not p.tok_idf or p.tok_idf[0] != gen or gen is None:
+        idfs = _idf_cache
+        values = []
+        for _forms_, term in p.tok:
+            w = idfs.get(term)
+            values.append(w if w is not None else idf(term))
+        p.tok_idf = (_df_gen.get("token"), np.array(values, dtype=np.float64))
+    return p.tok_idf[1]
+
+
+def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
+    """_bm25v of each profile of `others` (their tokens counted in one text: `counts`, normalised by `norm`), all
+    at once: each token's count (the best of its forms), weight and term in numpy, then every row summed token
+    after token from the left (add.accumulate), so each float is the one _bm25v sums (an absent token adds 0.0)."""
+    flat, longs, sizes, idfs, lengths = [], [], [], [], []
+    for o in others:  # every token's forms follow each other in tok_flat, tokens in order
+        base = len(flat)
+        flat += o.tok_flat
+        longs += [base + j for j in o.tok_long]
+        sizes += [len(forms) for forms, _t in o.tok]
+        idfs.append(_idfs(o))
+        lengths.append(len(o.tok))
+    rows, width = len(others), max(lengths, default=0)
+    if not flat or not width:
+        return [0.0] * rows
+    vals = np.fromiter(map(counts.table.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
+    if not counts.complete:
+        text = counts.text
+        for j in longs:
+            vals[j] = text.count(flat[j])
+    sizes = np.array(sizes, dtype=np.intp)
+    some = sizes > 0  # (a token without a form counts 0)
+    c = np.zeros(sizes.size, dtype=np.int64)
+    c[some] = np.maximum.reduceat(vals, (np.cumsum(sizes) - sizes)[some])
+    w = np.concatenate(idfs)
+    part = w * c * (BM25_K1 + 1) / (c + norm)
+    table = np.zeros((rows, width))
+    lengths = np.array(lengths, dtype=np.intp)
+    row = np.repeat(np.arange(rows, dtype=np.intp), lengths)
+    col = np.arange(row.size, dtype=np.intp) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    table[row, col] = part
+    return np.add.accumulate(table, axis=1)[:, -1].tolist()
+
+
 def _graph_in(d: Profile, text: str, counts: _Counts) -> list:
     """_graph(d, text) from counts of the text: only the links with a form found in it are followed."""
     if not d.gindex:
@@ -544,23 +653,22 @@ def _graph_in(d: Profile, text: str, counts: _Counts) -> list:
 
 def evidence_many(own: Profile, own_kind: str, others: list) -> list:
     """[pair_evidence of (own, other)] for every profile of `others` (the other side), the same numbers."""
+    if not others:
+        return []
     scanner = _Scanner(own, with_graph=own_kind == "demand")
     mine = _Counts.substrings(own.text)
+    counts = scanner.matrix([o.text for o in others])   # own forms in each other's text
+    own_bm = _bm25_rows(own, counts[:, scanner.tok_cols], np.array([o.norm for o in others], dtype=np.float64))
+    own_terms = [_present_v(own.term_owner, row) for row in (counts[:, scanner.term_cols] > 0).tolist()]
+    their_bm = _bm25_in(others, mine, own.norm)   # the others' tokens in own text
     out = []
-    for o in others:
-        theirs = scanner.counts(o.text)   # own forms in the other's text
-        own_tok = theirs.values(own.tok_flat, ())
-        own_terms = _present_v(own.term_owner, theirs.values(own.term_flat, ()))
-        o_tok = mine.values(o.tok_flat, o.tok_long)   # the other's forms in own text
+    for r, o in enumerate(others):
         o_terms = _present_v(o.term_owner, mine.values(o.term_flat, o.term_long))
         if own_kind == "demand":
-            d, a = own, o
-            ev = _evidence(d, a, _bm25v(d, own_tok, a.norm), _bm25v(a, o_tok, d.norm),
-                           _graph_in(d, a.text, theirs), own_terms, o_terms)
+            paths = _graph_in(own, o.text, scanner.found(counts[r], o.text)) if own.gindex else []
+            ev = _evidence(own, o, own_bm[r], their_bm[r], paths, own_terms[r], o_terms)
         else:
-            d, a = o, own
-            ev = _evidence(d, a, _bm25v(d, o_tok, a.norm), _bm25v(a, own_tok, d.norm),
-                           _graph_in(d, a.text, mine), o_terms, own_terms)
+            ev = _evidence(o, own, their_bm[r], own_bm[r], _graph_in(o, own.text, mine), o_terms, own_terms[r])
         out.append(ev)
     return out
 
