@@ -131,6 +131,7 @@ def test_the_others_bm25_all_at_once_equals_one_by_one_even_with_a_token_without
     odd.tok_start = tuple(first.get(k, 0) for k in range(len(odd.tok)))
     odd.tok_long = tuple(j for j, f in enumerate(odd.tok_flat) if len(f) > service.SHORT)
     odd.tok_idf = ()
+    odd.tok_sizes = service.np.array([len(forms) for forms, _ in odd.tok], dtype=service.np.intp)
     own = "涂料掉色的外墙，氟碳涂料 lifepo4 循环寿命哈哈哈哈，一段很长很长的说明文字用于超过八个字的形式"
     table = _Counts.substrings(own)
     norm = service._norm(own)

@@ -162,6 +162,7 @@ class Profile:
     glong: tuple = ()                          # the forms of `glinks` (technologies, pairs) longer than SHORT
     gindex: dict = field(default_factory=dict) # form of `glinks` → indices of the links holding it (a demand's)
     tok_idf: tuple = ()                        # (generation of frequencies, idf of each token as an array)
+    tok_sizes: object = None                   # how many forms each token has (a numpy array)
 
 
 def _fields(obj, kind):
@@ -204,6 +205,7 @@ def _build_profile(kind, oid, fields) -> Profile:
                 for f in (low,) + grams:
                     index.setdefault(f, set()).add(i)
         p.gindex = {f: tuple(sorted(ix)) for f, ix in index.items()}
+    p.tok_sizes = np.array([len(forms) for forms, _ in p.tok], dtype=np.intp)
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
     if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
         title = fields[0][0] or ""
@@ -506,6 +508,8 @@ class _Scanner:
         self.tok_cols = np.array([index.get(f, self.size - 1) for f in p.tok_flat], dtype=np.intp)
         self.term_cols = np.array([index.get(f, self.size - 1) for f in p.term_flat], dtype=np.intp)
         self.border = tuple(i for i, f in enumerate(self.forms) if len(f) > 1 and _border(f))
+        # each column's graph links (a demand's gindex by column): the links a candidate can fire, from its row
+        self.col_links = [p.gindex.get(f, ()) for f in self.forms] + [()] if with_graph else None
         self.empty = not self.forms
         self.auto = ahocorasick.Automaton()
         for i, form in enumerate(self.forms):
@@ -535,6 +539,17 @@ class _Scanner:
         forms = self.forms
         return _Counts(text, {forms[i]: c for i, c in zip(np.flatnonzero(row).tolist(), row[row > 0].tolist())},
                        True)
+
+    def graph(self, d: Profile, row: np.ndarray, text: str) -> list:
+        """_graph_in(d, text, counts) from a row of `matrix` (d: the demand this scanner was built for): the links
+        holding a form found in the text, followed in order, forms looked up among those found."""
+        cols = np.flatnonzero(row).tolist()
+        col_links = self.col_links
+        hit = [col_links[i] for i in cols if col_links[i]]
+        if not hit:
+            return []
+        present = set(map(self.forms.__getitem__, cols))
+        return _graph(d, text, present.__contains__, sorted(set().union(*hit)))
 
     def counts(self, text: str) -> _Counts:
         return self.found(self.matrix([text])[0], text)
@@ -614,7 +629,7 @@ def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
         base = len(flat)
         flat += o.tok_flat
         longs += [base + j for j in o.tok_long]
-        sizes += [len(forms) for forms, _t in o.tok]
+        sizes.append(o.tok_sizes)
         idfs.append(_idfs(o))
         lengths.append(len(o.tok))
     rows, width = len(others), max(lengths, default=0)
@@ -625,7 +640,7 @@ def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
         text = counts.text
         for j in longs:
             vals[j] = text.count(flat[j])
-    sizes = np.array(sizes, dtype=np.intp)
+    sizes = np.concatenate(sizes)
     some = sizes > 0  # (a token without a form counts 0)
     c = np.zeros(sizes.size, dtype=np.int64)
     c[some] = np.maximum.reduceat(vals, (np.cumsum(sizes) - sizes)[some])
@@ -665,7 +680,7 @@ def evidence_many(own: Profile, own_kind: str, others: list) -> list:
     for r, o in enumerate(others):
         o_terms = _present_v(o.term_owner, mine.values(o.term_flat, o.term_long))
         if own_kind == "demand":
-            paths = _graph_in(own, o.text, scanner.found(counts[r], o.text)) if own.gindex else []
+            paths = scanner.graph(own, counts[r], o.text) if own.gindex else []
             ev = _evidence(own, o, own_bm[r], their_bm[r], paths, own_terms[r], o_terms)
         else:
             ev = _evidence(o, own, their_bm[r], own_bm[r], _graph_in(o, own.text, mine), o_terms, own_terms[r])
