@@ -2,7 +2,6 @@
 becoming broker introductions, outcomes counted from contracts, the iCalendar feed."""
 import threading
 import time
-from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -300,7 +299,7 @@ def test_interest_becomes_a_lead_then_an_introduction_then_an_outcome(f, roadsho
     # a contract for the same achievement and buyer, signed after the event, is the event's outcome
     contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "永磁技术许可合同",
                             "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "1234567.89",
-                            "signed_on": date.today().isoformat(), "city": "赣州", "industry": "新材料",
+                            "signed_on": services.now_local().date().isoformat(), "city": "赣州", "industry": "新材料",
                             "achievement_id": ach.id})
     c = __import__("marketplace.contracts.models", fromlist=["Contract"]).Contract.query.one()
     out = services.outcomes(e)

@@ -1,7 +1,7 @@
 """路演与对接会 attacked through HTTP (session + CSRF and Bearer tokens) and through stale copies of rows (what a
 second request changed meanwhile). Each test here failed before the fix it guards (docs/notes/events.md, "Attack
 review"), except `test_what_held_*`, which keep refused what was already refused."""
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -50,7 +50,7 @@ def test_outcomes_of_an_event_with_a_signed_contract_answer_everyone_without_the
     services.mark_interest(company, e, {"achievement_id": ach.id})
     contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "永磁技术许可合同",
                             "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "1234567.89",
-                            "signed_on": date.today().isoformat(), "city": "赣州", "industry": "新材料",
+                            "signed_on": services.now_local().date().isoformat(), "city": "赣州", "industry": "新材料",
                             "achievement_id": ach.id})
     Contract.query.one().status = "registered"
     db.session.commit()

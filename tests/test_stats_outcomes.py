@@ -133,7 +133,7 @@ def world(f):
     from marketplace.contracts.models import Contract
     contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "永磁技术许可合同",
                             "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "1234567.89",
-                            "signed_on": date.today().isoformat(), "city": "赣州", "industry": "新材料",
+                            "signed_on": esvc.now_local().date().isoformat(), "city": "赣州", "industry": "新材料",
                             "achievement_id": ach.id})
     Contract.query.filter_by(title="永磁技术许可合同").one().status = "registered"
     fe.event(org, title="未举办的对接会")  # published, not held: not counted
