@@ -3,7 +3,7 @@ from flask import Flask
 
 from .config import load_config
 from .core.web import Pipeline
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import batch_bulk_inserts, csrf, db, login_manager, migrate
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -20,6 +20,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     db.init_app(app)
+    batch_bulk_inserts(app)
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -26,6 +26,17 @@ csrf = CSRFProtect()
 SQLITE_BUSY_MS = 30_000
 
 
+def batch_bulk_inserts(app) -> None:
+    """On PostgreSQL, an INSERT of many rows without RETURNING (`conn.execute(insert(T), rows)`: the search
+    outbox, the refresh queue, stored matches, audit rows) goes as SQLAlchemy's "insertmanyvalues", one multi-row
+    INSERT per 1,000 rows, as it already does with RETURNING; psycopg 3 would otherwise send one statement per
+    row. This is the documented dialect flag that SQLAlchemy's psycopg2 dialect sets itself."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "postgresql":
+                engine.dialect.use_insertmanyvalues_wo_returning = True
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_settings(dbapi_connection, _record):
     """SQLite files serve several threads and processes (gunicorn workers, the task worker): write-ahead log

@@ -304,3 +304,31 @@ def test_workbench_counts_strong_matches_not_yet_marked(app, world):
     db.session.commit()
     uow.discard()
     assert count() == 0
+
+
+def test_queued_rows_go_in_multi_row_inserts_on_postgresql(ctx):
+    """Many rows without RETURNING (the refresh queue, the search outbox, stored matches): one multi-row INSERT
+    per 1,000 rows on PostgreSQL (extensions.batch_bulk_inserts), not psycopg's statement per row."""
+    from sqlalchemy import event
+
+    from marketplace.searching import outbox
+    from marketplace.searching.models import SearchOutbox
+    seen = []
+
+    def log(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("INSERT INTO"):
+            seen.append((statement, executemany))
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        store.enqueue("demand", range(1, 2501), kick=False)
+        outbox.enqueue_many(db.session, "demands", range(1, 1201))
+        db.session.flush()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+    assert MatchRefresh.query.count() == 2500 and SearchOutbox.query.count() >= 1200
+    if db.engine.dialect.name == "postgresql":
+        assert len(seen) == 3 + 2  # ⌈2,500/1,000⌉ + ⌈1,200/1,000⌉ statements
+        assert all(statement.count("), (") >= 199 for statement, _ in seen)  # each of 200 rows at least
+    else:
+        assert len(seen) == 2 and all(many for _, many in seen)  # one executemany each
+    db.session.rollback()

@@ -436,22 +436,22 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
 # pair_evidence looks for each side's forms in the other's text with str.count / `in`: ~300 searches of a
 # ~500-character text per pair, most of a rebuild's time. evidence_many finds the same numbers with two
 # structures built once per record: an Aho-Corasick automaton of the record's own forms, run once over each
-# candidate's text, and a table of the record's own text's substrings (up to SHORT characters), in which the
-# candidates' forms are looked up. Counts are str.count's (non-overlapping): an overlapping count above 1 is
-# recounted with str.count. The sums run in the same order, so every number equals pair_evidence's
-# (tests/test_matching_evidence.py).
+# candidate's text into a matrix of counts (a row per candidate), and a table of the record's own text's
+# substrings (up to SHORT characters), in which the candidates' forms are looked up. Counts are str.count's
+# (non-overlapping: a form that can overlap itself is recounted). The BM25 sums run in numpy in the same order
+# as the pair-by-pair code, so every number equals pair_evidence's (tests/test_matching_evidence.py).
 
 SHORT = 8
 _second = itemgetter(1)
 
 
 class _Counts:
-    """form → how many times str.count finds it in `text`: every form of `forms` (complete=True), or every
-    substring of at most SHORT characters (complete=False; longer forms are counted in `text` itself)."""
-    __slots__ = ("text", "table", "complete", "checked")
+    """form → how many times str.count finds it in `text`, for every substring of at most SHORT characters (longer
+    forms are counted in `text` itself when asked)."""
+    __slots__ = ("text", "table", "checked")
 
-    def __init__(self, text: str, table: dict, complete: bool):
-        self.text, self.table, self.complete, self.checked = text, table, complete, set()
+    def __init__(self, text: str, table: dict):
+        self.text, self.table, self.checked = text, table, set()
 
     @classmethod
     def substrings(cls, text: str) -> "_Counts":
@@ -459,26 +459,24 @@ class _Counts:
         table = Counter(text[i:i + k] for k in range(1, SHORT + 1) for i in range(n - k + 1))
         for form in [f for f, c in table.items() if c > 1 and len(f) > 1]:
             table[form] = text.count(form)  # overlapping occurrences (哈哈 in 哈哈哈) count once
-        return cls(text, table, False)
+        return cls(text, table)
 
     def values(self, flat: tuple, longs: tuple) -> list:
-        """Counts aligned with `flat` (None where absent)."""
+        """Counts aligned with `flat` (None where absent); `longs`: the indices of its forms longer than SHORT."""
         vals = list(map(self.table.get, flat))
-        if not self.complete:
-            count = self.text.count
-            for j in longs:
-                vals[j] = count(flat[j]) or None
+        count = self.text.count
+        for j in longs:
+            vals[j] = count(flat[j]) or None
         return vals
 
     def has_all(self, longs: tuple):
         """A test `form in text` (a C function) for short forms and for `longs`, the long ones that will be
         asked (they are looked up in the text once and added to the table)."""
-        if not self.complete:
-            for form in longs:
-                if form not in self.checked:
-                    self.checked.add(form)
-                    if form in self.text:
-                        self.table[form] = self.text.count(form)
+        for form in longs:
+            if form not in self.checked:
+                self.checked.add(form)
+                if form in self.text:
+                    self.table[form] = self.text.count(form)
         return self.table.__contains__
 
 
@@ -534,12 +532,6 @@ class _Scanner:
                 counts[r, i] = texts[r].count(self.forms[i])
         return counts
 
-    def found(self, row: np.ndarray, text: str) -> _Counts:
-        """The forms of one row of `matrix` found in its text, as _Counts."""
-        forms = self.forms
-        return _Counts(text, {forms[i]: c for i, c in zip(np.flatnonzero(row).tolist(), row[row > 0].tolist())},
-                       True)
-
     def graph(self, d: Profile, row: np.ndarray, text: str) -> list:
         """_graph_in(d, text, counts) from a row of `matrix` (d: the demand this scanner was built for): the links
         holding a form found in the text, followed in order, forms looked up among those found."""
@@ -550,9 +542,6 @@ class _Scanner:
             return []
         present = set(map(self.forms.__getitem__, cols))
         return _graph(d, text, present.__contains__, sorted(set().union(*hit)))
-
-    def counts(self, text: str) -> _Counts:
-        return self.found(self.matrix([text])[0], text)
 
 
 def _bm25v(p: Profile, vals: list, norm: float) -> float:
@@ -621,9 +610,10 @@ def _idfs(p: Profile) -> np.ndarray:
 
 
 def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
-    """_bm25v of each profile of `others` (their tokens counted in one text: `counts`, normalised by `norm`), all
-    at once: each token's count (the best of its forms), weight and term in numpy, then every row summed token
-    after token from the left (add.accumulate), so each float is the one _bm25v sums (an absent token adds 0.0)."""
+    """_bm25v of each profile of `others` (their tokens counted in one text's substring table `counts`, normalised
+    by `norm`), all at once: each token's count (the best of its forms), weight and term in numpy, then every row
+    summed token after token from the left (add.accumulate), so each float is the one _bm25v sums (an absent
+    token adds 0.0)."""
     flat, longs, sizes, idfs, lengths = [], [], [], [], []
     for o in others:  # every token's forms follow each other in tok_flat, tokens in order
         base = len(flat)
@@ -636,10 +626,8 @@ def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
     if not flat or not width:
         return [0.0] * rows
     vals = np.fromiter(map(counts.table.get, flat, repeat(0)), dtype=np.int64, count=len(flat))
-    if not counts.complete:
-        text = counts.text
-        for j in longs:
-            vals[j] = text.count(flat[j])
+    for j in longs:
+        vals[j] = counts.text.count(flat[j])
     sizes = np.concatenate(sizes)
     some = sizes > 0  # (a token without a form counts 0)
     c = np.zeros(sizes.size, dtype=np.int64)

@@ -150,14 +150,8 @@ def enqueue(entity_type: str, ids, propagate: bool = True, kick: bool = True, se
         return
     session = session if session is not None else db.session
     now = utcnow()
-    conn = session.connection()
-    stmt = insert(MatchRefresh)
-    if conn.dialect.name == "postgresql":
-        # psycopg sends an executemany INSERT without RETURNING as one statement per row; with it, SQLAlchemy
-        # sends one multi-row INSERT per 1,000 rows (an import of 100,000 records queues 100,000 refreshes)
-        stmt = stmt.returning(MatchRefresh.id)
-    conn.execute(stmt, [{"entity_type": entity_type, "entity_id": i, "propagate": propagate, "created_at": now}
-                        for i in ids])
+    session.connection().execute(insert(MatchRefresh), [  # multi-row on PostgreSQL (extensions.batch_bulk_inserts)
+        {"entity_type": entity_type, "entity_id": i, "propagate": propagate, "created_at": now} for i in ids])
     if kick:
         uow.after_commit(_kick, key="match-store", order=15, session=session)
 

@@ -58,14 +58,9 @@ def enqueue_many(session, entity_type: str, ids, insert_rows=None) -> None:
     if not ids:
         return
     now = utcnow()
+    rows = [{"entity_type": entity_type, "entity_id": i, "created_at": now, "attempts": 0} for i in ids]
     if insert_rows is not None:
-        insert_rows(SearchOutbox.__table__, [{"entity_type": entity_type, "entity_id": i, "created_at": now,
-                                              "attempts": 0} for i in ids])
-        uow.after_commit(_apply, key="search-outbox", order=10, session=session)
-        return
-    conn = session.connection()
-    stmt = insert(SearchOutbox)
-    if conn.dialect.name == "postgresql":  # one multi-row INSERT per 1,000 ids (insertmanyvalues), not one per id
-        stmt = stmt.returning(SearchOutbox.id)
-    conn.execute(stmt, [{"entity_type": entity_type, "entity_id": i, "created_at": now, "attempts": 0} for i in ids])
+        insert_rows(SearchOutbox.__table__, rows)
+    else:  # one multi-row INSERT per 1,000 ids on PostgreSQL too (extensions.batch_bulk_inserts)
+        session.connection().execute(insert(SearchOutbox), rows)
     uow.after_commit(_apply, key="search-outbox", order=10, session=session)
