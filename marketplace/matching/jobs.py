@@ -191,7 +191,7 @@ def compute_batch(task) -> list:
     objs = {o.id: o for o in db.session.scalars(select(Model).options(*service.light(Model))
                                                  .where(Model.id.in_(ids))
                                                  .execution_options(populate_existing=True))}  # fresh if held
-    with service.holding():
+    with service.holding(), service.feedback_ahead(etype, list(objs)):
         return [(oid, _slim(store.compute(objs[oid], store.LIMIT))) for oid in ids if oid in objs]
 
 

@@ -647,7 +647,7 @@ def _graph_in(d: Profile, text: str, counts: _Counts) -> list:
     if not d.gindex:
         return []
     has = counts.has_all(d.glong)
-    found = list(filter(has, d.gindex))
+    found = d.gindex.keys() & counts.table.keys()  # the forms found (C set intersection; order does not matter)
     if not found:
         return []
     links = sorted(set().union(*map(d.gindex.__getitem__, found)))
@@ -702,7 +702,8 @@ def _common(term: str) -> bool:
     return n >= 1000 and df / n > 0.05
 
 
-_held = threading.local()  # .objects: the list a rebuild's batch keeps its candidates in (this thread only)
+_held = threading.local()  # .objects: the list a rebuild's batch keeps its candidates in (this thread only);
+# .feedback: the verdicts read ahead for a batch (feedback_ahead)
 
 
 @lru_cache(maxsize=None)
@@ -800,11 +801,35 @@ def score_pair(demand, achievement) -> dict:
     return {"score": m.score, "band": m.band, "reasons": m.reasons, "parts": m.parts}
 
 
-def _feedback(side: str, own_id: int) -> dict:
-    """The verdicts on this record's pairs from both sides, and the reasons this side gave when dismissing."""
+def _feedback_rows(side: str, ids) -> list:
     from .models import MatchFeedback
     col = MatchFeedback.demand_id if side == "demand" else MatchFeedback.achievement_id
-    rows = db.session.scalars(db.select(MatchFeedback).where(col == own_id)).all()
+    return db.session.scalars(db.select(MatchFeedback).where(col.in_(ids))).all()
+
+
+@contextmanager
+def feedback_ahead(side: str, ids: list):
+    """Inside the block, _feedback reads the verdicts on these records' pairs from one query made here (a rebuild's
+    batch: one query instead of one per record; a pair has at most one row per side, so the order is immaterial)."""
+    by_id: dict = {}
+    for row in _feedback_rows(side, ids):
+        by_id.setdefault(row.demand_id if side == "demand" else row.achievement_id, []).append(row)
+    ahead = (side, frozenset(ids), by_id)
+    outer = getattr(_held, "feedback", None)
+    _held.feedback = ahead
+    try:
+        yield
+    finally:
+        _held.feedback = outer
+
+
+def _feedback(side: str, own_id: int) -> dict:
+    """The verdicts on this record's pairs from both sides, and the reasons this side gave when dismissing."""
+    ahead = getattr(_held, "feedback", None)
+    if ahead is not None and ahead[0] == side and own_id in ahead[1]:
+        rows = ahead[2].get(own_id, ())
+    else:
+        rows = _feedback_rows(side, [own_id])
     pairs: dict[int, dict] = {}
     reasons: Counter = Counter()
     for row in rows:
