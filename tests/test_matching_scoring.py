@@ -2,9 +2,11 @@
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from marketplace.matching import scoring
-from marketplace.matching.scoring import Features
+from marketplace.matching.scoring import Features, explained, score, weights_from_feedback
 
 
 def good(**kw):
@@ -186,3 +188,36 @@ def test_plain_words_tells_a_factorys_sentence_from_a_technologys_name(title, pl
 def test_old_is_not_speech():
     assert scoring.plain_words("南丰蜜桔老果园品质退化改造方案") is False
     assert scoring.plain_words("注塑件表面老有银纹") is True
+
+
+@settings(max_examples=300, deadline=None)
+@given(relevance=st.floats(0, 1.5), graph=st.floats(0, 1), learned=st.floats(-1, 1), coverage=st.floats(0, 1),
+       same_industry=st.booleans(), same_city=st.sampled_from([None, True, False]),
+       maturity=st.sampled_from([None, "实验室", "小试", "中试", "工业化", "未知"]),
+       cooperation=st.sampled_from([None, "技术转让", "技术许可", "合作开发", "其他"]),
+       price=st.sampled_from([None, Decimal("50000"), Decimal("1200000")]),
+       budget=st.sampled_from([None, Decimal("80000"), Decimal("2000000")]),
+       modes=st.sampled_from([(), ("转让",), ("许可", "作价入股")]),
+       shared=st.lists(st.sampled_from(["稀土", "永磁", "烧结", "钕铁硼"]), max_size=4, unique=True),
+       weighted=st.booleans())
+def test_the_reasons_worded_afterwards_are_those_of_the_explained_score(relevance, graph, learned, coverage,
+                                                                        same_industry, same_city, maturity,
+                                                                        cooperation, price, budget, modes,
+                                                                        shared, weighted):
+    """A list is ranked with scores computed without their reasons; the rows shown get them worded afterwards
+    (`explained`): the result must be the very Match `score` gives with its reasons."""
+    f = Features(coverage=coverage, relevance=relevance, shared_terms=shared, same_industry=same_industry,
+                 maturity=maturity, cooperation=cooperation, price=price, budget=budget, transfer_modes=modes,
+                 same_city=same_city, graph=graph, learned=learned,
+                 learned_notes=["与已签约的类似需求相符：“稀土”与“永磁”"] if learned > 0.5 else [])
+    weights = weights_from_feedback({"价格不合适": 2}) if weighted else None
+    plain = score(f, weights, explain=False)
+    assert plain.reasons == []
+    full = explained(plain, f)
+    assert (full.score, full.band, full.raw, full.parts) == (plain.score, plain.band, plain.raw, plain.parts)
+    assert full == score(f, weights)
+    expected = ((["技术要点相同：" + "、".join(shared)] if shared else []) + f.learned_notes
+                + ["同属一个产业" if same_industry else "跨产业应用",
+                   scoring.maturity_part(maturity, cooperation)[1], scoring.price_part(price, budget)[1],
+                   scoring.mode_part(modes, cooperation)[1]] + (["同城，便于现场对接"] if same_city else []))
+    assert full.reasons == expected

@@ -143,26 +143,14 @@ def score(f: Features, weights: dict | None = None, explain: bool = True) -> Mat
     """0–100 = 100 × text part × (1 − s + s × structured part), s = the structured factors' share of the
     weights: an unrelated text scores low whatever its price or place, and among related texts the
     structured factors decide the order only when the text evidence is close. `explain=False`: the same
-    score without the reasons (for ranking; the reasons are worded only for the rows shown)."""
+    score without the reasons (for ranking; the reasons are worded only for the rows shown, by `explained`)."""
     w = weights or DEFAULT_WEIGHTS
     text = text_part(f)
     industry = 1.0 if f.same_industry else 0.4
-    maturity, why_maturity = maturity_part(f.maturity, f.cooperation)
-    price, why_price = price_part(f.price, f.budget)
-    mode, why_mode = mode_part(tuple(f.transfer_modes), f.cooperation)
+    maturity = maturity_part(f.maturity, f.cooperation)[0]
+    price = price_part(f.price, f.budget)[0]
+    mode = mode_part(tuple(f.transfer_modes), f.cooperation)[0]
     region = 0.6 if f.same_city is None else (1.0 if f.same_city else 0.7)
-    reasons = []
-    if explain:
-        path_reason = graph_reason(f.paths)
-        if path_reason:
-            reasons.append(path_reason)
-        if f.shared_terms:
-            reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
-        reasons.extend(f.learned_notes)
-        reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
-        reasons += [why_maturity, why_price, why_mode]
-        if f.same_city:
-            reasons.append("同城，便于现场对接")
     parts = {"text": text, "industry": industry, "maturity": maturity, "price": price, "mode": mode,
              "region": region}
     total_w = sum(w.values()) or 1.0
@@ -171,7 +159,25 @@ def score(f: Features, weights: dict | None = None, explain: bool = True) -> Mat
                   if share > 0 else 1.0)
     raw = 100 * text * (1 - share + share * structured)
     value = int(round(raw))
-    return Match(score=value, band=band_of(value), reasons=reasons, parts=parts, raw=raw)
+    m = Match(score=value, band=band_of(value), reasons=[], parts=parts, raw=raw)
+    return explained(m, f) if explain else m
+
+
+def explained(m: Match, f: Features) -> Match:
+    """`m` (score(f, …, explain=False)) with its reasons worded: the same Match score(f, …) gives."""
+    reasons = []
+    path_reason = graph_reason(f.paths)
+    if path_reason:
+        reasons.append(path_reason)
+    if f.shared_terms:
+        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
+    reasons.extend(f.learned_notes)
+    reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
+    reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
+                mode_part(tuple(f.transfer_modes), f.cooperation)[1]]
+    if f.same_city:
+        reasons.append("同城，便于现场对接")
+    return Match(score=m.score, band=m.band, reasons=reasons, parts=m.parts, raw=m.raw)
 
 
 # Feedback informs the ranking (pure; the service reads the feedback rows and passes them in).

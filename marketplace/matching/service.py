@@ -856,19 +856,19 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
             f = _features(own, obj, ev, own_facts, None)
         else:
             f = _features(obj, own, ev, None, own_facts)
-        m = scoring.apply_pair_feedback(scoring.score(f, weights, explain=False), *verdicts)
-        scored.append((m.raw, obj, f, ev, verdicts))
+        base = scoring.score(f, weights, explain=False)
+        scored.append((scoring.apply_pair_feedback(base, *verdicts).raw, obj, f, ev, verdicts, base))
     scored.sort(key=lambda x: (-x[0], x[1].id))
     cover = None
     if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
         def cover(i):
             return title_cover(own_p, profile(scored[i][1], other_kind).text)
     conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
-                               for _, _, _, ev, _ in scored], cover, own_p.plain)
+                               for _, _, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
-    for _raw, obj, f, ev, verdicts in scored[:limit]:  # the same score again, with its reasons worded
-        m = scoring.apply_pair_feedback(scoring.score(f, weights), *verdicts)
+    for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
+        m = scoring.apply_pair_feedback(scoring.explained(base, f), *verdicts)
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
                       "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
                       "coverage": round(f.coverage, 2),
