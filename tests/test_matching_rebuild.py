@@ -186,6 +186,40 @@ def test_a_rebuild_setting_that_is_not_a_number_is_reported_and_the_default_used
     assert jobs.prebuild_max() == 7
 
 
+def test_a_rebuild_worker_keeps_every_profile_when_memory_allows(library, monkeypatch):
+    """Above the prebuild limit each worker builds profiles as it needs them: it keeps them all (none built twice)
+    when half of the memory available holds them in every worker, as many as fit otherwise, never fewer than the
+    live path's bound; the setting decides when given; the live path's bound is back after the run."""
+    bound = service.PROFILE_CACHE
+    gib = 1 << 30
+    monkeypatch.setattr(jobs, "_memory_available", lambda: 24 * gib)
+    assert jobs.worker_profile_cache(110_000, 2) == 111_000
+    monkeypatch.setattr(jobs, "_memory_available", lambda: 12 * gib)
+    assert jobs.worker_profile_cache(110_000, 2) == 12 * gib // 2 // (2 * jobs.PROFILE_BYTES) == 65_536  # as many as fit …
+    monkeypatch.setattr(jobs, "_memory_available", lambda: 1 * gib)
+    assert jobs.worker_profile_cache(110_000, 2) == bound  # … never fewer than the live path keeps
+    monkeypatch.setattr(jobs, "_memory_available", lambda: None)
+    assert jobs.worker_profile_cache(110_000, 2) == bound
+    monkeypatch.setenv("MATCHING_REBUILD_PROFILE_CACHE", "70000")
+    assert jobs.worker_profile_cache(110_000, 2) == 70_000
+    # a parallel run above the prebuild limit sets the workers' bound before forking, and restores it
+    monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "10")
+    monkeypatch.setattr(jobs, "_prebuild_profiles", lambda workers: pytest.fail("profiles built up front"))
+    seen = []
+    forking = jobs.mp.get_context("fork").Pool
+
+    def pool(*args, **kwargs):
+        seen.append(service.PROFILE_CACHE)
+        return forking(*args, **kwargs)
+    monkeypatch.setattr(jobs.mp, "get_context", lambda method: type("Ctx", (), {"Pool": staticmethod(pool)}))
+    run = jobs.new_run("all", batch=20)
+    db.session.commit()
+    jobs.run_rebuild(run.id, workers=2)
+    assert seen == [70_000]
+    assert service.PROFILE_CACHE == bound
+    assert db.session.get(MatchRebuild, run.id).status == "done"
+
+
 def test_a_worker_holds_its_candidates_across_batches_for_a_while(library, monkeypatch):
     """... and reads its own records afresh: the same answers with fewer reads, a change seen in time."""
     from sqlalchemy import event, update
