@@ -6,7 +6,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.matching import scoring
-from marketplace.matching.scoring import Features, explained, score, weights_from_feedback
+from marketplace.matching.scoring import (
+    Features,
+    explained,
+    score,
+    weights_from_feedback,
+)
 
 
 def good(**kw):
