@@ -195,7 +195,8 @@ def test_a_rebuild_worker_keeps_every_profile_when_memory_allows(library, monkey
     monkeypatch.setattr(jobs, "_memory_available", lambda: 24 * gib)
     assert jobs.worker_profile_cache(110_000, 2) == 111_000
     monkeypatch.setattr(jobs, "_memory_available", lambda: 12 * gib)
-    assert jobs.worker_profile_cache(110_000, 2) == 12 * gib // 2 // (2 * jobs.PROFILE_BYTES) == 65_536  # as many as fit …
+    fit = 12 * gib // 2 // (2 * jobs.PROFILE_BYTES)
+    assert jobs.worker_profile_cache(110_000, 2) == fit == 65_536  # as many as fit …
     monkeypatch.setattr(jobs, "_memory_available", lambda: 1 * gib)
     assert jobs.worker_profile_cache(110_000, 2) == bound  # … never fewer than the live path keeps
     monkeypatch.setattr(jobs, "_memory_available", lambda: None)

@@ -811,12 +811,11 @@ def _feedback_rows(side: str, ids) -> list:
 def feedback_ahead(side: str, ids: list):
     """Inside the block, _feedback reads the verdicts on these records' pairs from one query made here (a rebuild's
     batch: one query instead of one per record; a pair has at most one row per side, so the order is immaterial)."""
-    by_id: dict = {}
+    by_id: dict = {i: [] for i in ids}
     for row in _feedback_rows(side, ids):
-        by_id.setdefault(row.demand_id if side == "demand" else row.achievement_id, []).append(row)
-    ahead = (side, frozenset(ids), by_id)
+        by_id[row.demand_id if side == "demand" else row.achievement_id].append(row)
     outer = getattr(_held, "feedback", None)
-    _held.feedback = ahead
+    _held.feedback = (side, by_id)
     try:
         yield
     finally:
@@ -827,7 +826,7 @@ def _feedback(side: str, own_id: int) -> dict:
     """The verdicts on this record's pairs from both sides, and the reasons this side gave when dismissing."""
     ahead = getattr(_held, "feedback", None)
     if ahead is not None and ahead[0] == side and own_id in ahead[1]:
-        rows = ahead[2].get(own_id, ())
+        rows = ahead[1][own_id]
     else:
         rows = _feedback_rows(side, [own_id])
     pairs: dict[int, dict] = {}
