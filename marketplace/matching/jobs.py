@@ -271,7 +271,7 @@ def prebuild_max() -> int:
 # A worker that builds profiles as it needs them keeps them all when memory allows: with the live path's bound
 # (service.PROFILE_CACHE, 50,000) a worker of a 110,000-record rebuild let go of profiles it built during the
 # demands' phase and built them again as its own batches came (2.9 ms each). PROFILE_BYTES: what one profile holds,
-# with a margin (≈ 30 KB by tracemalloc; a parent holding all 109,995 profiles of the 100k benchmark: 3.2 GB RSS).
+# with a margin (≈ 30 KB by tracemalloc; a parent holding all 109,995 profiles of the 100k benchmark: 3,137 MiB RSS).
 PROFILE_BYTES = 48 * 1024
 
 
