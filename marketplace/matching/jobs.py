@@ -308,7 +308,7 @@ def _profile_batch(task) -> list:
     out = []
     try:
         for obj in db.session.scalars(select(Model).where(Model.id.in_(ids))):
-            service.profile(obj, etype)
+            service.own_links(service.profile(obj, etype))  # fired here (the parent's copy holds no graph)
             out.append(((etype, obj.id), service._profiles.pop((etype, obj.id))))
         return out
     finally:

@@ -142,7 +142,7 @@ class Profile:
     text: str                                  # lower-cased, for containment tests
     terms: dict                                # term → weight (tf·idf, field-boosted), the telling ones
     tokens: tuple                              # every specific token once (the BM25 query of this side)
-    links: list = field(default_factory=list)  # [(Link, cue alternative)] fired by this text
+    links: list | None = field(default_factory=list)  # [(Link, cue alternative)] fired by this text (own_links)
     self_bm25: float = 1.0
     # Precomputed once per profile (speed only; the same numbers as computing them per pair):
     norm: float = 1.0                          # BM25 length normalisation of this text
@@ -159,10 +159,10 @@ class Profile:
     tok_start: tuple = ()                      # index in `tok_flat` of each token's first form
     tok_long: tuple = ()                       # indices in `tok_flat` of forms longer than SHORT (see _Counts)
     term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
-    glong: tuple = ()                          # the forms of `glinks` (technologies, pairs) longer than SHORT
     gindex: dict = field(default_factory=dict) # form of `glinks` → indices of the links holding it (a demand's)
     tok_idf: tuple = ()                        # (generation of frequencies, idf of each token as an array)
     tok_sizes: object = None                   # how many forms each token has (a numpy array)
+    fired_by: object = None                    # the graph that will fire `links` when first asked (own_links)
 
 
 def _fields(obj, kind):
@@ -181,7 +181,11 @@ def _build_profile(kind, oid, fields) -> Profile:
     top = dict(sorted(weighted.items(), key=lambda x: -x[1])[:PROFILE_TERMS])
     tokens = tuple(t for t in tf if not _very_common(t))  # BM25 over every word, as the plain baseline
     lower = raw.lower()
-    p = Profile(kind, oid, lower, top, tokens, knowledge.graph().fired(raw))
+    # an achievement's links are read only when it is the record matched (its searches, the summary), not when it is
+    # one of a demand's candidates (only the demand's links are followed): fired when first asked (own_links)
+    graph = knowledge.graph()
+    p = Profile(kind, oid, lower, top, tokens, links=graph.fired(raw) if kind == "demand" else None,
+                fired_by=None if kind == "demand" else graph)
     p.norm = _norm(lower)
     p.tok = tuple((_forms(t), t) for t in tokens)
     p.tok_flat, p.tok_owner = _flatten(forms for forms, _ in p.tok)
@@ -196,8 +200,6 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.terms_total = sum(top.values()) or 1.0
     if kind == "demand":  # only a demand's links are followed (_graph: its symptoms, the other's technologies)
         p.glinks = tuple((link, alt, _link_techs(link.technologies)) for link, alt in p.links)
-    p.glong = tuple({f for _l, _a, techs in p.glinks for _t, low, grams in techs for f in (low,) + grams
-                     if len(f) > SHORT})
     if kind == "demand":
         index: dict = {}
         for i, (_l, _a, techs) in enumerate(p.glinks):
@@ -212,6 +214,14 @@ def _build_profile(kind, oid, fields) -> Profile:
         p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
         p.plain = scoring.plain_words(title)
     return p
+
+
+def own_links(p: Profile) -> list:
+    """[(Link, cue alternative)] fired by p's text in the graph it was built with (fired once, then kept)."""
+    if p.links is None:
+        p.links = p.fired_by.fired(p.text)  # (fired lower-cases the text: p.text is the raw text lower-cased)
+    p.fired_by = None
+    return p.links
 
 
 @lru_cache(maxsize=20000)
@@ -371,22 +381,29 @@ def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
     paths = []
     has = has or other_text.__contains__
     for link, alt, techs in (src.glinks if links is None else map(src.glinks.__getitem__, links)):
-        best, best_tech = 0.0, None
-        for tech, low, grams in techs:
-            if has(low):
-                m = 1.0
-            elif len(grams) < 2:
-                continue
-            else:
-                share = sum(map(has, grams)) / len(grams)
-                if share < 0.75:
-                    continue
-                m = share
-            if m > best:
-                best, best_tech = m, tech
+        best, best_tech = _best_tech(techs, has)
         if best_tech is not None:
             paths.append((best, alt, link, best_tech))
     return paths
+
+
+def _best_tech(techs: tuple, has) -> tuple:
+    """(how much, which) of a link's technologies (precomputed by _link_techs) the text names best (_tech_match);
+    (0.0, None) when none."""
+    best, best_tech = 0.0, None
+    for tech, low, grams in techs:
+        if has(low):
+            m = 1.0
+        elif len(grams) < 2:
+            continue
+        else:
+            share = sum(map(has, grams)) / len(grams)
+            if share < 0.75:
+                continue
+            m = share
+        if m > best:
+            best, best_tech = m, tech
+    return best, best_tech
 
 
 def pair_evidence(d: Profile, a: Profile) -> Evidence:
@@ -642,16 +659,20 @@ def _bm25_in(others: list, counts: _Counts, norm: float) -> list:
     return np.add.accumulate(table, axis=1)[:, -1].tolist()
 
 
-def _graph_in(d: Profile, text: str, counts: _Counts) -> list:
-    """_graph(d, text) from counts of the text: only the links with a form found in it are followed."""
-    if not d.gindex:
-        return []
-    has = counts.has_all(d.glong)
-    found = d.gindex.keys() & counts.table.keys()  # the forms found (C set intersection; order does not matter)
-    if not found:
-        return []
-    links = sorted(set().union(*map(d.gindex.__getitem__, found)))
-    return _graph(d, text, has, links)
+def _graph_in(d: Profile, counts: _Counts, memo: dict) -> list:
+    """_graph(d, counts.text) for the demands met by one text: what a link's technologies name in the text is
+    worked out once for all of them (`memo`: id of a link's technologies → (them, strength, technology); the
+    ≈ 120 candidates of an achievement hold ≈ 700 links but only ≈ 110 different ones). Every link is followed,
+    in order, so the paths are _graph's."""
+    paths = []
+    for link, alt, techs in d.glinks:
+        hit = memo.get(id(techs))
+        if hit is None:  # the technologies' long forms looked up in the text once; the short ones are all in the table
+            has = counts.has_all([f for _t, low, grams in techs for f in (low,) + grams if len(f) > SHORT])
+            hit = memo[id(techs)] = (techs,) + _best_tech(techs, has)  # (the tuple kept alive: its id stays its own)
+        if hit[2] is not None:
+            paths.append((hit[1], alt, link, hit[2]))
+    return paths
 
 
 def evidence_many(own: Profile, own_kind: str, others: list) -> list:
@@ -665,13 +686,14 @@ def evidence_many(own: Profile, own_kind: str, others: list) -> list:
     own_terms = [_present_v(own.term_owner, row) for row in (counts[:, scanner.term_cols] > 0).tolist()]
     their_bm = _bm25_in(others, mine, own.norm)   # the others' tokens in own text
     out = []
+    memo: dict = {}
     for r, o in enumerate(others):
         o_terms = _present_v(o.term_owner, mine.values(o.term_flat, o.term_long))
         if own_kind == "demand":
             paths = scanner.graph(own, counts[r], o.text) if own.gindex else []
             ev = _evidence(own, o, own_bm[r], their_bm[r], paths, own_terms[r], o_terms)
         else:
-            ev = _evidence(o, own, their_bm[r], own_bm[r], _graph_in(o, own.text, mine), o_terms, own_terms[r])
+            ev = _evidence(o, own, their_bm[r], own_bm[r], _graph_in(o, mine, memo), o_terms, own_terms[r])
         out.append(ev)
     return out
 
@@ -738,7 +760,7 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
     keyed = [(t, round(w / peak, 3)) for t, w in top]
     ids += list(_search(keyed, entity_type, 2 if len(keyed) >= 4 else 1))
     graph_terms: dict = {}
-    for link, _alt in src.links:
+    for link, _alt in own_links(src):
         for tech in link.technologies:
             for t in _tech_terms(tech):
                 if t not in src.terms:
@@ -896,7 +918,7 @@ def match_achievement(achievement, limit: int = 10) -> dict:
 
 def _graph_summary(src: Profile) -> list:
     return [{"cue": " ".join(alt), "mechanism": link.mechanism, "technologies": list(link.technologies[:6]),
-             "industry": link.industry} for link, alt in src.links[:8]]
+             "industry": link.industry} for link, alt in own_links(src)[:8]]
 
 
 def can_see_reasons(actor, record) -> bool:
