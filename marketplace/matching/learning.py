@@ -156,15 +156,25 @@ NOTES = {"contract": "与已签约的类似需求相符（已登记合同）", "
          "interested": "与其他企业感兴趣的类似配对相符"}
 
 
+def pair_terms(terms: dict) -> tuple:
+    """The terms of one side that pair_strength reads (its first ones, in order)."""
+    return tuple(list(terms)[:PAIR_TERMS * 2])
+
+
 def pair_strength(d_terms: dict, a_terms: dict) -> tuple[float, list]:
     """(strength in −1..1, reasons) of a pair from the term pairs learnt: the same from either side."""
+    return pair_strength_of(pair_terms(d_terms), set(pair_terms(a_terms)))
+
+
+def pair_strength_of(d_keys: tuple, a_set) -> tuple[float, list]:
+    """pair_strength from each side's pair_terms (the demand's in order, the achievement's as a set), which the
+    matcher keeps with each profile instead of working them out for every pair."""
     state = evidence()
     pairs = state["pairs"]
     if not pairs:
         return 0.0, []
     total, best, best_w = 0.0, None, 0.0
-    a_set = set(list(a_terms)[:PAIR_TERMS * 2])
-    for td in list(d_terms)[:PAIR_TERMS * 2]:
+    for td in d_keys:
         for ta, (w, kind, n) in state["by_demand_term"].get(td, ()):
             if ta in a_set:
                 total += w

@@ -30,6 +30,7 @@ import ahocorasick
 import numpy as np
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
@@ -162,6 +163,8 @@ class Profile:
     gindex: dict = field(default_factory=dict) # form of `glinks` → indices of the links holding it (a demand's)
     tok_idf: tuple = ()                        # (generation of frequencies, idf of each token as an array)
     tok_sizes: object = None                   # how many forms each token has (a numpy array)
+    learn_terms: tuple = ()                    # the terms learning.pair_strength reads of this side, in order
+    learn_set: frozenset = frozenset()         # the same as a set
     fired_by: object = None                    # the graph that will fire `links` when first asked (own_links)
 
 
@@ -207,6 +210,8 @@ def _build_profile(kind, oid, fields) -> Profile:
                 for f in (low,) + grams:
                     index.setdefault(f, set()).add(i)
         p.gindex = {f: tuple(sorted(ix)) for f, ix in index.items()}
+    p.learn_terms = learning.pair_terms(top)
+    p.learn_set = frozenset(p.learn_terms)
     p.tok_sizes = np.array([len(forms) for forms, _ in p.tok], dtype=np.intp)
     p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
     if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
@@ -442,7 +447,7 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
         if t not in seen_terms:
             shared.append(t)
             seen_terms.add(t)
-    learned, notes = learning.pair_strength(d.terms, a.terms)
+    learned, notes = learning.pair_strength_of(d.learn_terms, a.learn_set)
     return Evidence(text=text, text_d=da, graph=graph, learned=learned, shared_terms=shared,
                     coverage=min(1.0, got_d / total_d), paths=[(alt, link, tech) for s, alt, link, tech in paths
                                                                if s >= 0.99][:3] or
@@ -778,10 +783,11 @@ def _candidates(src: Profile, entity_type: str, exclude_org: int | None):
     # records this session already holds are taken from its identity map (a rebuild's batch meets the same
     # candidates again and again), the others read in one query
     held = db.session.identity_map
+    cls, _pk, token = identity_key(lib.model, 0)  # the map's key of record i is (cls, (i,), token)
     found = {}
     for i in ids:
-        obj = held.get(identity_key(lib.model, i))
-        if obj is not None and not sa_inspect(obj).expired_attributes:  # an expired one is read again with the rest
+        obj = held.get((cls, (i,), token))
+        if obj is not None and not instance_state(obj).expired_attributes:  # an expired one is read again
             found[i] = obj
     missing = [i for i in ids if i not in found]
     if missing:
