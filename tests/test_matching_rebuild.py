@@ -273,3 +273,39 @@ def test_a_worker_holds_its_candidates_across_batches_for_a_while(library, monke
     db.session.remove()
     assert fresh == jobs.compute_batch(("demand", [d_id]))
     assert "铜冶炼烟气余热回收新装置" in {i["title"] for _, answer in fresh for i in answer["items"]}
+
+
+def test_an_achievements_own_links_are_fired_only_when_it_is_the_record_matched(library, monkeypatch):
+    """A demand's candidates are matched by the demand's graph links, never by their own: an achievement's links are
+    fired when it is the record matched (its searches, the summary), from its text, in the graph it was built with;
+    a profile built up front by a rebuild worker reaches the parent with its links and without the graph."""
+    from marketplace.matching import knowledge
+    service.reset_caches()
+    texts = []
+    real = knowledge.Graph.fired
+    monkeypatch.setattr(knowledge.Graph, "fired", lambda self, text: texts.append(text) or real(self, text))
+    achs, dems = library["achievements"], library["demands"]
+    aps = service.profiles(achs, "achievement")
+    assert texts == [] and all(p.links is None for p in aps)
+    service.profiles(dems, "demand")
+    assert len(texts) == len(dems)  # a demand's own links: at once (its evidence follows them)
+    for d in dems:
+        service.match_demand(d)
+    assert len(texts) == len(dems)  # its candidates' links: not fired
+    raw = {a.id: " ".join(t for t, _ in service._fields(a, "achievement")) for a in achs}
+    graph = knowledge.graph()
+    firing = [a for a in achs if real(graph, raw[a.id])]
+    assert firing, "some achievement fires a link"
+    a = firing[0]
+    result = service.match_achievement(a)
+    p = service.profile(a, "achievement")
+    assert p.links == real(graph, raw[a.id]) and p.fired_by is None
+    assert [g["mechanism"] for g in result["graph"]] == [link.mechanism for link, _ in p.links[:8]]
+    assert len(texts) == len(dems) + 1  # once, then kept
+    service.match_achievement(a)
+    assert len(texts) == len(dems) + 1
+    # a rebuild worker's up-front profiles are sent with their links fired and no graph attached
+    service.reset_caches()
+    sent = dict(jobs._profile_batch(("achievement", [x.id for x in firing])))
+    built = sent[("achievement", a.id)][1]
+    assert built.links == real(graph, raw[a.id]) and built.fired_by is None
