@@ -672,7 +672,7 @@ def _graph_in(d: Profile, counts: _Counts, memo: dict) -> list:
     paths = []
     for link, alt, techs in d.glinks:
         hit = memo.get(id(techs))
-        if hit is None:  # the technologies' long forms looked up in the text once; the short ones are all in the table
+        if hit is None:  # long forms looked up in the text once; the short ones are all in the table
             has = counts.has_all([f for _t, low, grams in techs for f in (low,) + grams if len(f) > SHORT])
             hit = memo[id(techs)] = (techs,) + _best_tech(techs, has)  # (the tuple kept alive: its id stays its own)
         if hit[2] is not None:
