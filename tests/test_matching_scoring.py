@@ -126,6 +126,22 @@ def test_a_graph_path_raises_the_text_part_and_is_explained_with_its_mechanism()
     assert bridged.reasons[0] == "症状“外墙”“掉色”可能源于紫外老化使树脂降解，对应技术：氟碳涂料"
 
 
+def test_a_graph_path_counts_as_far_as_the_texts_agree():
+    """A candidate that only names a technology the demand's cue points to (text_d 0) gains nothing from the path;
+    one holding GRAPH_AGREE of the demand's text or more gains it in full; in between, in proportion."""
+    def strength(text_d, graph=0.45):
+        return scoring.text_strength(good(relevance=0.1, graph=graph, text_d=text_d))
+    bare = strength(0.0, graph=0.0)
+    assert strength(0.0) == pytest.approx(bare)
+    full = bare + scoring.GRAPH_WEIGHT * 0.45
+    assert strength(scoring.GRAPH_AGREE) == pytest.approx(full) and strength(0.9) == pytest.approx(full)
+    assert strength(scoring.GRAPH_AGREE / 2) == pytest.approx(bare + scoring.GRAPH_WEIGHT * 0.45 / 2)
+    # so a candidate its text is about is no longer overtaken by one that merely names the technology
+    about = scoring.score(good(relevance=0.14, graph=0.0, text_d=0.14))
+    names_it = scoring.score(good(relevance=0.06, graph=0.7, text_d=0.05))
+    assert about.raw > names_it.raw
+
+
 def test_abstention_compares_the_best_with_the_demands_own_background():
     flat = [(0.12, 0.12, 0.0, 0.0, 0.1, 2)] + [(0.10, 0.1, 0.0, 0.0, 0.1, 1)] * 10
     standout = [(0.30, 0.3, 0.0, 0.0, 0.3, 4)] + [(0.05, 0.05, 0.0, 0.0, 0.05, 1)] * 10

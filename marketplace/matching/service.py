@@ -818,7 +818,7 @@ def _features(demand, achievement, ev: Evidence, d_facts=None, a_facts=None) -> 
         coverage=ev.coverage, relevance=ev.text, shared_terms=ev.shared_terms,
         same_industry=industry_d == industry_a, maturity=maturity, cooperation=cooperation, price=price,
         budget=budget, transfer_modes=modes, same_city=None if not ach_city else ach_city == city_d,
-        graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes)
+        graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes, text_d=ev.text_d)
 
 
 def score_pair(demand, achievement) -> dict:
