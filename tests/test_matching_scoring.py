@@ -140,6 +140,9 @@ def test_a_graph_path_counts_as_far_as_the_texts_agree():
     about = scoring.score(good(relevance=0.14, graph=0.0, text_d=0.14))
     names_it = scoring.score(good(relevance=0.06, graph=0.7, text_d=0.05))
     assert about.raw > names_it.raw
+    # the abstention reads a path the same way: half the agreement, half the path's weight in the best's strength
+    ranked = [(0.1, scoring.GRAPH_AGREE / 2, 0.45, 0.0, 0.1, 2)] + [(0.05, 0.05, 0.0, 0.0, 0.0, 0)] * 4
+    assert scoring.confidence(ranked)["signals"]["best"] == round(0.1 + scoring.GRAPH_WEIGHT * 0.45 / 2, 3)
 
 
 def test_abstention_compares_the_best_with_the_demands_own_background():
