@@ -121,9 +121,9 @@ def empty_database(app, force_index: bool = False) -> None:
                 else:
                     for name in reversed(tables):
                         conn.execute(text(f"DELETE FROM {name}"))
-        # what the matcher derived from the rows just removed (learnt pairs, the site's graph links, frequencies,
-        # profiles, the fingerprint) is forgotten too: else the next test reads a previous test's until each cache's
-        # own recheck, which may fall between two computations that must agree
+        # what the matcher derived from the rows just removed (learnt pairs, the site's graph links,
+        # frequencies, profiles, the fingerprint) is forgotten too: else the next test reads a previous
+        # test's until each cache's own recheck, which may fall between two computations that must agree
         from marketplace.matching import knowledge, learning, service, store
         knowledge.invalidate()
         learning.invalidate()

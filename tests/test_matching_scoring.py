@@ -127,8 +127,9 @@ def test_a_graph_path_raises_the_text_part_and_is_explained_with_its_mechanism()
 
 
 def test_a_graph_path_counts_as_far_as_the_texts_agree():
-    """A candidate that only names a technology the demand's cue points to (text_d 0) gains nothing from the path;
-    one holding GRAPH_AGREE of the demand's text or more gains it in full; in between, in proportion."""
+    """A candidate that only names a technology the demand's cue points to (text_d 0) gains nothing from
+    the path; one holding GRAPH_AGREE of the demand's text or more gains it in full; in between, in
+    proportion."""
     def strength(text_d, graph=0.45):
         return scoring.text_strength(good(relevance=0.1, graph=graph, text_d=text_d))
     bare = strength(0.0, graph=0.0)
@@ -140,7 +141,7 @@ def test_a_graph_path_counts_as_far_as_the_texts_agree():
     about = scoring.score(good(relevance=0.14, graph=0.0, text_d=0.14))
     names_it = scoring.score(good(relevance=0.06, graph=0.7, text_d=0.05))
     assert about.raw > names_it.raw
-    # the abstention reads a path the same way: half the agreement, half the path's weight in the best's strength
+    # the abstention reads a path the same way: half the agreement, half the path's weight in the strength
     ranked = [(0.1, scoring.GRAPH_AGREE / 2, 0.45, 0.0, 0.1, 2)] + [(0.05, 0.05, 0.0, 0.0, 0.0, 0)] * 4
     assert scoring.confidence(ranked)["signals"]["best"] == round(0.1 + scoring.GRAPH_WEIGHT * 0.45 / 2, 3)
 

@@ -46,7 +46,7 @@ class Features:
     learned: float = 0.0                 # evidence learnt from feedback and deals (-1..1)
     paths: list = field(default_factory=list)          # [(cue alternative, Link, technology)]
     learned_notes: list = field(default_factory=list)  # sentences, already worded
-    text_d: float = 1.0                  # share of the demand's own BM25 found in the achievement (1.0: not known)
+    text_d: float = 1.0                  # the demand's own BM25 share found in the achievement (1.0: unknown)
 
 
 @dataclass
@@ -72,18 +72,19 @@ TEXT_TAU = 0.2
 
 
 LEARNED_GATE = 0.2  # learned evidence counts in full only from this direct text relevance up
-# A graph path counts in proportion to how much of the demand's own text the candidate holds (text_d), in full from
-# GRAPH_AGREE up: two independent signals agreeing (the abstention's strengths read it alike). Added alone, a path lifted
-# candidates that merely name a technology a demand's cue points to above the ones its text is about (a demand for
-# concrete piles cured without autoclaving got a blast-furnace turbine's controller second). Chosen on the tuning sets
-# (benchmarks/matching, matching_independent/tune, matching_third/tune): nDCG@10 rises on each as the value grows to
-# 0.4 and is flat from 0.4 to 1.0 (docs/notes/matching-quality.md, "Graph evidence that agrees with the text").
+# A graph path counts in proportion to how much of the demand's own text the candidate holds (text_d), in
+# full from GRAPH_AGREE up: two independent signals agreeing (the abstention's strengths read it alike).
+# Added alone, a path lifted candidates that merely name a technology a demand's cue points to above the ones
+# its text is about (a demand for concrete piles cured without autoclaving got a blast-furnace turbine's
+# controller second). Chosen on the tuning sets (benchmarks/matching, matching_independent/tune,
+# matching_third/tune): nDCG@10 rises on each as the value grows to 0.4 and is flat from 0.4 to 1.0
+# (docs/notes/matching-quality.md, "Graph evidence that agrees with the text").
 GRAPH_AGREE = 0.5
 
 
 def agreement(text_d: float) -> float:
-    """How far a graph path counts (0–1) when the candidate holds `text_d` of the demand's own text: the ranking and
-    the abstention read it alike."""
+    """How far a graph path counts (0–1) when the candidate holds `text_d` of the demand's own text: the
+    ranking and the abstention read it alike."""
     return min(1.0, max(0.0, text_d) / GRAPH_AGREE)
 
 
@@ -92,7 +93,8 @@ def text_strength(f: Features) -> float:
     unrelated one strong (a term pair learnt from one contract, e.g. 原料药 × 机理, would otherwise lift every
     achievement whose title says 机理)."""
     gate = min(1.0, max(0.0, f.relevance) / LEARNED_GATE) if f.learned > 0 else 1.0
-    return max(0.0, f.relevance + GRAPH_WEIGHT * f.graph * agreement(f.text_d) + LEARNED_WEIGHT * f.learned * gate)
+    graph = GRAPH_WEIGHT * f.graph * agreement(f.text_d)
+    return max(0.0, f.relevance + graph + LEARNED_WEIGHT * f.learned * gate)
 
 
 def text_part(f: Features) -> float:
@@ -245,10 +247,11 @@ def honest_terms(terms: list) -> list:
 def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dict:
     """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}.
     Evidence that generalises: the best candidate's strength against the background of this demand's own
-    candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`: two
-    independent signals). For a demand, also what a broker looks at first: does the best candidate hold what
-    the demand's title names (`title_cover(i)`: the idf-weighted share of the title's telling terms found in
-    candidate i), and is the demand written in a factory's words (`plain`) or does it name a technology.
+    candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`:
+    two independent signals). For a demand, also what a broker looks at first: does the best candidate
+    hold what the demand's title names (`title_cover(i)`: the idf-weighted share of the title's telling terms
+    found in candidate i), and is the demand written in a factory's words (`plain`) or does it name a
+    technology.
     "value" is a confidence in 0–1, 0.5 at the decision boundary."""
     if not ranked:
         return {"value": 0.0, "abstain": True, "signals": {}}
@@ -273,8 +276,8 @@ RATIO_FLOOR = 0.02       # added to the background so that a near-empty backgrou
 # Without title information (an achievement's list of demands): a one-feature logistic regression on
 # ratio = best / (median of the other candidates + 0.02), fitted with balanced class weights on the 87 demands
 # of benchmarks/matching + matching_independent/tune; silent below ratio ≈ 3.34 (docs/notes/matching-quality.md,
-# "Abstention, second round"; fitted when a path counted in full from text_d 0.08, not refitted since: no set judges
-# an achievement's list of demands).
+# "Abstention, second round"; fitted when a path counted in full from text_d 0.08, not refitted since: no
+# set judges an achievement's list of demands).
 ABSTAIN_LOGIT_A = 1.03
 ABSTAIN_LOGIT_B = -3.43
 ABSTAIN_RATIO = -ABSTAIN_LOGIT_B / ABSTAIN_LOGIT_A
@@ -283,8 +286,8 @@ ABSTAIN_MARGIN = 0.075   # kept as a signal shown in "signals"; no longer part o
 # - the best candidate holds at least half of what the title names (idf-weighted telling terms, synonyms
 #   counted) → answer: the demand names something and an achievement names it too;
 # - otherwise, a demand in a factory's words (symptoms; `plain_words`) is answered when its best candidate
-#   stands out from its own background (ratio ≥ 1.95, the one value fitted: on the three tuning sets' 123 demands,
-#   leave-one-demand-out 0.930; "Graph evidence that agrees with the text" in the notes);
+#   stands out from its own background (ratio ≥ 1.95, the one value fitted: on the three tuning sets' 123
+#   demands, leave-one-demand-out 0.930; "Graph evidence that agrees with the text" in the notes);
 # - a demand that names a technology none of the candidates names is left unanswered unless the best stands
 #   out very clearly (ratio ≥ 4, set between the tuning sets' extremes, not fitted).
 TITLE_COVER = 0.5
