@@ -171,6 +171,22 @@ def test_the_abstention_decision_is_a_threshold_on_the_ratio_with_a_monotone_pro
     assert c["signals"]["ratio"] == pytest.approx(2.5) and c["abstain"] and c["value"] < 0.5
 
 
+def test_the_abstention_reads_the_evidence_as_the_ranking_and_looks_at_the_lists_first():
+    # a learnt term pair counts only as far as the pair's own text agrees, as in the ranking
+    ranked = [(0.30, 0.3, 0.0, 0.0, 0.3, 4), (0.10, 0.1, 0.0, 1.0, 0.0, 0)] + [(0.05, 0.05, 0.0, 0.0, 0.0, 0)] * 5
+    signals = scoring.confidence(ranked)["signals"]
+    assert scoring.strength(0.10, 0.1, 0.0, 1.0) == pytest.approx(0.10 + scoring.LEARNED_WEIGHT * 0.5)
+    assert signals["best"] == 0.3  # the text's, not 0.10 + 0.25 × 1.0 = 0.35 of the learnt pair counted in full
+    # the strongest candidate (index 1) does not hold the title, the list's first does: answered
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3), (0.22, 0.05, 0.0, 0.0, 0.0, 0)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 9
+    covers = {0: 0.8, 1: 0.0}
+    first = scoring.confidence(ranked, lambda i: covers.get(i, 0.0), False)
+    assert first["signals"]["ratio"] < scoring.RATIO_NAMED and not first["abstain"]
+    assert first["signals"]["title_cover"] == 0.8
+    # ... and when neither holds it, a technical demand that does not stand out very clearly stays silent
+    assert scoring.confidence(ranked, lambda i: 0.0, False)["abstain"]
+
+
 def test_a_demands_list_is_answered_when_its_best_candidate_holds_what_the_title_names():
     # the title's telling terms are in the best candidate: answered, even when it stands out only a little
     assert scoring.decide_abstention(1.5, 0.8, False)[0] is False

@@ -83,18 +83,22 @@ GRAPH_AGREE = 0.5
 
 
 def agreement(text_d: float) -> float:
-    """How far a graph path counts (0–1) when the candidate holds `text_d` of the demand's own text: the
-    ranking and the abstention read it alike."""
+    """How far a graph path counts (0–1) when the candidate holds `text_d` of the demand's own text."""
     return min(1.0, max(0.0, text_d) / GRAPH_AGREE)
 
 
-def text_strength(f: Features) -> float:
-    """What was learnt from other pairs re-ranks candidates that are about the right thing; it never makes an
+def strength(relevance: float, text_d: float, graph: float, learned: float) -> float:
+    """A candidate's evidence in one number: the text, plus a graph path as far as the texts agree, plus what
+    was learnt from other pairs, which re-ranks candidates that are about the right thing and never makes an
     unrelated one strong (a term pair learnt from one contract, e.g. 原料药 × 机理, would otherwise lift every
-    achievement whose title says 机理)."""
-    gate = min(1.0, max(0.0, f.relevance) / LEARNED_GATE) if f.learned > 0 else 1.0
-    graph = GRAPH_WEIGHT * f.graph * agreement(f.text_d)
-    return max(0.0, f.relevance + graph + LEARNED_WEIGHT * f.learned * gate)
+    achievement whose title says 机理). The ranking and the abstention read the evidence through it
+    alike."""
+    gate = min(1.0, max(0.0, relevance) / LEARNED_GATE) if learned > 0 else 1.0
+    return max(0.0, relevance + GRAPH_WEIGHT * graph * agreement(text_d) + LEARNED_WEIGHT * learned * gate)
+
+
+def text_strength(f: Features) -> float:
+    return strength(f.relevance, f.text_d, f.graph, f.learned)
 
 
 def text_part(f: Features) -> float:
@@ -248,15 +252,16 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dic
     """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}.
     Evidence that generalises: the best candidate's strength against the background of this demand's own
     candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`:
-    two independent signals). For a demand, also what a broker looks at first: does the best candidate
-    hold what the demand's title names (`title_cover(i)`: the idf-weighted share of the title's telling terms
-    found in candidate i), and is the demand written in a factory's words (`plain`) or does it name a
-    technology.
+    two independent signals). For a demand, also what a broker looks at first: does the strongest candidate
+    or the list's first hold what the demand's title names (`title_cover(i)`: the idf-weighted share of the
+    title's telling terms found in candidate i), and is the demand written in a factory's words (`plain`) or
+    does it name a technology.
     "value" is a confidence in 0–1, 0.5 at the decision boundary."""
     if not ranked:
         return {"value": 0.0, "abstain": True, "signals": {}}
-    # a graph path counts as far as the texts also agree (two independent signals), as in the ranking
-    strengths = [r[0] + GRAPH_WEIGHT * r[2] * agreement(r[1]) + LEARNED_WEIGHT * r[3] for r in ranked]
+    # the evidence read as the ranking reads it (`strength`): a graph path as far as the texts also agree (two
+    # independent signals), what was learnt only where the pair's own text agrees
+    strengths = [strength(r[0], r[1], r[2], r[3]) for r in ranked]
     i = max(range(len(ranked)), key=lambda k: strengths[k])
     _, text_d, graph, _, cov, shared = ranked[i]
     rest = sorted(strengths[:i] + strengths[i + 1:], reverse=True)
@@ -265,7 +270,10 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dic
     signals = {"best": round(strengths[i], 3), "margin": round(strengths[i] - background, 3),
                "ratio": round(ratio, 2), "text_d": round(text_d, 3),
                "graph": round(graph, 3), "coverage": round(cov, 3), "shared": shared}
-    tcov = title_cover(i) if title_cover is not None else None
+    # what the title names, looked for in the strongest candidate and in the list's first (what a broker reads
+    # first): on the demo a learnt term pair made a copper-alloy wire the strongest candidate of a copper-rod
+    # demand whose title only the list's first holds, and the demand went silent
+    tcov = max(title_cover(i), title_cover(0)) if title_cover is not None else None
     if tcov is not None:
         signals.update(title_cover=round(tcov, 3), plain=bool(plain))
     abstain, p = decide_abstention(ratio, tcov, plain)
