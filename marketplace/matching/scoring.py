@@ -273,7 +273,7 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dic
     # what the title names, looked for in the strongest candidate and in the list's first (what a broker reads
     # first): on the demo a learnt term pair made a copper-alloy wire the strongest candidate of a copper-rod
     # demand whose title only the list's first holds, and the demand went silent
-    tcov = max(title_cover(i), title_cover(0)) if title_cover is not None else None
+    tcov = max(map(title_cover, {i, 0})) if title_cover is not None else None  # (each looked up once)
     if tcov is not None:
         signals.update(title_cover=round(tcov, 3), plain=bool(plain))
     abstain, p = decide_abstention(ratio, tcov, plain)
