@@ -172,8 +172,9 @@ def pair_strength_of(d_keys: tuple, a_set) -> tuple[float, list]:
     state = evidence()
     if not state["pairs"]:
         return 0.0, []
-    return _strength(((td, ta, w, kind) for td in d_keys for ta, (w, kind, _n) in state["by_demand_term"].get(td, ())
-                      if ta in a_set))
+    by_d = state["by_demand_term"]
+    return _strength((td, ta, w, kind) for td in d_keys for ta, (w, kind, _n) in by_d.get(td, ())
+                     if ta in a_set)
 
 
 def _strength(found) -> tuple[float, list]:

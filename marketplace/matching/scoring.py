@@ -281,9 +281,9 @@ def honest_terms(terms: list) -> list:
 
 # Calibrated abstention: see confidence() and decide_abstention().
 def confidence(ranked: list, title_cover=None, plain: bool | None = None, detail=None) -> dict:
-    """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}
-    (or only the first four of each, with `detail(i)` → (coverage, n_shared) of candidate i, asked for the
-    strongest only: a list's other candidates' coverage is not worked out).
+    """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain",
+    "signals"} (or only the first four of each, with `detail(i)` → (coverage, n_shared) of candidate i, asked
+    for the strongest only: a list's other candidates' coverage is not worked out).
     Evidence that generalises: the best candidate's strength against the background of this demand's own
     candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`:
     two independent signals). For a demand, also what a broker looks at first: does the strongest candidate

@@ -230,8 +230,8 @@ def own_links(p: Profile) -> list:
 
 
 class _Techs(tuple):
-    """((technology, lower-cased, character pairs), ...) of a link, and `longs`: those of its forms longer than
-    SHORT (looked up in a text itself, not in its substring table)."""
+    """((technology, lower-cased, character pairs), ...) of a link, and `longs`: those of its forms longer
+    than SHORT (looked up in a text itself, not in its substring table)."""
     longs: tuple = ()
 
 
@@ -425,7 +425,8 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
                      _present(d.term_flat, d.term_owner, a.text), _present(a.term_flat, a.term_owner, d.text))
 
 
-def _core(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, learnt: tuple | None = None) -> tuple:
+def _core(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list,
+          learnt: tuple | None = None) -> tuple:
     """(text, text_d, graph, learned, learned notes) of a pair: what its score and the abstention read (the
     rest of its Evidence only words the reasons). `paths` is sorted in place (strongest first, then by key);
     `learnt`: the pair's learning.pair_strength_of when already worked out."""
@@ -697,10 +698,10 @@ def _graph_in(d: Profile, counts: _Counts, memo: dict) -> list:
 
 
 class Pairs:
-    """One record's evidence against all its candidates (the other side's profiles `others`), the same numbers as
-    pair_evidence: `core(r)` → (text, text_d, graph, learned), what the score and the abstention read, for every
-    candidate; `evidence(r)` → the whole Evidence (shared terms, coverage, the paths and notes worded in the
-    reasons), asked only for the rows shown (a rebuild keeps 50 of ≈ 120 candidates)."""
+    """One record's evidence against all its candidates (the other side's profiles `others`), the same numbers
+    as pair_evidence: `core(r)` → (text, text_d, graph, learned, learnt notes), what the score and the
+    abstention read, for every candidate; `evidence(r)` → the whole Evidence (shared terms, coverage, the
+    paths and notes worded in the reasons), asked only for the rows shown (a rebuild keeps 50 of ≈ 120)."""
 
     def __init__(self, own: Profile, own_kind: str, others: list):
         self.own, self.demand, self.others = own, own_kind == "demand", others
@@ -865,7 +866,8 @@ def _facts(obj, kind: str) -> tuple:
 
 
 def _facts_of_pair(d_facts: tuple, a_facts: tuple) -> tuple:
-    """(same industry, maturity, cooperation, price, budget, transfer modes, same city) from each side's _facts."""
+    """(same industry, maturity, cooperation, price, budget, transfer modes, same city) from each side's
+    _facts."""
     industry_d, city_d, cooperation, budget = d_facts
     industry_a, ach_city, maturity, price, modes = a_facts
     return (industry_d == industry_a, maturity, cooperation, price, budget, modes,
@@ -949,8 +951,8 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
         text, text_d, graph, learned, _notes = pairs.core(r)
         if said:
             verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
-            base = scoring.score(features(obj, Evidence(text, text_d, graph, learned, [], 0.0, [], [])), weights,
-                                 explain=False)
+            light = Evidence(text, text_d, graph, learned, [], 0.0, [], [])  # (all the score reads)
+            base = scoring.score(features(obj, light), weights, explain=False)
             raw = scoring.apply_pair_feedback(base, *verdicts).raw
         else:
             facts = (own_facts, _facts(obj, other_kind)) if src_kind == "demand" else \
