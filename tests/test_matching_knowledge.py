@@ -222,36 +222,3 @@ def test_the_cues_a_text_fires_are_the_same_in_every_process():
         outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                 check=True).stdout)
     assert len(outs) == 1 and len(eval(outs.pop())) > 10
-
-
-def test_a_records_learnt_pairs_gathered_once_give_each_pairs_strength(monkeypatch):
-    """The matcher gathers the learnt pairs of a record's own terms once for its whole list
-    (learning.strength_against); each pair's strength and note must be pair_strength_of's."""
-    import random
-    rng = random.Random(3)
-    words = [f"词{i}" for i in range(12)]
-    by_d: dict = {}
-    pairs = {}
-    for _ in range(40):
-        td, ta = rng.choice(words), rng.choice(words)
-        w = rng.choice([0.8, 0.5, -0.6, 1.2, -0.3])
-        by_d.setdefault(td, []).append((ta, (w, rng.choice(["signed", "contract", None]), 2)))
-        pairs[(td, ta)] = w
-    state = {"pairs": pairs, "by_demand_term": by_d, "by_achievement_term": {}}
-    monkeypatch.setattr(learning, "evidence", lambda: state)
-    compared = strong = 0
-    for _ in range(60):
-        own_d = tuple(rng.sample(words, rng.randint(0, 6)))
-        own_a = frozenset(rng.sample(words, rng.randint(0, 6)))
-        as_demand = learning.strength_against("demand", own_d)
-        as_achievement = learning.strength_against("achievement", own_a)
-        for _ in range(10):
-            other_a = frozenset(rng.sample(words, rng.randint(0, 6)))
-            other_d = tuple(rng.sample(words, rng.randint(0, 6)))
-            assert as_demand(other_a) == learning.pair_strength_of(own_d, other_a)
-            assert as_achievement(other_d) == learning.pair_strength_of(other_d, own_a)
-            compared += 2
-            strong += learning.pair_strength_of(own_d, other_a)[0] != 0
-    assert compared == 1200 and strong > 50  # (the pairs compared do hold learnt evidence)
-    state["pairs"] = {}
-    assert learning.strength_against("demand", ("词1",))(frozenset({"词2"})) == (0.0, [])

@@ -262,25 +262,3 @@ def test_the_reasons_worded_afterwards_are_those_of_the_explained_score(relevanc
                    scoring.maturity_part(maturity, cooperation)[1], scoring.price_part(price, budget)[1],
                    scoring.mode_part(modes, cooperation)[1]] + (["同城，便于现场对接"] if same_city else []))
     assert full.reasons == expected
-
-
-@settings(max_examples=300, deadline=None)
-@given(relevance=st.floats(-0.1, 1.5), text_d=st.floats(0, 1.2), graph=st.floats(0, 1),
-       learned=st.floats(-1, 1),
-       same_industry=st.booleans(), same_city=st.sampled_from([None, True, False]),
-       maturity=st.sampled_from([None, "实验室", "小试", "中试", "工业化", "未知"]),
-       cooperation=st.sampled_from([None, "技术转让", "技术许可", "合作开发", "其他"]),
-       price=st.sampled_from([None, Decimal("50000"), Decimal("1200000")]),
-       budget=st.sampled_from([None, Decimal("80000"), Decimal("2000000")]),
-       modes=st.sampled_from([(), ("转让",), ("许可", "作价入股")]), weighted=st.booleans())
-def test_the_matchers_ranking_score_is_the_scores_raw_value(relevance, text_d, graph, learned,
-                                                            same_industry, same_city, maturity, cooperation,
-                                                            price, budget, modes, weighted):
-    """The matcher ranks every candidate with rank_score (no Features, no Match) and scores only the rows it
-    keeps: the float must be the very one score() gives, whatever the facts and weights."""
-    weights = weights_from_feedback({"价格不合适": 2, "技术不对口": 1}) if weighted else None
-    f = Features(coverage=0.5, relevance=relevance, same_industry=same_industry, maturity=maturity,
-                 cooperation=cooperation, price=price, budget=budget, transfer_modes=modes,
-                 same_city=same_city, graph=graph, learned=learned, text_d=text_d)
-    facts = (same_industry, maturity, cooperation, price, budget, modes, same_city)
-    assert scoring.rank_score(relevance, text_d, graph, learned, facts, weights) == score(f, weights).raw

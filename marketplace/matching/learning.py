@@ -170,20 +170,16 @@ def pair_strength_of(d_keys: tuple, a_set) -> tuple[float, list]:
     """pair_strength from each side's pair_terms (the demand's in order, the achievement's as a set), which the
     matcher keeps with each profile instead of working them out for every pair."""
     state = evidence()
-    if not state["pairs"]:
+    pairs = state["pairs"]
+    if not pairs:
         return 0.0, []
-    by_d = state["by_demand_term"]
-    return _strength((td, ta, w, kind) for td in d_keys for ta, (w, kind, _n) in by_d.get(td, ())
-                     if ta in a_set)
-
-
-def _strength(found) -> tuple[float, list]:
-    """pair_strength_of from the learnt pairs (td, ta, weight, kind) the two sides hold, in its order."""
     total, best, best_w = 0.0, None, 0.0
-    for td, ta, w, kind in found:
-        total += w
-        if abs(w) > abs(best_w):
-            best, best_w = (td, ta, kind), w
+    for td in d_keys:
+        for ta, (w, kind, n) in state["by_demand_term"].get(td, ()):
+            if ta in a_set:
+                total += w
+                if abs(w) > abs(best_w):
+                    best, best_w = (td, ta, kind), w
     if not total:
         return 0.0, []
     strength = math.tanh(total / SCALE)
@@ -193,30 +189,6 @@ def _strength(found) -> tuple[float, list]:
     else:
         note = f"类似配对曾被判定不相关：“{td}”与“{ta}”"
     return strength, [note]
-
-
-def strength_against(side: str, keys):
-    """pair_strength_of of one record against many (a matcher's list): `keys` is the record's own (a demand's
-    learn_terms, an achievement's learn_set) and the function returned takes the other's; the learnt pairs of
-    the record's own terms are gathered once, in pair_strength_of's order, so the numbers are the same."""
-    state = evidence()
-    if not state["pairs"]:
-        return lambda _other: (0.0, [])
-    by_d = state["by_demand_term"]
-    if side == "demand":
-        held = [(td, ta, w, kind) for td in keys for ta, (w, kind, _n) in by_d.get(td, ())]
-        return lambda a_set: _strength(x for x in held if x[1] in a_set) if held else (0.0, [])
-    memo: dict = {}
-
-    def of(d_keys):
-        found = []
-        for td in d_keys:
-            got = memo.get(td)
-            if got is None:
-                got = memo[td] = [(td, ta, w, kind) for ta, (w, kind, _n) in by_d.get(td, ()) if ta in keys]
-            found += got
-        return _strength(found) if found else (0.0, [])
-    return of
 
 
 def expansion(terms: dict, side: str, limit: int = 10) -> list:

@@ -102,12 +102,7 @@ def text_strength(f: Features) -> float:
 
 
 def text_part(f: Features) -> float:
-    return text_part_of(text_strength(f))
-
-
-def text_part_of(strength_value: float) -> float:
-    """The text part from a candidate's strength (the soft ceiling 1 − e^(−T/τ))."""
-    return 1 - math.exp(-strength_value / TEXT_TAU)
+    return 1 - math.exp(-text_strength(f) / TEXT_TAU)
 
 
 @lru_cache(maxsize=4096)  # pure, and the same few values come back in every list
@@ -169,50 +164,23 @@ def score(f: Features, weights: dict | None = None, explain: bool = True) -> Mat
     weights: an unrelated text scores low whatever its price or place, and among related texts the
     structured factors decide the order only when the text evidence is close. `explain=False`: the same
     score without the reasons (for ranking; the reasons are worded only for the rows shown, by `explained`)."""
+    w = weights or DEFAULT_WEIGHTS
     text = text_part(f)
-    others, share, structured = structured_part(f.same_industry, f.maturity, f.cooperation, f.price, f.budget,
-                                                tuple(f.transfer_modes), f.same_city, weights_key(weights))
-    parts = {"text": text, **others}
-    raw = raw_score(text, share, structured)
-    value = int(round(raw))
-    m = Match(score=value, band=band_of(value), reasons=[], parts=parts, raw=raw)
-    return explained(m, f) if explain else m
-
-
-def weights_key(weights: dict | None) -> tuple:
-    """The weights as a key of structured_part's cache (None: the defaults)."""
-    return tuple((weights or DEFAULT_WEIGHTS).items())
-
-
-@lru_cache(maxsize=65536)  # pure; a list's candidates share a few combinations of their facts
-def structured_part(same_industry: bool, maturity, cooperation, price, budget, modes: tuple, same_city,
-                    weights: tuple) -> tuple[dict, float, float]:
-    """(the structured parts by name, their share s of the weights, their weighted mean) of a pair's facts;
-    `weights`: weights_key(…). The dict is shared by the cache: read it, do not change it."""
-    w = dict(weights)
-    parts = {"industry": 1.0 if same_industry else 0.4, "maturity": maturity_part(maturity, cooperation)[0],
-             "price": price_part(price, budget)[0], "mode": mode_part(modes, cooperation)[0],
-             "region": 0.6 if same_city is None else (1.0 if same_city else 0.7)}
+    industry = 1.0 if f.same_industry else 0.4
+    maturity = maturity_part(f.maturity, f.cooperation)[0]
+    price = price_part(f.price, f.budget)[0]
+    mode = mode_part(tuple(f.transfer_modes), f.cooperation)[0]
+    region = 0.6 if f.same_city is None else (1.0 if f.same_city else 0.7)
+    parts = {"text": text, "industry": industry, "maturity": maturity, "price": price, "mode": mode,
+             "region": region}
     total_w = sum(w.values()) or 1.0
     share = 1 - w.get("text", 0) / total_w
     structured = (sum(w[k] * parts[k] for k in w if k != "text") / (total_w - w.get("text", 0))
                   if share > 0 else 1.0)
-    return parts, share, structured
-
-
-def raw_score(text: float, share: float, structured: float) -> float:
-    """The unrounded score from the text part and structured_part's share and mean: what score() computes, and
-    what the matcher computes for every candidate without building Features (the same float)."""
-    return 100 * text * (1 - share + share * structured)
-
-
-def rank_score(relevance: float, text_d: float, graph: float, learned: float, facts: tuple,
-               weights: dict | None = None) -> float:
-    """score(Features(…), weights, explain=False).raw without building Features or a Match (the matcher ranks
-    ≈ 120 candidates a record and keeps 50); `facts`: (same industry, maturity, cooperation, price, budget,
-    transfer modes, same city)."""
-    _parts, share, structured = structured_part(*facts, weights_key(weights))
-    return raw_score(text_part_of(strength(relevance, text_d, graph, learned)), share, structured)
+    raw = 100 * text * (1 - share + share * structured)
+    value = int(round(raw))
+    m = Match(score=value, band=band_of(value), reasons=[], parts=parts, raw=raw)
+    return explained(m, f) if explain else m
 
 
 def explained(m: Match, f: Features) -> Match:
@@ -280,10 +248,8 @@ def honest_terms(terms: list) -> list:
 
 
 # Calibrated abstention: see confidence() and decide_abstention().
-def confidence(ranked: list, title_cover=None, plain: bool | None = None, detail=None) -> dict:
-    """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain",
-    "signals"} (or only the first four of each, with `detail(i)` → (coverage, n_shared) of candidate i, asked
-    for the strongest only: a list's other candidates' coverage is not worked out).
+def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dict:
+    """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}.
     Evidence that generalises: the best candidate's strength against the background of this demand's own
     candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`:
     two independent signals). For a demand, also what a broker looks at first: does the strongest candidate
@@ -297,8 +263,7 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None, detail
     # independent signals), what was learnt only where the pair's own text agrees
     strengths = [strength(r[0], r[1], r[2], r[3]) for r in ranked]
     i = max(range(len(ranked)), key=lambda k: strengths[k])
-    text_d, graph = ranked[i][1], ranked[i][2]
-    cov, shared = detail(i) if detail is not None else ranked[i][4:6]
+    _, text_d, graph, _, cov, shared = ranked[i]
     rest = sorted(strengths[:i] + strengths[i + 1:], reverse=True)
     background = rest[len(rest) // 2] if rest else 0.0
     ratio = strengths[i] / (background + RATIO_FLOOR)

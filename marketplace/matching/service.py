@@ -229,18 +229,10 @@ def own_links(p: Profile) -> list:
     return p.links
 
 
-class _Techs(tuple):
-    """((technology, lower-cased, character pairs), ...) of a link, and `longs`: those of its forms longer
-    than SHORT (looked up in a text itself, not in its substring table)."""
-    longs: tuple = ()
-
-
 @lru_cache(maxsize=20000)
 def _link_techs(technologies: tuple) -> tuple:
-    """A link's _Techs: one tuple shared by every profile firing it."""
-    techs = _Techs((tech, tech.lower(), _bigrams(tech.lower())) for tech in technologies)
-    techs.longs = tuple(f for _t, low, grams in techs for f in (low,) + grams if len(f) > SHORT)
-    return techs
+    """((technology, lower-cased, character pairs), ...) of a link: one tuple shared by every profile firing it."""
+    return tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in technologies)
 
 
 def title_cover(p: Profile, text: str) -> float:
@@ -425,11 +417,10 @@ def pair_evidence(d: Profile, a: Profile) -> Evidence:
                      _present(d.term_flat, d.term_owner, a.text), _present(a.term_flat, a.term_owner, d.text))
 
 
-def _core(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list,
-          learnt: tuple | None = None) -> tuple:
-    """(text, text_d, graph, learned, learned notes) of a pair: what its score and the abstention read (the
-    rest of its Evidence only words the reasons). `paths` is sorted in place (strongest first, then by key);
-    `learnt`: the pair's learning.pair_strength_of when already worked out."""
+def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d_in_a: list, a_in_d: list) \
+        -> Evidence:
+    """The pair's evidence from what was found of each side in the other's text: BM25 sums both ways, the
+    demand's graph paths in the achievement, the indices of each side's telling terms present in the other."""
     da = bm_da / d.self_bm25
     ad = bm_ad / a.self_bm25
     text = (1 - REVERSE) * da + REVERSE * ad
@@ -441,16 +432,7 @@ def _core(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list,
             continue
         seen.add(link.key)
         product *= 1 - GRAPH_LINK_WEIGHT * strength
-    learned, notes = learnt or learning.pair_strength_of(d.learn_terms, a.learn_set)
-    return text, da, 1 - product, learned, notes
-
-
-def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d_in_a: list, a_in_d: list,
-              core: tuple | None = None) -> Evidence:
-    """The pair's evidence from what was found of each side in the other's text: BM25 sums both ways, the
-    demand's graph paths in the achievement, the indices of each side's telling terms present in the other
-    (`core`: _core's answer for these paths, when already worked out)."""
-    text, da, graph, learned, notes = core or _core(d, a, bm_da, bm_ad, paths)
+    graph = 1 - product
     shared = []
     total_d = d.terms_total
     got_d = 0.0
@@ -465,6 +447,7 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
         if t not in seen_terms:
             shared.append(t)
             seen_terms.add(t)
+    learned, notes = learning.pair_strength_of(d.learn_terms, a.learn_set)
     return Evidence(text=text, text_d=da, graph=graph, learned=learned, shared_terms=shared,
                     coverage=min(1.0, got_d / total_d), paths=[(alt, link, tech) for s, alt, link, tech in paths
                                                                if s >= 0.99][:3] or
@@ -690,71 +673,34 @@ def _graph_in(d: Profile, counts: _Counts, memo: dict) -> list:
     for link, alt, techs in d.glinks:
         hit = memo.get(id(techs))
         if hit is None:  # long forms looked up in the text once; the short ones are all in the table
-            has = counts.has_all(techs.longs)
+            has = counts.has_all([f for _t, low, grams in techs for f in (low,) + grams if len(f) > SHORT])
             hit = memo[id(techs)] = (techs,) + _best_tech(techs, has)  # (the tuple kept alive: its id stays its own)
         if hit[2] is not None:
             paths.append((hit[1], alt, link, hit[2]))
     return paths
 
 
-class Pairs:
-    """One record's evidence against all its candidates (the other side's profiles `others`), the same numbers
-    as pair_evidence: `core(r)` → (text, text_d, graph, learned, learnt notes), what the score and the
-    abstention read, for every candidate; `evidence(r)` → the whole Evidence (shared terms, coverage, the
-    paths and notes worded in the reasons), asked only for the rows shown (a rebuild keeps 50 of ≈ 120)."""
-
-    def __init__(self, own: Profile, own_kind: str, others: list):
-        self.own, self.demand, self.others = own, own_kind == "demand", others
-        self._core: dict = {}
-        self._paths: dict = {}
-        if not others:
-            return
-        self.scanner = scanner = _Scanner(own, with_graph=self.demand)
-        self.mine = _Counts.substrings(own.text)
-        self.counts = scanner.matrix([o.text for o in others])   # own forms in each other's text
-        self.own_bm = _bm25_rows(own, self.counts[:, scanner.tok_cols],
-                                 np.array([o.norm for o in others], dtype=np.float64))
-        self.their_bm = _bm25_in(others, self.mine, own.norm)   # the others' tokens in own text
-        self.memo: dict = {}
-        self.learnt = learning.strength_against(own_kind, own.learn_terms if self.demand else own.learn_set)
-
-    def __len__(self) -> int:
-        return len(self.others)
-
-    def _sides(self, r: int) -> tuple:
-        """(demand, achievement, BM25 of the demand in the achievement, of the achievement in the demand)."""
-        own, o = self.own, self.others[r]
-        if self.demand:
-            return own, o, self.own_bm[r], self.their_bm[r]
-        return o, own, self.their_bm[r], self.own_bm[r]
-
-    def core(self, r: int) -> tuple:
-        got = self._core.get(r)
-        if got is None:
-            own, o = self.own, self.others[r]
-            if self.demand:
-                paths = self.scanner.graph(own, self.counts[r], o.text) if own.gindex else []
-            else:
-                paths = _graph_in(o, self.mine, self.memo)
-            learnt = self.learnt(o.learn_set if self.demand else o.learn_terms)
-            got = self._core[r] = _core(*self._sides(r), paths, learnt)
-            self._paths[r] = paths
-        return got
-
-    def evidence(self, r: int) -> Evidence:
-        core = self.core(r)
-        own, o = self.own, self.others[r]
-        row = (self.counts[r, self.scanner.term_cols] > 0).tolist()
-        own_terms = _present_v(own.term_owner, row)
-        o_terms = _present_v(o.term_owner, self.mine.values(o.term_flat, o.term_long))
-        d_in_a, a_in_d = (own_terms, o_terms) if self.demand else (o_terms, own_terms)
-        return _evidence(*self._sides(r), self._paths[r], d_in_a, a_in_d, core)
-
-
 def evidence_many(own: Profile, own_kind: str, others: list) -> list:
     """[pair_evidence of (own, other)] for every profile of `others` (the other side), the same numbers."""
-    pairs = Pairs(own, own_kind, others)
-    return [pairs.evidence(r) for r in range(len(pairs))]
+    if not others:
+        return []
+    scanner = _Scanner(own, with_graph=own_kind == "demand")
+    mine = _Counts.substrings(own.text)
+    counts = scanner.matrix([o.text for o in others])   # own forms in each other's text
+    own_bm = _bm25_rows(own, counts[:, scanner.tok_cols], np.array([o.norm for o in others], dtype=np.float64))
+    own_terms = [_present_v(own.term_owner, row) for row in (counts[:, scanner.term_cols] > 0).tolist()]
+    their_bm = _bm25_in(others, mine, own.norm)   # the others' tokens in own text
+    out = []
+    memo: dict = {}
+    for r, o in enumerate(others):
+        o_terms = _present_v(o.term_owner, mine.values(o.term_flat, o.term_long))
+        if own_kind == "demand":
+            paths = scanner.graph(own, counts[r], o.text) if own.gindex else []
+            ev = _evidence(own, o, own_bm[r], their_bm[r], paths, own_terms[r], o_terms)
+        else:
+            ev = _evidence(o, own, their_bm[r], own_bm[r], _graph_in(o, mine, memo), o_terms, own_terms[r])
+        out.append(ev)
+    return out
 
 
 # --- candidates (recall first) ------------------------------------------------------------------------
@@ -865,22 +811,13 @@ def _facts(obj, kind: str) -> tuple:
             None if obj.price_negotiable else obj.asking_price, tuple(obj.transfer_mode_list))
 
 
-def _facts_of_pair(d_facts: tuple, a_facts: tuple) -> tuple:
-    """(same industry, maturity, cooperation, price, budget, transfer modes, same city) from each side's
-    _facts."""
-    industry_d, city_d, cooperation, budget = d_facts
-    industry_a, ach_city, maturity, price, modes = a_facts
-    return (industry_d == industry_a, maturity, cooperation, price, budget, modes,
-            None if not ach_city else ach_city == city_d)
-
-
 def _features(demand, achievement, ev: Evidence, d_facts=None, a_facts=None) -> scoring.Features:
-    same_industry, maturity, cooperation, price, budget, modes, same_city = _facts_of_pair(
-        d_facts or _facts(demand, "demand"), a_facts or _facts(achievement, "achievement"))
+    industry_d, city_d, cooperation, budget = d_facts or _facts(demand, "demand")
+    industry_a, ach_city, maturity, price, modes = a_facts or _facts(achievement, "achievement")
     return scoring.Features(
         coverage=ev.coverage, relevance=ev.text, shared_terms=ev.shared_terms,
-        same_industry=same_industry, maturity=maturity, cooperation=cooperation, price=price,
-        budget=budget, transfer_modes=modes, same_city=same_city,
+        same_industry=industry_d == industry_a, maturity=maturity, cooperation=cooperation, price=price,
+        budget=budget, transfer_modes=modes, same_city=None if not ach_city else ach_city == city_d,
         graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes, text_d=ev.text_d)
 
 
@@ -937,46 +874,28 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     other_kind = "achievement" if src_kind == "demand" else "demand"
     weights = feedback["weights"]
     own_facts = _facts(own, src_kind)
-    said_on = feedback["pairs"]
-    kept = [obj for obj in cands if said_on.get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
-    pairs = Pairs(own_p, src_kind, profiles(kept, other_kind))
-
-    def features(obj, ev):
-        return _features(own, obj, ev, own_facts, None) if src_kind == "demand" else \
-            _features(obj, own, ev, None, own_facts)
-    # every candidate's score from the numbers it rests on (scoring.score's arithmetic, without Features and
-    # Match objects: ≈ 120 candidates, 50 kept); a pair someone gave a verdict on goes through score() itself
-    for r, obj in enumerate(kept):
-        said = said_on.get(obj.id)
-        text, text_d, graph, learned, _notes = pairs.core(r)
-        if said:
-            verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
-            light = Evidence(text, text_d, graph, learned, [], 0.0, [], [])  # (all the score reads)
-            base = scoring.score(features(obj, light), weights, explain=False)
-            raw = scoring.apply_pair_feedback(base, *verdicts).raw
+    kept = [obj for obj in cands if feedback["pairs"].get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
+    evidence = evidence_many(own_p, src_kind, profiles(kept, other_kind))
+    for obj, ev in zip(kept, evidence):
+        said = feedback["pairs"].get(obj.id, {})
+        verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
+        if src_kind == "demand":
+            f = _features(own, obj, ev, own_facts, None)
         else:
-            facts = (own_facts, _facts(obj, other_kind)) if src_kind == "demand" else \
-                (_facts(obj, other_kind), own_facts)
-            raw = scoring.rank_score(text, text_d, graph, learned, _facts_of_pair(*facts), weights)
-            verdicts = base = None
-        scored.append((raw, obj, r, verdicts, base))
+            f = _features(obj, own, ev, None, own_facts)
+        base = scoring.score(f, weights, explain=False)
+        scored.append((scoring.apply_pair_feedback(base, *verdicts).raw, obj, f, ev, verdicts, base))
     scored.sort(key=lambda x: (-x[0], x[1].id))
     cover = None
     if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
         def cover(i):
             return title_cover(own_p, profile(scored[i][1], other_kind).text)
-
-    def detail(i):  # the abstention's strongest candidate: its coverage and shared terms (signals)
-        ev = pairs.evidence(scored[i][2])
-        return ev.coverage, len(ev.shared_terms)
-    conf = scoring.confidence([pairs.core(r)[:4] for _, _, r, _, _ in scored], cover, own_p.plain, detail)
+    conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
+                               for _, _, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
-    for _raw, obj, r, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
-        ev = pairs.evidence(r)
-        f = features(obj, ev)
-        m = scoring.score(f, weights) if base is None else \
-            scoring.apply_pair_feedback(scoring.explained(base, f), *verdicts)
+    for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
+        m = scoring.apply_pair_feedback(scoring.explained(base, f), *verdicts)
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
                       "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
                       "coverage": round(f.coverage, 2),
