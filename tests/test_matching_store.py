@@ -3,6 +3,7 @@ stale after a dictionary/weights change, `flask match rebuild`, read (not comput
 the match panel's actions (htmx and no-JS) and who may take them."""
 import json
 import re
+from pathlib import Path
 
 import pytest
 
@@ -345,3 +346,13 @@ def test_stored_reasons_keep_chinese_as_utf8_not_escapes(world):
                              {"i": row.id}).scalar_one()
     assert "\\u" not in raw and any("\u4e00" <= ch <= "\u9fff" for ch in raw), raw[:80]
     assert json.loads(raw) == row.reasons
+
+
+def test_the_fingerprint_reads_the_data_files_but_not_their_readmes(app):
+    with app.app_context():
+        files = store._fingerprint_files()
+    names = {(p.parent.name, p.name) for p in files}
+    assert {("graph", "建材.tsv"), ("data", "generic.txt"), ("data", "synonyms.txt")} <= names
+    # a folder's README (data/graph/README.md exists) describes the data: editing it must not mark lists stale
+    assert (Path(store.__file__).parent / "data" / "graph" / "README.md").is_file()
+    assert not [p for p in files if p.suffix == ".md"]

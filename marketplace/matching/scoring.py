@@ -23,9 +23,8 @@ MODE_FIT = {
     "技术咨询": {"合作开发": 0.8, "许可": 0.5, "转让": 0.5, "作价入股": 0.3},
     "技术服务": {"合作开发": 0.8, "许可": 0.6, "转让": 0.5, "作价入股": 0.3},
 }
-# Below these the engine abstains rather than show weak matches as if they were good.
-# Below these the engine abstains rather than show weak matches as if they were good: the best candidate
-# must share at least two key terms and reach a solid 中 (60).
+# The first round's rule (should_abstain): silent unless the best candidate shares at least two key terms and
+# reaches a solid 中 (60). The engine now decides with confidence() below; the score bar still reads as 弱/中.
 ABSTAIN_BELOW_SHARED = 2
 ABSTAIN_BELOW_SCORE = 60
 
