@@ -160,6 +160,24 @@ def test_shared_terms_are_telling_words_only(f):
         assert filler not in words and filler not in reasons.split("技术要点相同：")[-1].split("；")[0]
 
 
+def test_words_common_in_any_chinese_text_are_not_shown_as_shared(f):
+    # 得到/超过/一次/完成 are in no list of ours: they are common in Chinese at large (jieba's general idf)
+    assert {"得到", "超过", "一次", "完成"} <= matching.common_words()
+    assert "仲钨酸铵" not in matching.common_words() and not matching.specific("得到")
+    inst = f.user("institution")
+    f.record("achievements", inst, status="published", ref="C-A1", title="仲钨酸铵结晶尾气氨回收技术",
+             summary="结晶工序逸出的氨经吸收塔回收，一次得到浓氨水，氨氮超过标准的问题完成整改。", keywords="仲钨酸铵、氨回收",
+             industry="有色金属")
+    company = f.user("company")
+    d = f.record("demands", company, status="published", ref="C-D1", title="仲钨酸铵结晶车间氨味大",
+                 description="结晶一次要几个小时，得到的母液氨氮超过标准，想完成整改。", industry="有色金属")
+    sync.apply_pending()
+    items = matching.match_demand(d, 5)["items"]
+    assert items and items[0]["ref"] == "C-A1"
+    words = set(items[0]["shared_terms"])
+    assert "仲钨酸铵" in words and not words & {"得到", "超过", "一次", "完成"}, words
+
+
 def test_learning_from_signed_pairs_is_shown_and_needs_a_floor(f):
     from marketplace.brokers.models import Introduction
     from marketplace.matching.models import MatchFeedback
