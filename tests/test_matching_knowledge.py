@@ -144,16 +144,23 @@ def test_the_score_of_a_pair_is_the_same_from_either_side(f):
     assert compared >= 1, (from_demand, back)
 
 
-def test_shared_terms_are_telling_words_only(f):
-    inst = f.user("institution")
-    f.record("achievements", inst, status="published", ref="H-A1", title="现场施工方案对混凝土表面影响的评估技术",
-             summary="现场方案评估：表面影响分析，影响因素包括方案、现场与表面处理，混凝土养护。", keywords="现场、方案、表面、影响",
-             industry="建材")
-    company = f.user("company")
-    d = f.record("demands", company, status="published", ref="H-D1", title="现场方案对表面的影响",
-                 description="想了解现场的方案对表面有什么影响，混凝土养护怎么做。", industry="建材")
+def _matched_pair(f, ref: str, industry: str, achievement: tuple, demand: tuple) -> list:
+    """One published achievement (title, summary, keywords) and demand (title, description) of an industry;
+    the demand's matches."""
+    title, summary, keywords = achievement
+    f.record("achievements", f.user("institution"), status="published", ref=f"{ref}-A1", title=title,
+             summary=summary, keywords=keywords, industry=industry)
+    d = f.record("demands", f.user("company"), status="published", ref=f"{ref}-D1", title=demand[0],
+                 description=demand[1], industry=industry)
     sync.apply_pending()
-    items = matching.match_demand(d, 5)["items"]
+    return matching.match_demand(d, 5)["items"]
+
+
+def test_shared_terms_are_telling_words_only(f):
+    items = _matched_pair(f, "H", "建材", ("现场施工方案对混凝土表面影响的评估技术",
+                                           "现场方案评估：表面影响分析，影响因素包括方案、现场与表面处理，混凝土养护。",
+                                           "现场、方案、表面、影响"),
+                          ("现场方案对表面的影响", "想了解现场的方案对表面有什么影响，混凝土养护怎么做。"))
     words = {w for i in items for w in i["shared_terms"]}
     reasons = " ".join(r for i in items for r in i["reasons"])
     for filler in ("影响", "方案", "表面", "现场"):
@@ -164,15 +171,10 @@ def test_words_common_in_any_chinese_text_are_not_shown_as_shared(f):
     # 得到/超过/一次/完成 are in no list of ours: they are common in Chinese at large (jieba's general idf)
     assert {"得到", "超过", "一次", "完成"} <= matching.common_words()
     assert "仲钨酸铵" not in matching.common_words() and not matching.specific("得到")
-    inst = f.user("institution")
-    f.record("achievements", inst, status="published", ref="C-A1", title="仲钨酸铵结晶尾气氨回收技术",
-             summary="结晶工序逸出的氨经吸收塔回收，一次得到浓氨水，氨氮超过标准的问题完成整改。", keywords="仲钨酸铵、氨回收",
-             industry="有色金属")
-    company = f.user("company")
-    d = f.record("demands", company, status="published", ref="C-D1", title="仲钨酸铵结晶车间氨味大",
-                 description="结晶一次要几个小时，得到的母液氨氮超过标准，想完成整改。", industry="有色金属")
-    sync.apply_pending()
-    items = matching.match_demand(d, 5)["items"]
+    items = _matched_pair(f, "C", "有色金属", ("仲钨酸铵结晶尾气氨回收技术",
+                                               "结晶工序逸出的氨经吸收塔回收，一次得到浓氨水，氨氮超过标准的问题完成整改。",
+                                               "仲钨酸铵、氨回收"),
+                          ("仲钨酸铵结晶车间氨味大", "结晶一次要几个小时，得到的母液氨氮超过标准，想完成整改。"))
     assert items and items[0]["ref"] == "C-A1"
     words = set(items[0]["shared_terms"])
     assert "仲钨酸铵" in words and not words & {"得到", "超过", "一次", "完成"}, words
