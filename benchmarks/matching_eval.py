@@ -135,7 +135,15 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
                       f"{demand.title[:28]}")
         n_dem = Demand.query.filter_by(source="eval").count()
     figures = {"set": str(folder), "demands": n_dem, "answerable": len(out["engine"]["ndcg"]),
-               "factory": len(out["engine"]["ndcg_factory"]), "achievements": len(ach_ref), "cv_rows": cv_rows}
+               "factory": len(out["engine"]["ndcg_factory"]), "achievements": len(ach_ref),
+               "cv_rows": cv_rows, "lists": out}
+    figures.update(summarise(out))
+    return figures
+
+
+def summarise(out: dict) -> dict:
+    """The figures of each ranker from its per-demand values (one set's, or several sets' pooled)."""
+    figures = {}
     for name, r in out.items():
         figures[name] = {
             "ndcg10_all": mean(r["ndcg"]), "ndcg10_tech": mean(r["ndcg_tech"]),
@@ -239,6 +247,8 @@ def main():
     parser.add_argument("--set", action="append", help="a set's folder (repeatable); default benchmarks/matching")
     parser.add_argument("--verbose", action="store_true")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--pool", action="store_true",
+                        help="also the figures of all the sets' demands pooled")
     parser.add_argument("--cv", action="store_true", help="leave-one-demand-out CV of the abstention rules, on the "
                         "sets given, pooled (tuning sets only)")
     args = parser.parse_args()
@@ -268,6 +278,12 @@ def main():
         return
     for f in results:
         show(f)
+    if args.pool and len(results) > 1:
+        first = results[0]["lists"]
+        lists = {name: {k: [x for f in results for x in f["lists"][name][k]] for k in first[name]}
+                 for name in first}
+        counts = {k: sum(f[k] for f in results) for k in ("demands", "answerable", "factory", "achievements")}
+        show({"set": f"pooled over {len(results)} sets", **counts, **summarise(lists)})
     if args.cv:
         cv = cross_validate([r for f in results for r in f["cv_rows"]])
         print(f"\nabstention, leave-one-demand-out over {cv['demands']} demands ({cv['without_answer']} without an "
@@ -282,7 +298,8 @@ def main():
             print(f"  the engine's demand rule (title cover ≥ 0.5, else ratio ≥ RATIO_PLAIN in a factory's words or "
                   f"≥ 4): leave-one-out {t['loo']:.3f}; RATIO_PLAIN fitted on all: {t['ratio_plain_all']}")
     if args.json:
-        print(json.dumps([{k: v for k, v in f.items() if k != "cv_rows"} for f in results], ensure_ascii=False))
+        print(json.dumps([{k: v for k, v in f.items() if k not in ("cv_rows", "lists")} for f in results],
+                         ensure_ascii=False))
 
 
 if __name__ == "__main__":
