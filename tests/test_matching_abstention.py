@@ -85,3 +85,31 @@ def test_a_named_technology_nobody_holds_is_silent_and_a_factorys_symptom_is_ans
     found = service.match_demand(symptom, 10)
     assert found["abstained"] is False and found["signals"]["plain"] is True, found["signals"]
     assert found["items"][0]["ref"] == "AB-A6"
+
+
+def test_a_record_that_only_detects_a_fault_does_not_answer_a_demand_to_cure_it(app, f, monkeypatch):
+    from marketplace.matching import scoring, service
+    inst = f.user("institution")
+    for ref, title, summary in (
+            ("DT-A1", "板式家具封边质量机器视觉在线检测系统", "相机拍摄封边条，识别开胶、翘边、缺胶，检出率98%。"),
+            ("DT-A2", "封边热熔胶耐湿热改性技术", "改性热熔胶封边条在湿热环境一年不开胶、不翘边，剥离强度提高40%。")):
+        f.record("achievements", inst, status="published", ref=ref, title=title, summary=summary,
+                 keywords="封边条、开胶、翘边", industry="现代家具")
+    company = f.user("company")
+    cure = f.record("demands", company, status="published", ref="DT-D1", title="柜子封边条用不到一年就翘起来脱掉",
+                    description="封边条开胶翘边，售后补不过来。", industry="现代家具")
+    look = f.record("demands", company, status="published", ref="DT-D2", title="封边条开胶翘边看不出来",
+                    description="想在线检测封边条开胶、翘边，出厂前挑出来。", industry="现代家具")
+    sync.apply_pending()
+    seen = []
+    real = scoring.confidence
+    monkeypatch.setattr(scoring, "confidence", lambda rows, *a, **k: seen.append(rows) or real(rows, *a, **k))
+    for demand, discounted in ((cure, {"DT-A1"}), (look, set())):
+        seen.clear()
+        items = service.match_demand(demand, 10)["items"]
+        rows = seen[0]
+        assert {i["ref"] for i in items} >= {"DT-A1", "DT-A2"}
+        for item, row in zip(items, rows):  # the abstention's rows follow the list's order
+            factor = scoring.DETECT_DISCOUNT if item["ref"] in discounted else 1.0
+            assert abs(row[0] - item["evidence"]["text"] * factor) < 0.002, (demand.ref, item["ref"], row)
+    assert scoring.DETECT_DISCOUNT < 1.0

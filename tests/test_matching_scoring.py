@@ -262,3 +262,20 @@ def test_the_reasons_worded_afterwards_are_those_of_the_explained_score(relevanc
                    scoring.maturity_part(maturity, cooperation)[1], scoring.price_part(price, budget)[1],
                    scoring.mode_part(modes, cooperation)[1]] + (["同城，便于现场对接"] if same_city else []))
     assert full.reasons == expected
+
+
+def test_detection_is_not_a_cure_in_the_abstention():
+    assert scoring.detects("板式家具封边质量机器视觉在线检测系统") and scoring.detects("锂电池组SOC在线估计软件")
+    assert not scoring.detects("封边热熔胶耐湿热改性技术")
+    assert scoring.asks_detection("想在线检测封边条开胶") and scoring.asks_detection("一个星期内弄清楚是什么病")
+    assert not scoring.asks_detection("柜子封边条用不到一年就翘起来脱掉")
+    row = (0.30, 0.30, 0.0, 0.0, 0.3, 5)
+    assert scoring.as_answer(row, False) == row
+    assert scoring.as_answer(row, True) == pytest.approx((0.30 * scoring.DETECT_DISCOUNT,
+                                                          0.30 * scoring.DETECT_DISCOUNT, 0.0, 0.0, 0.3, 5))
+    # a factory demand whose best candidate stands out (ratio 0.30 / (0.12 + 0.02) ≈ 2.1 ≥ 1.95) is answered,
+    # and stays silent when that candidate only detects the fault (0.21 / 0.14 = 1.5)
+    background = [(0.12, 0.12, 0.0, 0.0, 0.1, 2)] * 9
+    assert scoring.confidence([row] + background, lambda i: 0.0, True)["abstain"] is False
+    detector = scoring.as_answer(row, True)
+    assert scoring.confidence([detector] + background, lambda i: 0.0, True)["abstain"] is True

@@ -279,6 +279,39 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dic
     return {"value": round(p, 3), "abstain": abstain, "signals": signals}
 
 
+# What a broker does not offer as an answer: a record that detects, monitors or estimates a fault,
+# for a demand that wants the fault gone (and asks for no detection or diagnosis of its own). Every
+# evaluation set grades such a record 1 ("a detection or monitoring tool where a cure is needed"). In
+# the abstention only, such a candidate's text evidence counts DETECT_DISCOUNT of itself; the ranking
+# still shows it where its text puts it (discounting it there too lowered nDCG@10 on the tuning sets:
+# 0.941 → 0.935 at 0.7). Chosen on the four tuning sets (docs/notes/matching-quality.md, "Detection is
+# not a cure").
+DETECT_DISCOUNT = 0.7
+DETECTION_WORDS = ("检测", "监测", "识别", "诊断", "预警", "估计", "评价", "测定", "检验", "探伤", "传感")
+DETECTION_ASKED = ("检测", "监测", "识别", "诊断", "预警", "测定", "检验", "探伤", "传感", "测量", "判断", "鉴别", "检查",
+                   "看不出", "查不出", "测不准",
+                   # asking what a fault is asks for a diagnosis ("弄清楚是什么病")
+                   "弄清", "搞清", "查明", "查清", "确诊", "什么病", "啥病", "什么原因", "啥原因", "找出原因", "找原因")
+
+
+def detects(title: str) -> bool:
+    """Does an achievement's title name detection, monitoring or estimation (rather than a cure)?"""
+    return any(w in (title or "") for w in DETECTION_WORDS)
+
+
+def asks_detection(text: str) -> bool:
+    """Does a demand's text ask to detect, measure or tell something (so a detection record may answer it)?"""
+    return any(w in (text or "") for w in DETECTION_ASKED)
+
+
+def as_answer(row: tuple, detection_only: bool) -> tuple:
+    """A candidate's evidence row (text, text_d, graph, learned, coverage, n_shared) as the abstention reads
+    it."""
+    if not detection_only or DETECT_DISCOUNT >= 1.0:
+        return row
+    return (row[0] * DETECT_DISCOUNT, row[1] * DETECT_DISCOUNT) + tuple(row[2:])
+
+
 RATIO_FLOOR = 0.02       # added to the background so that a near-empty background does not explode the ratio
 # Without title information (an achievement's list of demands): a one-feature logistic regression on
 # ratio = best / (median of the other candidates + 0.02), fitted with balanced class weights on the 87 demands

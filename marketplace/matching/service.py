@@ -917,8 +917,11 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
         def cover(i):
             return title_cover(own_p, profile(scored[i][1], other_kind).text)
-    conf = scoring.confidence([(ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage, len(ev.shared_terms))
-                               for _, _, _, ev, _, _ in scored], cover, own_p.plain)
+    # a demand that wants a fault gone is not answered by a record that only detects it (DETECT_DISCOUNT)
+    cure = src_kind == "demand" and not scoring.asks_detection(own_p.text)
+    conf = scoring.confidence([scoring.as_answer((ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage,
+                                                  len(ev.shared_terms)), cure and scoring.detects(obj.title))
+                               for _, obj, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
