@@ -95,11 +95,11 @@ def test_a_record_that_only_detects_a_fault_does_not_answer_a_demand_to_cure_it(
             ("DT-A2", "封边热熔胶耐湿热改性技术", "改性热熔胶封边条在湿热环境一年不开胶、不翘边，剥离强度提高40%。")):
         f.record("achievements", inst, status="published", ref=ref, title=title, summary=summary,
                  keywords="封边条、开胶、翘边", industry="现代家具")
+    wants = {"DT-D1": ("柜子封边条用不到一年就翘起来脱掉", "封边条开胶翘边，售后补不过来。"),  # a cure
+             "DT-D2": ("封边条开胶翘边看不出来", "想在线检测封边条开胶、翘边，出厂前挑出来。")}  # a detection
     company = f.user("company")
-    cure = f.record("demands", company, status="published", ref="DT-D1", title="柜子封边条用不到一年就翘起来脱掉",
-                    description="封边条开胶翘边，售后补不过来。", industry="现代家具")
-    look = f.record("demands", company, status="published", ref="DT-D2", title="封边条开胶翘边看不出来",
-                    description="想在线检测封边条开胶、翘边，出厂前挑出来。", industry="现代家具")
+    cure, look = (f.record("demands", company, status="published", ref=ref, title=title, description=text,
+                           industry="现代家具") for ref, (title, text) in wants.items())
     sync.apply_pending()
     seen = []
     real = scoring.confidence
