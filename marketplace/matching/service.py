@@ -913,10 +913,9 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
         base = scoring.score(f, weights, explain=False)
         scored.append((scoring.apply_pair_feedback(base, *verdicts).raw, obj, f, ev, verdicts, base))
     scored.sort(key=lambda x: (-x[0], x[1].id))
-    cover = None
-    if src_kind == "demand":  # what the demand's title names, looked for in the candidate (abstention only)
-        def cover(i):
-            return title_cover(own_p, profile(scored[i][1], other_kind).text)
+    def title_in(i):  # what the demand's title names, looked for in candidate i (a demand's abstention only)
+        return title_cover(own_p, profile(scored[i][1], other_kind).text)
+    cover = title_in if src_kind == "demand" else None
     # a demand that wants a fault gone is not answered by a record that only detects it (DETECT_DISCOUNT)
     cure = src_kind == "demand" and not scoring.asks_detection(own_p.text)
     conf = scoring.confidence([scoring.as_answer((ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage,
