@@ -726,7 +726,7 @@ class WhooshBackend(SearchBackend):
             # A new searcher rather than Searcher.refresh(): refresh() reuses the readers of unchanged
             # segments, and deletions in them were not seen (whoosh 2.7.5; see tests/test_search_engine.py).
             if snap is None or path != self._path or not self._up_to_date(snap):
-                new = Snapshot(_open(path).searcher(), str(path))
+                new = self._open_snapshot(path)
                 with self._swap_lock:
                     old, self._snapshot, self._path = self._snapshot, new, path
                 if old is not None:
@@ -734,6 +734,22 @@ class WhooshBackend(SearchBackend):
             return self._snapshot
         finally:
             self._build_lock.release()
+
+    OPEN_ATTEMPTS = 5
+
+    @classmethod
+    def _open_snapshot(cls, path) -> Snapshot:
+        """A snapshot of the newest generation. Opening reads the newest table of contents, then its
+        segments' files; a commit in another thread or process between the two may replace that generation
+        and delete its files (FileNotFoundError; seen once in the full suite's threads-while-writing test):
+        read the newest one again, a few times."""
+        for attempt in range(cls.OPEN_ATTEMPTS):
+            try:
+                return Snapshot(_open(path).searcher(), str(path))
+            except FileNotFoundError:
+                if attempt == cls.OPEN_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
 
     @staticmethod
     def _up_to_date(snap: Snapshot) -> bool:

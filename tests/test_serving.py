@@ -220,3 +220,28 @@ def test_the_master_refreshes_sqlite_planner_statistics_before_forking(tmp_path,
     path.unlink()
     conf.when_ready(server)  # off: nothing opened (would create an empty file)
     assert not path.exists()
+
+
+def test_a_generation_replaced_while_it_is_opened_is_read_again(be, monkeypatch):
+    """A commit between reading the table of contents and opening its files deletes them: the open is retried
+    (the threads-while-writing test above once failed with FileNotFoundError in the full suite)."""
+    import search.whoosh_backend as wb
+    real, calls = wb._open, []
+
+    def flaky(path):
+        calls.append(path)
+        if len(calls) == 1:
+            raise FileNotFoundError(2, "No such file or directory", "_MAIN_1.toc")
+        return real(path)
+
+    be.index([doc(21, "稀土永磁电机控制器", "高效稀土永磁同步电机")])  # (the writer opens the index too)
+    monkeypatch.setattr(wb, "_open", flaky)
+    be.refresh()
+    assert be.search(SearchQuery(text="控制器")).total >= 1
+    assert len(calls) == 2
+    monkeypatch.setattr(wb, "_open", real)
+    be.index([doc(22, "另一条", "内容")])
+    monkeypatch.setattr(wb, "_open", lambda path: (_ for _ in ()).throw(FileNotFoundError(2, "gone")))
+    be.refresh()
+    with pytest.raises(FileNotFoundError):  # not forever: a missing index is still an error
+        be.snapshot()
