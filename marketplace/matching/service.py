@@ -920,6 +920,7 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
         base = scoring.score(f, weights, explain=False)
         scored.append((scoring.apply_pair_feedback(base, *verdicts).raw, obj, f, ev, verdicts, base))
     scored.sort(key=lambda x: (-x[0], x[1].id))
+
     def title_in(i):  # what the demand's title names, looked for in candidate i (a demand's abstention only)
         return title_cover(own_p, profile(scored[i][1], other_kind).text)
     cover = title_in if src_kind == "demand" else None
