@@ -125,30 +125,17 @@ def idf(term: str) -> float:
     return value
 
 
-# Words common in any Chinese text (得到, 一次, 超过, 完成, 直接, 出现 …): jieba's general-corpus idf (its shipped
-# jieba/analyse/idf.txt, 270,000 words) below COMMON_IDF. Our own document frequencies cannot tell them apart
-# in a small or one-sided library, and they showed up as "技术要点相同" (the fourth set: 仲钨酸铵、超标、得到).
-# 5.0 was read off the shared terms shown on the four tuning sets: below it only filler (148 of 3,949 shown);
-# from 5.0 to 5.5 topic words begin (标准, 汽车, 环境, 压力). No ranking or abstention figure of the 171 tuning
-# demands moved.
-COMMON_IDF = 5.0
-
-
 @lru_cache(maxsize=1)
 def common_words() -> frozenset:
+    """Words common in any Chinese text (得到, 一次, 超过 …): jieba's general idf below scoring.COMMON_IDF."""
     import jieba  # (not jieba.analyse: importing it loads the whole file into a dict of its own)
     path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:  # pragma: no cover — jieba without its idf file: our own frequencies only
         return frozenset()
-    return frozenset(w for w, _, v in (line.partition(" ") for line in lines) if v and float(v) < COMMON_IDF)
-
-
-def fingerprint_part() -> str:
-    """Read by matching.store: a change of what counts as a telling term, or of how the two directions of the
-    text are weighed, recomputes the stored matches."""
-    return f"common-idf<{COMMON_IDF}:{len(common_words())};reverse={REVERSE}"
+    return frozenset(w for w, _, v in (line.partition(" ") for line in lines)
+                     if v and float(v) < scoring.COMMON_IDF)
 
 
 def specific(term: str) -> bool:
@@ -405,12 +392,7 @@ class Evidence:
 
 
 GRAPH_LINK_WEIGHT = 0.45
-# The achievement → demand direction's share of the symmetric text score (how much of the achievement's own words
-# the demand holds). 0.5 until 2026-12-01; 0.3 since, chosen on the four tuning sets under a rule written first
-# (0.3 / 0.5 / 0.7 → pooled nDCG@10 0.947 / 0.941 / 0.921, factory 0.926 / 0.917 / 0.884, top-1 factory 0.949 /
-# 0.924 / 0.861; better on each set): an achievement sheet's many words find their way into a long complaint by
-# chance more than a demand's into a sheet (docs/notes/matching-quality.md, "The two directions of the text").
-REVERSE = 0.3
+REVERSE = scoring.REVERSE  # a weight: in scoring.py, whose content the stored matches' fingerprint reads
 
 
 def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
