@@ -113,3 +113,42 @@ def test_a_record_that_only_detects_a_fault_does_not_answer_a_demand_to_cure_it(
             factor = scoring.DETECT_DISCOUNT if item["ref"] in discounted else 1.0
             assert abs(row[0] - item["evidence"]["text"] * factor) < 0.002, (demand.ref, item["ref"], row)
     assert scoring.DETECT_DISCOUNT < 1.0
+
+
+def test_a_demands_abstention_knows_which_candidates_name_the_fault_its_title_names(app, f, monkeypatch):
+    from marketplace.matching import scoring, service
+    inst = f.user("institution")
+    achs = {}
+    for ref, title, summary, maturity in (
+            ("FP-A1", "封边热熔胶耐湿热改性技术", "改性热熔胶封边条在湿热环境一年不开胶、不翘边，剥离强度提高40%。", "工业化"),
+            ("FP-A2", "板式家具封边条彩色印刷图案设计", "封边条表面彩色印刷木纹图案，花色与板面一致，已用于多家家具厂。", "实验室"),
+            ("FP-A3", "板式家具封边质量机器视觉在线检测系统", "相机拍摄封边条，识别开胶、翘边、缺胶，检出率98%。", "中试")):
+        achs[ref] = f.record("achievements", inst, status="published", ref=ref, title=title, summary=summary,
+                             keywords="封边条、板式家具", industry="现代家具", maturity=maturity)
+    company = f.user("company")
+    demand = f.record("demands", company, status="published", ref="FP-D1", title="柜子封边条用不到一年就翘起来",
+                      description="我们做板式柜子，封边条用不到一年就翘起来，售后补不过来。", industry="现代家具")
+    sync.apply_pending()
+    assert scoring.problems(demand.title) == {"形"}
+    seen = {}
+    real = scoring.confidence
+
+    def spy(rows, cover=None, plain=None, traits=None):
+        seen["traits"] = traits
+        return real(rows, cover, plain, traits)
+    monkeypatch.setattr(scoring, "confidence", spy)
+    found = service.match_demand(demand, 10)
+    refs = [i["ref"] for i in found["items"]]
+    assert set(refs) >= {"FP-A1", "FP-A2", "FP-A3"}
+    traits = {ref: seen["traits"](i) for i, ref in enumerate(refs)}
+    assert traits["FP-A1"] == {"off_problem": False, "detect": False, "maturity": 3}  # names 翘边, the fault
+    assert traits["FP-A2"] == {"off_problem": True, "detect": False, "maturity": 0}  # same object, no fault
+    assert traits["FP-A3"]["detect"] is True  # it only detects
+    # the strongest candidate's traits are in the signals, and the decision is the model's on them
+    s = found["signals"]
+    assert {"off_problem", "detect", "maturity"} <= set(s)
+    assert found["abstained"] == scoring.decide_demand(s)[0] == scoring.should_abstain_signals(s)
+    # an achievement's list of demands keeps the ratio rule (no traits)
+    seen.clear()
+    service.match_achievement(achs["FP-A1"], 10)
+    assert seen["traits"] is None

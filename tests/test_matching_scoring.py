@@ -279,3 +279,50 @@ def test_detection_is_not_a_cure_in_the_abstention():
     assert scoring.confidence([row] + background, lambda i: 0.0, True)["abstain"] is False
     detector = scoring.as_answer(row, True)
     assert scoring.confidence([detector] + background, lambda i: 0.0, True)["abstain"] is True
+
+
+def test_problems_are_the_kinds_of_fault_a_text_names():
+    assert scoring.problems("加气块砌上墙一两个月抹灰就裂") == {"裂"}
+    assert scoring.problems("塘里的鱼卖到饭店被嫌有泥巴味") == {"味"}
+    assert scoring.problems("砖用不到半年就开裂掉渣") == {"裂", "剥"}
+    # words that merely contain a fault's character are not faults: 影响 (响), 不锈钢 (锈), 判断 (断), 风味
+    assert scoring.problems("工艺参数影响不锈钢判断，风味") == frozenset()
+    assert scoring.problems("") == frozenset() and scoring.problems(None) == frozenset()
+    # the shop floor's word and the achievement sheet's word fall in one kind
+    assert scoring.problems("一打压就漏") == scoring.problems("解决了渗漏问题") == {"漏"}
+
+
+def demand_signals(**kw):
+    base = {"ratio": 3.0, "title_cover": 0.3, "plain": True, "off_problem": False, "detect": False,
+            "maturity": 2, "text_d": 0.2, "coverage": 0.15}
+    return {**base, **kw}
+
+
+def test_the_demand_model_reads_what_a_broker_weighs():
+    p = [scoring.decide_demand(demand_signals(ratio=r))[1] for r in (1.2, 2.0, 3.0, 5.0, 8.0)]
+    assert p == sorted(p) and p[0] < 0.5 < p[-1]  # the more the best stands out, the likelier an answer
+    base = scoring.decide_demand(demand_signals())[1]
+    assert scoring.decide_demand(demand_signals(off_problem=True))[1] < base  # none of the title's faults
+    assert scoring.decide_demand(demand_signals(detect=True))[1] < base  # only detects what should be cured
+    assert scoring.decide_demand(demand_signals(maturity=0))[1] < base  # a laboratory result
+    assert scoring.decide_demand(demand_signals(title_cover=0.9))[1] > base  # holds what the title names
+    assert scoring.decide_demand(demand_signals(text_d=0.5, coverage=0.5))[1] > base
+    # silent exactly below one half, and the decision can be recomputed from the signals alone
+    for s in (demand_signals(ratio=r, off_problem=o) for r in (1.5, 2.5, 4.0) for o in (False, True)):
+        silent, p = scoring.decide_demand(s)
+        assert silent == (p < 0.5) == scoring.should_abstain_signals(s)
+    n = len(scoring.demand_features(demand_signals()))
+    assert len(scoring.DEMAND_WEIGHTS) == len(scoring.DEMAND_FEATURES) == n
+
+
+def test_a_demands_list_with_traits_is_decided_by_the_model_and_without_by_the_rule():
+    ranked = [(0.30, 0.3, 0.0, 0.0, 0.3, 4)] + [(0.05, 0.05, 0.0, 0.0, 0.05, 1)] * 9
+    asked = []
+    traits = {"off_problem": True, "detect": False, "maturity": 2}
+    c = scoring.confidence(ranked, lambda i: 0.2, True, lambda i: asked.append(i) or traits)
+    assert asked == [0]  # the traits of the strongest candidate only
+    assert c["signals"]["off_problem"] is True and c["abstain"] == scoring.decide_demand(c["signals"])[0]
+    assert c["value"] == round(scoring.decide_demand(c["signals"])[1], 3)
+    plain_rule = scoring.confidence(ranked, lambda i: 0.2, True)
+    assert "off_problem" not in plain_rule["signals"]
+    assert plain_rule["abstain"] == scoring.decide_abstention(plain_rule["signals"]["ratio"], 0.2, True)[0]
