@@ -18,6 +18,13 @@ Reported per set (grade ≥ 2 counts as relevant; ranking figures over answerabl
 
 --verbose prints one line per demand: refused on a folder named `heldout` (figures only, never per-demand
 output, for a held-out set).
+
+--pool adds the figures of all the sets' demands pooled. --cv (tuning sets only) adds leave-one-demand-out figures
+of single-signal rules and of the third round's rule and, over two or more sets, the demand model of
+scoring.decide_demand against that rule leave-one-set-out (fit on the other sets, judge the one left out), and
+the model's weights fitted on all the sets given (what scoring.DEMAND_WEIGHTS holds, fitted on the five tuning
+sets: benchmarks/matching, matching_independent/tune, matching_third/tune, matching_fourth/tune,
+matching_fifth/tune).
 """
 import argparse
 import itertools
@@ -307,8 +314,9 @@ def main():
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pool", action="store_true",
                         help="also the figures of all the sets' demands pooled")
-    parser.add_argument("--cv", action="store_true", help="leave-one-demand-out CV of the abstention rules, on the "
-                        "sets given, pooled (tuning sets only)")
+    parser.add_argument("--cv", action="store_true", help="cross-validation of the abstention rules and model "
+                        "(leave one demand out; over several sets also leave one set out), on the sets given "
+                        "(tuning sets only)")
     args = parser.parse_args()
     sets = [Path(s) for s in (args.set or [str(ROOT / "benchmarks" / "matching")])]
     if args.verbose and any("heldout" in s.resolve().parts for s in sets):
