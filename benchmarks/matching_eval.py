@@ -18,13 +18,6 @@ Reported per set (grade ≥ 2 counts as relevant; ranking figures over answerabl
 
 --verbose prints one line per demand: refused on a folder named `heldout` (figures only, never per-demand
 output, for a held-out set).
-
---pool adds the figures of all the sets' demands pooled. --cv (tuning sets only) adds leave-one-demand-out figures
-of single-signal rules and of the third round's rule and, over two or more sets, the demand model of
-scoring.decide_demand against that rule leave-one-set-out (fit on the other sets, judge the one left out), and
-the model's weights fitted on all the sets given (what scoring.DEMAND_WEIGHTS holds, fitted on the five tuning
-sets: benchmarks/matching, matching_independent/tune, matching_third/tune, matching_fourth/tune,
-matching_fifth/tune).
 """
 import argparse
 import itertools
@@ -132,7 +125,7 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
             if not held_out:  # the decision signals, for --cv (never kept for a held-out set)
                 sig = found.get("signals") or {}
                 cv_rows.append({"answerable": answerable, "abstained": bool(found["abstained"]),
-                                **{k: sig.get(k, 0.0) for k in CV_SIGNALS + MODEL_SIGNALS}})
+                                **{k: sig.get(k, 0.0) for k in CV_SIGNALS}})
             if verbose:
                 top = found["items"][0] if found["items"] else {}
                 print(f"{demand.ref} {'F' if factory else 'T'} {'有解' if answerable else '无解'} "
@@ -164,7 +157,6 @@ def summarise(out: dict) -> dict:
 
 
 CV_SIGNALS = ("ratio", "margin", "text_d", "best", "coverage", "title_cover", "plain")
-MODEL_SIGNALS = ("off_problem", "detect", "maturity")  # kept for the demand model (scoring.decide_demand)
 
 
 def _balanced(pred_answer: list, answerable: list) -> float:
@@ -221,63 +213,6 @@ def cross_validate(rows: list) -> dict:
     return out
 
 
-def _logistic(X: list, ys: list, l2: float = 1.0) -> tuple[list, float]:
-    """Logistic regression on standardised features, balanced class weights, L2 on the weights, Newton steps:
-    (weights, bias) on the features' own scale."""
-    import numpy as np
-    X, y = np.asarray(X, float), np.asarray(ys, float)
-    mu, sd = X.mean(0), X.std(0)
-    sd[sd == 0] = 1.0
-    Z = np.c_[(X - mu) / sd, np.ones(len(X))]
-    cw = np.where(y == 1, 0.5 * len(y) / max(y.sum(), 1), 0.5 * len(y) / max(len(y) - y.sum(), 1))
-    ridge = np.r_[np.full(Z.shape[1] - 1, l2), 0.0]
-    b = np.zeros(Z.shape[1])
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-Z @ b))
-        step = np.linalg.solve((Z * (cw * p * (1 - p))[:, None]).T @ Z + np.diag(ridge),
-                               Z.T @ (cw * (p - y)) + ridge * b)
-        b -= step
-        if np.abs(step).max() < 1e-10:
-            break
-    w = b[:-1] / sd
-    return [float(x) for x in w], float(b[-1] - (w * mu).sum())
-
-
-def leave_one_set_out(results: list) -> dict:
-    """The demand model (scoring.decide_demand's features) against the third round's rule (RATIO_PLAIN
-    refitted), each fitted on all sets but one and judged on the one left out; and the model fitted on all."""
-    from marketplace.matching import scoring
-    sets = [(f["set"], f["cv_rows"]) for f in results]
-    grid = [x / 20 for x in range(20, 80)]
-
-    def rule(r, t):
-        return 0 if scoring.decide_abstention(r["ratio"], r["title_cover"], r["plain"], plain_bar=t)[0] else 1
-
-    def model(r, w, b):
-        return 0 if scoring.decide_demand(r, w, b)[0] else 1
-    out, pred_rule, pred_model, ys_all = {"sets": []}, [], [], []
-    for k, (name, test) in enumerate(sets):
-        train = [r for j, (_, rows) in enumerate(sets) if j != k for r in rows]
-        ty = [1 if r["answerable"] else 0 for r in train]
-        t = max(grid, key=lambda t: (_balanced([rule(r, t) for r in train], ty), -t))
-        w, b = _logistic([scoring.demand_features(r) for r in train], ty)
-        ys = [1 if r["answerable"] else 0 for r in test]
-        pr, pm = [rule(r, t) for r in test], [model(r, w, b) for r in test]
-        out["sets"].append({"set": name, "rule": round(_balanced(pr, ys), 3),
-                            "model": round(_balanced(pm, ys), 3), "ratio_plain": t})
-        pred_rule += pr
-        pred_model += pm
-        ys_all += ys
-    out["rule"] = round(_balanced(pred_rule, ys_all), 3)
-    out["model"] = round(_balanced(pred_model, ys_all), 3)
-    rows = [r for _, rs in sets for r in rs]
-    ys = [1 if r["answerable"] else 0 for r in rows]
-    w, b = _logistic([scoring.demand_features(r) for r in rows], ys)
-    out["fit"] = {"weights": [round(x, 4) for x in w], "bias": round(b, 4),
-                  "in_sample": round(_balanced([model(r, w, b) for r in rows], ys), 3)}
-    return out
-
-
 def _cv_title_rule(rows: list, ys: list) -> dict:
     """The demand rule of scoring.decide_abstention (title cover, factory's words or not, ratio), with its one
     fitted value (RATIO_PLAIN) refitted on the other demands for each held-out demand."""
@@ -314,9 +249,8 @@ def main():
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--pool", action="store_true",
                         help="also the figures of all the sets' demands pooled")
-    parser.add_argument("--cv", action="store_true", help="cross-validation of the abstention rules and model "
-                        "(leave one demand out; over several sets also leave one set out), on the sets given "
-                        "(tuning sets only)")
+    parser.add_argument("--cv", action="store_true", help="leave-one-demand-out CV of the abstention rules, on the "
+                        "sets given, pooled (tuning sets only)")
     args = parser.parse_args()
     sets = [Path(s) for s in (args.set or [str(ROOT / "benchmarks" / "matching")])]
     if args.verbose and any("heldout" in s.resolve().parts for s in sets):
@@ -363,15 +297,6 @@ def main():
         if t:
             print(f"  the engine's demand rule (title cover ≥ 0.5, else ratio ≥ RATIO_PLAIN in a factory's words or "
                   f"≥ 4): leave-one-out {t['loo']:.3f}; RATIO_PLAIN fitted on all: {t['ratio_plain_all']}")
-    if args.cv and len(results) > 1:
-        lo = leave_one_set_out(results)
-        print("\nabstention of a demand's list, leave-one-set-out (fit on the other sets, judge this one):")
-        for r in lo["sets"]:
-            print(f"  {r['set']:44} rule (RATIO_PLAIN {r['ratio_plain']:.2f}) {r['rule']:.3f}   "
-                  f"model {r['model']:.3f}")
-        print(f"  pooled: rule {lo['rule']:.3f}   model {lo['model']:.3f}")
-        print(f"  model fitted on all {len(results)} sets (in-sample {lo['fit']['in_sample']:.3f}): "
-              f"DEMAND_WEIGHTS = {tuple(lo['fit']['weights'])}, DEMAND_BIAS = {lo['fit']['bias']}")
     if args.json:
         print(json.dumps([{k: v for k, v in f.items() if k not in ("cv_rows", "lists")} for f in results],
                          ensure_ascii=False))

@@ -247,7 +247,7 @@ def honest_terms(terms: list) -> list:
 
 
 # Calibrated abstention: see confidence() and decide_abstention().
-def confidence(ranked: list, title_cover=None, plain: bool | None = None, traits=None) -> dict:
+def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dict:
     """ranked: [(text, text_d, graph, learned, coverage, n_shared)] in rank order → {"value", "abstain", "signals"}.
     Evidence that generalises: the best candidate's strength against the background of this demand's own
     candidates (a scale-free ratio), where a graph path counts as far as the texts also agree (`agreement`:
@@ -275,11 +275,7 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None, traits
     tcov = max(map(title_cover, {i, 0})) if title_cover is not None else None  # (each looked up once)
     if tcov is not None:
         signals.update(title_cover=round(tcov, 3), plain=bool(plain))
-    if tcov is not None and traits is not None:
-        signals.update(traits(i))
-        abstain, p = decide_demand(signals)
-    else:
-        abstain, p = decide_abstention(ratio, tcov, plain)
+    abstain, p = decide_abstention(ratio, tcov, plain)
     return {"value": round(p, 3), "abstain": abstain, "signals": signals}
 
 
@@ -325,46 +321,6 @@ def detects(title: str) -> bool:
 def asks_detection(text: str) -> bool:
     """Does a demand's text ask to detect, measure or tell something (so a detection record may answer it)?"""
     return any(w in (text or "") for w in DETECTION_ASKED)
-
-
-# Kinds of fault a demand's title may name, each in the words of the shop floor and of an achievement sheet
-# (written from general knowledge of production faults, not from any evaluation case).
-PROBLEMS = {
-    "裂": ("开裂", "裂纹", "裂缝", "龟裂", "炸裂", "裂开", "就裂", "会裂", "易裂", "釉裂", "崩裂", "断裂", "热震", "抗裂",
-          "防裂", "裂口"),
-    "漏": ("渗漏", "泄漏", "漏水", "漏气", "漏油", "漏液", "就漏", "会漏", "穿孔", "漏点", "密封"),
-    "断": ("断线", "断裂", "断带", "断条", "断丝", "断头", "折断", "易断", "就断", "老断", "拉断", "崩刃", "崩边",
-          "破损", "破裂", "破碎", "破壳"),
-    "堵": ("堵", "结垢", "结壳", "结圈", "挂壁", "粘壁", "结焦", "积碳", "结瘤"),
-    "蚀": ("腐蚀", "生锈", "锈蚀", "锈斑", "返锈", "防锈", "点蚀", "蚀坑", "耐蚀"),
-    "色": ("变色", "发黄", "黄变", "泛黄", "发黑", "变黑", "发暗", "变暗", "变深", "颜色深", "褪色", "掉色", "发白",
-          "泛白", "色差", "发青", "发红", "色斑", "返黄", "黄化", "褐变", "蓝变"),
-    "坏": ("霉", "腐烂", "烂果", "变质", "酸败", "胀袋", "胀罐", "胀盖", "胀包", "杂菌", "发酸", "馊", "哈喇", "腐败",
-          "防腐", "保鲜", "货架期"),
-    "病": ("烂根", "根腐", "病害", "死苗", "死亡", "发病", "枯萎", "黄叶", "死鱼", "死虾", "病虫"),
-    "味": ("臭", "异味", "气味", "刺鼻", "呛", "腥", "泥巴味", "怪味", "味道大", "VOC", "voc", "挥发性有机"),
-    "声": ("噪声", "噪音", "异响", "嗡嗡", "响声", "尖叫", "吱吱", "振动", "共振", "抖动", "啸叫", "降噪", "减振"),
-    "形": ("变形", "翘曲", "翘", "回弹", "弹回", "塌", "扭曲", "扭斜", "扭度", "收缩", "缩水", "超差", "尺寸不稳",
-          "走样", "鼓包"),
-    "磨": ("磨损", "磨坏", "磨穿", "耐磨", "磨耗", "磨得快", "磨没"),
-    "剥": ("起泡", "鼓泡", "剥落", "剥离", "脱落", "掉渣", "掉粉", "粉化", "起皮", "掉皮", "脱层", "分层", "掉块",
-          "剥开", "脱膜", "掉膜", "附着力"),
-    "硬": ("结块", "板结", "变硬", "发硬", "硬化", "返砂", "析出", "析晶", "白霜", "沉淀", "回生", "发僵", "不软",
-          "煮不烂", "煮不软"),
-    "孔": ("气泡", "气孔", "针孔", "砂眼", "缩孔", "孔洞", "疏松", "小孔", "针眼"),
-    "脆": ("发脆", "脆性", "变脆", "易碎", "韧性差", "强度不够", "强度低", "脆断"),
-    "点": ("黑点", "杂质", "夹杂", "斑点", "夹渣", "黑斑", "麻点", "杂点", "异物"),
-    "划": ("划伤", "划痕", "刮花", "擦伤"),
-    "污": ("超标", "排放", "达标", "污染", "罚款", "环保"),
-    "耗": ("电费", "能耗", "耗电", "节能", "燃气费", "油耗", "煤耗", "耗能", "气费"),
-    "废": ("合格率", "良率", "成品率", "良品率", "报废", "废品", "次品", "降级", "不良率"),
-}
-
-
-def problems(text: str) -> frozenset:
-    """The kinds of fault (PROBLEMS) a text names."""
-    text = text or ""
-    return frozenset(k for k, forms in PROBLEMS.items() if any(f in text for f in forms))
 
 
 def as_answer(row: tuple, detection_only: bool) -> tuple:
@@ -422,41 +378,6 @@ def decide_abstention(ratio: float, title_cover: float | None = None, plain: boo
     return p < 0.5, p
 
 
-# A demand's list, fourth round (docs/notes/matching-quality.md, "A fifth set"): one logistic model over
-# what a broker weighs, read from the signals of the strongest candidate (rounded as shown, so anyone can
-# recompute the decision from them): how far it stands out (log ratio, and again for a demand in a factory's
-# words), how much of what the title names it holds, whether it names none of the faults the title names
-# (`problems`), whether it only detects a fault the demand wants gone, how mature it is, and the level of the
-# text's agreement (text_d, coverage). Fitted with balanced class weights (L2 = 1 on standardised features) on
-# the five tuning sets' 203 demands by `benchmarks/matching_eval.py --cv` over those sets, which also prints
-# the leave-one-set-out figures it was chosen on (fit on four sets, judge the fifth: 0.920 against the third
-# round's rule 0.891). Silent when the probability that something fits is below 0.5. The rule below
-# (decide_abstention) still decides an achievement's list of demands, which no evaluation set judges.
-MATURITY_RANK = {"实验室": 0, "小试": 1, "中试": 2, "工业化": 3}
-DEMAND_FEATURES = ("log_ratio", "title_cover", "plain", "plain_log_ratio", "off_problem", "detect",
-                   "maturity", "text_d", "coverage")
-DEMAND_WEIGHTS = (1.8115, 1.3966, 3.0038, 2.5714, -2.9046, -1.8061, 0.7196, 4.6412, 7.4126)
-DEMAND_BIAS = -9.0693
-
-
-def demand_features(s: dict) -> list:
-    """The model's inputs from a demand's abstention signals (DEMAND_FEATURES, in order)."""
-    log_ratio = math.log(max(float(s["ratio"]), 1e-3))
-    plain = 1.0 if s.get("plain") else 0.0
-    return [log_ratio, float(s.get("title_cover") or 0.0), plain, plain * log_ratio,
-            1.0 if s.get("off_problem") else 0.0, 1.0 if s.get("detect") else 0.0,
-            float(s.get("maturity", 1)), float(s.get("text_d") or 0.0), float(s.get("coverage") or 0.0)]
-
-
-def decide_demand(signals: dict, weights=None, bias: float | None = None) -> tuple[bool, float]:
-    """(stay silent?, probability that something fits) of a demand's list, from its signals."""
-    weights = DEMAND_WEIGHTS if weights is None else weights
-    bias = DEMAND_BIAS if bias is None else bias
-    z = bias + sum(w * x for w, x in zip(weights, demand_features(signals)))
-    p = 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
-    return p < 0.5, p
-
-
 # Words of speech, not of a specification: a title holding one of them (or written as a sentence, with commas)
 # is a factory's description of a symptom rather than the name of a technology. (Not 老 alone: 老果园, 老窖 are old.)
 SPOKEN = frozenset("就 老有 太 都 还 了 又 也 很 越来越 一直 怎么 没 没有 不行 不了 老是 总是 总 经常 天天 想 不想 "
@@ -474,8 +395,5 @@ def plain_words(title: str) -> bool:
 
 
 def should_abstain_signals(s: dict) -> bool:
-    """The decision from a list's signals: a demand's by its model (when the signals carry what the model
-    reads), otherwise silent when the best candidate does not stand out from this list's own background."""
-    if "off_problem" in s and s.get("title_cover") is not None:
-        return decide_demand(s)[0]
+    """Silent when the best candidate does not stand out from this demand's own background."""
     return decide_abstention(s["ratio"], s.get("title_cover"), s.get("plain"))[0]

@@ -908,17 +908,9 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     cover = title_in if src_kind == "demand" else None
     # a demand that wants a fault gone is not answered by a record that only detects it (DETECT_DISCOUNT)
     cure = src_kind == "demand" and not scoring.asks_detection(own_p.text)
-    asked = scoring.problems(own.title) if src_kind == "demand" else frozenset()
-
-    def _traits(i):  # what a broker checks of the strongest candidate (a demand's abstention only)
-        obj = scored[i][1]
-        return {"off_problem": bool(asked) and not asked & scoring.problems(profile(obj, other_kind).text),
-                "detect": cure and scoring.detects(obj.title),
-                "maturity": scoring.MATURITY_RANK.get(getattr(obj, "maturity", None), 1)}
-    traits = _traits if src_kind == "demand" else None
     conf = scoring.confidence([scoring.as_answer((ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage,
                                                   len(ev.shared_terms)), cure and scoring.detects(obj.title))
-                               for _, obj, _, ev, _, _ in scored], cover, own_p.plain, traits)
+                               for _, obj, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
