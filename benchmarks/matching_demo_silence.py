@@ -1,7 +1,8 @@
-"""Which of the demo's demands the engine leaves without an answer, with the candidate it would have shown first —
-a second library to read an abstention change on before it ships (the evaluation sets are small and of one make:
-a decision fitted on them can silence clear answers in a larger library; docs/notes/matching-quality.md, "A fifth
-set"). The demo has no labels: read the lines, or compare two checkouts' --json outputs.
+"""Which of the demo's demands the engine leaves without an answer, with the candidate it would have shown
+first — a second library to read an abstention change on before it ships (the evaluation sets are small and
+of one make: a decision fitted on them can silence clear answers in a larger library;
+docs/notes/matching-quality.md, "A fifth set"). The demo has no labels: read the lines, or compare two
+checkouts' --json outputs.
 
     .venv/bin/python benchmarks/matching_demo_silence.py [--all] [--json]
 
@@ -26,8 +27,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line per demand, then the count")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="match-demo-")
-    os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/demo.db", SEARCH_INDEX_DIR=f"{tmp}/index", SECRET_KEY="demo",
-                      SEARCH_BACKEND="whoosh", HUEY_BACKEND="memory")
+    os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/demo.db", SEARCH_INDEX_DIR=f"{tmp}/index",
+                      SECRET_KEY="demo", SEARCH_BACKEND="whoosh", HUEY_BACKEND="memory")
     sys.path.insert(0, str(ROOT))
     logging.disable(logging.WARNING)
     from flask_migrate import upgrade
@@ -53,7 +54,8 @@ def main() -> None:
             first = found["items"][0]["title"] if found["items"] else ""
             if args.json:
                 print(json.dumps({"ref": demand.ref, "title": demand.title, "abstained": found["abstained"],
-                                  "first": first, "signals": found["signals"]}, ensure_ascii=False))
+                                  "first": first, "signals": found["signals"]},
+                                 ensure_ascii=False))
             else:
                 s = found["signals"]
                 print(f"{'silent' if found['abstained'] else 'answer'}  {demand.title[:32]}  →  {first[:36]}  "
