@@ -57,8 +57,8 @@ def main() -> None:
                                   "first": first, "signals": found["signals"]},
                                  ensure_ascii=False))
             else:
-                s = found["signals"]
-                print(f"{'silent' if found['abstained'] else 'answer'}  {demand.title[:32]}  →  {first[:36]}  "
+                s, said = found["signals"], "silent" if found["abstained"] else "answer"
+                print(f"{said}  {demand.title[:32]}  →  {first[:36]}  "
                       f"(ratio {s.get('ratio')}, title cover {s.get('title_cover')}, "
                       f"{'factory words' if s.get('plain') else 'technical'})")
         summary = {"published": total, "silent": silent}
