@@ -279,3 +279,16 @@ def test_detection_is_not_a_cure_in_the_abstention():
     assert scoring.confidence([row] + background, lambda i: 0.0, True)["abstain"] is False
     detector = scoring.as_answer(row, True)
     assert scoring.confidence([detector] + background, lambda i: 0.0, True)["abstain"] is True
+
+
+def test_the_decision_is_the_one_its_shown_signals_give():
+    # a title cover of 0.4996 is shown as 0.5: the list is decided on what is shown (answered), as a broker or a
+    # test recomputing the decision from the signals would decide it
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 9
+    c = scoring.confidence(ranked, lambda i: 0.49960 if i == 0 else 0.0, False)
+    assert c["signals"]["title_cover"] == scoring.TITLE_COVER and c["signals"]["ratio"] < scoring.RATIO_NAMED
+    assert c["abstain"] is False and scoring.should_abstain_signals(c["signals"]) is False
+    # ... and a cover just under what is shown as 0.5 stays silent both ways
+    c = scoring.confidence(ranked, lambda i: 0.4994 if i == 0 else 0.0, False)
+    assert c["signals"]["title_cover"] == 0.499
+    assert c["abstain"] is True and scoring.should_abstain_signals(c["signals"]) is True

@@ -275,7 +275,9 @@ def confidence(ranked: list, title_cover=None, plain: bool | None = None) -> dic
     tcov = max(map(title_cover, {i, 0})) if title_cover is not None else None  # (each looked up once)
     if tcov is not None:
         signals.update(title_cover=round(tcov, 3), plain=bool(plain))
-    abstain, p = decide_abstention(ratio, tcov, plain)
+    # decided on the values as shown (rounded), so that the signals returned with a list give its decision back
+    # (a title cover of 0.4996, shown as 0.5, was silent while the signals said "answer")
+    abstain, p = decide_abstention(signals["ratio"], signals.get("title_cover"), plain)
     return {"value": round(p, 3), "abstain": abstain, "signals": signals}
 
 
