@@ -392,7 +392,6 @@ class Evidence:
 
 
 GRAPH_LINK_WEIGHT = 0.45
-REVERSE = scoring.REVERSE  # a weight: in scoring.py, whose content the stored matches' fingerprint reads
 
 
 def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
@@ -439,7 +438,7 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
     demand's graph paths in the achievement, the indices of each side's telling terms present in the other."""
     da = bm_da / d.self_bm25
     ad = bm_ad / a.self_bm25
-    text = (1 - REVERSE) * da + REVERSE * ad
+    text = (1 - scoring.REVERSE) * da + scoring.REVERSE * ad
     paths.sort(key=lambda p: (-p[0], p[2].key))
     # each link counts once (its best technology); several links pointing at the same thing add up
     seen, product = set(), 1.0
