@@ -177,33 +177,46 @@ def test_the_abstention_reads_the_evidence_as_the_ranking_and_looks_at_the_lists
     signals = scoring.confidence(ranked)["signals"]
     assert scoring.strength(0.10, 0.1, 0.0, 1.0) == pytest.approx(0.10 + scoring.LEARNED_WEIGHT * 0.5)
     assert signals["best"] == 0.3  # the text's, not 0.10 + 0.25 × 1.0 = 0.35 of the learnt pair counted in full
-    # the strongest candidate (index 1) does not hold the title, the list's first does: answered
-    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3), (0.22, 0.05, 0.0, 0.0, 0.0, 0)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 9
+    # the strongest candidate (index 1) does not hold the title, the list's first does: answered (ratio 0.22 /
+    # (0.045 + 0.02) ≈ 3.4, between the covered title's bar and the uncovered one's)
+    background = [(0.045, 0.045, 0.0, 0.0, 0.05, 1)] * 9
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3), (0.22, 0.05, 0.0, 0.0, 0.0, 0)] + background
     covers = {0: 0.8, 1: 0.0}
     first = scoring.confidence(ranked, lambda i: covers.get(i, 0.0), False)
-    assert first["signals"]["ratio"] < scoring.RATIO_NAMED and not first["abstain"]
+    assert scoring.RATIO_COVERED <= first["signals"]["ratio"] < scoring.RATIO_NAMED and not first["abstain"]
     assert first["signals"]["title_cover"] == 0.8
     # ... and when neither holds it, a technical demand that does not stand out very clearly stays silent
     assert scoring.confidence(ranked, lambda i: 0.0, False)["abstain"]
 
 
 def test_a_demands_list_is_answered_when_its_best_candidate_holds_what_the_title_names():
-    # the title's telling terms are in the best candidate: answered, even when it stands out only a little
-    assert scoring.decide_abstention(1.5, 0.8, False)[0] is False
+    # the title's telling terms are in the best candidate: answered at a lower bar than an uncovered title ...
+    assert scoring.RATIO_PLAIN < scoring.RATIO_COVERED < scoring.RATIO_NAMED
+    assert scoring.decide_abstention(3.3, 0.8, False)[0] is False
+    assert scoring.decide_abstention(3.3, 0.2, False)[0] is True
+    # ... but not by the cover alone: a look-alike naming the same product that does not stand out is silent
+    assert scoring.decide_abstention(2.5, 0.8, False)[0] is True
+    assert scoring.decide_abstention(1.5, 1.0, False)[0] is True
     # a named technology that no candidate holds: silent at a ratio that answers a demand in a factory's words
     assert scoring.decide_abstention(3.0, 0.2, False)[0] is True
     assert scoring.decide_abstention(3.0, 0.2, True)[0] is False
     assert scoring.decide_abstention(1.5, 0.2, True)[0] is True
+    assert scoring.decide_abstention(2.5, 0.8, True)[0] is False  # the factory's bar, cover or not
     # ... unless the best stands out very clearly
     assert scoring.decide_abstention(scoring.RATIO_NAMED + 0.1, 0.2, False)[0] is False
     # the confidence is 0.5 at each regime's boundary and grows with the ratio
-    for plain, bar in ((True, scoring.RATIO_PLAIN), (False, scoring.RATIO_NAMED)):
-        assert scoring.decide_abstention(bar, 0.0, plain)[1] == pytest.approx(0.5)
-        ps = [scoring.decide_abstention(r, 0.0, plain)[1] for r in (0.5, 1.0, 2.0, 3.0, 6.0)]
+    for plain, cover, bar in ((True, 0.0, scoring.RATIO_PLAIN), (False, 0.0, scoring.RATIO_NAMED),
+                              (False, 0.5, scoring.RATIO_COVERED)):
+        assert scoring.decide_abstention(bar, cover, plain)[1] == pytest.approx(0.5)
+        assert scoring.decide_abstention(bar - 0.01, cover, plain)[0] is True
+        assert scoring.decide_abstention(bar, cover, plain)[0] is False
+        ps = [scoring.decide_abstention(r, cover, plain)[1] for r in (0.5, 1.0, 2.0, 3.0, 6.0)]
         assert ps == sorted(ps)
-    assert scoring.decide_abstention(1.0, 1.0, False)[1] == pytest.approx(1.0)
+    # an answered list whose title is held in full is fully confident; a silent one is not, whatever its cover
+    assert scoring.decide_abstention(scoring.RATIO_COVERED, 1.0, False)[1] == pytest.approx(1.0)
+    assert scoring.decide_abstention(1.0, 1.0, False)[1] < 0.5
     # the signals carry the decision's inputs, and should_abstain_signals agrees with confidence()
-    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 10  # ratio ≈ 1.8
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.04, 0.04, 0.0, 0.0, 0.05, 1)] * 10  # ratio ≈ 3.3
     covered = scoring.confidence(ranked, lambda i: 0.9, False)
     named = scoring.confidence(ranked, lambda i: 0.1, False)
     assert not covered["abstain"] and named["abstain"]
@@ -284,7 +297,7 @@ def test_detection_is_not_a_cure_in_the_abstention():
 def test_the_decision_is_the_one_its_shown_signals_give():
     # a title cover of 0.4996 is shown as 0.5: the list is decided on what is shown (answered), as a broker or a
     # test recomputing the decision from the signals would decide it
-    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.09, 0.09, 0.0, 0.0, 0.05, 1)] * 9
+    ranked = [(0.20, 0.2, 0.0, 0.0, 0.2, 3)] + [(0.04, 0.04, 0.0, 0.0, 0.05, 1)] * 9  # ratio ≈ 3.3
     c = scoring.confidence(ranked, lambda i: 0.49960 if i == 0 else 0.0, False)
     assert c["signals"]["title_cover"] == scoring.TITLE_COVER and c["signals"]["ratio"] < scoring.RATIO_NAMED
     assert c["abstain"] is False and scoring.should_abstain_signals(c["signals"]) is False
