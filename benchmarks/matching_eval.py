@@ -26,6 +26,7 @@ import math
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,8 +57,10 @@ def mean(xs):
     return sum(xs) / len(xs) if xs else float("nan")
 
 
-def evaluate(folder: Path, verbose: bool = False) -> dict:
-    """Figures of one set, in a fresh application, database and index."""
+@contextmanager
+def loaded(folder: Path):
+    """A fresh application, SQLite database and Whoosh index holding one set's records (imported through the
+    normal import path, label fields stripped); the block runs inside its application context."""
     tmp = tempfile.mkdtemp(prefix="match-eval-")
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/eval.db", SEARCH_INDEX_DIR=f"{tmp}/index",
                       SECRET_KEY="eval", SEARCH_BACKEND="whoosh")
@@ -66,26 +69,12 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
     from flask_migrate import upgrade
 
     from marketplace import create_app
-    from marketplace.achievements.models import Achievement
-    from marketplace.demands.models import Demand
     from marketplace.imports.readers import read_file
     from marketplace.imports.service import import_rows
-    from marketplace.matching import service as matching
     from marketplace.searching import sync
-    from search import SearchQuery
-    from search.analysis import query_terms
-    from search.base import Visibility
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app()
-    qrels: dict[str, dict] = {}
-    for row in load_jsonl(folder / "qrels.jsonl"):
-        qrels.setdefault(row["demand"], {})[row["achievement"]] = int(row["grade"])
-    labels = {d["ref"]: d for d in load_jsonl(folder / "demands.jsonl")}
-    held_out = "heldout" in folder.resolve().parts
-    cv_rows: list = []
-    out = {name: {"ndcg": [], "ndcg_tech": [], "ndcg_factory": [], "top1_factory": [], "recall50": [],
-                  "abst_none": [], "answer_some": []} for name in ("engine", "bm25")}
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         for library, name in (("achievements", "achievements.jsonl"), ("demands", "demands.jsonl")):
@@ -98,6 +87,28 @@ def evaluate(folder: Path, verbose: bool = False) -> dict:
             if report.rejected:
                 print(f"{name}: {report.summary()}", report.errors[:3], file=sys.stderr)
         sync.apply_pending()
+        yield app
+
+
+def evaluate(folder: Path, verbose: bool = False) -> dict:
+    """Figures of one set, in a fresh application, database and index."""
+    from marketplace.achievements.models import Achievement
+    from marketplace.demands.models import Demand
+    from marketplace.matching import service as matching
+    from marketplace.searching import sync
+    from search import SearchQuery
+    from search.analysis import query_terms
+    from search.base import Visibility
+
+    qrels: dict[str, dict] = {}
+    for row in load_jsonl(folder / "qrels.jsonl"):
+        qrels.setdefault(row["demand"], {})[row["achievement"]] = int(row["grade"])
+    labels = {d["ref"]: d for d in load_jsonl(folder / "demands.jsonl")}
+    held_out = "heldout" in folder.resolve().parts
+    cv_rows: list = []
+    out = {name: {"ndcg": [], "ndcg_tech": [], "ndcg_factory": [], "top1_factory": [], "recall50": [],
+                  "abst_none": [], "answer_some": []} for name in ("engine", "bm25")}
+    with loaded(folder):
         ach_ref = {a.id: a.ref for a in Achievement.query.all()}
         for demand in Demand.query.filter_by(source="eval").order_by(Demand.ref):
             grades = qrels.get(demand.ref, {})
@@ -295,8 +306,9 @@ def main():
                   f"{c['logistic_all']['threshold']}")
         t = cv.get("third_round_rule") or {}
         if t:
-            print(f"  the engine's demand rule (title cover ≥ 0.5, else ratio ≥ RATIO_PLAIN in a factory's words or "
-                  f"≥ 4): leave-one-out {t['loo']:.3f}; RATIO_PLAIN fitted on all: {t['ratio_plain_all']}")
+            print(f"  the engine's demand rule (ratio ≥ RATIO_PLAIN in a factory's words, ≥ RATIO_COVERED for a "
+                  f"technical title held, ≥ 4 otherwise): leave-one-out {t['loo']:.3f}; RATIO_PLAIN fitted on all: "
+                  f"{t['ratio_plain_all']}")
     if args.json:
         print(json.dumps([{k: v for k, v in f.items() if k not in ("cv_rows", "lists")} for f in results],
                          ensure_ascii=False))

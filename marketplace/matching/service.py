@@ -937,7 +937,7 @@ def match_achievement(achievement, limit: int = 10) -> dict:
     items, abstained, conf = _rank("achievement", achievement, cands, limit, _feedback("achievement", achievement.id),
                                    src)
     return {"items": items, "abstained": abstained, "terms": list(src.terms)[:KEY_TERMS], "next_steps": [],
-            "confidence": conf["value"], "graph": _graph_summary(src)}
+            "confidence": conf["value"], "signals": conf["signals"], "graph": _graph_summary(src)}
 
 
 def _graph_summary(src: Profile) -> list:
