@@ -1,8 +1,10 @@
 """Which of the demo's demands the engine leaves without an answer, with the candidate it would have shown
 first — a second library to read an abstention change on before it ships (the evaluation sets are small and
 of one make: a decision fitted on them can silence clear answers in a larger library;
-docs/notes/matching-quality.md, "A fifth set"). The demo has no labels: read the lines, or compare two
-checkouts' --json outputs.
+docs/notes/matching-quality.md, "A fifth set"). The demo's demands are judged in
+`benchmarks/matching_demo/` (tune and held-out halves, for matching_eval.py); this tool reads the demo as
+`flask demo load` makes it (with its deals, interests and other records), to compare two checkouts' --json
+outputs.
 
     .venv/bin/python benchmarks/matching_demo_silence.py [--all] [--json]
 
