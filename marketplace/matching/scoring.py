@@ -5,6 +5,7 @@ A score is a weighted sum of parts in [0, 1], scaled to 0–100; the weights are
 candidates that are about the right thing, they never make an unrelated one look good.
 """
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -188,8 +189,9 @@ def explained(m: Match, f: Features) -> Match:
     path_reason = graph_reason(f.paths)
     if path_reason:
         reasons.append(path_reason)
-    if f.shared_terms:
-        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
+    shown = honest_terms(f.shared_terms)
+    if shown:
+        reasons.append("技术要点相同：" + "、".join(shown[:8]))
     reasons.extend(f.learned_notes)
     reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
     reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
@@ -241,9 +243,33 @@ def should_abstain(best_shared: int, best_score: int) -> bool:
     return best_shared < ABSTAIN_BELOW_SHARED or best_score < ABSTAIN_BELOW_SCORE
 
 
+# Latin tokens that name a measure, not a technology: units, hardness and roughness scales, particle-size and
+# statistics symbols, standards' prefixes. jieba keeps "0.05V", "85%RH", "Ra≤0.8μm", "GB/T 10095" apart as v,
+# rh, ra, gb/t: on the demo 2,352 of 18,762 shared terms shown were such tokens or single letters (c, a, g, s,
+# n …), printed as "技术要点相同：led、芯片、衬底、波长、v".
+MEASURES = frozenset("""
+mm cm nm um μm km m2 m3 kg mg g/l mg/l mg/m mg/kg g/m g/kg ml kpa mpa gpa pa kw kv kva kwh mw ma mah hz
+khz mhz ghz db dba ppm ppb rpm min ms ns us μs rh wt vol hra hrc hrb hv hb ra rz rsd cv ee koe oe
+d10 d50 d90 m/min m/s mm/s mm/m l/h t/h t/d mv kn kj mj cps
+gb gb/t hg/t jb/t yy/t qb/t sh/t ys/t dl/t ny/t gh/t sn/t fz/t jc/t db36 db36/t iso astm
+""".split())
+_QUANTITY = re.compile(r"[0-9][0-9.]*([a-zμ/%]+[0-9]?)")
+
+
+def shown_term(term: str) -> bool:
+    """Whether a shared term says something about the technology to a reader: not a single character, not a
+    unit or standard's prefix, not a quantity with its unit ("1.5mpa"). Words in Chinese and names such as
+    led, pcb, 3d, 5g, p507 are shown. Display only: what the score counts is unchanged."""
+    if len(term) < 2 or term in MEASURES:
+        return False
+    quantity = _QUANTITY.fullmatch(term)
+    return not (quantity and quantity.group(1) in MEASURES)
+
+
 def honest_terms(terms: list) -> list:
-    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent)."""
-    return list(terms[:12])
+    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent);
+    measures and single letters are left out (shown_term)."""
+    return [t for t in terms if shown_term(t)][:12]
 
 
 # Calibrated abstention: see confidence() and decide_abstention().

@@ -142,7 +142,7 @@ def specific(term: str) -> bool:
     """A term that can tell records apart: not a filler word, not common in Chinese at large, not in a large
     share of the documents."""
     if term in generic_words() or term in common_words() or not (len(term) >= 2 or ASCII.match(term)) \
-            or NUMBER.match(term):
+            or NUMBER.match(term) or not scoring.shown_term(term):
         return False
     df, n = doc_freq(term)
     if n >= 30 and df / n > 0.12:
