@@ -319,3 +319,6 @@ def test_measures_and_single_letters_are_not_shown_as_shared_technical_points():
     assert m.score == score(good(shared_terms=["led", "芯片"])).score
     only_measures = score(good(shared_terms=["v", "mm", "gb/t"]))
     assert not any(r.startswith("技术要点相同") for r in only_measures.reasons)
+    # general words and places are not technical points either (the region is a factor of its own)
+    assert scoring.honest_terms(["连续", "缩短", "下降", "南昌", "赣南", "万元", "烧结", "萃取", "温度"]) == [
+        "烧结", "萃取", "温度"]
