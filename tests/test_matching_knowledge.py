@@ -88,7 +88,7 @@ def test_a_broker_adds_a_link_in_the_site_and_the_match_follows_at_once(client, 
     after = matching.match_demand(demand, 5)
     top = after["items"][0]
     assert top["id"] == cure.id
-    assert any("症状“外墙”“起霜花”可能源于盐分迁移至漆面结晶，对应技术：氟碳涂料" in r for r in top["reasons"]), top
+    assert any("需求提到“外墙”“起霜花”，可能源于盐分迁移至漆面结晶，对应技术：氟碳涂料" in r for r in top["reasons"]), top
     assert top["evidence"]["graph"] > 0
     # Disabling it (with a reason, audited) takes it away again.
     resp = client.post(f"/matching/knowledge/db{row.id}/disable", data={"reason": "机理不准确"})
@@ -118,7 +118,7 @@ def test_file_links_can_be_disabled_and_enabled_and_others_may_not_edit(client, 
     actions = [e.action for e in AuditLog.query.filter_by(entity_type="knowledge_link").order_by(AuditLog.id)]
     assert actions == ["disable", "enable"]
     html = client.get("/matching/knowledge?text=拉丝老断线").get_data(as_text=True)
-    assert "症状“断线”" in html and "恢复关联" in html  # the trial shows the fired link; the audit its label
+    assert "需求提到“断线”" in html and "恢复关联" in html  # the trial shows the fired link; the audit its label
     assert client.post("/matching/knowledge/nope/enable").status_code == 302  # refused with a message, no 500
 
 

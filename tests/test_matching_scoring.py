@@ -123,7 +123,7 @@ def test_a_graph_path_raises_the_text_part_and_is_explained_with_its_mechanism()
     plain = scoring.score(good(relevance=0.1, shared_terms=[]))
     bridged = scoring.score(good(relevance=0.1, shared_terms=[], graph=0.45, paths=[(("外墙", "掉色"), link, "氟碳涂料")]))
     assert bridged.parts["text"] > plain.parts["text"] and bridged.score > plain.score
-    assert bridged.reasons[0] == "症状“外墙”“掉色”可能源于紫外老化使树脂降解，对应技术：氟碳涂料"
+    assert bridged.reasons[0] == "需求提到“外墙”“掉色”，可能源于紫外老化使树脂降解，对应技术：氟碳涂料"
 
 
 def test_a_graph_path_counts_as_far_as_the_texts_agree():

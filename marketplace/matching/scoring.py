@@ -150,14 +150,16 @@ def _wan(amount: Decimal) -> str:
 
 
 def graph_reason(paths) -> str | None:
-    """'症状“掉色”可能源于紫外老化…，对应技术：氟碳涂料' — the mechanism as the data file or the editor wrote it."""
+    """'需求提到“掉色”，可能源于紫外老化…，对应技术：氟碳涂料' — the mechanism as the data file or the editor wrote
+    it. (Not "症状“…”": a link's cue words are not always a symptom — 屋顶 光伏, 生产 数据, 在线 监测 are the
+    setting the demand describes.)"""
     if not paths:
         return None
     parts = []
     for alt, link, tech in paths[:2]:
         cue = "".join(alt) if len(alt) == 1 else "”“".join(alt)
         why = f"可能源于{link.mechanism.rstrip('。；;')}" if link.mechanism else "常见对策"
-        parts.append(f"症状“{cue}”{why}，对应技术：{tech}")
+        parts.append(f"需求提到“{cue}”，{why}，对应技术：{tech}")
     return "；".join(parts)
 
 
