@@ -275,8 +275,9 @@ GENERAL = frozenset("""
 
 def shown_term(term: str) -> bool:
     """Whether a shared term says something about the technology to a reader: not a single character, not a
-    unit or standard's prefix, not a quantity with its unit ("1.5mpa"). Words in Chinese and names such as
-    led, pcb, 3d, 5g, p507 are shown. Display only: what the score counts is unchanged."""
+    unit or standard's prefix, not a quantity with its unit ("1.5mpa"), not a general word or a place
+    (GENERAL). Words in Chinese and names such as led, pcb, 3d, 5g, p507 are shown. service.specific() asks it
+    too, so what is not shown is not a telling term either (coverage, title cover, learnt pairs)."""
     if len(term) < 2 or term in MEASURES or term in GENERAL:
         return False
     quantity = _QUANTITY.fullmatch(term)
@@ -284,8 +285,8 @@ def shown_term(term: str) -> bool:
 
 
 def honest_terms(terms: list) -> list:
-    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent);
-    measures and single letters are left out (shown_term)."""
+    """Shared terms as shown: the service keeps only telling terms (not generic, not frequent, shown_term);
+    checked again here for terms that come from elsewhere (stored rows written before)."""
     return [t for t in terms if shown_term(t)][:12]
 
 
