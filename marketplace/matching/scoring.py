@@ -280,7 +280,7 @@ def shown_term(term: str) -> bool:
     too, so what is not shown is not a telling term either (coverage, title cover, learnt pairs)."""
     if len(term) < 2 or term in MEASURES or term in GENERAL:
         return False
-    quantity = _QUANTITY.fullmatch(term)
+    quantity = _QUANTITY.fullmatch(term) if term[0].isdigit() else None  # (asked for every word of a profile)
     return not (quantity and quantity.group(1) in MEASURES)
 
 
