@@ -253,6 +253,10 @@ def test_panel_actions_without_javascript_redirect_with_a_flash(app, client, wor
     login(client, world["company"])
     lonely = client.get(f"/demands/{world['lonely'].id}").get_data(as_text=True)
     assert 'id="btn-challenge"' in lonely and "需求推送" in lonely  # the engine abstained: 揭榜挂帅 offered
+    # an abstained list's nearest records (中/强) are introduced as such, never under an answered list
+    items = client.get(f"/api/v1/demands/{world['lonely'].id}/matches").json["items"]
+    assert ('id="nearest"' in lonely) == any(i["band"] != "弱" for i in items)
+    assert 'id="nearest"' not in client.get(f"/demands/{demand.id}").get_data(as_text=True)
     if "challenges.new_from_demand" in app.view_functions:  # the 揭榜挂帅 package's own "from a demand" page
         assert f'action="/challenges/from-demand/{world["lonely"].id}"' in lonely
     resp = client.post(f"/matches/demand/{demand.id}/{wire.id}/irrelevant", data={"reason": "技术不对口"})
@@ -356,3 +360,22 @@ def test_the_fingerprint_reads_the_data_files_but_not_their_readmes(app):
     # a folder's README (data/graph/README.md exists) describes the data: editing it must not mark lists stale
     assert (Path(store.__file__).parent / "data" / "graph" / "README.md").is_file()
     assert not [p for p in files if p.suffix == ".md"]
+
+
+def test_an_abstained_lists_nearest_records_are_introduced_as_such(app, client, world, monkeypatch):
+    from marketplace.matching import store
+    demand = world["demand"]
+    login(client, world["company"])
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert 'id="nearest"' not in html and 'id="abstained"' not in html  # answered: its list, no caveat
+    real = store.read
+
+    def silent(obj, limit, **kw):  # the same list, as if the engine had abstained on it
+        found = real(obj, limit, **kw)
+        assert any(i["band"] != "弱" for i in found["items"])
+        return dict(found, abstained=True)
+    monkeypatch.setattr(store, "read", silent)
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert 'id="abstained"' in html and 'id="nearest"' in html and "以下是最接近的成果，仅供参考" in html
+    order = [html.index(mark) for mark in ('id="abstained"', 'id="nearest"', 'class="plain list-unstyled')]
+    assert order == sorted(order)
