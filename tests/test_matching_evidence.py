@@ -137,3 +137,22 @@ def test_the_others_bm25_all_at_once_equals_one_by_one_even_with_a_token_without
     got = service._bm25_in(ps, table, norm)
     want = [service._bm25v(p, table.values(p.tok_flat, p.tok_long), norm) for p in ps]
     assert got == want and all(v > 0 for v in want)
+
+
+def test_measures_general_words_and_places_are_not_telling_terms(ctx):
+    # jieba leaves "0.05V", "85%RH", "GB/T" as Latin tokens, and 连续, 缩短, 南昌 are shared whatever the
+    # technology: none is a telling term, so none is shown as "技术要点相同" (nor counts in coverage, title cover,
+    # learnt pairs)
+    for term in ("v", "rh", "mm", "1.5mpa", "100mg/m", "gb/t", "c", "连续", "缩短", "下降", "万元", "南昌", "赣南"):
+        assert not service.specific(term), term
+    for term in ("led", "p507", "ul94", "wo3", "烧结", "萃取", "钝化"):
+        assert service.specific(term), term
+    service.reset_caches()
+    fields = [("硅衬底黄光LED芯片钝化层改进", 2.0), ("85%RH 1000h光通量衰减≤10%；正向电压变化≤0.05V", 1.2),
+              ("南昌某厂连续生产，GB/T 标准试验，缩短周期，钝化层PECVD氧化硅", 1.0)]
+    d = service._build_profile("demand", 1, fields)
+    a = service._build_profile("achievement", 2, [("硅衬底LED芯片钝化与电极技术", 2.0), ("LED、钝化", 1.5),
+                                                  ("南昌研究团队，连续化生产，缩短周期，0.05V，85%RH，GB/T 标准", 1.0)])
+    shared = service.pair_evidence(d, a).shared_terms
+    assert "钝化" in shared and "led" in shared
+    assert not {"v", "rh", "gb/t", "南昌", "连续", "缩短", "周期", "标准"} & set(shared), shared

@@ -305,20 +305,3 @@ def test_the_decision_is_the_one_its_shown_signals_give():
     c = scoring.confidence(ranked, lambda i: 0.4994 if i == 0 else 0.0, False)
     assert c["signals"]["title_cover"] == 0.499
     assert c["abstain"] is True and scoring.should_abstain_signals(c["signals"]) is True
-
-
-def test_measures_and_single_letters_are_not_shown_as_shared_technical_points():
-    # jieba leaves "0.05V", "85%RH", "Ra≤0.8μm", "GB/T" as Latin tokens; they say nothing about the technology
-    shared = ["led", "芯片", "v", "rh", "mm", "1.5mpa", "100mg/m", "gb/t", "c",
-              "3d", "5g", "p507", "ul94", "wo3"]
-    assert scoring.honest_terms(shared) == ["led", "芯片", "3d", "5g", "p507", "ul94", "wo3"]
-    m = score(good(shared_terms=shared))
-    point = next(r for r in m.reasons if r.startswith("技术要点相同"))
-    assert point == "技术要点相同：led、芯片、3d、5g、p507、ul94、wo3"
-    # display only: the score is the one of the same pair without those tokens
-    assert m.score == score(good(shared_terms=["led", "芯片"])).score
-    only_measures = score(good(shared_terms=["v", "mm", "gb/t"]))
-    assert not any(r.startswith("技术要点相同") for r in only_measures.reasons)
-    # general words and places are not technical points either (the region is a factor of its own)
-    assert scoring.honest_terms(["连续", "缩短", "下降", "南昌", "赣南", "万元", "烧结", "萃取", "温度"]) == [
-        "烧结", "萃取", "温度"]

@@ -5,12 +5,9 @@ A score is a weighted sum of parts in [0, 1], scaled to 0–100; the weights are
 candidates that are about the right thing, they never make an unrelated one look good.
 """
 import math
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-
-from ..core.vocab import CITIES
 
 DEFAULT_WEIGHTS = {"text": 0.72, "industry": 0.06, "maturity": 0.08, "price": 0.06, "mode": 0.05, "region": 0.03}
 BANDS = ((70, "强"), (50, "中"), (0, "弱"))
@@ -193,9 +190,8 @@ def explained(m: Match, f: Features) -> Match:
     path_reason = graph_reason(f.paths)
     if path_reason:
         reasons.append(path_reason)
-    shown = honest_terms(f.shared_terms)
-    if shown:
-        reasons.append("技术要点相同：" + "、".join(shown[:8]))
+    if f.shared_terms:
+        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
     reasons.extend(f.learned_notes)
     reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
     reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
@@ -247,47 +243,10 @@ def should_abstain(best_shared: int, best_score: int) -> bool:
     return best_shared < ABSTAIN_BELOW_SHARED or best_score < ABSTAIN_BELOW_SCORE
 
 
-# Latin tokens that name a measure, not a technology: units, hardness and roughness scales, particle-size and
-# statistics symbols, standards' prefixes. jieba keeps "0.05V", "85%RH", "Ra≤0.8μm", "GB/T 10095" apart as v,
-# rh, ra, gb/t: on the demo 2,352 of 18,762 shared terms shown were such tokens or single letters (c, a, g, s,
-# n …), printed as "技术要点相同：led、芯片、衬底、波长、v".
-MEASURES = frozenset("""
-mm cm nm um μm km m2 m3 kg mg g/l mg/l mg/m mg/kg g/m g/kg ml kpa mpa gpa pa kw kv kva kwh mw ma mah hz
-khz mhz ghz db dba ppm ppb rpm min ms ns us μs rh wt vol hra hrc hrb hv hb ra rz rsd cv ee koe oe
-d10 d50 d90 m/min m/s mm/s mm/m l/h t/h t/d mv kn kj mj cps
-gb gb/t hg/t jb/t yy/t qb/t sh/t ys/t dl/t ny/t gh/t sn/t fz/t jc/t db36 db36/t iso astm
-""".split())
-_QUANTITY = re.compile(r"[0-9][0-9.]*([a-zμ/%]+[0-9]?)")
-# General words that a demand and an achievement share whatever their technology, and places (the region is a
-# factor of its own, "同城"): seen on the demo as "技术要点相同：连续、缩短、下降" and "…、南昌". Written by kind, not
-# read off one set: change and comparison; generic doing; business and administration; measurement in general;
-# judgement and cause.
-GENERAL = frozenset("""
-下降 上升 升高 降低 提高 缩短 延长 减少 增加 增大 减小 低于 高于 超过 小于 大于 不低于 不高于 不超过 以内 以上 以下
-不足 达到 减半 翻倍 量减少 大幅度 逐步 逐年 万吨 千吨 吨级 小时 分钟 个月 天内 行为
-连续 自动 快速 综合 改造 替代 构建 支持 验证 测试 同步 配合 实施 开展 完善 建立 形成 引进 升级 突破 攻关 集成 配置
-万元 每吨 年产 产能 订单 出口 进口 合作方 成品 单件 批次 经验 制度 路线 标准 等级 价格 费用 投资 效益 利润 销售 销量
-参数 比例 速度 平均 偏差 差异 误差 波动 曲线 周期 用量 消耗 损失 指标 数据 数值 结果 准确率 合格率 良品率 良率
-严重 安全 明显 可靠 环保 工业 体系 导致 造成 引起 出现 发生 适合 合格 运营 流程 高性能 高品质 优质 高端 新一代
-江西 江西省 赣南 赣北 赣中 赣东北 赣西 省内 国内 本地 当地 全省 南方 北方
-""".split()) | frozenset(CITIES)
-
-
-def shown_term(term: str) -> bool:
-    """Whether a shared term says something about the technology to a reader: not a single character, not a
-    unit or standard's prefix, not a quantity with its unit ("1.5mpa"), not a general word or a place
-    (GENERAL). Words in Chinese and names such as led, pcb, 3d, 5g, p507 are shown. service.specific() asks it
-    too, so what is not shown is not a telling term either (coverage, title cover, learnt pairs)."""
-    if len(term) < 2 or term in MEASURES or term in GENERAL:
-        return False
-    quantity = _QUANTITY.fullmatch(term) if term[0].isdigit() else None  # (asked for every word of a profile)
-    return not (quantity and quantity.group(1) in MEASURES)
-
-
 def honest_terms(terms: list) -> list:
-    """Shared terms as shown: the service keeps only telling terms (not generic, not frequent, shown_term);
-    checked again here for terms that come from elsewhere (stored rows written before)."""
-    return [t for t in terms if shown_term(t)][:12]
+    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent, not a
+    measure — service.specific)."""
+    return list(terms[:12])
 
 
 # Calibrated abstention: see confidence() and decide_abstention().
