@@ -242,3 +242,16 @@ def test_the_cues_a_text_fires_are_the_same_in_every_process():
         outs.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
                                 check=True).stdout)
     assert len(outs) == 1 and len(eval(outs.pop())) > 10
+
+
+def test_a_pair_meets_what_was_learnt_on_two_words_of_each_side_or_not_at_all(monkeypatch):
+    """One contract teaches every pair of its two records' terms; a pair that meets them on a single word of
+    either side is chance (含铅 × 再生 lifted PET recycling for a copper refiner's demand), not resemblance."""
+    w = (7.0, "contract", 1)
+    state = {"pairs": {("含铅", "再生"): w, ("含铅", "铜杆"): w, ("含锡", "再生"): w, ("含锡", "铜杆"): w},
+             "by_demand_term": {"含铅": [("再生", w), ("铜杆", w)], "含锡": [("再生", w), ("铜杆", w)]}}
+    monkeypatch.setattr(learning, "evidence", lambda: state)
+    assert learning.pair_strength_of(("含铅", "熔炼"), {"再生", "铜杆"}) == (0.0, [])  # one demand word
+    assert learning.pair_strength_of(("含铅", "含锡"), {"再生", "涤纶"}) == (0.0, [])  # one achievement word
+    strength, notes = learning.pair_strength_of(("含铅", "含锡"), {"再生", "铜杆", "精炼"})
+    assert strength > 0.9 and notes == ["与已签约的类似需求相符（已登记合同）：“含铅”与“再生”"]

@@ -13,6 +13,7 @@ from ..contracts import services as contracts
 from ..core.uscc import make_uscc
 from ..demands.models import Demand
 from ..extensions import db
+from .pairs import pair
 
 PASSWORD = "demo12345"
 YINGTAN_AGENCY = "鹰潭市铜都技术转移服务中心"
@@ -63,16 +64,22 @@ def load_brokers(today: date | None = None) -> str:
 
 
 def _brokered_deal(broker, today) -> str:
-    """broker@demo.jx: claims a demand of the demo company, introduces a 南昌大学 achievement, the parties sign,
-    the broker makes the contract draft in one step, it is registered, paid in part and rated by both sides."""
-    company, ncu, admin = _user("company@demo.jx"), _user("ncu@demo.jx"), _user("admin@demo.jx")
-    demand = db.session.scalars(select(Demand).where(Demand.owner_org_id == company.org_id,
-                                                     Demand.status == "published").order_by(Demand.id)).first()
-    achievement = db.session.scalars(select(Achievement).where(Achievement.owner_org_id == ncu.org_id,
-                                                               Achievement.status == "published")
-                                     .order_by(Achievement.id)).first()
+    """broker@demo.jx: claims a demand of the demo company, introduces a university's achievement that
+    answers it (pairs.py), the parties sign, the broker makes the contract draft in one step, it is
+    registered, paid in part and rated by both sides."""
+    company, admin = _user("company@demo.jx"), _user("admin@demo.jx")
+    demand, achievement = pair("brokered")
+    if demand is None:  # a demo database edited by hand: the company's first demand, 南昌大学's first one
+        ncu = _user("ncu@demo.jx")
+        demand = db.session.scalars(select(Demand).where(
+            Demand.owner_org_id == company.org_id, Demand.status == "published").order_by(Demand.id)).first()
+        achievement = db.session.scalars(select(Achievement).where(
+            Achievement.owner_org_id == ncu.org_id, Achievement.status == "published")
+            .order_by(Achievement.id)).first()
     if demand is None or achievement is None:
         return "（演示数据中没有可撮合的需求与成果）"
+    seller = db.session.scalars(select(User).where(User.org_id == achievement.owner_org_id,
+                                                   User.role == "institution").order_by(User.id)).first()
     intro = workbench.claim(broker, demand)
     workbench.introduce(broker, intro, achievement, "双方技术路线契合，建议先小批量试产")
     for stage in ("contacted", "negotiating", "signed"):
@@ -81,14 +88,14 @@ def _brokered_deal(broker, today) -> str:
     c = workbench.contract_draft(broker, intro, {"kind": "技术转让", "transfer_form": "许可", "amount": "360000",
                                                  "signed_on": signed.isoformat(),
                                                  "title": f"{achievement.title}专利实施许可合同"[:200]})
-    contracts.set_terms(ncu, c, {"kind": "deferred", "amount": "360000", "defer_months": 0, "instalments": 3,
-                                 "interval_months": 6, "due_days": 30})
-    contracts.submit(ncu, c)
+    contracts.set_terms(seller, c, {"kind": "deferred", "amount": "360000", "defer_months": 0,
+                                    "instalments": 3, "interval_months": 6, "due_days": 30})
+    contracts.submit(seller, c)
     contracts.register(admin, c, {}, today=signed + timedelta(days=7))
-    contracts.record_payment(ncu, c, {"amount": "120000", "received_on": (signed + timedelta(days=30)).isoformat(),
-                                      "note": "首期款"})
+    contracts.record_payment(seller, c, {"amount": "120000", "note": "首期款",
+                                         "received_on": (signed + timedelta(days=30)).isoformat()})
     profiles.rate(company, {"contract_id": c.id, "score": 5, "comment": "需求理解准确，对接高效"})
-    profiles.rate(ncu, {"contract_id": c.id, "score": 4, "comment": "沟通及时，合同条款梳理清楚"})
+    profiles.rate(seller, {"contract_id": c.id, "score": 4, "comment": "沟通及时，合同条款梳理清楚"})
     profiles.disclose(company, {"contract_id": c.id, "allow_amount": True})
-    profiles.disclose(ncu, {"contract_id": c.id, "allow_amount": True})
+    profiles.disclose(seller, {"contract_id": c.id, "allow_amount": True})
     return f"撮合成交 1 份（{c.registration_no}，已登记、首期到账、双方评价）。"

@@ -14,6 +14,7 @@ from ..commissions.models import CommissionEntry
 from ..contracts import services as contracts
 from ..demands.models import Demand
 from ..extensions import db
+from .pairs import pair
 
 
 def _user(email):
@@ -51,17 +52,24 @@ def _contract(seller, buyer_org_id, intro, title, amount, signed, terms, kind="�
     return contracts.create(seller, {
         "kind": kind, "transfer_form": form if kind == "技术转让" else None, "title": title,
         "seller_org_id": seller.org_id, "buyer_org_id": buyer_org_id, "amount": amount, "signed_on": signed.isoformat(),
-        "city": "鹰潭", "industry": "有色金属", "introduction_id": intro.id, "terms": terms})
+        "city": "鹰潭", "industry": intro.demand.industry or "有色金属", "introduction_id": intro.id,
+        "terms": terms})
 
 
 def load_commissions(today: date | None = None) -> str:
     today = today or date.today()
     broker, ncu, jxust = _user("broker@demo.jx"), _user("ncu@demo.jx"), _user("jxust@demo.jx")
     company, registrar = _user("company@demo.jx"), _user("yingtan-admin@demo.jx")
-    d1 = _free_demand(company.org_id)
-    d2 = _free_demand(company.org_id, skip=[d1.id] if d1 else [])
-    d3 = _other_company_demand(company.org_id)  # seller-paid equity: the buyer need not confirm
-    a1, a2, a3 = _achievement(ncu.org_id, 0), _achievement(jxust.org_id, 0), _achievement(jxust.org_id, 1)
+    # pairs a broker would make (pairs.py); on a demo database edited by hand, the first free ones as before
+    d1, a1 = pair("received")  # both pay: the buyer is the demo company, who confirms
+    if d1 is None:
+        d1, a1 = _free_demand(company.org_id), _achievement(ncu.org_id, 0)
+    d2, a2 = pair("tiered")  # seller-paid: the buyer need not confirm
+    if d2 is None:
+        d2, a2 = _free_demand(company.org_id, skip=[d1.id] if d1 else []), _achievement(jxust.org_id, 0)
+    d3, a3 = pair("equity")  # seller-paid equity
+    if d3 is None:
+        d3, a3 = _other_company_demand(company.org_id), _achievement(jxust.org_id, 1)
     if not all((d1, d2, d3, a1, a2, a3)):
         return "佣金演示：缺少可撮合的需求或成果，未生成。"
     signed = today - timedelta(days=90)
@@ -76,7 +84,7 @@ def load_commissions(today: date | None = None) -> str:
                                      "note": "按到账金额的3%计提，双方各付一半"})
     commissions.confirm(ncu, ag)
     commissions.confirm(company, ag)
-    c1 = _contract(ncu, company.org_id, intro, "高强高导铜合金带材制备技术许可合同", "600000", signed,
+    c1 = _contract(ncu, d1.owner_org_id, intro, f"{a1.title}专利实施许可合同"[:200], "600000", signed,
                    {"kind": "deferred", "amount": "600000", "defer_months": 0, "instalments": 3, "interval_months": 2})
     contracts.submit(ncu, c1)
     contracts.register(registrar, c1, {}, today=registered)
@@ -99,7 +107,8 @@ def load_commissions(today: date | None = None) -> str:
                                      "tiers": [{"upto": "100000", "rate": "5"}, {"upto": "1000000", "rate": "3"},
                                                {"upto": None, "rate": "1"}], "propose": True})
     commissions.confirm(jxust, ag2)
-    c2 = _contract(jxust, company.org_id, intro2, "稀土废料绿色回收工艺技术开发合同", "1500000", signed,
+    title2 = f"{a2.title.removesuffix('技术')}技术开发合同"[:200]
+    c2 = _contract(jxust, d2.owner_org_id, intro2, title2, "1500000", signed,
                    {"kind": "lump_sum", "amount": "1500000", "due_days": 60}, kind="技术开发")
     contracts.submit(jxust, c2)
     contracts.register(registrar, c2, {}, today=registered)
@@ -111,7 +120,7 @@ def load_commissions(today: date | None = None) -> str:
     ag3 = commissions.create(jxust, {"introduction_id": intro3.id, "payer": "seller", "basis": "equity",
                                      "equity_mode": "percent", "equity_percent": "5", "propose": True})
     commissions.confirm(jxust, ag3)
-    c3 = _contract(jxust, d3.owner_org_id, intro3, "铜基复合材料专利作价入股合同", "2000000", signed,
+    c3 = _contract(jxust, d3.owner_org_id, intro3, f"{a3.title}专利作价入股合同"[:200], "2000000", signed,
                    {"kind": "equity", "amount": "2000000", "equity_percent": "20"}, form="转让")
     contracts.submit(jxust, c3)
     contracts.register(registrar, c3, {}, today=registered)

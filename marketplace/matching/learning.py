@@ -30,6 +30,11 @@ FLOOR = 3.0
 PAIR_TERMS = 8
 RECHECK_SECONDS = 30.0
 SCALE = 8.0  # evidence of this size gives a strength of tanh(1) ≈ 0.76
+# A pair resembles pairs that went somewhere only when it meets what was learnt on at least MIN_SHARED words
+# of each side: one shared word is chance (a copper refiner's 含铅 × a recycling record's 再生, learnt from one
+# contract, lifted PET and battery recycling for the refiner's demand; hcj × 扩散 from a magnet licence lifted a
+# TOPCon cell for every magnet demand).
+MIN_SHARED = 2
 
 _state: dict = {"sig": None, "at": 0.0, "pairs": {}, "by_demand_term": {}, "by_achievement_term": {}}
 _lock = threading.Lock()
@@ -174,13 +179,16 @@ def pair_strength_of(d_keys: tuple, a_set) -> tuple[float, list]:
     if not pairs:
         return 0.0, []
     total, best, best_w = 0.0, None, 0.0
+    d_seen, a_seen = set(), set()
     for td in d_keys:
         for ta, (w, kind, n) in state["by_demand_term"].get(td, ()):
             if ta in a_set:
                 total += w
+                d_seen.add(td)
+                a_seen.add(ta)
                 if abs(w) > abs(best_w):
                     best, best_w = (td, ta, kind), w
-    if not total:
+    if not total or len(d_seen) < MIN_SHARED or len(a_seen) < MIN_SHARED:
         return 0.0, []
     strength = math.tanh(total / SCALE)
     td, ta, kind = best
