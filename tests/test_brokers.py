@@ -31,6 +31,11 @@ def test_claim_introduce_and_advance(client, f):
     client.post(f"/brokers/introductions/{intro_id}/signed")
     html = client.get(intro_url).get_data(as_text=True)
     assert "已签约" in html and "状态变更记录" in html
+    # A demand answered by a signed deal no longer waits on the workbench, and no broker may claim it again.
+    login(client, f.user("broker"))
+    assert demand.title not in client.get("/brokers/workbench").get_data(as_text=True).split("待撮合的需求")[1]
+    again = client.post(f"/brokers/claim/{demand.id}", follow_redirects=True).get_data(as_text=True)
+    assert "已通过技术经纪人撮合签约" in again
 
 
 def test_only_the_claiming_broker_moves_it_and_others_cannot_see_it(client, f):

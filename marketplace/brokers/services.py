@@ -14,6 +14,9 @@ STAGES = {"claimed": "已认领", "introduced": "已引荐", "contacted": "已�
 NEXT = {"claimed": ("introduced", "failed"), "introduced": ("contacted", "failed"),
         "contacted": ("negotiating", "failed"), "negotiating": ("signed", "failed")}
 OPEN = ("claimed", "introduced", "contacted", "negotiating")
+# A demand a broker is working on, or one a brokered deal has answered: neither waits on the workbench nor can be
+# claimed (the demand page stays published; a company that wants more posts a new demand).
+TAKEN = OPEN + ("signed",)
 # Each transition is named after the stage it reaches (the audit's action), fired only by the broker who claimed it.
 WORKFLOW = Workflow.of("introduction", [
     Transition(stage, frozenset(s for s, nxt in NEXT.items() if stage in nxt), stage, STAGES[stage], "broker",
@@ -36,12 +39,13 @@ SORTS = {"newest": "最新发布", "oldest": "最早发布", "budget": "预算�
 
 
 def open_demands_query(city=None, industry=None, budget=None, age=None, sort="newest", q=None, today=None):
-    """Published demands that no broker is working on (and not past their deadline), filtered and sorted:
-    one SELECT that the workbench pages through (indexes on status, city, industry, published_at)."""
+    """Published demands that no broker is working on or has brought to 签约 (and not past their deadline),
+    filtered and sorted: one SELECT that the workbench pages through (indexes on status, city, industry,
+    published_at)."""
     from datetime import date
     from ..demands.models import Demand
     today = today or date.today()
-    taken = select(Introduction.demand_id).where(Introduction.stage.in_(OPEN))
+    taken = select(Introduction.demand_id).where(Introduction.stage.in_(TAKEN))
     stmt = select(Demand).where(Demand.status == "published", Demand.id.not_in(taken),
                                 or_(Demand.deadline.is_(None), Demand.deadline >= today))
     if city:
@@ -74,7 +78,7 @@ def datetime_days_ago(days: int):
 
 
 def open_demands(limit: int = 50):
-    """Published demands that no broker is working on (the first `limit`)."""
+    """Published demands that no broker is working on or has brought to 签约 (the first `limit`)."""
     return db.session.scalars(open_demands_query().limit(limit)).all()
 
 
@@ -153,7 +157,9 @@ def claim(actor, demand) -> Introduction:
     _broker(actor)
     if demand.status != "published":
         raise Forbidden("只能认领已发布的需求")
-    other = Introduction.query.filter(Introduction.demand_id == demand.id, Introduction.stage.in_(OPEN)).first()
+    other = Introduction.query.filter(Introduction.demand_id == demand.id, Introduction.stage.in_(TAKEN)).first()
+    if other is not None and other.stage == "signed":
+        raise Conflict("该需求已通过技术经纪人撮合签约，不能再认领；企业如有新的需要，可另行发布需求")
     if other is not None:
         raise Conflict("该需求已由技术经纪人" + ("（您本人）" if other.broker_id == actor.id else "") + "认领")
     intro = Introduction(demand_id=demand.id, broker_id=actor.id, stage="claimed")
