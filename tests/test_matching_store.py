@@ -379,3 +379,35 @@ def test_an_abstained_lists_nearest_records_are_introduced_as_such(app, client, 
     assert 'id="abstained"' in html and 'id="nearest"' in html and "以下是最接近的成果，仅供参考" in html
     order = [html.index(mark) for mark in ('id="abstained"', 'id="nearest"', 'class="plain list-unstyled')]
     assert order == sorted(order)
+
+
+def test_a_pair_with_a_signed_deal_is_marked_and_not_offered_for_contact_again(app, client, world, f):
+    """On both records' panels the other side of a brokered deal that reached 签约 shows 已签约, without the actions
+    (申请对接 an achievement already licensed to you reads as nonsense); the other rows keep them; visitors
+    other than the records' own organisations are not told of the deal."""
+    import re
+
+    from marketplace.brokers import services as brokers
+    demand, wire = world["demand"], world["wire"]
+    wire2 = f.record("achievements", world["inst"], status="published", ref="S-A3", **WIRE2)
+    settle()
+    broker = f.user("broker")
+    intro = brokers.claim(broker, demand)
+    brokers.introduce(broker, intro, wire)
+    for stage in ("contacted", "negotiating", "signed"):
+        brokers.advance(broker, intro, stage)
+    db.session.commit()
+
+    def row(html, other_id):
+        found = re.search(rf'<li class="match-row[^"]*" id="match-{other_id}">(.*?)</li>', html, re.S)
+        assert found, other_id
+        return found.group(1)
+    login(client, world["company"])
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "已签约" in row(html, wire.id) and "申请对接" not in row(html, wire.id)
+    assert "已签约" not in row(html, wire2.id) and "申请对接" in row(html, wire2.id)  # no deal: actions kept
+    login(client, world["inst"])
+    html = client.get(f"/achievements/{wire.id}").get_data(as_text=True)
+    assert "已签约" in row(html, demand.id) and "申请对接" not in row(html, demand.id)
+    login(client, f.user("company"))  # another company: no word of the deal
+    assert "match-signed" not in client.get(f"/achievements/{wire.id}").get_data(as_text=True)

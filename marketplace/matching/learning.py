@@ -100,6 +100,21 @@ def pair_events() -> dict:
     return pairs
 
 
+def signed_with(entity_type: str, entity_id: int) -> set[int]:
+    """The records of the other side this demand or achievement has a deal with: a registered contract naming
+    both, or a broker introduction that reached 签约 (the match panel marks them 已签约 instead of offering
+    申请对接)."""
+    from ..brokers.models import Introduction
+    from ..contracts.models import Contract
+    mine, other = ("demand_id", "achievement_id") if entity_type == "demand" else ("achievement_id", "demand_id")
+    found = set(db.session.scalars(db.select(getattr(Contract, other)).where(
+        getattr(Contract, mine) == entity_id, Contract.status == "registered", getattr(Contract, other).isnot(None))))
+    found |= set(db.session.scalars(db.select(getattr(Introduction, other)).where(
+        getattr(Introduction, mine) == entity_id, Introduction.stage == "signed",
+        getattr(Introduction, other).isnot(None))))
+    return found
+
+
 def _recompute():
     from ..achievements.models import Achievement
     from ..demands.models import Demand

@@ -11,7 +11,7 @@ from ..core.errors import Forbidden, NotFound
 from ..core.web import actor, in_savepoint, json_body, require_login
 from ..extensions import db
 from ..libraries.pages import detail_panel
-from . import push, store
+from . import learning, push, store
 from .models import NextStep
 
 bp = Blueprint("matching", __name__)
@@ -41,11 +41,12 @@ def panel_context(user, obj, found: dict) -> dict:
     etype = obj.entity_type
     owner = perm.is_owner(user, obj)
     ctx = {"side": etype, "other": LIBRARY[store.OTHER[etype]], "show_reasons": store_can_see(user, obj),
-           "can_act": owner, "reasons": push.PANEL_REASONS, "verdicts": {}, "requested": set(),
+           "can_act": owner, "reasons": push.PANEL_REASONS, "verdicts": {}, "requested": set(), "signed": set(),
            "next_steps": False, "chosen": [], "challenge_url": None}
     if owner:
         ctx["verdicts"] = store.verdicts(etype, obj.id)
         ctx["requested"] = push.requests_for(etype, obj.id)
+        ctx["signed"] = learning.signed_with(etype, obj.id)
     if etype == "demand" and push.can_choose_next_step(user, obj):
         ctx["next_steps"] = True
         ctx["chosen"] = [push.NEXT_STEP_CODES.get(s, s) for s in db.session.scalars(
