@@ -203,6 +203,8 @@ def test_one_step_from_introduction_to_contract_draft(client, f):
                        json={"kind": "技术开发", "amount": "100000"}).status_code == 422  # not introduced yet
     services.introduce(broker, services.get(broker, intro.id), ach)
     db.session.commit()
+    page = client.get(f"/brokers/introductions/{intro.id}").get_data(as_text=True)
+    assert 'id="contract-draft-form"' in page and 'id="contract-draft-more"' not in page
     resp = client.post(f"/brokers/introductions/{intro.id}/contract",
                        data={"kind": "技术转让", "transfer_form": "许可", "amount": "250000", "title": "",
                              "signed_on": "2026-05-06"})
@@ -212,6 +214,10 @@ def test_one_step_from_introduction_to_contract_draft(client, f):
         (inst.org_id, company.org_id, ach.id, demand.id, intro.id, broker.id)
     assert (c.status, c.city, c.industry, c.amount, c.transfer_form) == ("draft", "鹰潭", demand.industry,
                                                                          Decimal("250000.00"), "许可")
+    # Before any contract the form is open; once the introduction has one it folds away under a note (a second
+    # contract from one introduction is allowed, but it is not what the page offers first).
+    page = client.get(f"/brokers/introductions/{intro.id}").get_data(as_text=True)
+    assert 'id="contract-draft-more"' in page and page.index("本撮合已有合同") < page.index('id="contract-draft-form"')
     login(client, f.user("broker"))  # another broker: not its introduction
     assert client.post(f"/api/v1/brokers/introductions/{intro.id}/contract",
                        json={"kind": "技术开发", "amount": "100000"}).status_code == 404
