@@ -133,7 +133,8 @@ def demo_load(if_empty):
     summary = load_demo(progress=lambda msg: click.echo(msg, err=True))
     from .searching.sync import try_apply
     try_apply(lock_timeout=60)
-    click.echo(summary)
+    from .demo.loader import push_matches
+    click.echo(summary + "\n" + push_matches())
 
 
 @demands_cli.command("expire")

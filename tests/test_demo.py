@@ -160,3 +160,19 @@ def test_the_demo_deals_join_demands_to_achievements_that_answer_them(app, demo,
             assert "钕铁硼" in a.title, a.title
             continue
         assert (d.ref, a.ref) in good, (d.title, a.title)
+
+
+def test_the_demo_users_find_two_way_pushes_and_none_about_a_pair_they_signed(app, demo, ctx):
+    """双向互推 on the demo: the import publishes without the workflow's push, so `flask demo load` pushes the
+    strong matches of its users' records afterwards; both sides are told, and a pair with a deal is not pushed."""
+    from marketplace.matching.models import MatchPush
+    from marketplace.notifications.models import Notification
+    assert "双向互推" in demo.output
+    told = {email for email, in db.session.execute(db.select(User.email).join(
+        Notification, Notification.user_id == User.id).where(Notification.kind == "match"))}
+    assert {"company@demo.jx", "ncu@demo.jx", "jxust@demo.jx"} <= told, told
+    from marketplace.matching import learning
+    pushes = MatchPush.query.all()
+    assert pushes
+    for p in pushes:
+        assert p.achievement_id not in learning.signed_with("demand", p.demand_id)

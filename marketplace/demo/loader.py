@@ -77,3 +77,20 @@ def load_demo(progress=print) -> str:
     lines.append(load_bookings())
     db.session.commit()  # the bookings demo only flushes: without this its 13 bookings were lost on exit
     return "\n".join(lines)
+
+
+def push_matches() -> str:
+    """双向互推 for the records of the organisations the demo's users belong to, as if each had just been published
+    (the import publishes without the workflow's push): so company@demo.jx, ncu@demo.jx … find their 匹配推送.
+    Run after the search index holds the records (the CLI applies it first)."""
+    from ..achievements.models import Achievement
+    from ..demands.models import Demand
+    from ..matching import push
+    orgs = db.select(User.org_id).where(User.org_id.isnot(None), User.role.in_(("company", "institution")))
+    pushed = 0
+    for model in (Demand, Achievement):
+        for obj in db.session.scalars(db.select(model).where(model.status == "published", model.owner_org_id.in_(orgs))
+                                      .order_by(model.id)):
+            pushed += push.push_for(obj)
+    db.session.commit()
+    return f"双向互推：{pushed} 对强匹配已通知需求与成果双方（消息 › 匹配推送）。"

@@ -16,7 +16,7 @@ from ..core import uow
 from ..core.errors import BadRequest, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..extensions import db
-from . import service, store
+from . import learning, service, store
 from ..notifications.service import tell, tell_orgs
 from ..notifications.models import Notification
 from .models import MatchFeedback, MatchPush, MatchRequest, NextStep, PushQueue
@@ -83,8 +83,9 @@ def push_for(obj) -> int:
         return 0
     pushed = 0
     no = dismissed(demand_id=obj.id) if is_demand else dismissed(achievement_id=obj.id)
+    dealt = learning.signed_with(obj.entity_type, obj.id)  # a pair with a deal already needs no introduction
     for item in found["items"]:
-        if item["band"] != "强":
+        if item["band"] != "强" or item["id"] in dealt:
             continue
         demand = obj if is_demand else db.session.get(Demand, item["id"])
         achievement = db.session.get(Achievement, item["id"]) if is_demand else obj
