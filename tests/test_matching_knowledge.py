@@ -3,6 +3,7 @@ at once), what it does to a factory-language demand's matches, and learning from
 import pytest
 
 from marketplace.core.models import AuditLog
+from marketplace.extensions import db
 from marketplace.matching import knowledge, learning
 from marketplace.matching import service as matching
 from marketplace.searching import sync
@@ -255,3 +256,32 @@ def test_a_pair_meets_what_was_learnt_on_two_words_of_each_side_or_not_at_all(mo
     assert learning.pair_strength_of(("含铅", "含锡"), {"再生", "涤纶"}) == (0.0, [])  # one achievement word
     strength, notes = learning.pair_strength_of(("含铅", "含锡"), {"再生", "铜杆", "精炼"})
     assert strength > 0.9 and notes == ["与已签约的类似需求相符（已登记合同）：“含铅”与“再生”"]
+
+
+def test_after_an_edit_the_page_shows_the_stored_lists_waiting_then_recomputed(client, f):
+    """An edit changes the dictionary's fingerprint: the editor sees at once how many stored lists wait, the page
+    polls while they do, and once the background run (immediate in tests) is through, its progress and that every
+    list follows the graph again."""
+    import re
+
+    from marketplace.matching import store
+    from marketplace.matching.models import MatchList
+    cure, _other, demand = _paint(f)
+    store.read(demand, 5)  # stored lists, as pages read them
+    store.read(cure, 5)
+    db.session.commit()
+    assert MatchList.query.filter_by(stale=False).count() >= 2
+    login(client, f.user("broker"))
+    page = client.get("/matching/knowledge").get_data(as_text=True)
+    assert "所有已存储的匹配结果都按当前的知识图谱计算" in page and 'hx-trigger="every 5s"' not in page
+    client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花", "mechanism": "盐分迁移",
+                                             "technologies": "氟碳涂料", "source": "撮合经验"})
+    page = client.get("/matching/knowledge").get_data(as_text=True)
+    waiting = re.search(r"(\d+) 条需求或成果的匹配结果待更新", page)
+    assert waiting and int(waiting.group(1)) >= 2 and 'hx-trigger="every 5s"' in page  # polls while they wait
+    card = client.get("/matching/knowledge/recompute").get_data(as_text=True)  # the run went after the commit
+    assert re.search(r"重建 #\d+）已完成：(\d+)/\1 条", card), card
+    assert "所有已存储的匹配结果都按当前的知识图谱计算" in card and "every 5s" not in card
+    assert MatchList.query.filter_by(stale=True).count() == 0
+    login(client, f.user("company"))
+    assert client.get("/matching/knowledge/recompute").status_code == 403

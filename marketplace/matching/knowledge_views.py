@@ -11,7 +11,7 @@ from ..core.vocab import INDUSTRIES
 from ..core.web import actor, attempt, form_dict
 from ..core.workflow import describe
 from ..extensions import db
-from . import knowledge
+from . import knowledge, store
 
 bp = Blueprint("matching_knowledge", __name__, url_prefix="/matching/knowledge")
 
@@ -38,11 +38,42 @@ def index():
                                 .order_by(AuditLog.id.desc()).limit(20)).all()
     industries = sorted({r["link"].industry for r in knowledge.search_links(limit=100000) if r["link"].industry}
                         | set(INDUSTRIES) - {"其他"})
+    state = recompute_state()
     return render_template("matching_knowledge/index.html", rows=shown, total=total, page=page, pages=pages,
+                           state=state,
                            q=q, industry=industry, industries=industries, text=text, fired=fired,
                            recent=[(e, describe(e)) for e in recent], statuses=knowledge.STATUSES,
                            origins=knowledge.ORIGINS, form=form_dict() if request.method == "POST" else {},
                            counts=_counts())
+
+
+def recompute_state() -> dict:
+    """Where the stored matches stand against the graph as it is now: an edit changes the dictionary's
+    fingerprint, every stored list computed before is marked stale (still shown, with a note) and recomputed
+    in the background; the last run's progress, and how many lists still wait."""
+    from . import jobs
+    from .models import MatchList
+    store.check_fingerprint()  # an edit of a moment ago marks the lists at once (not at the next read)
+    run = jobs.latest()
+    stale = db.session.scalar(db.select(db.func.count()).select_from(MatchList)
+                              .where(MatchList.stale.is_(True)))
+    p = jobs.progress(run) if run is not None else None
+    line = None
+    if p and p["status"] == "done":
+        line = (f"上次重新计算（重建 #{p['id']}）已完成：{p['done']}/{p['total']} 条，"
+                f"用时 {p['seconds']} 秒，{p['rate']} 条/秒")
+    elif p:
+        line = jobs.describe(p)
+    return {"run": p, "line": line, "stale": stale or 0,
+            "active": bool(stale) or bool(p and p["status"] in ("queued", "running"))}
+
+
+@bp.route("/recompute")
+@login_required
+def recompute():
+    """The recomputation's card alone (the page polls it every 5 s while lists wait)."""
+    _editor()
+    return render_template("matching_knowledge/_recompute.html", state=recompute_state())
 
 
 def _counts():
@@ -61,7 +92,8 @@ def add():
                                           mechanism=data.get("mechanism", ""),
                                           technologies=data.get("technologies", ""),
                                           source=data.get("source", ""))):
-        flash("已添加关联，匹配立即生效", "success")
+        store.reset_fingerprint_cache()
+        flash("已添加关联，匹配立即生效；已存储的匹配结果在后台重新计算", "success")
     return redirect(url_for(".index", q=data.get("cues", "").split("|")[0].split(" ")[0][:20] or None))
 
 
@@ -87,6 +119,7 @@ def act(key, action):
             knowledge.set_status(actor(), row, action, reason)
 
     if attempt(run):
-        flash("已停用该关联" if action == "disable" else "已恢复该关联", "success")
+        store.reset_fingerprint_cache()
+        flash(("已停用该关联" if action == "disable" else "已恢复该关联") + "；已存储的匹配结果在后台重新计算", "success")
     return redirect(request.referrer if request.referrer and "/matching/knowledge" in request.referrer
                     else url_for(".index"))
