@@ -411,3 +411,11 @@ def test_a_pair_with_a_signed_deal_is_marked_and_not_offered_for_contact_again(a
     assert "已签约" in row(html, demand.id) and "申请对接" not in row(html, demand.id)
     login(client, f.user("company"))  # another company: no word of the deal
     assert "match-signed" not in client.get(f"/achievements/{wire.id}").get_data(as_text=True)
+
+
+def test_the_documented_matches_answer_names_when_and_whether_stale(client, world):
+    """`computed_at` and `stale` are in the answer and in the OpenAPI document (they were answered undocumented)."""
+    spec = client.get("/api/v1/openapi.json").json["components"]["schemas"]["Matches"]["properties"]
+    assert spec["computed_at"]["type"] == "string" and spec["stale"]["type"] == "boolean"
+    found = client.get(f"/api/v1/demands/{world['demand'].id}/matches?limit=5").json
+    assert found["stale"] is False and found["computed_at"][:4].isdigit() and set(found) <= set(spec)
