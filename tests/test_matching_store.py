@@ -419,3 +419,44 @@ def test_the_documented_matches_answer_names_when_and_whether_stale(client, worl
     assert spec["computed_at"]["type"] == "string" and spec["stale"]["type"] == "boolean"
     found = client.get(f"/api/v1/demands/{world['demand'].id}/matches?limit=5").json
     assert found["stale"] is False and found["computed_at"][:4].isdigit() and set(found) <= set(spec)
+
+
+def test_own_list_page_shows_each_records_matches_in_figures_as_the_workbench_counts_them(client, world, f):
+    """本单位的需求: under each published demand, its strong and medium matches and the strong ones not yet looked
+    at (the workbench's "待查看的强匹配成果" leads here: the same count), or that the engine found none; a pair
+    marked 感兴趣, or with a signed deal, is no longer "未处理"."""
+    import re
+
+    from marketplace.brokers import services as brokers
+    from marketplace.matching import store
+    demand, lonely = world["demand"], world["lonely"]
+    twin = f.record("demands", world["company"], status="published", ref="S-D3", **dict(
+        DEMAND, title="铜线拉丝断线太多", description="拉丝机速度一快铜线就断，一个班要断好几次，想找办法把断线降下来。"))
+    settle()
+    found = {d.id: store.read(d, 50) for d in (demand, twin)}
+    strong = {i: [x["id"] for x in r["items"] if x["band"] == "强"] for i, r in found.items()}
+    assert all(strong.values()) and not any(r["abstained"] for r in found.values()), found
+    db.session.commit()
+
+    def figures():
+        page = client.get("/demands/?scope=mine").get_data(as_text=True)
+        rows = dict((int(i), (int(n), int(u or 0))) for n, u, _m, i in re.findall(
+            r"匹配：强 (\d+) 项(?:（<strong>(\d+) 项未处理</strong>）)?、中 (\d+) 项 · <a href=\"/demands/(\d+)#matches\"",
+            page))
+        todo = re.search(r"待查看的强匹配成果</[^>]+>\s*<[^>]+>(\d+)<", client.get("/workbench").get_data(as_text=True))
+        return page, rows, int(todo.group(1)) if todo else 0
+    login(client, world["company"])
+    page, rows, todo = figures()
+    assert rows == {d: (len(s), len(s)) for d, s in strong.items()} and todo == sum(map(len, strong.values()))
+    assert "匹配：暂未找到足够匹配的成果" in page and f"/demands/{lonely.id}#matches" in page  # the lonely one
+    client.post(f"/matches/demand/{demand.id}/{strong[demand.id][0]}/interested")
+    broker = f.user("broker")
+    intro = brokers.claim(broker, twin)
+    brokers.introduce(broker, intro, db.session.get(type(world["wire"]), strong[twin.id][0]))
+    for stage in ("contacted", "negotiating", "signed"):
+        brokers.advance(broker, intro, stage)
+    db.session.commit()
+    _page, rows, todo = figures()
+    assert rows == {d: (len(s), len(s) - 1) for d, s in strong.items()} and todo == sum(map(len, strong.values())) - 2
+    login(client, f.user("company"))  # another company's list shows none of it
+    assert "匹配：" not in client.get("/demands/?scope=mine").get_data(as_text=True)

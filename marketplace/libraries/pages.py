@@ -26,6 +26,15 @@ def detail_panel(name: str, fn) -> None:
     _PANELS[name] = fn
 
 
+_ROW_EXTRAS: dict = {}
+
+
+def list_extra(name: str, fn) -> None:
+    """Add `name` to every library list page's `extras`: fn(actor, lib, records, scope) → {record id: value}
+    shown under each row (the matching package adds each own record's match summary to 本单位的…)."""
+    _ROW_EXTRAS[name] = fn
+
+
 class _WithoutContacts:
     """A record as exported to someone who may not see its contacts (an anonymous visitor): contacts blank."""
     def __init__(self, obj):
@@ -86,8 +95,9 @@ def register(bp, lib: listings.Library, form_fields: list, form_values):
             # The rows show no collection (an achievement's IP items): not loaded up front (lazily if ever read).
             page = listings.paginate(stmt.options(*[lazyload(rel) for rel in lib.model.__mapper__.relationships
                                                     if rel.lazy == "selectin"]), params)
-        return render_template("library/list.html", lib=lib, page=page, params=params,
-                               scope=params.get("scope") or "public")
+        scope = params.get("scope") or "public"
+        extras = {name: fn(actor(), lib, list(page.items), scope) or {} for name, fn in _ROW_EXTRAS.items()}
+        return render_template("library/list.html", lib=lib, page=page, params=params, scope=scope, extras=extras)
 
     def export():
         params = request.args.to_dict()

@@ -115,6 +115,18 @@ def signed_with(entity_type: str, entity_id: int) -> set[int]:
     return found
 
 
+def deal_exists(demand_id, achievement_id):
+    """SQL: the pair (columns or values) has a deal — a registered contract naming both, or an introduction at
+    签约 — for counts that leave such pairs out (nothing is left to look at)."""
+    from ..brokers.models import Introduction
+    from ..contracts.models import Contract
+    return db.or_(
+        db.select(Contract.id).where(Contract.status == "registered", Contract.demand_id == demand_id,
+                                     Contract.achievement_id == achievement_id).exists(),
+        db.select(Introduction.id).where(Introduction.stage == "signed", Introduction.demand_id == demand_id,
+                                         Introduction.achievement_id == achievement_id).exists())
+
+
 def _recompute():
     from ..achievements.models import Achievement
     from ..demands.models import Demand

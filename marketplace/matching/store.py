@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, event, func, insert, inspect, select, update
+from sqlalchemy import bindparam, case, delete, event, func, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -440,6 +440,40 @@ def read_one(obj, other_id: int) -> dict | None:
     m, ref, title = found
     return {"id": other_id, "ref": ref, "title": title, "score": m.score, "band": m.band,
             "reasons": list(m.reasons), "shared_terms": list(m.shared_terms), "coverage": m.coverage}
+
+
+def summary(entity_type: str, ids) -> dict:
+    """Each record's stored list in figures, for its owner's list page: {id: {"强": n, "中": n, "unhandled": strong
+    rows this side has not marked and has no deal with, "abstained": bool}} — rows this side dismissed (不相关)
+    and unpublished other records left out, as `read` leaves them out. Two queries whatever the number of
+    records."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    own, other = _col(entity_type), _col(OTHER[entity_type])
+    Other = model(OTHER[entity_type])
+    said = select(MatchFeedback.verdict).where(MatchFeedback.side == entity_type,
+                                               MatchFeedback.demand_id == StoredMatch.demand_id,
+                                               MatchFeedback.achievement_id == StoredMatch.achievement_id)
+    dismissed = said.where(MatchFeedback.verdict == "irrelevant").exists()
+    from .learning import deal_exists
+    handled = said.exists() | deal_exists(StoredMatch.demand_id, StoredMatch.achievement_id)
+    unmarked = func.sum(case((handled, 0), else_=1))
+    out: dict = {}
+    for oid, abstained in db.session.execute(select(MatchList.entity_id, MatchList.abstained).where(
+            MatchList.entity_type == entity_type, MatchList.entity_id.in_(ids))):
+        out[oid] = {"强": 0, "中": 0, "unhandled": 0, "abstained": bool(abstained)}
+    for oid, band, n, fresh in db.session.execute(
+            select(own, StoredMatch.band, func.count(), unmarked)
+            .join(Other, (Other.id == other) & (Other.status == "published"))
+            .where(StoredMatch.direction == entity_type, own.in_(ids), StoredMatch.band.in_(("强", "中")),
+                   ~dismissed)
+            .group_by(own, StoredMatch.band)):
+        row = out.setdefault(oid, {"强": 0, "中": 0, "unhandled": 0, "abstained": False})
+        row[band] = n
+        if band == "强":
+            row["unhandled"] = int(fresh or 0)
+    return out
 
 
 def suggestions(demand_ids, per_demand: int = 3) -> dict:

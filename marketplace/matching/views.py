@@ -10,7 +10,7 @@ from ..core import permissions as perm
 from ..core.errors import Forbidden, NotFound
 from ..core.web import actor, in_savepoint, json_body, require_login
 from ..extensions import db
-from ..libraries.pages import detail_panel
+from ..libraries.pages import detail_panel, list_extra
 from . import learning, push, store
 from .models import NextStep
 
@@ -71,6 +71,18 @@ def _matches_panel(user, lib, obj):
 
 
 detail_panel("matches", _matches_panel)
+
+
+def _matches_summary(user, lib, records, scope):
+    """Under each own published record of 本单位的需求/成果: its stored matches in figures (the workbench's
+    "待查看的强匹配" points here)."""
+    if scope != "mine" or lib.key not in ("demands", "achievements"):
+        return None
+    return store.summary(lib.model.entity_type,
+                         [r.id for r in records if r.status == "published" and perm.is_owner(user, r)])
+
+
+list_extra("matches", _matches_summary)
 
 
 # The panel's actions -------------------------------------------------------------------------------------
