@@ -100,31 +100,31 @@ def pair_events() -> dict:
     return pairs
 
 
-def signed_with(entity_type: str, entity_id: int) -> set[int]:
-    """The records of the other side this demand or achievement has a deal with: a registered contract naming
-    both, or a broker introduction that reached 签约 (the match panel marks them 已签约 instead of offering
-    申请对接)."""
+def _deals() -> tuple:
+    """What makes a deal on a pair, once for every reader: a registered contract naming both records, or a
+    broker introduction that reached 签约 — (model, condition) each."""
     from ..brokers.models import Introduction
     from ..contracts.models import Contract
-    mine, other = ("demand_id", "achievement_id") if entity_type == "demand" else ("achievement_id", "demand_id")
-    found = set(db.session.scalars(db.select(getattr(Contract, other)).where(
-        getattr(Contract, mine) == entity_id, Contract.status == "registered", getattr(Contract, other).isnot(None))))
-    found |= set(db.session.scalars(db.select(getattr(Introduction, other)).where(
-        getattr(Introduction, mine) == entity_id, Introduction.stage == "signed",
-        getattr(Introduction, other).isnot(None))))
+    return (Contract, Contract.status == "registered"), (Introduction, Introduction.stage == "signed")
+
+
+def signed_with(entity_type: str, entity_id: int) -> set[int]:
+    """The records of the other side this demand or achievement has a deal with (the match panel marks them
+    已签约 instead of offering 申请对接; pushes leave them out)."""
+    mine, other = ("demand_id", "achievement_id") if entity_type == "demand" else \
+        ("achievement_id", "demand_id")
+    found: set = set()
+    for model, done in _deals():
+        found |= set(db.session.scalars(db.select(getattr(model, other)).where(
+            getattr(model, mine) == entity_id, done, getattr(model, other).isnot(None))))
     return found
 
 
 def deal_exists(demand_id, achievement_id):
-    """SQL: the pair (columns or values) has a deal — a registered contract naming both, or an introduction at
-    签约 — for counts that leave such pairs out (nothing is left to look at)."""
-    from ..brokers.models import Introduction
-    from ..contracts.models import Contract
-    return db.or_(
-        db.select(Contract.id).where(Contract.status == "registered", Contract.demand_id == demand_id,
-                                     Contract.achievement_id == achievement_id).exists(),
-        db.select(Introduction.id).where(Introduction.stage == "signed", Introduction.demand_id == demand_id,
-                                         Introduction.achievement_id == achievement_id).exists())
+    """SQL: the pair (columns or values) has a deal, for counts that leave such pairs out."""
+    return db.or_(*(db.select(model.id).where(done, model.demand_id == demand_id,
+                                              model.achievement_id == achievement_id).exists()
+                    for model, done in _deals()))
 
 
 def _recompute():

@@ -3,37 +3,27 @@ an institution's strong matches nobody on its side has looked at yet, and for br
 from datetime import timedelta
 
 from flask import url_for
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ..core import permissions as perm
 from ..core import workbench
 from ..core.models import utcnow
 from ..extensions import db
-from .models import MatchFeedback, MatchList, MatchRequest, StoredMatch
+from .models import MatchRequest
 
 RECENT_DAYS = 30
 
 
 def _unanswered_strong(actor, side: str) -> int:
-    """Strong stored matches of the organisation's published records that its side has not marked yet, in lists
-    the engine answered (an abstained list's strong rows are "the nearest, for reference"), without a deal
-    already made on the pair — the figures the list page 本单位的需求/成果 shows under each record."""
+    """Strong stored matches of the organisation's published records not yet looked at: the sum of what the
+    list page 本单位的需求/成果 shows under each record (`store.summary`: not marked by this side, no deal on
+    the pair), over the lists the engine answered (an abstained list's strong rows are "the nearest, for
+    reference")."""
     from . import store
-    from .learning import deal_exists
     Model = store.model(side)
-    own, other = store._col(side), store._col(store.OTHER[side])
-    Other = store.model(store.OTHER[side])
-    marked = select(MatchFeedback.id).where(MatchFeedback.side == side,
-                                            MatchFeedback.demand_id == StoredMatch.demand_id,
-                                            MatchFeedback.achievement_id == StoredMatch.achievement_id)
-    answered = select(MatchList.id).where(MatchList.entity_type == side, MatchList.entity_id == own,
-                                          MatchList.abstained.is_(False))
-    return db.session.scalar(
-        select(func.count()).select_from(StoredMatch)
-        .join(Model, and_(Model.id == own, Model.owner_org_id == actor.org_id, Model.status == "published"))
-        .join(Other, and_(Other.id == other, Other.status == "published"))
-        .where(StoredMatch.direction == side, StoredMatch.band == "强", ~marked.exists(), answered.exists(),
-               ~deal_exists(StoredMatch.demand_id, StoredMatch.achievement_id))) or 0
+    ids = db.session.scalars(select(Model.id).where(Model.owner_org_id == actor.org_id,
+                                                    Model.status == "published")).all()
+    return sum(r["unhandled"] for r in store.summary(side, ids).values() if not r["abstained"])
 
 
 @workbench.provider(order=35)
