@@ -220,9 +220,13 @@ def _site_state() -> tuple[list[Link], set]:
 
 
 def invalidate() -> None:
+    """After an edit: the links are read again at once, and so is the stored lists' fingerprint (which hashes
+    them), so the next read marks the lists computed before as stale instead of up to 30 s later."""
     _db_cache.update(sig=None, at=0.0)
     _file_cache["at"] = 0.0
     _graph_cache["sig"] = None
+    from . import store
+    store.reset_fingerprint_cache()
 
 
 @dataclass

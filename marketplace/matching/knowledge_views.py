@@ -92,7 +92,6 @@ def add():
                                           mechanism=data.get("mechanism", ""),
                                           technologies=data.get("technologies", ""),
                                           source=data.get("source", ""))):
-        store.reset_fingerprint_cache()
         flash("已添加关联，匹配立即生效；已存储的匹配结果在后台重新计算", "success")
     return redirect(url_for(".index", q=data.get("cues", "").split("|")[0].split(" ")[0][:20] or None))
 
@@ -119,7 +118,6 @@ def act(key, action):
             knowledge.set_status(actor(), row, action, reason)
 
     if attempt(run):
-        store.reset_fingerprint_cache()
         flash(("已停用该关联" if action == "disable" else "已恢复该关联") + "；已存储的匹配结果在后台重新计算", "success")
     return redirect(request.referrer if request.referrer and "/matching/knowledge" in request.referrer
                     else url_for(".index"))
