@@ -46,6 +46,64 @@ def test_tsv_format_comments_header_alternatives_and_technologies():
     assert g.fired("掉色的衣服") == [] and g.fired("") == []
 
 
+def test_an_everyday_variant_stands_for_its_cue_word_in_its_industry_and_the_reason_quotes_the_text():
+    tsv = ("有色金属\t磁钢 退磁|磁体 退磁\t高温下矫顽力不足\t晶界扩散、高矫顽力磁体\tGB/T 13560\n"
+           "装备制造\t电机 退磁\t温升过高使磁钢失磁\t冷却设计、磁路优化\t教材\n")
+    links = knowledge.parse_tsv(tsv)
+    by_word = {}
+    for i, link in enumerate(links):
+        for alt in link.cues:
+            for w in alt:
+                by_word.setdefault(w, []).append((i, alt))
+    variants = knowledge.parse_variants("# term\tvariants\tnote\n退磁\t掉磁|磁性变弱|退磁|磁\t口语\n", "有色金属")
+    assert variants == {"掉磁": (("退磁", "有色金属"),), "磁性变弱": (("退磁", "有色金属"),)}  # itself, 1 char: out
+    g = knowledge.Graph(links, by_word, variants)
+    fired = g.fired("电机跑长坡一热就没劲，拆开发现磁钢掉磁")
+    # the metals link fires through its variant and shows the text's word; the equipment link's industry has no
+    # such variant, so 掉磁 does not stand for 退磁 there
+    assert [(l.industry, alt) for l, alt in fired] == [("有色金属", ("磁钢", "掉磁"))]
+    assert knowledge.Graph(links, by_word).fired("电机跑长坡一热就没劲，拆开发现磁钢掉磁") == []  # without variants
+    # the word itself is shown when the text has it
+    assert [alt for _, alt in g.fired("磁钢退磁，磁性变弱")] == [("磁钢", "退磁")]
+
+
+VARIANTS = knowledge.DATA.parents[2] / "docs" / "knowledge" / "variants"  # reviewed, not loaded by default
+
+
+def test_the_variants_files_name_cue_words_of_their_industry_and_no_filler():
+    graph = {p.stem: p for p in knowledge.GRAPH_DIR.glob("*.tsv")}
+    files = sorted(VARIANTS.glob("*.tsv"))
+    assert len(files) == len(graph) == 21
+    filler = {"问题", "不好", "不行", "坏了", "变差", "质量差", "效率低", "成本高", "太贵", "麻烦", "影响", "方案",
+              "表面", "现场", "技术", "提高"}
+    total = 0
+    for p in files:
+        assert p.stem in graph, p.name
+        words = {w for l in knowledge.parse_tsv(graph[p.stem].read_text(encoding="utf-8")) for alt in l.cues for w in alt}
+        text = p.read_text(encoding="utf-8")
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            cols = line.split("\t")
+            assert cols[0].strip().lower() in words, (p.name, cols[0])
+            for v in cols[1].split("|"):
+                assert len(v.strip()) >= 2 and v.strip() not in filler and cols[0] not in v, (p.name, line)
+        total += sum(len(x) for x in knowledge.parse_variants(text, p.stem).values())
+    assert total > 15000
+
+
+def test_variants_are_loaded_from_an_administrators_graph_folder(ctx, monkeypatch, tmp_path):
+    text = "我们的电机跑长坡一热就没劲，拆开发现磁钢掉磁"
+    assert not any("掉磁" in alt for _, alt in knowledge.graph().fired(text))  # none shipped in data/variants
+    (tmp_path / "variants").mkdir()
+    (tmp_path / "variants" / "有色金属.tsv").write_text("# term\tvariants\tnote\n退磁\t掉磁|没磁了\t口语\n",
+                                                       encoding="utf-8")
+    monkeypatch.setenv("MATCH_GRAPH_DIR", str(tmp_path))
+    fired = [(l.industry, alt) for l, alt in knowledge.graph().fired(text)]
+    assert ("有色金属", ("电机", "磁钢", "掉磁")) in fired  # the shipped link 电机 磁钢 退磁, quoted as the text says it
+    assert "variants/有色金属.tsv" in knowledge.fingerprint_part()  # stored lists go stale when they change
+
+
 def test_graph_files_and_concepts_are_merged(monkeypatch, tmp_path):
     (tmp_path / "建材.tsv").write_text(TSV, encoding="utf-8")
     monkeypatch.setenv("MATCH_GRAPH_DIR", str(tmp_path))

@@ -9,13 +9,18 @@ Three layers, merged at read time (no reindex is needed after an edit):
   3. edits made in the site by administrators and brokers (`KnowledgeLink` rows): links they add, and file
      links they disable (a row with `file_key` that shadows the file's line). Every edit is audited
      (AuditLog, through core.workflow for disable/enable).
+
+Beside them, the everyday variants of cue words, `data/variants/<industry>.tsv` (columns term, variants separated
+by `|`, note): a plant manager writes 掉磁 where the cue says 退磁, 翻塘 where it says 泛塘. A variant found in a
+text stands for its term in the cues of that industry's links (only those: 发黑 is 褐变 in food, not in metals),
+and a reason quotes the words the text used.
 """
 import hashlib
 import os
 import re
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +33,7 @@ from ..extensions import db
 
 DATA = Path(__file__).parent / "data"
 GRAPH_DIR = DATA / "graph"
+VARIANTS_DIR = DATA / "variants"
 CONCEPTS = DATA / "concepts.txt"
 MAX_CUE_WORDS = 3
 STATUSES = {"active": "生效", "disabled": "已停用"}
@@ -102,11 +108,39 @@ def parse_concepts(text: str) -> list[Link]:
     return out
 
 
+def parse_variants(text: str, industry: str) -> dict:
+    """{variant: ((term, industry), ...)} of a variants file: lines `term<TAB>variant|variant<TAB>note`; a
+    variant shorter than two characters, or equal to its term, is left out."""
+    out: dict = {}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) < 2:
+            continue
+        term = cols[0].strip().lower()
+        if not term:
+            continue
+        for v in cols[1].split("|"):
+            v = v.strip().lower()
+            if len(v) >= 2 and v != term and (term, industry) not in out.get(v, ()):
+                out[v] = out.get(v, ()) + ((term, industry),)
+    return out
+
+
 def _files() -> list[Path]:
     files = sorted(GRAPH_DIR.glob("*.tsv")) if GRAPH_DIR.is_dir() else []
     extra = os.environ.get("MATCH_GRAPH_DIR")
     if extra and Path(extra).is_dir():
         files += sorted(Path(extra).glob("*.tsv"))
+    return files
+
+
+def _variant_files() -> list[Path]:
+    files = sorted(VARIANTS_DIR.glob("*.tsv")) if VARIANTS_DIR.is_dir() else []
+    extra = os.environ.get("MATCH_GRAPH_DIR")
+    if extra and (Path(extra) / "variants").is_dir():
+        files += sorted((Path(extra) / "variants").glob("*.tsv"))
     return files
 
 
@@ -118,7 +152,7 @@ def _concept_files() -> list[Path]:
     return files
 
 
-_file_cache: dict = {"sig": None, "links": [], "at": 0.0, "env": None}
+_file_cache: dict = {"sig": None, "links": [], "variants": {}, "at": 0.0, "env": None}
 _lock = threading.Lock()
 FILE_RECHECK_SECONDS = 2.0  # the data files are stat()ed at most this often per process (not on every lookup)
 
@@ -133,7 +167,8 @@ def file_links() -> list[Link]:
             and now - _file_cache["at"] < FILE_RECHECK_SECONDS:
         return _file_cache["links"]
     files = _files() + _concept_files()
-    sig = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files if p.is_file())
+    vfiles = _variant_files()
+    sig = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files + vfiles if p.is_file())
     if _file_cache["sig"] == sig:
         _file_cache.update(at=now, env=env)
         return _file_cache["links"]
@@ -148,8 +183,19 @@ def file_links() -> list[Link]:
                 if link.key not in seen:
                     seen.add(link.key)
                     links.append(link)
-        _file_cache.update(sig=sig, links=links, at=now, env=env)
+        variants: dict = {}
+        for p in vfiles:
+            if p.is_file():
+                for v, pairs in parse_variants(p.read_text(encoding="utf-8"), p.stem).items():
+                    variants[v] = variants.get(v, ()) + tuple(x for x in pairs if x not in variants.get(v, ()))
+        _file_cache.update(sig=sig, links=links, variants=variants, at=now, env=env)
     return links
+
+
+def file_variants() -> dict:
+    """{variant: ((term, industry), ...)} of the variants files (read with the links, same recheck)."""
+    file_links()
+    return _file_cache["variants"]
 
 
 # --- edits made in the site -------------------------------------------------------------------------
@@ -233,35 +279,69 @@ def invalidate() -> None:
 class Graph:
     links: list
     by_word: dict          # cue word → [(link index, alternative)]
+    variants: dict = field(default_factory=dict)  # everyday variant → ((cue word, industry), ...)
 
     @cached_property
     def automaton(self):
-        """An Aho-Corasick automaton of the cue words (built on first use, once per graph)."""
-        auto = ahocorasick.Automaton()
+        """An Aho-Corasick automaton of the cue words and their variants (built on first use, once per graph):
+        a string found → (its length, ((cue word, None for the word itself | the variant's industry), ...))."""
+        found: dict = {}
         for w in self.by_word:
             if w:
-                auto.add_word(w, w)
+                found[w] = ((w, None),)
+        for v, pairs in self.variants.items():
+            pairs = tuple(p for p in pairs if p[0] in self.by_word)
+            if v and pairs:
+                found[v] = found.get(v, ()) + pairs
+        auto = ahocorasick.Automaton()
+        for s, val in found.items():
+            auto.add_word(s, (len(s), val))
         auto.make_automaton()
         return auto
 
     def fired(self, text: str) -> list[tuple[Link, tuple]]:
-        """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative)]."""
+        """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative as the
+        text says it)]. A cue word counts when it occurs, or when a variant of it for the link's industry does
+        (the alternative then shows the variant: a reason quotes the text)."""
         text = (text or "").lower()
         # cue words in the order they first occur (a set's order changes between processes): by where they
         # start, then by length, as a scan from left to right trying the shorter words first would find them;
         # found in one pass of an Aho-Corasick automaton of the cue words (matches come by where they end)
         first: dict = {}
+        via: dict = {}     # cue word → {industry: (start, the variant found)}: found only through a variant
         if self.by_word:
-            for end, w in self.automaton.iter(text):
-                if w not in first:
-                    first[w] = end - len(w) + 1
-        present = sorted(first, key=lambda w: (first[w], len(w)))
+            for end, (n, val) in self.automaton.iter(text):
+                start = end - n + 1
+                for w, industry in val:
+                    if industry is None:
+                        if w not in first:
+                            first[w] = start
+                    else:
+                        seen_in = via.setdefault(w, {})
+                        if industry not in seen_in:
+                            seen_in[industry] = (start, text[start:end + 1])
+        if via:
+            starts = dict(first)
+            for w, by_ind in via.items():
+                s = min(x[0] for x in by_ind.values())
+                if w not in starts or s < starts[w]:
+                    starts[w] = s
+            present = sorted(starts, key=lambda w: (starts[w], len(w), w))
+        else:
+            present = sorted(first, key=lambda w: (first[w], len(w)))
         out, seen = [], set()
         for w in present:
             for idx, alt in self.by_word[w]:
-                if idx not in seen and all(x in first for x in alt):
+                if idx in seen:
+                    continue
+                if all(x in first for x in alt):
                     seen.add(idx)
                     out.append((self.links[idx], alt))
+                elif via:
+                    ind = self.links[idx].industry
+                    if all(x in first or ind in via.get(x, ()) for x in alt):
+                        seen.add(idx)
+                        out.append((self.links[idx], tuple(x if x in first else via[x][ind][1] for x in alt)))
         out.sort(key=lambda x: x[0].key)
         return out
 
@@ -272,7 +352,8 @@ _graph_cache: dict = {"sig": None, "graph": None}
 def graph() -> Graph:
     files = file_links()
     added, disabled = _site_state()
-    sig = (id(files), len(files), tuple(l.key for l in added), tuple(sorted(disabled)))
+    variants = file_variants()
+    sig = (id(files), len(files), id(variants), tuple(l.key for l in added), tuple(sorted(disabled)))
     if _graph_cache["sig"] == sig:
         return _graph_cache["graph"]
     links = [l for l in files if l.key not in disabled] + list(added)
@@ -281,7 +362,7 @@ def graph() -> Graph:
         for alt in link.cues:
             for w in set(alt):
                 by_word.setdefault(w, []).append((i, alt))
-    g = Graph(links, by_word)
+    g = Graph(links, by_word, variants)
     _graph_cache.update(sig=sig, graph=g)
     return g
 
@@ -386,5 +467,6 @@ def fingerprint_part() -> str:
         db.session.rollback()
         count, latest = 0, None
     extra = os.environ.get("MATCH_GRAPH_DIR")
-    files = sorted(Path(extra).glob("*.tsv")) if extra and Path(extra).is_dir() else []
-    return f"{count}:{latest}:" + ",".join(f"{p.name}:{p.stat().st_mtime_ns}" for p in files)
+    files = sorted(Path(extra).glob("*.tsv")) + sorted(Path(extra).glob("variants/*.tsv")) \
+        if extra and Path(extra).is_dir() else []
+    return f"{count}:{latest}:" + ",".join(f"{p.parent.name}/{p.name}:{p.stat().st_mtime_ns}" for p in files)
