@@ -226,6 +226,19 @@ def test_shared_terms_are_telling_words_only(f):
         assert filler not in words and filler not in reasons.split("技术要点相同：")[-1].split("；")[0]
 
 
+def test_shared_terms_with_latin_letters_are_shown_as_the_records_write_them(f):
+    items = _matched_pair(f, "L", "节能环保", ("印刷车间VOCs沸石转轮浓缩RTO焚烧治理技术",
+                                            "针对PCB与包装印刷车间低浓度VOCs废气，沸石转轮浓缩后RTO焚烧，去除率98%，出口pH中和。",
+                                            "VOCs、沸石转轮、RTO、PCB"),
+                          ("印刷厂VOCs超标，想上RTO", "我们PCB印刷车间VOCs排放超标，废气味道大，想上沸石转轮加RTO，洗涤水pH也要控制。"))
+    assert items
+    words = [w for i in items for w in i["shared_terms"]]
+    reasons = " ".join(r for i in items for r in i["reasons"])
+    assert {"VOCs", "RTO", "PCB"} <= set(words), words
+    assert not {"vocs", "rto", "pcb"} & set(words)
+    assert "VOCs" in reasons.split("技术要点相同：")[1] and "vocs" not in reasons
+
+
 def test_words_common_in_any_chinese_text_are_not_shown_as_shared(f):
     # 得到/超过/一次/完成 are in no list of ours: they are common in Chinese at large (jieba's general idf)
     assert {"得到", "超过", "一次", "完成"} <= matching.common_words()

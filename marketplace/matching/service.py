@@ -21,7 +21,7 @@ import time
 import weakref
 from collections import Counter, OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import itemgetter
@@ -934,6 +934,11 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     abstained = conf["abstain"]
     items = []
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
+        if any(map(_LATIN.search, f.shared_terms)) or any(_LATIN.search(w) for alt, _l, _t in f.paths for w in alt):
+            # shown as the records write them (VOCs, pH, PID), not lower-cased as the engine compares them
+            f = replace(f, shared_terms=_as_written(f.shared_terms, own, src_kind, obj, other_kind),
+                        paths=[(tuple(_as_written(list(alt), own, src_kind, obj, other_kind)), link, tech)
+                               for alt, link, tech in f.paths])
         m = scoring.apply_pair_feedback(scoring.explained(base, f), *verdicts)
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
                       "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
@@ -941,6 +946,22 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
                       "evidence": {"text": round(ev.text, 3), "graph": round(ev.graph, 3),
                                    "learned": round(ev.learned, 3)}})
     return items, abstained, conf
+
+
+_LATIN = re.compile(r"[a-z]")
+
+
+def _as_written(terms: list, own, own_kind: str, other, other_kind: str) -> list:
+    """`terms` (lower-cased, as the engine compares them) with each one holding Latin letters written as the first
+    of the two records writes it (pcb → PCB, vocs → VOCs, ph → pH); a term found in neither is left as it is."""
+    raw = " ".join(t for t, _w in _fields(own, own_kind) + _fields(other, other_kind) if t)
+    out = []
+    for t in terms:
+        if _LATIN.search(t):
+            m = re.search(re.escape(t), raw, re.IGNORECASE)
+            t = m.group(0) if m else t
+        out.append(t)
+    return out
 
 
 def match_demand(demand, limit: int = 10) -> dict:
