@@ -252,6 +252,22 @@ def test_words_common_in_any_chinese_text_are_not_shown_as_shared(f):
     assert "仲钨酸铵" in words and not words & {"得到", "超过", "一次", "完成"}, words
 
 
+def test_words_of_speech_common_in_chinese_are_not_telling_terms(f):
+    # verbs, adverbs, numerals and abstract nouns fairly common in Chinese (jieba's idf and part of speech) tell no
+    # two records apart; technical verbs (idf above 8) and topic nouns do
+    common = matching.common_words()
+    assert {"不敢", "只能", "考虑", "一条", "两年", "来源", "目标"} <= common
+    assert not {"萃取", "烧结", "压力", "温度", "汽车"} & common
+    assert not matching.specific("只能") and matching.specific("萃取")
+    items = _matched_pair(f, "S", "有色金属", ("钨渣萃取回收钪技术",
+                                               "钨冶炼渣经酸浸后萃取回收钪，只能在酸性条件下进行，目标回收率90%，考虑两年内量产。",
+                                               "钨渣、萃取、钪"),
+                          ("钨渣里的钪想回收", "我们钨渣堆了不少，只能外卖，目标是萃取回收钪，考虑两年内上线。"))
+    assert items and items[0]["ref"] == "S-A1"
+    words = set(items[0]["shared_terms"])
+    assert "萃取" in words and not words & {"只能", "目标", "考虑", "两年"}, words
+
+
 def test_learning_from_signed_pairs_is_shown_and_needs_a_floor(f):
     from marketplace.brokers.models import Introduction
     from marketplace.matching.models import MatchFeedback

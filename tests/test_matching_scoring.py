@@ -306,13 +306,3 @@ def test_the_decision_is_the_one_its_shown_signals_give():
     assert c["signals"]["title_cover"] == 0.499
     assert c["abstain"] is True and scoring.should_abstain_signals(c["signals"]) is True
 
-
-def test_words_of_speech_are_not_shown_as_technical_points_and_the_score_does_not_move():
-    shared = ["不敢", "萃取", "只能", "一条", "压力", "考虑", "烧结", "来源", "温度", "两年", "汽车"]
-    assert scoring.honest_terms(shared) == ["萃取", "压力", "烧结", "温度", "汽车"]
-    f = good(shared_terms=shared)
-    m = explained(score(f, explain=False), f)
-    assert "技术要点相同：萃取、压力、烧结、温度、汽车" in m.reasons
-    assert m.score == score(good(shared_terms=["萃取"]), explain=False).score  # display only
-    only_speech = good(shared_terms=["不敢", "只能"])
-    assert not any(r.startswith("技术要点相同") for r in explained(score(only_speech, explain=False), only_speech).reasons)

@@ -8,7 +8,6 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
-from pathlib import Path
 
 DEFAULT_WEIGHTS = {"text": 0.72, "industry": 0.06, "maturity": 0.08, "price": 0.06, "mode": 0.05, "region": 0.03}
 BANDS = ((70, "强"), (50, "中"), (0, "弱"))
@@ -191,9 +190,8 @@ def explained(m: Match, f: Features) -> Match:
     path_reason = graph_reason(f.paths)
     if path_reason:
         reasons.append(path_reason)
-    shown = honest_terms(f.shared_terms)
-    if shown:
-        reasons.append("技术要点相同：" + "、".join(shown[:8]))
+    if f.shared_terms:
+        reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
     reasons.extend(f.learned_notes)
     reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
     reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
@@ -245,47 +243,24 @@ def should_abstain(best_shared: int, best_score: int) -> bool:
     return best_shared < ABSTAIN_BELOW_SHARED or best_score < ABSTAIN_BELOW_SCORE
 
 
-# What is shown as a technical point ("技术要点相同", the API's shared_terms): the telling terms two records share
-# (service.specific: not generic, not frequent, not a measure, not common in Chinese at large), less the words
-# of speech among them — a verb, adverb, adjective, numeral, measure word, pronoun, direction or time word
-# (jieba's part-of-speech tag) or an abstract noun of any report, that is also fairly common in Chinese at
-# large (general idf below SHOWN_IDF). On the demo's lists they were 不敢, 只能, 考虑, 选择, 一条, 两年, 容易,
-# 清楚, 面临, 判断, 制定, 来源, 目标, 方向, 形式 … (155 of the 5,684 terms shown); technical verbs are rarer
-# (萃取, 烧结, 浸出 have an idf above 8) and stay, so do topic nouns (压力, 汽车, 品种, 反应). Display only: the
-# score and the abstention read the evidence, not this list.
-SHOWN_IDF = 6.0
+# Words of speech are not telling terms either, when fairly common in Chinese at large (general idf below
+# SPEECH_IDF, service.common_words): a verb, adverb, adjective, numeral, measure word, pronoun, direction or time
+# word by jieba's part of speech, or an abstract noun of any report (ABSTRACT; jieba tags them n, like 温度). On the
+# demo's lists they were shown as technical points: 不敢, 只能, 考虑, 选择, 一条, 两年, 容易, 清楚, 面临, 判断, 制定,
+# 来源, 目标, 方向, 形式 … (155 of the 5,684 terms shown); technical verbs are rarer (萃取, 烧结, 浸出 have an idf
+# above 8) and stay telling, so do topic nouns (压力, 汽车, 品种, 反应).
+SPEECH_IDF = 6.0
 SPEECH_TAGS = frozenset("v vd a ad d m mq q r rr rz f t tg c p u uj ul uz ud ug uv y e o".split())
-# and the abstract nouns of any report (tagged n like 温度 or 压力, so named here), when as common
 ABSTRACT = frozenset("形式 来源 建议 重点 目标 实际 方向 状态 人员 专家 手段 特征 策略 空间 报告 情况 方面 作用 效果 过程 "
                      "内容 方式 措施 条件 水平 能力 要求 基础 环节 因素 原因 结果 特点 途径 领域 范围 程度 阶段 趋势 意见 "
                      "经验 办法 思路 部分 方案 地方 事情 东西 时候 时间 工作 项目 单位 人们 大家 原则 任务 关系 机会 "
                      "条款 目的 概念 理念 观点 角度 层面 模式 形势 局面 规模 前景 价值 意义 成果 优势 特色 需要 计划".split())
 
 
-@lru_cache(maxsize=1)
-def speech_words() -> frozenset:
-    """Words of speech common in Chinese at large (see SHOWN_IDF), from jieba's own idf and dictionary files."""
-    import jieba
-    root = Path(jieba.__file__).parent
-    try:
-        common = {w for w, _, v in (line.partition(" ") for line in
-                                    (root / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines())
-                  if v and float(v) < SHOWN_IDF}
-        out = set()
-        with open(root / "dict.txt", encoding="utf-8") as fh:
-            for line in fh:
-                parts = line.split()
-                if len(parts) >= 3 and parts[0] in common and (parts[2] in SPEECH_TAGS or parts[0] in ABSTRACT):
-                    out.add(parts[0])
-    except OSError:  # pragma: no cover — a jieba without its data files: nothing left out
-        return frozenset()
-    return frozenset(out)
-
-
 def honest_terms(terms: list) -> list:
-    """Shared terms as shown: the telling terms the service kept (service.specific), less words of speech."""
-    weak = speech_words()
-    return [t for t in terms if t not in weak][:12]
+    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent, not a
+    measure, not common in Chinese at large — service.specific)."""
+    return list(terms[:12])
 
 
 # Calibrated abstention: see confidence() and decide_abstention().
@@ -334,8 +309,8 @@ REVERSE = 0.3
 
 # Words common in any Chinese text (得到, 一次, 超过, 完成, 直接, 出现 …) are not telling terms: jieba's
 # general-corpus idf (its shipped jieba/analyse/idf.txt, 270,000 words) below COMMON_IDF
-# (service.common_words, 419 words). Our own document frequencies cannot tell them apart in a small or
-# one-sided library, and they showed up as "技术要点相同" (the fourth set: 仲钨酸铵、超标、得到). 5.0
+# (service.common_words: 419 words; 984 with the words of speech above). Our own document frequencies cannot
+# tell them apart in a small or one-sided library, and they showed up as "技术要点相同" (the fourth set: 仲钨酸铵、超标、得到). 5.0
 # was read off the shared terms shown on the four tuning sets: below it only filler (148 of 3,949
 # shown); from 5.0 to 5.5 topic words begin (标准, 汽车, 环境, 压力). No ranking or abstention figure of
 # the 171 tuning demands moved.

@@ -141,15 +141,26 @@ def idf(term: str) -> float:
 
 @lru_cache(maxsize=1)
 def common_words() -> frozenset:
-    """Words common in any Chinese text (得到, 一次, 超过 …): jieba's general idf below scoring.COMMON_IDF."""
+    """Words common in any Chinese text, which tell no two records apart (jieba's general idf, its shipped
+    jieba/analyse/idf.txt): every word below scoring.COMMON_IDF (得到, 一次, 超过 …), and below scoring.SPEECH_IDF the
+    words of speech — a verb, adverb, adjective, numeral, measure word, pronoun, direction or time word by jieba's
+    part of speech (jieba/dict.txt), or an abstract noun of any report (scoring.ABSTRACT): 不敢, 只能, 一条, 来源."""
     import jieba  # (not jieba.analyse: importing it loads the whole file into a dict of its own)
-    path = Path(jieba.__file__).parent / "analyse" / "idf.txt"
+    root = Path(jieba.__file__).parent
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError:  # pragma: no cover — jieba without its idf file: our own frequencies only
+        idf = {w: float(v) for w, _, v in (line.partition(" ") for line in
+                                           (root / "analyse" / "idf.txt").read_text(encoding="utf-8").splitlines())
+               if v and float(v) < scoring.SPEECH_IDF}
+        speech = set()
+        with open(root / "dict.txt", encoding="utf-8") as fh:
+            for line in fh:
+                parts = line.split()
+                if len(parts) >= 3 and parts[0] in idf and (parts[2] in scoring.SPEECH_TAGS
+                                                            or parts[0] in scoring.ABSTRACT):
+                    speech.add(parts[0])
+    except OSError:  # pragma: no cover — jieba without its data files: our own frequencies only
         return frozenset()
-    return frozenset(w for w, _, v in (line.partition(" ") for line in lines)
-                     if v and float(v) < scoring.COMMON_IDF)
+    return frozenset(w for w, v in idf.items() if v < scoring.COMMON_IDF) | speech
 
 
 def _measure(term: str) -> bool:
@@ -933,12 +944,14 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
                                for _, obj, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
+    own_raw = None
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
-        if any(map(_LATIN.search, f.shared_terms)) or any(_LATIN.search(w) for alt, _l, _t in f.paths for w in alt):
-            # shown as the records write them (VOCs, pH, PID), not lower-cased as the engine compares them
-            f = replace(f, shared_terms=_as_written(f.shared_terms, own, src_kind, obj, other_kind),
-                        paths=[(tuple(_as_written(list(alt), own, src_kind, obj, other_kind)), link, tech)
-                               for alt, link, tech in f.paths])
+        shown = f.shared_terms + [w for alt, _l, _t in f.paths for w in alt]
+        if any(map(_LATIN.search, shown)):  # as the records write them (VOCs, pH, PID), not lower-cased
+            own_raw = own_raw if own_raw is not None else _raw_text(own, src_kind)
+            written = _as_written(shown, own_raw + " " + _raw_text(obj, other_kind))
+            f = replace(f, shared_terms=[written[t] for t in f.shared_terms],
+                        paths=[(tuple(written[w] for w in alt), link, tech) for alt, link, tech in f.paths])
         m = scoring.apply_pair_feedback(scoring.explained(base, f), *verdicts)
         items.append({"id": obj.id, "ref": obj.ref, "title": obj.title, "score": m.score, "band": m.band,
                       "reasons": m.reasons, "shared_terms": scoring.honest_terms(f.shared_terms),
@@ -951,16 +964,17 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
 _LATIN = re.compile(r"[a-z]")
 
 
-def _as_written(terms: list, own, own_kind: str, other, other_kind: str) -> list:
-    """`terms` (lower-cased, as the engine compares them) with each one holding Latin letters written as the first
-    of the two records writes it (pcb → PCB, vocs → VOCs, ph → pH); a term found in neither is left as it is."""
-    raw = " ".join(t for t, _w in _fields(own, own_kind) + _fields(other, other_kind) if t)
-    out = []
+def _raw_text(obj, kind: str) -> str:
+    return " ".join(t for t, _w in _fields(obj, kind) if t)
+
+
+def _as_written(terms: list, raw: str) -> dict:
+    """{term: as `raw` (the two records' text) first writes it} for lower-cased terms (pcb → PCB, vocs → VOCs,
+    ph → pH); a term without Latin letters, or not found, stays as it is."""
+    out = {}
     for t in terms:
-        if _LATIN.search(t):
-            m = re.search(re.escape(t), raw, re.IGNORECASE)
-            t = m.group(0) if m else t
-        out.append(t)
+        m = re.search(re.escape(t), raw, re.IGNORECASE) if _LATIN.search(t) and t not in out else None
+        out.setdefault(t, m.group(0) if m else t)
     return out
 
 
