@@ -370,3 +370,22 @@ def test_after_an_edit_the_page_shows_the_stored_lists_waiting_then_recomputed(c
     assert MatchList.query.filter_by(stale=True).count() == 0
     login(client, f.user("company"))
     assert client.get("/matching/knowledge/recompute").status_code == 403
+
+
+def test_a_latin_cue_word_fires_only_as_a_whole_word():
+    links = knowledge.parse_tsv("装备制造\tco 中毒\t一氧化碳使催化剂失活\t抗中毒催化剂\t教材\n")
+    by_word = {w: [(0, alt)] for alt in links[0].cues for w in alt}
+    g = knowledge.Graph(links, by_word)
+    assert [alt for _, alt in g.fired("尾气里CO偏高，催化剂中毒")] == [("co", "中毒")]
+    assert g.fired("COD偏高，微生物中毒") == [] and g.fired("WC-Cobalt刀具中毒") == []
+
+
+def test_latin_words_inside_longer_ones_are_not_shared_terms(f):
+    # "in" (indium) is not in "r/min", "ii" (a crystal form) is not in "III" (a collagen type)
+    items = _matched_pair(f, "W", "电子信息", ("高In组分InGaN量子阱外延生长技术",
+                                            "采用高In组分量子阱低温生长，III型缺陷密度降低，外延片翘曲小，转速稳定。",
+                                            "量子阱、外延、In组分"),
+                          ("量子阱外延片翘曲", "我们MOCVD外延片翘曲大，石墨盘转速800r/min，晶型II缺陷多，想改进量子阱生长。"))
+    assert items and items[0]["ref"] == "W-A1"
+    words = {w.lower() for w in items[0]["shared_terms"]}
+    assert "外延" in words and not {"in", "ii"} & words, words

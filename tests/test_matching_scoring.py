@@ -306,3 +306,26 @@ def test_the_decision_is_the_one_its_shown_signals_give():
     assert c["signals"]["title_cover"] == 0.499
     assert c["abstain"] is True and scoring.should_abstain_signals(c["signals"]) is True
 
+
+
+@pytest.mark.parametrize("form, text, found", [
+    ("in", "转速600r/min", False), ("ii", "iii型胶原蛋白", False), ("na", "china 出口", False),
+    ("co", "wc-co硬质合金", True), ("co", "cod超标", False), ("ii", "晶型ii混入", True),
+    ("led", "micro-led巨量转移", True), ("mm", "厚度0.5mm", True), ("pcb", "pcb板", True),
+    ("voc", "vocs排放", False), ("3d打印", "3d打印件", True), ("5mm", "0.5mm", True),
+])
+def test_a_latin_form_is_found_only_as_whole_words_of_letters(form, text, found):
+    # texts and forms are both bounded, then the substring tests of the Chinese words apply unchanged
+    assert (scoring.bounded(form) in scoring.bounded(text)) is found
+    assert scoring.unbounded(scoring.bounded(text)) == text
+
+
+@given(st.text(alphabet="ab1 .-中文", max_size=12), st.text(alphabet="ab1 .-中文", min_size=1, max_size=4))
+def test_bounded_finds_what_plain_search_finds_unless_a_letter_run_is_cut(text, form):
+    inside = scoring.bounded(form) in scoring.bounded(text)
+    whole = any(text[i:i + len(form)] == form
+                and not (form[0].isalpha() and form[0].isascii() and i and text[i - 1] in "ab")
+                and not (form[-1].isalpha() and form[-1].isascii() and text[i + len(form):i + len(form) + 1] in
+                         ("a", "b"))
+                for i in range(len(text) - len(form) + 1))
+    assert inside == whole

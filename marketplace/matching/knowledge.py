@@ -310,8 +310,12 @@ class Graph:
         first: dict = {}
         via: dict = {}     # cue word → {industry: (start, the variant found)}: found only through a variant
         if self.by_word:
+            last = len(text) - 1
             for end, (n, val) in self.automaton.iter(text):
                 start = end - n + 1
+                if (start and _latin(text[start]) and _latin(text[start - 1])) or \
+                        (end < last and _latin(text[end]) and _latin(text[end + 1])):
+                    continue  # a Latin word is a whole run of letters: "ai" is not a cue in "main", "co" not in "cod"
                 for w, industry in val:
                     if industry is None:
                         if w not in first:
@@ -344,6 +348,10 @@ class Graph:
                         out.append((self.links[idx], tuple(x if x in first else via[x][ind][1] for x in alt)))
         out.sort(key=lambda x: x[0].key)
         return out
+
+
+def _latin(ch: str) -> bool:
+    return "a" <= ch <= "z"
 
 
 _graph_cache: dict = {"sig": None, "graph": None}

@@ -5,6 +5,7 @@ A score is a weighted sum of parts in [0, 1], scaled to 0–100; the weights are
 candidates that are about the right thing, they never make an unrelated one look good.
 """
 import math
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
@@ -25,6 +26,38 @@ MODE_FIT = {
 }
 # The first round's rule (should_abstain): silent unless the best candidate shares at least two key terms and
 # reaches a solid 中 (60). The engine now decides with confidence() below; the score bar still reads as 弱/中.
+# A run of Latin letters and digits is a word of its own: "in" is not in "min", "ii" is not in "iii", "na" not in
+# "china". Texts and forms are both written with every such run between two marks (bounded), so that a form is
+# found in a text only as whole runs, by the same substring tests as the Chinese words.
+EDGE = "\x1f"
+_LATIN_RUN = re.compile(r"[a-z]+")
+
+
+def bounded(lower: str) -> str:
+    """A lower-cased text (or a form looked for in one) with each run of Latin letters and digits marked off:
+    bounded("m/min") == "\x1fm\x1f/\x1fmin\x1f"; Chinese is unchanged."""
+    return _LATIN_RUN.sub(EDGE + r"\g<0>" + EDGE, lower)
+
+
+_PLURAL = re.compile(r"(?<![a-z])[a-z]{2,}s$")   # vocs, leds, mofs (not gas, not class)
+_SINGULAR = re.compile(r"(?<![a-z])[a-z]{2,}$")
+
+
+def written(lower: str) -> tuple:
+    """The forms a lower-cased word (or phrase) is looked for under, bounded: itself, and a Latin word ending it
+    also with or without a plural s, as Chinese texts write both (VOC and VOCs, LED and LEDs)."""
+    if _PLURAL.search(lower) and len(lower) >= 4 and not lower.endswith("ss"):
+        return bounded(lower), bounded(lower[:-1])
+    if _SINGULAR.search(lower) and not lower.endswith("s"):
+        return bounded(lower), bounded(lower + "s")
+    return (bounded(lower),)
+
+
+def unbounded(text: str) -> str:
+    """The lower-cased text `bounded` was given."""
+    return text.replace(EDGE, "")
+
+
 ABSTAIN_BELOW_SHARED = 2
 ABSTAIN_BELOW_SCORE = 60
 

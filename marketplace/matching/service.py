@@ -232,10 +232,11 @@ def _build_profile(kind, oid, fields) -> Profile:
     top = dict(sorted(weighted.items(), key=lambda x: -x[1])[:PROFILE_TERMS])
     tokens = tuple(t for t in tf if not _very_common(t))  # BM25 over every word, as the plain baseline
     lower = raw.lower()
+    text = scoring.bounded(lower)  # forms are found in it as whole Latin words (_forms are bounded alike)
     # an achievement's links are read only when it is the record matched (its searches, the summary), not when it is
     # one of a demand's candidates (only the demand's links are followed): fired when first asked (own_links)
     graph = knowledge.graph()
-    p = Profile(kind, oid, lower, top, tokens, links=graph.fired(raw) if kind == "demand" else None,
+    p = Profile(kind, oid, text, top, tokens, links=graph.fired(raw) if kind == "demand" else None,
                 fired_by=None if kind == "demand" else graph)
     p.norm = _norm(lower)
     p.tok = tuple((_forms(t), t) for t in tokens)
@@ -261,7 +262,7 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.learn_terms = learning.pair_terms(top)
     p.learn_set = frozenset(p.learn_terms)
     p.tok_sizes = np.array([len(forms) for forms, _ in p.tok], dtype=np.intp)
-    p.self_bm25 = _bm25(p.tok, lower, p.norm) or 1.0
+    p.self_bm25 = _bm25(p.tok, text, p.norm) or 1.0
     if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
         title = fields[0][0] or ""
         p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
@@ -272,7 +273,7 @@ def _build_profile(kind, oid, fields) -> Profile:
 def own_links(p: Profile) -> list:
     """[(Link, cue alternative)] fired by p's text in the graph it was built with (fired once, then kept)."""
     if p.links is None:
-        p.links = p.fired_by.fired(p.text)  # (fired lower-cases the text: p.text is the raw text lower-cased)
+        p.links = p.fired_by.fired(scoring.unbounded(p.text))  # (the raw text lower-cased, as for a demand)
     p.fired_by = None
     return p.links
 
@@ -280,7 +281,7 @@ def own_links(p: Profile) -> list:
 @lru_cache(maxsize=20000)
 def _link_techs(technologies: tuple) -> tuple:
     """((technology, lower-cased, character pairs), ...) of a link: one tuple shared by every profile firing it."""
-    return tuple((tech, tech.lower(), _bigrams(tech.lower())) for tech in technologies)
+    return tuple((tech, scoring.bounded(tech.lower()), _bigrams(tech.lower())) for tech in technologies)
 
 
 def title_cover(p: Profile, text: str) -> float:
@@ -328,8 +329,9 @@ def _forms(term: str) -> tuple:
     out = []
     for alt in expand(term):
         form = "".join(alt) if all(CJK.match(t) for t in alt) else " ".join(alt)
-        if form and form not in out:
-            out.append(form.lower())
+        for form in scoring.written(form.lower()) if form else ():
+            if form not in out:
+                out.append(form)
     return tuple(out)
 
 
@@ -391,7 +393,7 @@ def _bigrams(tech: str) -> tuple:
         if CJK.match(run):
             out += [run[i:i + 2] for i in range(len(run) - 1)] or [run]
         else:
-            out.append(run)
+            out.append(scoring.bounded(run))
     return tuple(dict.fromkeys(out))
 
 
@@ -399,7 +401,7 @@ def _tech_match(tech: str, text: str) -> float:
     """How much of a technology the text names: 1 if it holds the whole phrase; else the share of the
     phrase's character pairs it holds (jieba cuts unknown technical words into single characters, so pairs
     are the sturdier unit), counted from 0.75 up."""
-    low = tech.lower()
+    low = scoring.bounded(tech.lower())  # `text`: a profile's (bounded) text
     if low in text:
         return 1.0
     grams = _bigrams(low)
