@@ -389,3 +389,9 @@ def test_latin_words_inside_longer_ones_are_not_shared_terms(f):
     assert items and items[0]["ref"] == "W-A1"
     words = {w.lower() for w in items[0]["shared_terms"]}
     assert "外延" in words and not {"in", "ii"} & words, words
+
+
+def test_the_provinces_counties_are_places_not_technical_points(ctx):
+    # a furniture demand and achievement both set in 南康 share a place, not a technique (region is a factor)
+    assert not [t for t in ("南康", "寻乌", "婺源", "南丰", "江西") if matching.specific(t)]
+    assert matching.specific("刨花板") and matching.specific("樟树")  # 樟树 is also a tree (精油): kept
