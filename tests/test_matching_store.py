@@ -357,6 +357,7 @@ def test_the_fingerprint_reads_the_data_files_but_not_their_readmes(app):
         files = store._fingerprint_files()
     names = {(p.parent.name, p.name) for p in files}
     assert {("graph", "建材.tsv"), ("data", "generic.txt"), ("data", "synonyms.txt")} <= names
+    assert {("matching", "scoring.py"), ("matching", "service.py")} <= names  # the engine's code and word lists
     # a folder's README (data/graph/README.md exists) describes the data: editing it must not mark lists stale
     assert (Path(store.__file__).parent / "data" / "graph" / "README.md").is_file()
     assert not [p for p in files if p.suffix == ".md"]

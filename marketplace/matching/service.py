@@ -63,7 +63,7 @@ NUMBER = re.compile(r"^[0-9][0-9.%]*$|^[0-9.]+[a-z]{0,2}$")
 MEASURES = frozenset("""
 mm cm nm um μm km m2 m3 kg mg g/l mg/l mg/m mg/kg g/m g/kg ml kpa mpa gpa pa kw kv kva kwh mw ma mah hz
 khz mhz ghz db dba ppm ppb rpm min ms ns us μs rh wt vol hra hrc hrb hv hb ra rz rsd cv ee koe oe
-d10 d50 d90 m/min m/s mm/s mm/m l/h t/h t/d mv kn kj mj cps
+d10 d50 d90 m/min m/s mm/s mm/m l/h t/h t/d mv kn kj mj cps r/min fps kgs gs
 gb gb/t hg/t jb/t yy/t qb/t sh/t ys/t dl/t ny/t gh/t sn/t fz/t jc/t db36 db36/t iso astm
 """.split())
 QUANTITY = re.compile(r"^[0-9][0-9.]*([a-zμ/%]+[0-9]?)$")

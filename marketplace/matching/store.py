@@ -61,15 +61,16 @@ _fp: dict = {"value": None, "stamp": None, "at": 0.0, "seen": None}
 
 def _fingerprint_files() -> list[Path]:
     """What the scores are made of, besides the records: the matching data (concepts, generic words, the
-    knowledge graph files), the search dictionary, synonyms and stopwords, the weights in scoring.py, and an
-    administrator's extra files. Not the folders' READMEs (*.md): editing a description must not mark every
+    knowledge graph files), the search dictionary, synonyms and stopwords, the engine's code (the weights in
+    scoring.py; service.py's word lists and text handling, the graph and the learning: a deploy that changes
+    them marks the lists stale), and an administrator's extra files. Not the folders' READMEs (*.md): editing a description must not mark every
     stored list stale and schedule a full rebuild."""
     import search
     here = Path(__file__).parent
     files = []
     for folder in (here / "data", Path(search.__file__).parent / "data"):
         files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md")
-    files.append(here / "scoring.py")
+    files += [here / name for name in ("scoring.py", "service.py", "knowledge.py", "learning.py")]
     for var in ("MATCH_CONCEPTS_FILE", "SEARCH_DICT_FILE", "SEARCH_SYNONYMS_FILE", "SEARCH_STOPWORDS_FILE"):
         extra = os.environ.get(var) or current_app.config.get(var)
         if extra and Path(extra).is_file():
