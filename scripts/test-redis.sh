@@ -30,7 +30,8 @@ PY
     DIR=${2:-$(cat "${REDIS_DIR_FILE:-/tmp/jxtm-redis-dir}" 2>/dev/null || true)}
     [ -n "$DIR" ] && [ -d "$DIR" ] || exit 0
     if [ -f "$DIR/redis.pid" ]; then kill "$(cat "$DIR/redis.pid")" 2>/dev/null || true; fi
-    for _ in $(seq 1 50); do [ -f "$DIR/redis.pid" ] && kill -0 "$(cat "$DIR/redis.pid")" 2>/dev/null || break; sleep 0.1; done
+    # (redis removes its pid file as it exits: read it quietly, it may be gone between the test and the read)
+    for _ in $(seq 1 50); do PID=$(cat "$DIR/redis.pid" 2>/dev/null) && kill -0 "$PID" 2>/dev/null || break; sleep 0.1; done
     rm -rf "$DIR"
     ;;
   *) echo "usage: $0 start | stop [DIR]" >&2; exit 2 ;;
