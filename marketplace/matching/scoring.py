@@ -39,14 +39,15 @@ def bounded(lower: str) -> str:
     return _LATIN_RUN.sub(EDGE + r"\g<0>" + EDGE, lower)
 
 
-_PLURAL = re.compile(r"(?<![a-z])[a-z]{2,}s$")   # vocs, leds, mofs (not gas, not class)
-_SINGULAR = re.compile(r"(?<![a-z])[a-z]{2,}$")
+# a word of letters alone (or ending a phrase: micro-led), never a unit after a number (5mm) or a short word (ph)
+_PLURAL = re.compile(r"(?<![a-z0-9])[a-z]{3,}s$")   # vocs, leds, mofs (not gas, not class)
+_SINGULAR = re.compile(r"(?<![a-z0-9])[a-z]{3,}$")
 
 
 def written(lower: str) -> tuple:
     """The forms a lower-cased word (or phrase) is looked for under, bounded: itself, and a Latin word ending it
     also with or without a plural s, as Chinese texts write both (VOC and VOCs, LED and LEDs)."""
-    if _PLURAL.search(lower) and len(lower) >= 4 and not lower.endswith("ss"):
+    if _PLURAL.search(lower) and not lower.endswith("ss"):
         return bounded(lower), bounded(lower[:-1])
     if _SINGULAR.search(lower) and not lower.endswith("s"):
         return bounded(lower), bounded(lower + "s")
