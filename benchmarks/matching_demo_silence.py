@@ -16,6 +16,7 @@ import argparse
 import json
 import logging
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -29,6 +30,13 @@ def main() -> None:
     parser.add_argument("--json", action="store_true", help="one JSON line per demand, then the count")
     args = parser.parse_args()
     tmp = tempfile.mkdtemp(prefix="match-demo-")
+    try:
+        _run(args, tmp)
+    finally:  # the demo's database and index: nothing left in /tmp
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args, tmp: str) -> None:
     os.environ.update(DATABASE_URL=f"sqlite:///{tmp}/demo.db", SEARCH_INDEX_DIR=f"{tmp}/index",
                       SECRET_KEY="demo", SEARCH_BACKEND="whoosh", HUEY_BACKEND="memory")
     sys.path.insert(0, str(ROOT))

@@ -24,6 +24,7 @@ import itertools
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -75,19 +76,22 @@ def loaded(folder: Path):
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app()
-    with app.app_context():
-        upgrade(directory=str(ROOT / "migrations"))
-        for library, name in (("achievements", "achievements.jsonl"), ("demands", "demands.jsonl")):
-            path = folder / name
-            headers, rows = read_file(path.name, path.read_bytes())
-            keep = [i for i, h in enumerate(headers) if h not in ("no_answer", "factory_language")]
-            rows = [(n, [values[i] for i in keep if i < len(values)]) for n, values in rows]
-            headers = [headers[i] for i in keep]
-            report = import_rows(library, headers, rows, source="eval", publish=True)
-            if report.rejected:
-                print(f"{name}: {report.summary()}", report.errors[:3], file=sys.stderr)
-        sync.apply_pending()
-        yield app
+    try:
+        with app.app_context():
+            upgrade(directory=str(ROOT / "migrations"))
+            for library, name in (("achievements", "achievements.jsonl"), ("demands", "demands.jsonl")):
+                path = folder / name
+                headers, rows = read_file(path.name, path.read_bytes())
+                keep = [i for i, h in enumerate(headers) if h not in ("no_answer", "factory_language")]
+                rows = [(n, [values[i] for i in keep if i < len(values)]) for n, values in rows]
+                headers = [headers[i] for i in keep]
+                report = import_rows(library, headers, rows, source="eval", publish=True)
+                if report.rejected:
+                    print(f"{name}: {report.summary()}", report.errors[:3], file=sys.stderr)
+            sync.apply_pending()
+            yield app
+    finally:  # the set's database and index: nothing left in /tmp
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def evaluate(folder: Path, verbose: bool = False) -> dict:
