@@ -24,17 +24,16 @@ MODE_FIT = {
     "技术咨询": {"合作开发": 0.8, "许可": 0.5, "转让": 0.5, "作价入股": 0.3},
     "技术服务": {"合作开发": 0.8, "许可": 0.6, "转让": 0.5, "作价入股": 0.3},
 }
-# The first round's rule (should_abstain): silent unless the best candidate shares at least two key terms and
-# reaches a solid 中 (60). The engine now decides with confidence() below; the score bar still reads as 弱/中.
-# A run of Latin letters and digits is a word of its own: "in" is not in "min", "ii" is not in "iii", "na" not in
-# "china". Texts and forms are both written with every such run between two marks (bounded), so that a form is
-# found in a text only as whole runs, by the same substring tests as the Chinese words.
+# A run of Latin letters is a word of its own: "in" is not in "min", "ii" is not in "iii", "na" not in "china".
+# Texts and forms are both written with every such run between two marks (bounded), so that a form is found in a
+# text only as whole runs, by the same substring tests as the Chinese words. (Digits are left as they were: bounding
+# them too moves nearly every score, and the abstention's bars were fitted on those scores.)
 EDGE = "\x1f"
 _LATIN_RUN = re.compile(r"[a-z]+")
 
 
 def bounded(lower: str) -> str:
-    """A lower-cased text (or a form looked for in one) with each run of Latin letters and digits marked off:
+    """A lower-cased text (or a form looked for in one) with each run of Latin letters marked off:
     bounded("m/min") == "\x1fm\x1f/\x1fmin\x1f"; Chinese is unchanged."""
     return _LATIN_RUN.sub(EDGE + r"\g<0>" + EDGE, lower)
 
@@ -59,6 +58,8 @@ def unbounded(text: str) -> str:
     return text.replace(EDGE, "")
 
 
+# The first round's rule (should_abstain): silent unless the best candidate shares at least two key terms and
+# reaches a solid 中 (60). The engine now decides with confidence() below; the score bar still reads as 弱/中.
 ABSTAIN_BELOW_SHARED = 2
 ABSTAIN_BELOW_SCORE = 60
 

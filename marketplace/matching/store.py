@@ -63,8 +63,8 @@ def _fingerprint_files() -> list[Path]:
     """What the scores are made of, besides the records: the matching data (concepts, generic words, the
     knowledge graph files), the search dictionary, synonyms and stopwords, the engine's code (the weights in
     scoring.py; service.py's word lists and text handling, the graph and the learning: a deploy that changes
-    them marks the lists stale), and an administrator's extra files. Not the folders' READMEs (*.md): editing a description must not mark every
-    stored list stale and schedule a full rebuild."""
+    them marks the lists stale), and an administrator's extra files. Not the folders' READMEs (*.md): editing
+    a description must not mark every stored list stale and schedule a full rebuild."""
     import search
     here = Path(__file__).parent
     files = []
