@@ -395,3 +395,9 @@ def test_the_provinces_counties_are_places_not_technical_points(ctx):
     # a furniture demand and achievement both set in 南康 share a place, not a technique (region is a factor)
     assert not [t for t in ("南康", "寻乌", "婺源", "南丰", "江西") if matching.specific(t)]
     assert matching.specific("刨花板") and matching.specific("樟树")  # 樟树 is also a tree (精油): kept
+
+
+def test_a_term_is_shown_as_written_where_it_is_a_whole_word():
+    # the case is taken from where the engine found the term (a whole Latin word), not from inside a longer one
+    raw = "Controlled release; LED灯珠; VOCs排放; COD偏高; WC-Co硬质合金"
+    assert matching._as_written(["led", "voc", "co", "钴"], raw) == {"led": "LED", "voc": "VOC", "co": "Co", "钴": "钴"}

@@ -972,11 +972,17 @@ def _raw_text(obj, kind: str) -> str:
 
 def _as_written(terms: list, raw: str) -> dict:
     """{term: as `raw` (the two records' text) first writes it} for lower-cased terms (pcb → PCB, vocs → VOCs,
-    ph → pH); a term without Latin letters, or not found, stays as it is."""
+    ph → pH), looked for as the engine found it: a whole Latin word (scoring.bounded), maybe with a plural s — led
+    is not the "led" of "Controlled"; a term without Latin letters, or not found, stays as it is."""
     out = {}
     for t in terms:
-        m = re.search(re.escape(t), raw, re.IGNORECASE) if _LATIN.search(t) and t not in out else None
-        out.setdefault(t, m.group(0) if m else t)
+        if t in out or not _LATIN.search(t):
+            out.setdefault(t, t)
+            continue
+        head = r"(?<![a-z])" if _LATIN.match(t[0]) else ""
+        tail = r"(?=s?(?![a-z]))" if _LATIN.match(t[-1]) else ""
+        m = re.search(head + re.escape(t) + tail, raw, re.IGNORECASE)
+        out[t] = m.group(0) if m else t
     return out
 
 
