@@ -226,6 +226,31 @@ def test_shared_terms_are_telling_words_only(f):
         assert filler not in words and filler not in reasons.split("技术要点相同：")[-1].split("；")[0]
 
 
+def test_words_of_business_units_and_counted_amounts_are_not_shown_but_still_count(f, monkeypatch):
+    # 寻求 下游 两家 立方米 are shared by the two texts and were shown as "技术要点相同"; they say nothing of the
+    # technology: not shown, while the score (fitted with them in the evidence) stays what it was
+    achievement = ("赣州有限公司稀土萃取分离废水氨氮回收技术",
+                   "寻求下游两家冶炼厂合作，每日处理废水500立方米，稀土萃取分离废水中氨氮回收为硫酸铵，回收率95%。",
+                   "萃取分离、氨氮、硫酸铵")
+    demand = ("稀土萃取分离废水氨氮超标", "我们寻求下游两家有限公司的经验，每日500立方米萃取分离废水氨氮超标，想回收硫酸铵。")
+    f.record("achievements", f.user("institution"), status="published", ref="U-A1", title=achievement[0],
+             summary=achievement[1], keywords=achievement[2], industry="有色金属")
+    d = f.record("demands", f.user("company"), status="published", ref="U-D1", title=demand[0],
+                 description=demand[1], industry="有色金属")
+    sync.apply_pending()
+    items = matching.match_demand(d, 5)["items"]
+    assert items, "the pair is matched"
+    words = set(items[0]["shared_terms"])
+    told = next((r for r in items[0]["reasons"] if r.startswith("技术要点相同：")), "")
+    assert "硫酸铵" in words and "硫酸铵" in told
+    assert not {"寻求", "下游", "两家", "立方米", "有限公司"} & words, words
+    assert not [w for w in ("寻求", "下游", "两家", "立方米") if w in told], told
+    from marketplace.matching import scoring
+    monkeypatch.setattr(scoring, "shown_term", lambda term: True)
+    every = matching.match_demand(d, 5)["items"]
+    assert every[0]["score"] == items[0]["score"] and {"寻求", "下游", "两家", "立方米"} <= set(every[0]["shared_terms"])
+
+
 def test_shared_terms_with_latin_letters_are_shown_as_the_records_write_them(f):
     items = _matched_pair(f, "L", "节能环保", ("印刷车间VOCs沸石转轮浓缩RTO焚烧治理技术",
                                             "针对PCB与包装印刷车间低浓度VOCs废气，沸石转轮浓缩后RTO焚烧，去除率98%，出口pH中和。",
@@ -378,6 +403,22 @@ def test_a_latin_cue_word_fires_only_as_a_whole_word():
     g = knowledge.Graph(links, by_word)
     assert [alt for _, alt in g.fired("尾气里CO偏高，催化剂中毒")] == [("co", "中毒")]
     assert g.fired("COD偏高，微生物中毒") == [] and g.fired("WC-Cobalt刀具中毒") == []
+
+
+def test_a_technology_is_named_by_either_number_of_its_latin_word():
+    # a link's technology "VOC吸附回收" is named by a text that writes VOCs (and "MOFs吸附" by one that writes MOF);
+    # a longer word is still not the technology's word, nor is a unit after a number
+    from marketplace.matching import scoring
+
+    def named(tech, text):
+        return matching._best_tech(matching._link_techs((tech,)), scoring.bounded(text.lower()).__contains__)
+
+    assert named("VOC吸附回收", "喷涂线VOCs吸附回收装置") == (1.0, "VOC吸附回收")
+    assert named("MOFs吸附", "一种MOF吸附材料") == (1.0, "MOFs吸附")
+    assert named("VOC吸附回收", "喷涂线VOC吸附回收装置") == (1.0, "VOC吸附回收")
+    assert named("VOC吸附", "喷涂线VOCsx吸附装置") == (0.0, None) and named("VOC吸附", "VOCs吸附") == (1.0, "VOC吸附")
+    assert scoring.other_number("5mm涂层") == "5mm涂层" and scoring.other_number("gas检测") == "gas检测"
+    assert scoring.other_number("class膜") == "class膜" and scoring.other_number("ph计") == "ph计"
 
 
 def test_latin_words_inside_longer_ones_are_not_shared_terms(f):

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
 DEFAULT_WEIGHTS = {"text": 0.72, "industry": 0.06, "maturity": 0.08, "price": 0.06, "mode": 0.05, "region": 0.03}
 BANDS = ((70, "强"), (50, "中"), (0, "弱"))
@@ -51,6 +52,23 @@ def written(lower: str) -> tuple:
     if _SINGULAR.search(lower) and not lower.endswith("s"):
         return bounded(lower), bounded(lower + "s")
     return (bounded(lower),)
+
+
+_LATIN_WORD = re.compile(r"(?<![a-z0-9])[a-z]{3,}(?![a-z])")
+
+
+def _other_number(m) -> str:
+    w = m.group(0)
+    if len(w) >= 4 and w.endswith("s") and not w.endswith("ss"):
+        return w[:-1]
+    return w if w.endswith("s") else w + "s"
+
+
+def other_number(lower: str) -> str:
+    """A lower-cased phrase with each Latin word of three letters or more (not a unit after a number) in its other
+    number, the plural s added or dropped as `written` does for a word ending a phrase: "voc治理" → "vocs治理",
+    "mofs吸附" → "mof吸附"; a phrase without such a word is returned unchanged."""
+    return _LATIN_WORD.sub(_other_number, lower)
 
 
 def unbounded(text: str) -> str:
@@ -290,6 +308,25 @@ ABSTRACT = frozenset("形式 来源 建议 重点 目标 实际 方向 状态 �
                      "内容 方式 措施 条件 水平 能力 要求 基础 环节 因素 原因 结果 特点 途径 领域 范围 程度 阶段 趋势 意见 "
                      "经验 办法 思路 部分 方案 地方 事情 东西 时候 时间 工作 项目 单位 人们 大家 原则 任务 关系 机会 "
                      "条款 目的 概念 理念 观点 角度 层面 模式 形势 局面 规模 前景 价值 意义 成果 优势 特色 需要 计划".split())
+
+
+# Units written in Chinese, and amounts counted in words (两家, 万件, 一个月, 百万吨): a measure, not a technique.
+# (Not 元: 三元 is a battery chemistry; not 级: 多级 is a process.)
+UNITS = frozenset("立方米 平方米 立方 平方 公斤 千克 毫克 毫米 厘米 微米 公里 千米 千瓦 千瓦时 兆瓦 毫升 公顷 万元 亿元 摄氏度".split())
+COUNTED = re.compile(r"^[一二两三四五六七八九十百千万亿几多每余数首]+(?:个月|[个家座台件片套批次日天周年月只条根张块种类款项半吨])$")
+
+
+@lru_cache(maxsize=1)
+def unshown_words() -> frozenset:
+    """data/unshown.txt: words of business, scale and administration, not shown as technical points."""
+    text = (Path(__file__).parent / "data" / "unshown.txt").read_text(encoding="utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def shown_term(term: str) -> bool:
+    """Whether a shared telling term may be shown as "技术要点相同": not a word of business or administration
+    (unshown_words), not a unit or a counted amount. Only the wording: the evidence keeps the term."""
+    return not (term in unshown_words() or term in UNITS or COUNTED.match(term))
 
 
 def honest_terms(terms: list) -> list:

@@ -280,8 +280,15 @@ def own_links(p: Profile) -> list:
 
 @lru_cache(maxsize=20000)
 def _link_techs(technologies: tuple) -> tuple:
-    """((technology, lower-cased, character pairs), ...) of a link: one tuple shared by every profile firing it."""
-    return tuple((tech, scoring.bounded(tech.lower()), _bigrams(tech.lower())) for tech in technologies)
+    """((technology, lower-cased, character pairs), ...) of a link: one tuple shared by every profile firing it.
+    A technology with a Latin word is there twice, also with the word in its other number (VOC治理 is named by a
+    text that writes VOCs治理), as the terms' forms are (scoring.written)."""
+    out = []
+    for tech in technologies:
+        low = tech.lower()
+        for form in dict.fromkeys((low, scoring.other_number(low))):
+            out.append((tech, scoring.bounded(form), _bigrams(form)))
+    return tuple(out)
 
 
 def title_cover(p: Profile, text: str) -> float:
@@ -397,20 +404,6 @@ def _bigrams(tech: str) -> tuple:
     return tuple(dict.fromkeys(out))
 
 
-def _tech_match(tech: str, text: str) -> float:
-    """How much of a technology the text names: 1 if it holds the whole phrase; else the share of the
-    phrase's character pairs it holds (jieba cuts unknown technical words into single characters, so pairs
-    are the sturdier unit), counted from 0.75 up."""
-    low = scoring.bounded(tech.lower())  # `text`: a profile's (bounded) text
-    if low in text:
-        return 1.0
-    grams = _bigrams(low)
-    if len(grams) < 2:
-        return 0.0
-    share = sum(1 for g in grams if g in text) / len(grams)
-    return share if share >= 0.75 else 0.0
-
-
 # --- pair evidence (symmetric) ------------------------------------------------------------------------
 
 @dataclass
@@ -429,7 +422,7 @@ GRAPH_LINK_WEIGHT = 0.45
 
 
 def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
-    """_tech_match over the links' precomputed technologies (same results, without per-call lowering). `has`:
+    """The graph paths from `src`'s links to the technologies `other_text` names (_best_tech). `has`:
     another way to tell whether a form occurs in `other_text` (the counts of evidence_many); `links`: the
     indices of the only links that can match (those with a form in the text), in order."""
     paths = []
@@ -442,8 +435,9 @@ def _graph(src: Profile, other_text: str, has=None, links=None) -> list:
 
 
 def _best_tech(techs: tuple, has) -> tuple:
-    """(how much, which) of a link's technologies (precomputed by _link_techs) the text names best (_tech_match);
-    (0.0, None) when none."""
+    """(how much, which) of a link's technologies (precomputed by _link_techs) the text names best: 1 for the
+    whole phrase; else the share of the phrase's character pairs it holds (jieba cuts unknown technical words into
+    single characters, so pairs are the sturdier unit), counted from 0.75 up; (0.0, None) when none."""
     best, best_tech = 0.0, None
     for tech, low, grams in techs:
         if has(low):
@@ -948,6 +942,7 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     items = []
     own_raw = None
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
+        f = replace(f, shared_terms=[t for t in f.shared_terms if scoring.shown_term(t)])  # (the score is kept)
         shown = f.shared_terms + [w for alt, _l, _t in f.paths for w in alt]
         if any(map(_LATIN.search, shown)):  # as the records write them (VOCs, pH, PID), not lower-cased
             own_raw = own_raw if own_raw is not None else _raw_text(own, src_kind)
