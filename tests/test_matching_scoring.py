@@ -329,3 +329,9 @@ def test_bounded_finds_what_plain_search_finds_unless_a_letter_run_is_cut(text, 
                          ("a", "b"))
                 for i in range(len(text) - len(form) + 1))
     assert inside == whole
+
+
+def test_shown_terms_leave_out_business_words_units_counts_and_words_inside_longer_ones():
+    terms = ["催化剂", "寻求", "低温", "两家", "催化", "立方米", "scr", "scr脱硝", "温度", "三元", "多级"]
+    assert scoring.shown_terms(terms) == ["催化剂", "低温", "scr脱硝", "温度", "三元", "多级"]
+    assert scoring.shown_terms([]) == []

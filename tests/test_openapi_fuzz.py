@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from marketplace.extensions import db
 
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))  # a deeper run: FUZZ_EXAMPLES=200 make test PYTEST_ARGS=-k fuzz
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
 ROLES = ("institution", "company", "admin")
 

@@ -329,6 +329,13 @@ def shown_term(term: str) -> bool:
     return not (term in unshown_words() or term in UNITS or COUNTED.match(term))
 
 
+def shown_terms(terms: list) -> list:
+    """The shared telling terms worded as "技术要点相同", in their order: those that may be shown (shown_term), and
+    of a word and a longer one holding it only the longer (催化剂, not also 催化; 离子型稀土, not also 稀土)."""
+    kept = [t for t in terms if shown_term(t)]
+    return [t for t in kept if not any(t != u and t in u for u in kept)]
+
+
 def honest_terms(terms: list) -> list:
     """Shared terms as shown: the service already kept only telling terms (not generic, not frequent, not a
     measure, not common in Chinese at large — service.specific)."""
