@@ -942,7 +942,9 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     items = []
     own_raw = None
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
-        f = replace(f, shared_terms=scoring.shown_terms(f.shared_terms))  # (the score is kept)
+        told = scoring.shown_terms(f.shared_terms)  # what is worded; the score is kept
+        if told != f.shared_terms:
+            f = replace(f, shared_terms=told)
         shown = f.shared_terms + [w for alt, _l, _t in f.paths for w in alt]
         if any(map(_LATIN.search, shown)):  # as the records write them (VOCs, pH, PID), not lower-cased
             own_raw = own_raw if own_raw is not None else _raw_text(own, src_kind)
