@@ -337,8 +337,9 @@ def shown_terms(terms: list) -> list:
 
 
 def honest_terms(terms: list) -> list:
-    """Shared terms as shown: the service already kept only telling terms (not generic, not frequent, not a
-    measure, not common in Chinese at large — service.specific)."""
+    """Shared terms as returned: the service already kept only telling terms (not generic, not frequent, not a
+    measure, not common in Chinese at large — service.specific) and of those the ones that may be shown
+    (shown_terms); at most 12."""
     return list(terms[:12])
 
 
