@@ -23,7 +23,9 @@ def safe_cell(ws, value):
     """The value to put in a row of `ws`: risky text as an inert string cell, anything else unchanged."""
     if not is_risky(value):
         return value
-    cell = Cell(ws, value=value)
+    # placed at A1 until the row is written (append moves it): a write-only sheet (the import error files) formats
+    # the cell's coordinate while taking it in, and one without a place failed there (a TypeError, a 500)
+    cell = Cell(ws, row=1, column=1, value=value)
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell

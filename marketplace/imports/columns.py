@@ -11,7 +11,7 @@ COLUMNS = {
         "title": ["成果名称", "名称", "title"],
         "summary": ["成果简介", "简介", "成果介绍", "summary"],
         "keywords": ["关键词", "keywords"],
-        "industry": ["所属产业", "产业", "所属行业", "行业", "industry"],
+        "industry": ["所属产业", "产业", "所属行业", "行业", "所属领域", "技术领域", "领域", "industry"],
         "category": ["成果类别", "类别", "category"],
         "institution": ["完成单位", "所属单位", "单位", "institution"],
         "ip_type": ["知识产权类型", "专利类型", "ip_type"],
@@ -34,7 +34,7 @@ COLUMNS = {
         "title": ["需求名称", "名称", "title"],
         "description": ["需求描述", "问题描述", "需求内容", "description"],
         "indicators": ["技术指标", "目标指标", "indicators"],
-        "industry": ["所属产业", "产业", "所属行业", "行业", "industry"],
+        "industry": ["所属产业", "产业", "所属行业", "行业", "所属领域", "技术领域", "领域", "industry"],
         "city": ["所在城市", "城市", "所在地", "city"],
         "company": ["需求企业", "企业名称", "企业", "company"],
         "company_uscc": ["统一社会信用代码", "company_uscc", "uscc"],
@@ -83,6 +83,21 @@ def ignored(header) -> bool:
 def _norm(header: str) -> str:
     h = str(header).strip().lower().replace("（", "(").replace("）", ")")
     return re.sub(r"[\s*：:]", "", h)
+
+
+def known_header(header) -> bool:
+    """Whether a cell names a column of any library (how a file's header row is told from a title above it)."""
+    return _norm(header) in _every_header()
+
+
+def _every_header() -> frozenset:
+    global _EVERY
+    if _EVERY is None:
+        _EVERY = frozenset(_norm(n) for lib in COLUMNS.values() for names in lib.values() for n in names)
+    return _EVERY
+
+
+_EVERY = None
 
 
 def header_map(library: str) -> dict[str, str]:

@@ -24,6 +24,45 @@ class ImportFileError(ValueError):
     """The file as a whole cannot be read (wrong type, corrupt, undecodable)."""
 
 
+# Real forms put a title, a "填报单位" line or a blank row above the header, and an instructions sheet before the
+# data: the header is the first of a sheet's first HEADER_SCAN rows that names at least two known columns (of
+# any library), the sheet the first that has one; without one, the first non-empty row of the first sheet, as
+# before (and the import then says which required columns are missing).
+HEADER_SCAN = 30
+
+
+class Headers(list):
+    """A file's header row; `notes`: how it was found (another sheet, rows above it skipped), for the report."""
+
+    def __init__(self, values, notes=()):
+        super().__init__(values)
+        self.notes = list(notes)
+
+
+def _known_columns(values) -> int:
+    from .columns import known_header
+    return sum(1 for v in values if v not in (None, "") and known_header(v))
+
+
+def _header_in(numbered) -> tuple:
+    """(row number, values, non-empty rows above it) of the header among the first HEADER_SCAN rows of
+    `numbered` ((number, values) pairs), or (None, None, 0) if none names two known columns."""
+    above = 0
+    for number, values in numbered:
+        if number > HEADER_SCAN:
+            break
+        if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if _known_columns(values) >= 2:
+            return number, values, above
+        above += 1
+    return None, None, 0
+
+
+def _skipped_note(number: int, above: int) -> list:
+    return [f"表头在第{number}行：其上{above}行（表格标题、填报说明等）已跳过"] if above else []
+
+
 def _cell(value):
     if isinstance(value, datetime):
         return value.date()
@@ -298,7 +337,10 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
     try:
         wb = _load_xlsx(raw)
         try:
-            headers, rows = _read_sheet(wb.worksheets[0], max_rows)
+            ws, number, notes = _header_sheet(wb)
+            headers, rows = _read_sheet(ws, max_rows, number)
+            if headers is not None:
+                headers = Headers(headers, notes)
         finally:
             wb.close()
     except ImportFileError:
@@ -319,10 +361,24 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
     return headers, rows
 
 
-def _read_sheet(ws, max_rows: int = MAX_ROWS):
+def _header_sheet(wb) -> tuple:
+    """(worksheet, header row number or None, notes): the first sheet with a header naming known columns
+    (_header_in), else the first sheet (its first non-empty row is the header, as before)."""
+    for ws in wb.worksheets:
+        number, _values, above = _header_in(_xlsx_rows(ws))
+        if number is not None:
+            notes = [] if ws is wb.worksheets[0] else [
+                f"读取的是工作表“{ws.title}”（前面的工作表“{wb.worksheets[0].title}”等没有可识别的表头）"]
+            return ws, number, notes + _skipped_note(number, above)
+    return wb.worksheets[0], None, []
+
+
+def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None):
     headers, rows = None, []
     for number, values in _xlsx_rows(ws):
         if headers is None:
+            if header_row is not None and number < header_row:
+                continue
             if any(v not in (None, "") for v in values):
                 headers = [None if v is None else str(v) for v in values]
             continue
@@ -341,13 +397,17 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    header_row, _values, above = _header_in(
+        (n, v) for n, v in enumerate(csv.reader(io.StringIO(text[:65536]), dialect), start=1))
     reader = csv.reader(io.StringIO(text), dialect)
     headers, rows = None, []
     for values in reader:
         number = reader.line_num
         if headers is None:
+            if header_row is not None and number < header_row:
+                continue
             if any(v.strip() for v in values):
-                headers = values
+                headers = Headers(values, _skipped_note(number, above) if header_row else [])
             continue
         if not any(v.strip() for v in values):
             continue
@@ -456,13 +516,15 @@ def _stream_xlsx(raw: bytes, max_rows: int) -> RowStream:
     wb = None
     try:
         wb = _load_xlsx(raw)
-        ws = wb.worksheets[0]
+        ws, header_row, notes = _header_sheet(wb)
         declared = _declared_rows(ws)
         numbered = _xlsx_rows(ws)
         headers = None
-        for _, values in numbered:
+        for number, values in numbered:
+            if header_row is not None and number < header_row:
+                continue
             if any(v not in (None, "") for v in values):
-                headers = [None if v is None else str(v) for v in values]
+                headers = Headers([None if v is None else str(v) for v in values], notes)
                 break
     except ImportFileError:
         if wb is not None:

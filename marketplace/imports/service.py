@@ -55,6 +55,7 @@ class ImportReport:
     updated: int = 0
     rejected: int = 0
     skipped: int = 0
+    blank: int = 0             # of the skipped, rows with nothing in a known column (a footnote, a numbered empty row)
     unchanged: int = 0   # rows whose record already holds exactly these values: neither rewritten nor reindexed
     indexed: int = 0     # search outbox rows applied while the rows were written (import_rows(index_alongside=…))
     errors: list = field(default_factory=list)  # [{"row": n, "message": "…", "fields": [{"column", "message"}]}]
@@ -75,8 +76,10 @@ class ImportReport:
         if self.unchanged:
             out += f"未变化{self.unchanged}，"
         out += f"拒绝{self.rejected}"
-        if self.skipped:
-            out += f"，跳过示例行{self.skipped}"
+        if self.skipped - self.blank:
+            out += f"，跳过示例行{self.skipped - self.blank}"
+        if self.blank:
+            out += f"，跳过无内容的行{self.blank}"
         if self.mapped:
             out += f"，规范化取值{sum(c for c, _ in self.mapped.values())}处"
         return out
@@ -194,6 +197,13 @@ class Importer:
         if self._is_sample(record, values):
             self.report.skipped += 1
             self.report.warnings.append(f"第{number}行是模板中的示例行（编号“{record.get('ref') or '示例'}”），已跳过")
+            return None
+        if not isinstance(values, dict) and not any(str(v).strip() for v in record.values()):
+            # a sheet's footnote ("注：价格单位为万元") or a numbered but empty row: nothing in any known column
+            shown = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
+            self.report.skipped += 1
+            self.report.blank += 1
+            self.report.warnings.append(f"第{number}行没有任何可识别列的内容（“{shown[:20]}”），已跳过")
             return None
         problems: list[tuple[str, str]] = []
         col = self.mapper.column
@@ -615,6 +625,7 @@ def import_rows(library: str, headers: list | None, rows, *, actor=None, source=
     imp = Importer(library, headers, actor=actor, source=source, publish=publish, submit=submit,
                    dry_run=dry_run, errors_out=errors_out)
     report = imp.report
+    report.warnings.extend(getattr(headers, "notes", ()))  # how the header was found (readers.Headers)
     if total is None:
         total = len(rows) if hasattr(rows, "__len__") else 0
     if headers is not None:

@@ -1,0 +1,96 @@
+"""Spreadsheets as offices fill them in: an instructions sheet first, a title and a "填报单位" line above the header,
+a 序号 column, a footnote under the data. The header is found (the first of a sheet's first rows naming two known
+columns, on the first sheet that has one), what was skipped is said, and row numbers stay the sheet's."""
+import io
+
+from openpyxl import Workbook
+
+from marketplace.achievements.models import Achievement
+from marketplace.imports.readers import read_file, stream_file
+from marketplace.imports.service import import_file, import_rows
+
+from .test_imports import ROWS, ZH, csv_bytes, xlsx_bytes
+
+
+def form_bytes(instructions: bool = True) -> bytes:
+    wb = Workbook()
+    if instructions:
+        wb.active.title = "填表说明"
+        wb.active["A1"] = "请在“成果汇总”工作表中填写；带*为必填项"
+        ws = wb.create_sheet("成果汇总")
+    else:
+        ws = wb.active
+    ws.merge_cells("A1:F1")
+    ws["A1"] = "2026年度江西省高校科技成果汇总表"
+    ws["A2"] = "填报单位（盖章）：江西理工大学        填报日期：2026年11月"
+    ws.append(["序号", "成果名称*"] + ZH[2:] + ["备注"])       # row 3
+    for n, row in enumerate(ROWS, 1):
+        ws.append([n, row[1]] + row[2:] + [""])             # rows 4, 5
+    ws.append([])
+    ws.append(["注：价格单位为万元；本表共2项。"])              # row 7
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_the_header_under_a_title_on_the_second_sheet_is_found_by_both_readers():
+    raw = form_bytes()
+    headers, rows = read_file("汇总.xlsx", raw)
+    assert headers[:3] == ["序号", "成果名称*", "成果简介"]
+    assert [n for n, _ in rows] == [4, 5, 7] and rows[0][1][1] == ROWS[0][1]
+    assert any("成果汇总" in n for n in headers.notes) and any("第3行" in n and "2行" in n for n in headers.notes)
+    with stream_file("汇总.xlsx", raw) as stream:
+        assert list(stream.headers) == list(headers) and stream.headers.notes == headers.notes
+        assert [(n, v) for n, v in stream.rows] == rows
+
+
+def test_a_form_imports_its_rows_and_says_what_it_skipped(ctx):
+    report = import_file("achievements", "汇总.xlsx", form_bytes(), publish=True)
+    assert (report.created, report.rejected, report.skipped, report.blank) == (2, 0, 1, 1), report.errors
+    assert Achievement.query.filter_by(ref="A-2").count() == 0  # no 编号 column here: matched by title
+    assert {a.title for a in Achievement.query} == {ROWS[0][1], ROWS[1][1]}
+    said = "\n".join(report.warnings)
+    assert "工作表“成果汇总”" in said and "表头在第3行" in said and "第7行没有任何可识别列的内容" in said
+    assert "跳过无内容的行1" in report.summary() and "示例行" not in report.summary()
+
+
+def test_on_the_first_sheet_a_title_row_is_skipped_too_and_a_plain_file_is_read_as_before():
+    headers, rows = read_file("汇总.xlsx", form_bytes(instructions=False))
+    assert headers[1] == "成果名称*" and [n for n, _ in rows] == [4, 5, 7]
+    assert headers.notes == ["表头在第3行：其上2行（表格标题、填报说明等）已跳过"]
+    headers, rows = read_file("成果.xlsx", xlsx_bytes(ZH, ROWS))
+    assert headers == ZH and headers.notes == [] and [n for n, _ in rows] == [2, 3]
+
+
+def test_a_csv_with_a_title_line_above_its_header(ctx):
+    raw = ("江西省科技成果汇总表（2026年）\n".encode("utf-8-sig") + csv_bytes(ZH, ROWS, encoding="utf-8"))
+    headers, rows = read_file("成果.csv", raw)
+    assert headers == ZH and [n for n, _ in rows] == [3, 4] and headers.notes
+    report = import_rows("achievements", headers, rows, publish=True)
+    assert (report.created, report.rejected) == (2, 0) and "表头在第2行" in "\n".join(report.warnings)
+
+
+def test_without_a_recognisable_header_the_missing_columns_are_named_as_before(ctx):
+    wb = Workbook()
+    wb.active.append(["说明：本表为汇总"])
+    wb.active.append(["项目", "金额"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "x.xlsx", buf.getvalue())
+    assert report.errors[0]["row"] == 1 and "缺少必需的列" in report.errors[0]["message"]
+
+
+def test_a_refused_row_with_formula_like_text_is_written_to_the_error_file_as_text(ctx):
+    # the error file is a write-only workbook: a refused row holding text a spreadsheet would run ("+86 …", "-高温")
+    # made writing it fail (a TypeError: a 500 on the web upload) instead of writing the text as text
+    from openpyxl import load_workbook
+    bad = ["A-9", "产业写错的成果", "这一行的所属产业不在可选范围之内，应被拒绝并原样写回。", "-高温", "火星产业", "南昌大学", "",
+           "", "", "", "", "中试", "", "", ""]
+    headers = ZH + ["联系电话"]
+    out = io.BytesIO()
+    report = import_file("achievements", "x.xlsx", xlsx_bytes(headers, [ROWS[0] + [""], bad + ["+86 0797 8312345"]]),
+                         dry_run=True, errors_out=out)
+    assert (report.created, report.rejected) == (1, 1) and report.errors_file
+    ws = load_workbook(io.BytesIO(out.getvalue())).active
+    row = [c.value for c in ws[2]]
+    assert "-高温" in row and "+86 0797 8312345" in row and ws[2][headers.index("联系电话")].data_type == "s"
