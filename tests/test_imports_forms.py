@@ -94,3 +94,21 @@ def test_a_refused_row_with_formula_like_text_is_written_to_the_error_file_as_te
     ws = load_workbook(io.BytesIO(out.getvalue())).active
     row = [c.value for c in ws[2]]
     assert "-高温" in row and "+86 0797 8312345" in row and ws[2][headers.index("联系电话")].data_type == "s"
+
+
+def test_an_amount_with_its_unit_and_a_date_shown_as_a_day_number_are_read_and_reported(ctx):
+    rows = [r[:] for r in ROWS]
+    rows[0][ZH.index("意向价格（万元）")], rows[0][ZH.index("授权日期")] = "50万元", "45000"
+    rows[1][ZH.index("意向价格（万元）")] = "１２.５ 万"
+    bad = [r[:] for r in ROWS]
+    bad[0][0], bad[1][0] = "A-7", "A-8"
+    bad[0][ZH.index("意向价格（万元）")], bad[1][ZH.index("授权日期")] = "50元", "12345"
+    report = import_file("achievements", "x.xlsx", xlsx_bytes(ZH, rows + bad), publish=True)
+    assert (report.created, report.rejected) == (2, 2), report.errors
+    a1, a2 = (Achievement.query.filter_by(ref=r).one() for r in ("A-1", "A-2"))
+    assert str(a1.asking_price) == "500000.00" and a1.ip_items[0].granted_on.isoformat() == "2023-03-15"
+    assert str(a2.asking_price) == "125000.00"
+    lines = "\n".join(report.mapping_lines())
+    assert "50万元 → 50" in lines and "45000 → 2023-03-15" in lines
+    said = " ".join(e["message"] for e in report.errors)
+    assert "“50元”不是有效的金额" in said and "授权日期：日期格式应为" in said

@@ -46,6 +46,13 @@ LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industr
 NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
+# An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
+WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
+WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
+# A date typed where the cell was formatted as a number shows Excel's day serial (45000 = 2023-03-15): read as
+# that date between 1955 and 2099, reported; any other number stays an error.
+DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
+EXCEL_SERIAL = re.compile(r"^[2-7][0-9]{4}$")
 
 
 @dataclass
@@ -214,6 +221,11 @@ class Importer:
             value = value.strip()
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
+                if f in WAN_COLUMNS and WAN_WRITTEN.match(fixed):
+                    fixed = WAN_WRITTEN.match(fixed).group(1)
+                elif f in DATE_COLUMNS and EXCEL_SERIAL.match(fixed) and 20090 <= int(fixed) <= 73050:
+                    from openpyxl.utils.datetime import from_excel
+                    fixed = from_excel(int(fixed)).date().isoformat()
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed)
                 value = fixed
