@@ -112,3 +112,30 @@ def test_an_amount_with_its_unit_and_a_date_shown_as_a_day_number_are_read_and_r
     assert "50万元 → 50" in lines and "45000 → 2023-03-15" in lines
     said = " ".join(e["message"] for e in report.errors)
     assert "“50元”不是有效的金额" in said and "授权日期：日期格式应为" in said
+
+
+def test_a_header_with_an_explanation_after_it_is_its_column_but_never_an_amount_in_another_unit():
+    from marketplace.imports.columns import map_headers
+    mapping, unknown = map_headers("demands", ["需求名称", "需求描述（问题、现状、目标）", "预算(万元)", "所属领域（单选）"])
+    assert sorted(mapping.values()) == ["budget_wan", "description", "industry", "title"] and not unknown
+    mapping, unknown = map_headers("achievements", ["成果名称", "意向价格（元）", "成果简介(300字以内)"])
+    assert sorted(mapping.values()) == ["summary", "title"] and unknown == ["意向价格（元）"]
+
+
+def test_a_demand_form_with_a_total_row_and_everyday_cooperation_words(ctx):
+    wb = Workbook()
+    ws = wb.active
+    ws["A1"] = "赣州市2026年企业技术需求征集表"
+    ws.append([])
+    ws.append(["序号", "需求企业", "需求名称", "需求描述（问题、现状、目标）", "所属领域", "所在地", "合作方式", "预算（万元）"])
+    ws.append([1, "赣州某稀土冶炼有限公司", "萃取槽乳化严重", "P507萃取段经常乳化，分相时间长，想找解决办法，最好能现场中试。",
+               "有色金属", "赣州市", "委托研发", "30万元"])
+    ws.append([2, "赣州某铜业有限公司", "铜杆表面氧化发黑", "连铸连轧出来的铜杆表面发黑，客户投诉，想改进冷却和保护。", "有色",
+               "赣州", "合作研发", "面议"])
+    ws.append(["合计", "", "", "", "", "", "", ""])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("demands", "需求.xlsx", buf.getvalue(), dry_run=True)
+    assert (report.created, report.rejected, report.blank) == (2, 0, 1), report.errors
+    lines = "\n".join(report.mapping_lines())
+    assert "委托研发 → 委托开发" in lines and "合作研发 → 合作开发" in lines and "30万元 → 30" in lines

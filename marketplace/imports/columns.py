@@ -116,12 +116,24 @@ def map_headers(library: str, headers: list) -> tuple[dict[int, str], list[str]]
     for i, header in enumerate(headers):
         if header is None or str(header).strip() == "" or ignored(header):
             continue
-        field = known.get(_norm(header))
+        field = known.get(_norm(header)) or _explained(known, header)
         if field and field not in mapping.values():
             mapping[i] = field
         else:
             unknown.append(str(header))
     return mapping, unknown
+
+
+# A header with an explanation after it, as forms write them: "需求描述（问题、现状、目标）", "成果简介(300字以内)".
+# Never for an amount: "意向价格（元）" is not the 万元 column.
+_EXPLAINED = re.compile(r"^(.+?)[（(][^（）()]*[）)]$")
+_UNIT_FIELDS = {"asking_price_wan", "budget_wan"}
+
+
+def _explained(known: dict, header) -> str | None:
+    m = _EXPLAINED.match(str(header).strip())
+    field = known.get(_norm(m.group(1))) if m else None
+    return field if field not in _UNIT_FIELDS else None
 
 
 def display_header(library: str, field: str) -> str:
