@@ -139,3 +139,12 @@ def test_a_demand_form_with_a_total_row_and_everyday_cooperation_words(ctx):
     assert (report.created, report.rejected, report.blank) == (2, 0, 1), report.errors
     lines = "\n".join(report.mapping_lines())
     assert "委托研发 → 委托开发" in lines and "合作研发 → 合作开发" in lines and "30万元 → 30" in lines
+
+
+def test_a_csv_cell_longer_than_the_csv_module_reads_is_a_400_with_a_reason_not_a_500(client, f):
+    from .conftest import login
+    login(client, f.user("institution"))
+    raw = ("成果名称,成果简介\n标题,\"" + "长" * 140000 + "\"\n").encode("utf-8")
+    up = client.post("/imports/achievements", data={"file": (io.BytesIO(raw), "成果.csv")},
+                     content_type="multipart/form-data")
+    assert up.status_code == 400 and "CSV 文件第2行附近无法读取" in up.get_data(as_text=True)

@@ -390,6 +390,18 @@ def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None):
     return headers, rows
 
 
+def _csv_rows(text: str, dialect):
+    """(line number, values) of a CSV text; a record the csv module cannot read (a cell over its 131,072
+    characters) is the file's error, not a crash."""
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for values in reader:
+            yield reader.line_num, values
+    except csv.Error as exc:
+        raise ImportFileError(f"CSV 文件第{max(reader.line_num, 1)}行附近无法读取（{exc}）：单元格过长或引号不配对，"
+                              "请检查后重新导出") from None
+
+
 def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     sample = text[:4096]
@@ -397,12 +409,9 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    header_row, _values, above = _header_in(
-        (n, v) for n, v in enumerate(csv.reader(io.StringIO(text[:65536]), dialect), start=1))
-    reader = csv.reader(io.StringIO(text), dialect)
+    header_row, _values, above = _header_in(_csv_rows(text, dialect))
     headers, rows = None, []
-    for values in reader:
-        number = reader.line_num
+    for number, values in _csv_rows(text, dialect):
         if headers is None:
             if header_row is not None and number < header_row:
                 continue
