@@ -148,3 +148,31 @@ def test_a_csv_cell_longer_than_the_csv_module_reads_is_a_400_with_a_reason_not_
     up = client.post("/imports/achievements", data={"file": (io.BytesIO(raw), "成果.csv")},
                      content_type="multipart/form-data")
     assert up.status_code == 400 and "CSV 文件第2行附近无法读取" in up.get_data(as_text=True)
+
+
+def test_a_first_sheet_with_a_known_column_stays_the_data_even_if_a_later_sheet_names_more():
+    # a data sheet whose header was mistyped (one known column) is still the one read (the import then names the
+    # missing columns), not the template's 填写说明 or another sheet that lists column names
+    wb = Workbook()
+    wb.active.append(["成果名称", "简 介 内 容", "产业类别"])
+    wb.active.append(["高强高导铜合金", "采用连续挤压……", "有色金属"])
+    listing = wb.create_sheet("字段")
+    listing.append(["成果名称", "成果简介", "所属产业", "成熟度"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    headers, rows = read_file("x.xlsx", buf.getvalue())
+    assert headers == ["成果名称", "简 介 内 容", "产业类别"] and headers.notes == [] and [n for n, _ in rows] == [2]
+
+
+def test_the_templates_notes_sheet_is_never_read_as_the_data(client, f):
+    from .conftest import login
+    login(client, f.user("institution"))
+    raw = client.get("/achievements/template.xlsx").data
+    from openpyxl import load_workbook
+    wb = load_workbook(io.BytesIO(raw))
+    wb.worksheets[0].delete_rows(1, wb.worksheets[0].max_row)  # an emptied data sheet
+    wb.worksheets[0]["A1"] = "请在此填写"
+    buf = io.BytesIO()
+    wb.save(buf)
+    headers, _rows = read_file("t.xlsx", buf.getvalue())
+    assert headers == ["请在此填写"] and headers.notes == []

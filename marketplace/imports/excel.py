@@ -8,6 +8,7 @@ from ..core import vocab
 from ..core.money import WAN
 from ..core.xlsx_safe import XLSX_MIME, append_row  # noqa: F401  (XLSX_MIME: the library pages' downloads)
 from . import columns
+from .readers import TEMPLATE_NOTES_SHEET
 
 
 def _wan(amount, negotiable):
@@ -101,7 +102,7 @@ def template_workbook(lib) -> io.BytesIO:
     ws, fields = _sheet(wb, lib.key)
     example = EXAMPLES[lib.key]
     ws.append([example.get(f, "") for f in fields])
-    notes = wb.create_sheet("填写说明")
+    notes = wb.create_sheet(TEMPLATE_NOTES_SHEET)
     notes.append(["列名", "字段", "可用的其他列名", "必填", "可选值 / 格式"])
     choices = {"industry": vocab.INDUSTRIES, "category": vocab.CATEGORIES, "maturity": vocab.MATURITIES,
                "funding_source": vocab.FUNDING_SOURCES, "transfer_modes": vocab.TRANSFER_MODES,

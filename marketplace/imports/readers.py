@@ -29,6 +29,7 @@ class ImportFileError(ValueError):
 # any library), the sheet the first that has one; without one, the first non-empty row of the first sheet, as
 # before (and the import then says which required columns are missing).
 HEADER_SCAN = 30
+TEMPLATE_NOTES_SHEET = "填写说明"  # imports.excel.template_workbook's second sheet
 
 
 class Headers(list):
@@ -46,17 +47,19 @@ def _known_columns(values) -> int:
 
 def _header_in(numbered) -> tuple:
     """(row number, values, non-empty rows above it) of the header among the first HEADER_SCAN rows of
-    `numbered` ((number, values) pairs), or (None, None, 0) if none names two known columns."""
-    above = 0
+    `numbered` ((number, values) pairs), or (None, None, n) if none names two known columns, n the most known
+    columns one of them names."""
+    above = most = 0
     for number, values in numbered:
         if number > HEADER_SCAN:
             break
         if all(v in (None, "") or (isinstance(v, str) and not v.strip()) for v in values):
             continue
-        if _known_columns(values) >= 2:
+        known = _known_columns(values)
+        if known >= 2:
             return number, values, above
-        above += 1
-    return None, None, 0
+        above, most = above + 1, max(most, known)
+    return None, None, most
 
 
 def _skipped_note(number: int, above: int) -> list:
@@ -364,13 +367,18 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
 def _header_sheet(wb) -> tuple:
     """(worksheet, header row number or None, notes): the first sheet with a header naming known columns
     (_header_in), else the first sheet (its first non-empty row is the header, as before)."""
+    first = wb.worksheets[0]
     for ws in wb.worksheets:
-        number, _values, above = _header_in(_xlsx_rows(ws))
+        if ws is not first and ws.title == TEMPLATE_NOTES_SHEET:
+            continue  # our template's column list names known columns too: never the data
+        number, _values, count = _header_in(_xlsx_rows(ws))  # count: rows above it, or the most known names
         if number is not None:
-            notes = [] if ws is wb.worksheets[0] else [
-                f"读取的是工作表“{ws.title}”（前面的工作表“{wb.worksheets[0].title}”等没有可识别的表头）"]
-            return ws, number, notes + _skipped_note(number, above)
-    return wb.worksheets[0], None, []
+            notes = [] if ws is first else [
+                f"读取的是工作表“{ws.title}”（前面的工作表“{first.title}”等没有可识别的表头）"]
+            return ws, number, notes + _skipped_note(number, count)
+        if ws is first and count:  # the first sheet names a known column: it is the data, read as before
+            break
+    return first, None, []
 
 
 def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None):
