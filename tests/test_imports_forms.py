@@ -176,3 +176,13 @@ def test_the_templates_notes_sheet_is_never_read_as_the_data(client, f):
     wb.save(buf)
     headers, _rows = read_file("t.xlsx", buf.getvalue())
     assert headers == ["请在此填写"] and headers.notes == []
+
+
+def test_a_tab_separated_export_with_a_title_line_is_read():
+    # a title line without separators misleads csv.Sniffer (it answered with the wrong separator)
+    text = ("江西省科技成果汇总表\r\n\r\n" + "\t".join(["序号"] + ZH) + "\r\n"
+            + "\r\n".join("\t".join([str(n)] + row) for n, row in enumerate(ROWS, 1)) + "\r\n")
+    for encoding in ("gbk", "utf-8"):
+        headers, rows = read_file("成果.csv", text.encode(encoding))
+        assert headers == ["序号"] + ZH and [n for n, _ in rows] == [4, 5], encoding
+        assert rows[0][1][2] == ROWS[0][1] and headers.notes == ["表头在第3行：其上1行（表格标题、填报说明等）已跳过"]

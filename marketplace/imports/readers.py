@@ -410,6 +410,10 @@ def _csv_rows(text: str, dialect):
                               "请检查后重新导出") from None
 
 
+class _Semicolon(csv.excel):
+    delimiter = ";"
+
+
 def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     sample = text[:4096]
@@ -418,6 +422,12 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     except csv.Error:
         dialect = csv.excel
     header_row, _values, above = _header_in(_csv_rows(text, dialect))
+    if header_row is None:  # a title line above the header can mislead the sniffer: try each separator
+        for other in (csv.excel, csv.excel_tab, _Semicolon):
+            found = _header_in(_csv_rows(text, other))
+            if found[0] is not None:
+                dialect, (header_row, _values, above) = other, found
+                break
     headers, rows = None, []
     for number, values in _csv_rows(text, dialect):
         if headers is None:
