@@ -424,7 +424,10 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     header_row, _values, above = _header_in(_csv_rows(text, dialect))
     if header_row is None:  # a title line above the header can mislead the sniffer: try each separator
         for other in (csv.excel, csv.excel_tab, _Semicolon):
-            found = _header_in(_csv_rows(text, other))
+            try:
+                found = _header_in(_csv_rows(text, other))
+            except ImportFileError:  # (read with the wrong separator, a quote swallowed the file)
+                continue
             if found[0] is not None:
                 dialect, (header_row, _values, above) = other, found
                 break
