@@ -4,6 +4,7 @@ The first Chinese name of each field is the header used in templates and exports
 file can be edited and imported again.
 """
 import re
+from functools import lru_cache
 
 COLUMNS = {
     "achievements": {
@@ -86,18 +87,13 @@ def _norm(header: str) -> str:
 
 
 def known_header(header) -> bool:
-    """Whether a cell names a column of any library (how a file's header row is told from a title above it)."""
+    """Whether a cell names a column of any library (how a header row is told from a title above it)."""
     return _norm(header) in _every_header()
 
 
+@lru_cache(maxsize=1)
 def _every_header() -> frozenset:
-    global _EVERY
-    if _EVERY is None:
-        _EVERY = frozenset(_norm(n) for lib in COLUMNS.values() for names in lib.values() for n in names)
-    return _EVERY
-
-
-_EVERY = None
+    return frozenset(_norm(n) for lib in COLUMNS.values() for names in lib.values() for n in names)
 
 
 def header_map(library: str) -> dict[str, str]:

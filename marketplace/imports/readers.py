@@ -8,6 +8,8 @@ from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
+from .columns import known_header
+
 MAX_ROWS = 50000
 # Hostile workbooks (an .xlsx is a zip of XML): limits checked before openpyxl inflates anything. Python's
 # zipfile never inflates a member past the size its directory declares, so the declared sizes are a bound.
@@ -41,7 +43,6 @@ class Headers(list):
 
 
 def _known_columns(values) -> int:
-    from .columns import known_header
     return sum(1 for v in values if v not in (None, "") and known_header(v))
 
 
