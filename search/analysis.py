@@ -100,19 +100,32 @@ def _cjk_groups(run: str) -> list[list[str]]:
     return out
 
 
-def token_groups(text: str) -> list[list[str]]:
-    """[[token, sub-word, ...], ...] in text order, stopwords and punctuation dropped."""
+def token_groups(text: str, spans: list | None = None) -> list[list[str]]:
+    """[[token, sub-word, ...], ...] in text order, stopwords and punctuation dropped. `spans`, when given,
+    receives the (start, end) offsets in `text` of every token cut, stopwords included, and of each token's
+    sub-words (where words begin and end)."""
     if not text:
         return []
     stop = stopwords()
     groups = []
-    for piece in SPLIT_RE.findall(text):
+    for m in SPLIT_RE.finditer(text):
+        piece = m.group(0)
         if CJK_RE.fullmatch(piece):
+            at = m.start()
             for group in _cjk_groups(piece):
+                if spans is not None:
+                    word = group[0]
+                    spans.append((at, at + len(word)))
+                    for sub in group[1:]:
+                        k = at + word.find(sub)
+                        spans.append((k, k + len(sub)))
+                    at += len(word)
                 if group[0] in stop and len(group) == 1:
                     continue
                 groups.append(group)
         else:
+            if spans is not None:
+                spans.append(m.span())
             term = piece.lower()
             if term not in stop:
                 groups.append([term])

@@ -251,6 +251,42 @@ def test_words_of_business_units_and_counted_amounts_are_not_shown_but_still_cou
     assert every[0]["score"] == items[0]["score"] and {"寻求", "下游", "两家", "立方米"} <= set(every[0]["shared_terms"])
 
 
+def test_a_term_found_across_two_words_of_the_other_text_is_not_shown_but_still_counts(f, monkeypatch):
+    # the evidence finds a term as a substring: 合成 in 综合/成本, 通信 in 交通/信号灯 were shown as "技术要点相同"
+    # (the demo: 210 of 10,345 shown terms were found only across two words: 化工 in 设备/化/工艺, 配方 in 分配/方式);
+    # a word inside a longer one, as the index reads it, still is (汽车 in 新能源汽车, 回收率 in 溶剂回收/率)
+    achievement = ("有机硅单体合成副产高沸物裂解回收技术",
+                   "针对有机硅单体合成过程副产的高沸物，催化裂解回收二甲基二氯硅烷，溶剂回收率98%，"
+                   "用于通信设备与新能源汽车用硅橡胶原料。", "有机硅、高沸物、裂解、合成、通信")
+    demand = ("有机硅高沸物越积越多，综合成本高", "我厂有机硅高沸物越积越多，综合成本居高不下，想裂解回收二甲基二氯硅烷，"
+              "回收率要高，主要做交通信号灯和汽车的密封胶。")
+    f.record("achievements", f.user("institution"), status="published", ref="W-A1", title=achievement[0],
+             summary=achievement[1], keywords=achievement[2], industry="新材料")
+    d = f.record("demands", f.user("company"), status="published", ref="W-D1", title=demand[0],
+                 description=demand[1], industry="新材料")
+    sync.apply_pending()
+    items = matching.match_demand(d, 5)["items"]
+    assert items, "the pair is matched"
+    words = set(items[0]["shared_terms"])
+    told = next((r for r in items[0]["reasons"] if r.startswith("技术要点相同：")), "")
+    assert {"有机硅", "回收率", "汽车"} <= words and "有机硅" in told, words
+    assert not {"合成", "通信"} & words, words
+    assert "合成" not in told and "通信" not in told, told
+    from marketplace.matching import service
+    monkeypatch.setattr(service, "_whole", lambda term, p: True)
+    every = matching.match_demand(d, 5)["items"]
+    assert every[0]["score"] == items[0]["score"] and {"合成", "通信"} <= set(every[0]["shared_terms"])
+
+
+def test_whole_reads_where_the_cut_begins_and_ends_words(ctx):
+    from marketplace.matching import service
+    p = service._build_profile("demand", 1, [("溶剂回收率低，综合成本高", 2.0), ("", 1.2),
+                                              ("离子型稀土矿，新能源汽车，交通信号灯，VOCs", 1.0)])
+    whole = {t: service._whole(t, p) for t in ("回收率", "合成", "稀土矿", "汽车", "通信", "信号灯", "vocs", "voc")}
+    assert whole == {"回收率": True, "合成": False, "稀土矿": True, "汽车": True, "通信": False, "信号灯": True,
+                     "vocs": True, "voc": True}, whole
+
+
 def test_shared_terms_with_latin_letters_are_shown_as_the_records_write_them(f):
     items = _matched_pair(f, "L", "节能环保", ("印刷车间VOCs沸石转轮浓缩RTO焚烧治理技术",
                                             "针对PCB与包装印刷车间低浓度VOCs废气，沸石转轮浓缩后RTO焚烧，去除率98%，出口pH中和。",

@@ -329,10 +329,11 @@ def shown_term(term: str) -> bool:
     return not (term in unshown_words() or term in UNITS or COUNTED.match(term))
 
 
-def shown_terms(terms: list) -> list:
-    """The shared telling terms worded as "技术要点相同", in their order: those that may be shown (shown_term), and
-    of a word and a longer one holding it only the longer (催化剂, not also 催化; 离子型稀土, not also 稀土)."""
-    kept = [t for t in terms if shown_term(t)]
+def shown_terms(terms: list, whole=None) -> list:
+    """The shared telling terms worded as "技术要点相同", in their order: those that may be shown (shown_term) and
+    that both records write as words (`whole(term)`, when given: service._whole), and of a word and a longer one
+    holding it only the longer (催化剂, not also 催化; 离子型稀土, not also 稀土)."""
+    kept = [t for t in terms if shown_term(t) and (whole is None or whole(t))]
     return [t for t in kept if not any(t != u and t in u for u in kept)]
 
 

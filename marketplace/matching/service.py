@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
-from search.analysis import expand, query_terms
+from search.analysis import expand, query_terms, token_groups
 from search.base import Visibility
 
 from ..core import permissions as perm
@@ -214,6 +214,8 @@ class Profile:
     learn_terms: tuple = ()                    # the terms learning.pair_strength reads of this side, in order
     learn_set: frozenset = frozenset()         # the same as a set
     fired_by: object = None                    # the graph that will fire `links` when first asked (own_links)
+    edges: bytes = b""                         # 1 at each offset of the lower-cased text where a word begins or
+    #                                            ends as jieba cut it (only the wording of reasons reads it: _whole)
 
 
 def _fields(obj, kind):
@@ -225,9 +227,15 @@ def _fields(obj, kind):
 def _build_profile(kind, oid, fields) -> Profile:
     raw = " ".join(t for t, _ in fields)
     tf: Counter = Counter()
+    edges = bytearray(len(raw) + 1)  # 1 where a word of the cut or a sub-word begins or ends (_whole)
+    at = 0
     for text, weight in fields:
-        for term in map(sys.intern, query_terms(text)):  # one copy of each word for all the profiles kept
-            tf[term] += weight
+        spans: list = []
+        for group in token_groups(text, spans):
+            tf[sys.intern(group[0])] += weight  # one copy of each word for all the profiles kept
+        for start, end in spans:
+            edges[at + start] = edges[at + end] = 1
+        at += len(text) + 1
     weighted = {t: (1 + math.log(c)) * idf(t) for t, c in tf.items() if specific(t)}
     top = dict(sorted(weighted.items(), key=lambda x: -x[1])[:PROFILE_TERMS])
     tokens = tuple(t for t in tf if not _very_common(t))  # BM25 over every word, as the plain baseline
@@ -239,6 +247,7 @@ def _build_profile(kind, oid, fields) -> Profile:
     p = Profile(kind, oid, text, top, tokens, links=graph.fired(raw) if kind == "demand" else None,
                 fired_by=None if kind == "demand" else graph)
     p.norm = _norm(lower)
+    p.edges = bytes(edges) if len(lower) == len(raw) else b""  # (a letter whose lower case is longer: none kept)
     p.tok = tuple((_forms(t), t) for t in tokens)
     p.tok_flat, p.tok_owner = _flatten(forms for forms, _ in p.tok)
     first: dict = {}
@@ -918,7 +927,9 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     weights = feedback["weights"]
     own_facts = _facts(own, src_kind)
     kept = [obj for obj in cands if feedback["pairs"].get(obj.id, {}).get("own", (None,))[0] != "irrelevant"]
-    evidence = evidence_many(own_p, src_kind, profiles(kept, other_kind))
+    kept_p = profiles(kept, other_kind)
+    evidence = evidence_many(own_p, src_kind, kept_p)
+    other_p = {obj.id: q for obj, q in zip(kept, kept_p)}
     for obj, ev in zip(kept, evidence):
         said = feedback["pairs"].get(obj.id, {})
         verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
@@ -942,7 +953,8 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     items = []
     own_raw = None
     for _raw, obj, f, ev, verdicts, base in scored[:limit]:  # the same score, with its reasons worded
-        told = scoring.shown_terms(f.shared_terms)  # what is worded; the score is kept
+        q = other_p[obj.id]  # what is worded (the score is kept): words both records write as words
+        told = scoring.shown_terms(f.shared_terms, lambda t: _whole(t, own_p) and _whole(t, q))
         if told != f.shared_terms:
             f = replace(f, shared_terms=told)
         shown = f.shared_terms + [w for alt, _l, _t in f.paths for w in alt]
@@ -961,6 +973,34 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
 
 
 _LATIN = re.compile(r"[a-z]")
+
+
+def _whole(term: str, p: Profile) -> bool:
+    """Does p's text write `term` (or a synonym of it) as a word, not as the end of one word and the start of the
+    next? The evidence finds a term as a substring of the other text (fast, and a word jieba cut differently is
+    still found), so 合成 was found in 综合/成本, 配方 in 分配/方式, 通信 in 交通/信号灯, 高温 in 最高/温度: no evidence
+    of anything, and shown as "技术要点相同". An occurrence counts when it begins and ends where a word of jieba's
+    cut or one of its sub-words (the dictionary words inside a longer one, as the search index reads them) begins
+    or ends: 汽车 in 新能源汽车, 回收率 in 溶剂回收(溶剂|回收)/率, 稀土矿 in 离子型稀土(稀土)/矿. Latin terms are
+    whole words already (scoring.bounded)."""
+    edges = p.edges
+    if not edges or _LATIN.search(term):
+        return True
+    low = None
+    for form in _forms(term):
+        if scoring.EDGE in form:  # a Latin synonym: found as the evidence finds it, a whole word
+            if form in p.text:
+                return True
+            continue
+        if low is None:
+            low = scoring.unbounded(p.text)
+        i = low.find(form)
+        while i >= 0:
+            j = i + len(form)
+            if edges[i] and edges[j]:
+                return True
+            i = low.find(form, i + 1)
+    return False
 
 
 def _raw_text(obj, kind: str) -> str:
