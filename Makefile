@@ -64,8 +64,11 @@ system-test-deps:
 
 # Two pytest-xdist workers on this 2-core machine, each with its own SQLite file, PostgreSQL database
 # (<name>_gw0, _gw1 on the one server), search index and live-server port (tests/conftest.py).
-# `make test TEST_WORKERS=0` runs everything in one process (pdb, -s).
+# `make test TEST_WORKERS=0` runs everything in one process (pdb, -s). Work stealing: a worker that runs out takes
+# tests from the other's queue, so that the run does not end with one worker idle while the other finishes a long
+# test (measured 2026-12-02: see README, "Running the tests").
 TEST_WORKERS ?= 2
+TEST_DIST ?= worksteal
 
 # A throwaway PostgreSQL and a throwaway redis-server (REDIS_URL: tests/test_redis.py runs Huey on it).
 test: install-test system-test-deps
@@ -73,7 +76,7 @@ test: install-test system-test-deps
 	URL=$$(scripts/test-postgres.sh start) || { echo "could not start PostgreSQL for the tests"; exit 1; } ; \
 	trap 'scripts/test-postgres.sh stop; scripts/test-redis.sh stop' EXIT ; \
 	REDIS=$$(scripts/test-redis.sh start) || { echo "could not start redis-server for the tests"; exit 1; } ; \
-	TEST_DATABASE_URL=$$URL REDIS_URL=$$REDIS $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$$URL REDIS_URL=$$REDIS $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist $(TEST_DIST) $(PYTEST_ARGS)
 
 # Every benchmark at a size that finishes in about 15 minutes here; one table at the end (BENCH lines).
 bench: install-bench system-test-deps
