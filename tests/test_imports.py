@@ -119,7 +119,8 @@ def test_dry_run_writes_nothing(ctx):
     ("a.json", b'{"no": "items"}', "对象数组"),
     ("a.json", b"[1, 2", "JSON"),
     ("a.csv", b"", "空"),
-    ("a.csv", "标题\n".encode("utf-16"), "编码"),
+    ("a.csv", b"\x80\x80\xff\xfe", "编码"),
+    ("a.csv", b"\xff\xfe\x00\xd8", "编码"),  # a UTF-16 byte-order mark, then a broken surrogate pair
 ])
 def test_unreadable_files_get_a_clear_error(name, raw, fragment):
     with pytest.raises(ImportFileError) as exc:

@@ -2,7 +2,9 @@
 a 序号 column, a footnote under the data. The header is found (the first of a sheet's first rows naming two known
 columns, on the first sheet that has one), what was skipped is said, and row numbers stay the sheet's."""
 import io
+import json
 
+import pytest
 from openpyxl import Workbook
 
 from marketplace.achievements.models import Achievement
@@ -186,3 +188,45 @@ def test_a_tab_separated_export_with_a_title_line_is_read():
         headers, rows = read_file("成果.csv", text.encode(encoding))
         assert headers == ["序号"] + ZH and [n for n, _ in rows] == [4, 5], encoding
         assert rows[0][1][2] == ROWS[0][1] and headers.notes == ["表头在第3行：其上1行（表格标题、填报说明等）已跳过"]
+
+
+@pytest.mark.parametrize("name,raw", [
+    # Excel's "Unicode 文本" (tab-separated UTF-16 with its byte-order mark) saved as .csv, and the same little- and
+    # big-endian with commas; JSON lines in UTF-16 too
+    ("成果.csv", "\n".join("\t".join(r) for r in [ZH] + ROWS).encode("utf-16")),
+    ("成果.csv", csv_bytes(ZH, ROWS, encoding="utf-16-le").join([b"\xff\xfe", b""])),
+    ("成果.csv", csv_bytes(ZH, ROWS, encoding="utf-16-be").join([b"\xfe\xff", b""])),
+])
+def test_a_utf16_file_with_its_byte_order_mark_is_read(ctx, name, raw):
+    headers, rows = read_file(name, raw)
+    assert headers == ZH and [n for n, _ in rows] == [2, 3]
+    report = import_rows("achievements", headers, rows, publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert Achievement.query.filter_by(title=ROWS[0][1]).count() == 1
+
+
+def test_json_lines_in_utf16_stream_as_in_utf8(ctx):
+    from marketplace.imports.readers import stream_file
+    lines = "\n".join(json.dumps({"title": f"第{i}项成果", "industry": "新材料"}, ensure_ascii=False) for i in (1, 2))
+    utf8 = [(n, r) for n, r in stream_file("a.jsonl", lines.encode("utf-8")).rows]
+    utf16 = [(n, r) for n, r in stream_file("a.jsonl", lines.encode("utf-16")).rows]
+    assert utf16 == utf8 and [r["title"] for _, r in utf16] == ["第1项成果", "第2项成果"]
+
+
+
+def test_a_deadline_written_to_the_month_is_its_last_day_and_a_grant_date_so_written_is_explained(ctx):
+    heads = ["需求名称", "需求描述", "所属产业", "所在地区", "企业名称", "合作方式", "截止日期"]
+    body = [["拉丝断线", "拉丝速度一提上去就老断线，换了几家的铜杆都不行。", "有色金属", "鹰潭", "鹰潭市华鑫铜业有限公司", "委托开发",
+             "2027年2月"],
+            ["尾渣堆存", "每年产生20万吨锂云母尾渣，堆存成本高，想做成建材。", "新能源", "宜春", "宜春市锂源新材料有限公司", "合作开发",
+             "2027.11月底"],
+            ["窑炉能耗", "隧道窑天然气单耗偏高，想降低能耗。", "陶瓷", "景德镇", "景德镇市华窑陶瓷有限公司", "技术转让", "2027-13"]]
+    report = import_file("demands", "d.csv", csv_bytes(heads, body), publish=True)
+    from marketplace.demands.models import Demand
+    assert (report.created, report.rejected) == (2, 1), report.errors
+    assert sorted(d.deadline.isoformat() for d in Demand.query.all()) == ["2027-02-28", "2027-11-30"]
+    assert "2027年2月 → 2027-02-28" in "\n".join(report.mapping_lines())
+    rows = [r[:] for r in ROWS]
+    rows[0][ZH.index("授权日期")] = "2021年6月"
+    report = import_file("achievements", "x.xlsx", xlsx_bytes(ZH, rows))
+    assert report.rejected == 1 and "“2021年6月”只写到月：日期应写到日" in report.errors[0]["message"]

@@ -207,6 +207,8 @@ class LenientDate(fields.Date):
                     return date(*map(int, m.groups()))
                 except ValueError:
                     raise ValidationError(f"“{value}”不是有效日期") from None
+            if re.fullmatch(r"\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*月?\s*", value):
+                raise ValidationError(f"“{value.strip()}”只写到月：日期应写到日，如 2021-03-15")
         raise ValidationError("日期格式应为 YYYY-MM-DD")
 
 

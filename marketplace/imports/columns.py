@@ -36,7 +36,7 @@ COLUMNS = {
         "description": ["需求描述", "问题描述", "需求内容", "description"],
         "indicators": ["技术指标", "目标指标", "indicators"],
         "industry": ["所属产业", "产业", "所属行业", "行业", "所属领域", "技术领域", "领域", "industry"],
-        "city": ["所在城市", "城市", "所在地", "city"],
+        "city": ["所在城市", "城市", "所在地", "所在地区", "地区", "所在地市", "city"],
         "company": ["需求企业", "企业名称", "企业", "company"],
         "company_uscc": ["统一社会信用代码", "company_uscc", "uscc"],
         "budget_wan": ["预算（万元）", "预算", "budget_wan"],

@@ -1,4 +1,5 @@
 """Read .xlsx, .csv, .json and .jsonl into numbered rows of {header: value}."""
+import codecs
 import csv
 import io
 import json
@@ -82,7 +83,13 @@ def _cell(value):
 
 
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312, as Excel saves CSV in China)."""
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312, as Excel saves CSV in China);
+    UTF-16 when the file begins with its byte-order mark (Excel's "Unicode 文本", WPS and some systems' exports)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            pass
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             return raw.decode(encoding), encoding
@@ -582,11 +589,14 @@ def _stream_xlsx(raw: bytes, max_rows: int) -> RowStream:
 
 
 def _stream_jsonl(raw: bytes, max_rows: int) -> RowStream:
-    _, encoding = decode_text(raw)  # checks that the whole file decodes (the text is dropped at once)
+    text, encoding = decode_text(raw)  # checks that the whole file decodes (the text is dropped at once)
+    # lines are decoded one at a time, but a UTF-16 file's newline is two bytes: it is read from the text
+    lines = io.StringIO(text) if encoding == "utf-16" else None
+    del text
 
     def rows():
-        for number, line in enumerate(io.BytesIO(raw), start=1):
-            text = line.decode(encoding).strip()
+        for number, line in enumerate(lines if lines is not None else io.BytesIO(raw), start=1):
+            text = (line if lines is not None else line.decode(encoding)).strip()
             if number == 1 and text.startswith("\ufeff"):
                 text = text[1:]
             if not text:
