@@ -213,7 +213,6 @@ def test_json_lines_in_utf16_stream_as_in_utf8(ctx):
     assert utf16 == utf8 and [r["title"] for _, r in utf16] == ["第1项成果", "第2项成果"]
 
 
-
 def test_a_deadline_written_to_the_month_is_its_last_day_and_a_grant_date_so_written_is_explained(ctx):
     heads = ["需求名称", "需求描述", "所属产业", "所在地区", "企业名称", "合作方式", "截止日期"]
     body = [["拉丝断线", "拉丝速度一提上去就老断线，换了几家的铜杆都不行。", "有色金属", "鹰潭", "鹰潭市华鑫铜业有限公司", "委托开发",

@@ -429,7 +429,7 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    header_row, _values, above = _header_in(_csv_rows(text, dialect))
+    header_row, _, above = _header_in(_csv_rows(text, dialect))
     if header_row is None:  # a title line above the header can mislead the sniffer: try each separator
         for other in (csv.excel, csv.excel_tab, _Semicolon):
             try:
@@ -437,7 +437,7 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
             except ImportFileError:  # (read with the wrong separator, a quote swallowed the file)
                 continue
             if found[0] is not None:
-                dialect, (header_row, _values, above) = other, found
+                dialect, (header_row, _, above) = other, found
                 break
     headers, rows = None, []
     for number, values in _csv_rows(text, dialect):
