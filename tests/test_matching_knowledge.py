@@ -203,16 +203,23 @@ def test_the_score_of_a_pair_is_the_same_from_either_side(f):
     assert compared >= 1, (from_demand, back)
 
 
-def _matched_pair(f, ref: str, industry: str, achievement: tuple, demand: tuple) -> list:
+def _matched_pair(f, ref: str, industry: str, achievement: tuple, demand: tuple, again: bool = False):
     """One published achievement (title, summary, keywords) and demand (title, description) of an industry;
-    the demand's matches."""
+    the demand's matches (and, with `again`, a function that matches the demand once more)."""
     title, summary, keywords = achievement
     f.record("achievements", f.user("institution"), status="published", ref=f"{ref}-A1", title=title,
              summary=summary, keywords=keywords, industry=industry)
     d = f.record("demands", f.user("company"), status="published", ref=f"{ref}-D1", title=demand[0],
                  description=demand[1], industry=industry)
     sync.apply_pending()
-    return matching.match_demand(d, 5)["items"]
+    items = matching.match_demand(d, 5)["items"]
+    return (items, lambda: matching.match_demand(d, 5)["items"]) if again else items
+
+
+def _first_told(items) -> tuple[set, str]:
+    """The first match's shared terms and its "技术要点相同" reason."""
+    assert items, "the pair is matched"
+    return set(items[0]["shared_terms"]), next((r for r in items[0]["reasons"] if r.startswith("技术要点相同：")), "")
 
 
 def test_shared_terms_are_telling_words_only(f):
@@ -233,21 +240,14 @@ def test_words_of_business_units_and_counted_amounts_are_not_shown_but_still_cou
                    "寻求下游两家冶炼厂合作，每日处理废水500立方米，稀土萃取分离废水中氨氮回收为硫酸铵，回收率95%。",
                    "萃取分离、氨氮、硫酸铵")
     demand = ("稀土萃取分离废水氨氮超标", "我们寻求下游两家有限公司的经验，每日500立方米萃取分离废水氨氮超标，想回收硫酸铵。")
-    f.record("achievements", f.user("institution"), status="published", ref="U-A1", title=achievement[0],
-             summary=achievement[1], keywords=achievement[2], industry="有色金属")
-    d = f.record("demands", f.user("company"), status="published", ref="U-D1", title=demand[0],
-                 description=demand[1], industry="有色金属")
-    sync.apply_pending()
-    items = matching.match_demand(d, 5)["items"]
-    assert items, "the pair is matched"
-    words = set(items[0]["shared_terms"])
-    told = next((r for r in items[0]["reasons"] if r.startswith("技术要点相同：")), "")
+    items, again = _matched_pair(f, "U", "有色金属", achievement, demand, again=True)
+    words, told = _first_told(items)
     assert "硫酸铵" in words and "硫酸铵" in told
     assert not {"寻求", "下游", "两家", "立方米", "有限公司"} & words, words
     assert not [w for w in ("寻求", "下游", "两家", "立方米") if w in told], told
     from marketplace.matching import scoring
     monkeypatch.setattr(scoring, "shown_term", lambda term: True)
-    every = matching.match_demand(d, 5)["items"]
+    every = again()
     assert every[0]["score"] == items[0]["score"] and {"寻求", "下游", "两家", "立方米"} <= set(every[0]["shared_terms"])
 
 
@@ -260,21 +260,14 @@ def test_a_term_found_across_two_words_of_the_other_text_is_not_shown_but_still_
                    "用于通信设备与新能源汽车用硅橡胶原料。", "有机硅、高沸物、裂解、合成、通信")
     demand = ("有机硅高沸物越积越多，综合成本高", "我厂有机硅高沸物越积越多，综合成本居高不下，想裂解回收二甲基二氯硅烷，"
               "回收率要高，主要做交通信号灯和汽车的密封胶。")
-    f.record("achievements", f.user("institution"), status="published", ref="W-A1", title=achievement[0],
-             summary=achievement[1], keywords=achievement[2], industry="新材料")
-    d = f.record("demands", f.user("company"), status="published", ref="W-D1", title=demand[0],
-                 description=demand[1], industry="新材料")
-    sync.apply_pending()
-    items = matching.match_demand(d, 5)["items"]
-    assert items, "the pair is matched"
-    words = set(items[0]["shared_terms"])
-    told = next((r for r in items[0]["reasons"] if r.startswith("技术要点相同：")), "")
+    items, again = _matched_pair(f, "W", "新材料", achievement, demand, again=True)
+    words, told = _first_told(items)
     assert {"有机硅", "回收率", "汽车"} <= words and "有机硅" in told, words
     assert not {"合成", "通信"} & words, words
     assert "合成" not in told and "通信" not in told, told
     from marketplace.matching import service
     monkeypatch.setattr(service, "_whole", lambda term, p: True)
-    every = matching.match_demand(d, 5)["items"]
+    every = again()
     assert every[0]["score"] == items[0]["score"] and {"合成", "通信"} <= set(every[0]["shared_terms"])
 
 
