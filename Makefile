@@ -66,7 +66,7 @@ system-test-deps:
 # (<name>_gw0, _gw1 on the one server), search index and live-server port (tests/conftest.py).
 # `make test TEST_WORKERS=0` runs everything in one process (pdb, -s). Work stealing: a worker that runs out takes
 # tests from the other's queue, so that the run does not end with one worker idle while the other finishes a long
-# test (measured 2026-12-02: see README, "Running the tests").
+# test (measured 2026-12-02: README, "Tests").
 TEST_WORKERS ?= 2
 TEST_DIST ?= worksteal
 

@@ -214,8 +214,8 @@ class Profile:
     learn_terms: tuple = ()                    # the terms learning.pair_strength reads of this side, in order
     learn_set: frozenset = frozenset()         # the same as a set
     fired_by: object = None                    # the graph that will fire `links` when first asked (own_links)
-    edges: bytes = b""                         # 1 at each offset of the lower-cased text where a word begins or
-    #                                            ends as jieba cut it (only the wording of reasons reads it: _whole)
+    edges: bytes = b""                         # 1 at each offset of the lower-cased text where a word of jieba's
+    #                                            cut or a sub-word begins or ends (only the reasons' wording: _whole)
 
 
 def _fields(obj, kind):
