@@ -225,6 +225,8 @@ def test_a_deadline_written_to_the_month_is_its_last_day_and_a_grant_date_so_wri
     assert (report.created, report.rejected) == (2, 1), report.errors
     assert sorted(d.deadline.isoformat() for d in Demand.query.all()) == ["2027-02-28", "2027-11-30"]
     assert "2027年2月 → 2027-02-28" in "\n".join(report.mapping_lines())
+    said = " ".join(f["message"] for e in report.errors for f in e["fields"]) or report.errors[0]["message"]
+    assert "日期格式应为" in said and "只写到月" not in said  # 2027-13 is no month
     rows = [r[:] for r in ROWS]
     rows[0][ZH.index("授权日期")] = "2021年6月"
     report = import_file("achievements", "x.xlsx", xlsx_bytes(ZH, rows))

@@ -3,6 +3,7 @@
 The same input schemas validate the JSON API, the HTML forms and every imported row, so a record is
 held to one set of rules whichever way it arrives.
 """
+import calendar
 import re
 from datetime import date, datetime
 from decimal import Decimal
@@ -185,6 +186,20 @@ class Percent(fields.Decimal):
             raise ValidationError(str(exc)) from None
 
 
+# A date written only to the month ("2027年3月", "2027-03", "2027.11月底"): no day. A demand's deadline imported so is
+# the month's last day (imports.service); anywhere else it is refused, saying so (LenientDate).
+MONTH_ONLY = re.compile(r"\s*([12][0-9]{3})\s*[-/.年]\s*([0-9]{1,2})\s*月?(?:底|末)?\s*")
+
+
+def month_end(value: str) -> date | None:
+    """The last day of the month `value` names when it is written only to the month, else None."""
+    m = MONTH_ONLY.fullmatch(value)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        return None
+    year, month = int(m.group(1)), int(m.group(2))
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
 class LenientDate(fields.Date):
     """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 and Excel date cells; years 1900–2999 (schedules
     count months and years forward from these dates, and nothing in this domain lies outside)."""
@@ -207,7 +222,7 @@ class LenientDate(fields.Date):
                     return date(*map(int, m.groups()))
                 except ValueError:
                     raise ValidationError(f"“{value}”不是有效日期") from None
-            if re.fullmatch(r"\s*\d{4}\s*[-/.年]\s*\d{1,2}\s*月?\s*", value):
+            if month_end(value) is not None:
                 raise ValidationError(f"“{value.strip()}”只写到月：日期应写到日，如 2021-03-15")
         raise ValidationError("日期格式应为 YYYY-MM-DD")
 

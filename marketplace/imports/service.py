@@ -10,7 +10,6 @@ runs in a savepoint; if the database refuses it, the batch is
 replayed row by row, each in its own savepoint, so one bad row never costs the good ones. Each batch is
 committed (a re-run updates what an interrupted run wrote). A dry run validates and looks up, writes nothing.
 """
-import calendar
 import multiprocessing
 import re
 import unicodedata
@@ -27,6 +26,7 @@ from ..accounts.services import get_or_create_org
 from ..core import listings, vocab
 from ..core import permissions as perm
 from ..core.errors import AppError
+from ..core.schema import month_end
 from ..core.models import AuditLog, utcnow
 from ..core.uscc import make_uscc, uscc_error
 from ..extensions import db
@@ -54,9 +54,6 @@ WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
 # that date between 1955 and 2099, reported; any other number stays an error.
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
 EXCEL_SERIAL = re.compile(r"^[2-7][0-9]{4}$")
-# A deadline written to the month ("2027年3月", "2027-03", "2027.3"): the month's last day, reported. Other dates
-# written so stay an error (a filing or grant date is a day; the message says so: core.schema.LenientDate).
-MONTH_ONLY = re.compile(r"^([12][0-9]{3})\s*[-/.年]\s*([0-9]{1,2})\s*月?(?:底|末)?$")
 
 
 @dataclass
@@ -225,14 +222,13 @@ class Importer:
             value = value.strip()
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
-                if f in WAN_COLUMNS and WAN_WRITTEN.match(fixed):
-                    fixed = WAN_WRITTEN.match(fixed).group(1)
+                if f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
+                    fixed = m.group(1)
                 elif f in DATE_COLUMNS and EXCEL_SERIAL.match(fixed) and 20090 <= int(fixed) <= 73050:
                     from openpyxl.utils.datetime import from_excel
                     fixed = from_excel(int(fixed)).date().isoformat()
-                elif f == "deadline" and MONTH_ONLY.match(fixed) and 1 <= int(MONTH_ONLY.match(fixed).group(2)) <= 12:
-                    year, month = map(int, MONTH_ONLY.match(fixed).groups())
-                    fixed = date(year, month, calendar.monthrange(year, month)[1]).isoformat()
+                elif f == "deadline" and (end := month_end(fixed)):  # written to the month: its last day
+                    fixed = end.isoformat()
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed)
                 value = fixed
