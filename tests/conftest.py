@@ -15,6 +15,7 @@ import time
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 
 from marketplace import create_app
@@ -84,15 +85,56 @@ def app(request, tmp_path_factory):
         db.engine.dispose()
 
 
-def _needs_emptying(conn, tables, backend) -> bool:
-    """One query: does any table hold a row (or, on PostgreSQL, has any sequence been used since the last
-    RESTART IDENTITY)? Rows written by subprocesses and threads count too, unlike an event on our engine."""
-    probes = [f"SELECT 1 FROM {name}" for name in tables]
-    if backend == "postgresql":
-        probes.append("SELECT 1 FROM pg_sequences WHERE schemaname = current_schema() "
-                      "AND last_value IS NOT NULL")
-    query = "SELECT " + " OR ".join(f"EXISTS ({p})" for p in probes)
-    return bool(conn.execute(text(query)).scalar())
+def _holding_rows(conn, tables) -> list[str]:
+    """One query: the tables that hold a row. Rows written by subprocesses and threads count too, unlike an event
+    on our engine."""
+    query = "SELECT " + ", ".join(f"EXISTS (SELECT 1 FROM {name})" for name in tables)
+    return [name for name, held in zip(tables, conn.execute(text(query)).one()) if held]
+
+
+def _used_sequences(conn) -> list[str]:
+    """PostgreSQL: the sequences read since they were last reset (a reset one has no last_value)."""
+    return list(conn.execute(text("SELECT format('%I.%I', schemaname, sequencename) FROM pg_sequences "
+                                  "WHERE schemaname = current_schema() AND last_value IS NOT NULL")).scalars())
+
+
+_NO_DELETE_SQL = """SELECT DISTINCT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND (t.tgtype & 8) <> 0"""
+_no_delete: dict = {}  # database URL → tables whose triggers refuse a DELETE (the append-only commission ledger)
+
+
+def _empty_tables_of(conn, tables, backend) -> None:
+    """Delete the rows of the tables that hold some (children first) and, on PostgreSQL, reset the sequences
+    used, so that ids start at 1 again as after TRUNCATE … RESTART IDENTITY. Measured on PostgreSQL: a TRUNCATE
+    of all 72 tables costs 70–250 ms a test (it cascades through every foreign key), the probe and a few DELETEs a
+    few ms. Tables that refuse a DELETE (an append-only trigger) are truncated first; a DELETE the database still
+    refuses falls back to the TRUNCATE of every table."""
+    held = _holding_rows(conn, tables)
+    sequences = _used_sequences(conn) if backend == "postgresql" else []
+    if not held and not sequences:
+        return
+    if backend != "postgresql":
+        for name in reversed(tables):
+            if name in held:
+                conn.execute(text(f"DELETE FROM {name}"))
+        return
+    url = str(conn.engine.url)
+    if url not in _no_delete:
+        _no_delete[url] = set(conn.execute(text(_NO_DELETE_SQL)).scalars())
+    try:
+        with conn.begin_nested():
+            protected = [name for name in held if name in _no_delete[url]]
+            if protected:
+                conn.execute(text("TRUNCATE " + ", ".join(protected) + " CASCADE"))
+            for name in reversed(tables):
+                if name in held and name not in protected:
+                    conn.execute(text(f"DELETE FROM {name}"))
+    except DBAPIError:
+        conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+        return
+    for name in sequences:
+        conn.execute(text("SELECT setval(CAST(:name AS regclass), 1, false)"), {"name": name})
 
 
 def _index_signature(be):
@@ -115,12 +157,7 @@ def empty_database(app, force_index: bool = False) -> None:
         db.session.remove()
         tables = [t.name for t in db.metadata.sorted_tables]
         with db.engine.begin() as conn:
-            if _needs_emptying(conn, tables, app.config["BACKEND"]):
-                if app.config["BACKEND"] == "postgresql":
-                    conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
-                else:
-                    for name in reversed(tables):
-                        conn.execute(text(f"DELETE FROM {name}"))
+            _empty_tables_of(conn, tables, app.config["BACKEND"])
         # what the matcher derived from the rows just removed (learnt pairs, the site's graph links,
         # frequencies, profiles, the fingerprint) is forgotten too: else the next test reads a previous
         # test's until each cache's own recheck, which may fall between two computations that must agree

@@ -9,7 +9,7 @@ import schemathesis
 from marketplace.extensions import db
 
 from . import factories_bookings as fb
-from .test_openapi_fuzz import _fuzz, _operations
+from .test_openapi_fuzz import _fuzz, _operations, depth
 
 
 @pytest.fixture
@@ -43,7 +43,7 @@ def test_booking_operations_answer_as_documented(app, booking_world):
         if not any(k in operation.path for k in ("book", "slots")):
             continue
         ops += 1
-        _fuzz(operation, tokens, ids, failures, statuses)
+        _fuzz(operation, tokens, ids, failures, statuses, depth(app))
     assert ops >= 18
     assert not failures, "\n\n".join(failures.values())
     reached = {label for (label, kind), count in statuses.items() if kind == 2}

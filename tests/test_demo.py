@@ -176,3 +176,30 @@ def test_the_demo_users_find_two_way_pushes_and_none_about_a_pair_they_signed(ap
     assert pushes
     for p in pushes:
         assert p.achievement_id not in learning.signed_with("demand", p.demand_id)
+
+
+def test_search_quality_on_the_demo_records(app, demo, ctx):
+    """Search over the Chinese demo records (215 achievements, 85 demands, 22 services) loaded through the real
+    import path (moved here from test_search_integration.py so that the demo is loaded once per backend)."""
+    from marketplace.searching import sync
+    assert demo.exit_code == 0, demo.output
+    sync.apply_pending()
+    client = app.test_client()
+
+    def titles(**params):
+        return [i["title"] for i in client.get("/api/v1/search", query_string=params).json["items"]]
+
+    assert all(any(w in t for w in ("稀土", "钕铁硼", "磁")) for t in titles(q="稀土永磁", per_page=5))
+    lithium = titles(q="锂电", type="achievement", per_page=20)
+    # Titles about lithium batteries first; a detector that merely "可锂电池供电" in its summary comes after.
+    assert all("锂" in t for t in lithium[:4])
+    assert lithium.index("柑橘黄龙病菌环介导等温扩增田间快速检测技术") >= 4
+    assert "Cu-Cr-Zr" in titles(q="Cu-Cr-Zr")[0]
+    assert all("LED" in t for t in titles(q="LED", per_page=3))
+    wire = titles(q="拉丝 断线", per_page=3)
+    assert wire and all("拉丝" in t or "断线" in t for t in wire)
+    farm = client.get("/api/v1/search", query_string={"q": "脐橙", "industry": "现代农业"}).json
+    assert farm["total"] >= 3 and all(i["industry"] == "现代农业" for i in farm["items"])
+    # A factory owner's words reach the demand written in them, and the services library answers too.
+    assert any("断线" in t for t in titles(q="老断线", type="demand"))
+    assert any("中试" in t for t in titles(q="中试平台", type="service"))

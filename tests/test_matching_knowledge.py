@@ -181,6 +181,20 @@ def test_file_links_can_be_disabled_and_enabled_and_others_may_not_edit(client, 
     assert client.post("/matching/knowledge/nope/enable").status_code == 302  # refused with a message, no 500
 
 
+def test_the_files_graph_is_built_once_and_an_edit_builds_another(f):
+    """invalidate() (every edit, and the tests' emptying after each test) re-reads the site's edits; with none, the
+    data files' graph and its cue automaton are kept rather than built again (≈ 30 ms); an edit gives a new one."""
+    files_only = knowledge.graph()
+    automaton = files_only.automaton
+    knowledge.invalidate()
+    assert knowledge.graph() is files_only and knowledge.graph().automaton is automaton
+    broker = f.user("broker")
+    knowledge.add_link(broker, cues="釉面 针孔", mechanism="釉浆气泡", technologies="釉浆真空除气")
+    edited = knowledge.graph()
+    assert edited is not files_only and any("釉浆真空除气" in l.technologies for l, _ in edited.fired("釉面针孔"))
+    assert not any("釉浆真空除气" in l.technologies for l, _ in files_only.fired("釉面针孔"))
+
+
 def test_add_link_validates_in_chinese(f):
     from marketplace.core.errors import ValidationFailed
     broker = f.user("broker")

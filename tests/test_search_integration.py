@@ -1,4 +1,5 @@
-"""Search inside the marketplace: the outbox, permissions, the API and pages, crashes and concurrent writers."""
+"""Search inside the marketplace: the outbox, permissions, the API and pages, crashes and concurrent writers (search
+quality on the demo records: test_demo.py, where the demo is loaded once)."""
 import os
 import signal
 import subprocess
@@ -208,29 +209,3 @@ def test_concurrent_writer_processes_lose_no_update(app, f):
         hits = sync.backend().search(SearchQuery(text=obj.title, visibility=Visibility(everything=True),
                                                  per_page=1))
         assert hits.ids[0] == f"achievement:{obj.id}"
-
-
-def test_search_quality_on_the_demo_records(app, ctx):
-    """The Chinese demo records (215 achievements, 85 demands, 22 services) through the real import path."""
-    out = app.test_cli_runner().invoke(args=["demo", "load"])
-    assert out.exit_code == 0, out.output
-    sync.apply_pending()
-    client = app.test_client()
-
-    def titles(**params):
-        return [i["title"] for i in client.get("/api/v1/search", query_string=params).json["items"]]
-
-    assert all(any(w in t for w in ("稀土", "钕铁硼", "磁")) for t in titles(q="稀土永磁", per_page=5))
-    lithium = titles(q="锂电", type="achievement", per_page=20)
-    # Titles about lithium batteries first; a detector that merely "可锂电池供电" in its summary comes after.
-    assert all("锂" in t for t in lithium[:4])
-    assert lithium.index("柑橘黄龙病菌环介导等温扩增田间快速检测技术") >= 4
-    assert "Cu-Cr-Zr" in titles(q="Cu-Cr-Zr")[0]
-    assert all("LED" in t for t in titles(q="LED", per_page=3))
-    wire = titles(q="拉丝 断线", per_page=3)
-    assert wire and all("拉丝" in t or "断线" in t for t in wire)
-    farm = client.get("/api/v1/search", query_string={"q": "脐橙", "industry": "现代农业"}).json
-    assert farm["total"] >= 3 and all(i["industry"] == "现代农业" for i in farm["items"])
-    # A factory owner's words reach the demand written in them, and the services library answers too.
-    assert any("断线" in t for t in titles(q="老断线", type="demand"))
-    assert any("中试" in t for t in titles(q="中试平台", type="service"))

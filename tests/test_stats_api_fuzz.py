@@ -10,7 +10,7 @@ from marketplace.demo.stats import contracts, load_targets
 from marketplace.extensions import db
 from marketplace.stats.models import ContractFact, StatTarget
 
-from .test_openapi_fuzz import _fuzz, world  # noqa: F401  (the fixture)
+from .test_openapi_fuzz import _fuzz, depth, world  # noqa: F401  (the fixture)
 
 
 def test_stats_operations_answer_as_documented(app, world):  # noqa: F811
@@ -25,7 +25,7 @@ def test_stats_operations_answer_as_documented(app, world):  # noqa: F811
         if not operation.path.startswith("/api/v1/stats"):
             continue
         operations += 1
-        _fuzz(operation, world["tokens"], ids, failures, statuses)
+        _fuzz(operation, world["tokens"], ids, failures, statuses, depth(app))
     assert operations == 7
     assert {label for (label, kind) in statuses if kind == 2} >= {
         "GET /api/v1/stats/contracts",

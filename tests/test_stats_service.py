@@ -273,7 +273,8 @@ def test_targets_versions_current_and_audit(client, f, facts):
     assert service.contract_stats(prov, 2025, "month")["target"]["value"] == "120000000000.50"
     assert db.session.get(StatTarget, first["id"]).is_current is False  # both versions kept
     r = client.put(f"/api/v1/stats/targets/{second['id']}", headers=hp, json={"value": "110000000000"})
-    trail = AuditLog.query.filter_by(entity_type="stat_target", entity_id=second["id"], action="update").all()
+    trail = AuditLog.query.filter_by(entity_type="stat_target", entity_id=second["id"], action="update") \
+        .order_by(AuditLog.id).all()
     assert trail[-1].details["before"]["value"] == "120000000000.50"
     assert trail[-1].details["after"]["value"] == "110000000000.00"
     # A city centre: its own city and counties, not the province nor another city.

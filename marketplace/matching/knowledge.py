@@ -364,15 +364,35 @@ def graph() -> Graph:
     sig = (id(files), len(files), id(variants), tuple(l.key for l in added), tuple(sorted(disabled)))
     if _graph_cache["sig"] == sig:
         return _graph_cache["graph"]
-    links = [l for l in files if l.key not in disabled] + list(added)
+    if not added and not disabled:  # the files' graph alone (its automaton too) is kept while the files are
+        g = _files_graph(files, variants)  # unchanged: invalidate() costs no rebuild when the site has no edits
+    else:
+        links = [l for l in files if l.key not in disabled] + list(added)
+        g = Graph(links, _index_cues(links), variants)
+    _graph_cache.update(sig=sig, graph=g)
+    return g
+
+
+_files_graph_cache: dict = {"files": None, "variants": None, "graph": None}
+
+
+def _index_cues(links: list) -> dict:
     by_word: dict = {}
     for i, link in enumerate(links):
         for alt in link.cues:
             for w in set(alt):
                 by_word.setdefault(w, []).append((i, alt))
-    g = Graph(links, by_word, variants)
-    _graph_cache.update(sig=sig, graph=g)
-    return g
+    return by_word
+
+
+def _files_graph(files: list, variants: dict) -> Graph:
+    """The graph of the data files' links alone, for as long as file_links() and file_variants() return the same
+    objects (they are replaced when a file changes)."""
+    c = _files_graph_cache
+    if c["files"] is not files or c["variants"] is not variants:
+        links = list(files)
+        c.update(files=files, variants=variants, graph=Graph(links, _index_cues(links), variants))
+    return c["graph"]
 
 
 def find_file_link(key: str) -> Link | None:
