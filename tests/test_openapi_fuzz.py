@@ -23,6 +23,8 @@ from schemathesis.specs.openapi.checks import response_schema_conformance, statu
 
 from marketplace.extensions import db
 
+CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
+ROLES = ("institution", "company", "admin")
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))  # a deeper run: FUZZ_EXAMPLES=200 make test PYTEST_ARGS=-k fuzz
 # When both databases are tested (`make test`), SQLite gets a lighter pass: the full depth runs on PostgreSQL, the
 # production database and the stricter one (column lengths, integer ranges, NUL characters, types in comparisons),
@@ -35,8 +37,6 @@ def depth(app) -> int:
     """Generated requests per operation on this app's database."""
     both = bool(os.environ.get("TEST_DATABASE_URL"))
     return EXAMPLES if app.config["BACKEND"] == "postgresql" or not both else min(SECONDARY, EXAMPLES)
-CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-ROLES = ("institution", "company", "admin")
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def _operations(schema):
         yield result.ok()
 
 
-def _fuzz(operation, tokens: dict, ids: dict, failures: dict, statuses: Counter, examples: int = EXAMPLES) -> int:
+def _fuzz(operation, tokens: dict, ids: dict, failures: dict, statuses: Counter, examples: int) -> int:
     """`examples` generated requests against one operation, each as one of the three users (drawn, so that all
     three are used); the first failure of each kind is kept."""
     sent = 0

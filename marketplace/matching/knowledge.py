@@ -270,7 +270,6 @@ def invalidate() -> None:
     them), so the next read marks the lists computed before as stale instead of up to 30 s later."""
     _db_cache.update(sig=None, at=0.0)
     _file_cache["at"] = 0.0
-    _graph_cache["sig"] = None
     from . import store
     store.reset_fingerprint_cache()
 
@@ -354,45 +353,27 @@ def _latin(ch: str) -> bool:
     return "a" <= ch <= "z"
 
 
-_graph_cache: dict = {"sig": None, "graph": None}
+_graph_cache: dict = {"inputs": None, "graph": None}
 
 
 def graph() -> Graph:
-    files = file_links()
+    """The graph of the files' links less those disabled in the site, plus the site's own; built again only when
+    one of those inputs changes (compared by value: an invalidate() that finds the same links keeps the graph and
+    its cue automaton). The inputs themselves are kept, so no freed object's id can be mistaken for them."""
     added, disabled = _site_state()
-    variants = file_variants()
-    sig = (id(files), len(files), id(variants), tuple(l.key for l in added), tuple(sorted(disabled)))
-    if _graph_cache["sig"] == sig:
+    inputs = (file_links(), file_variants(), tuple(added), frozenset(disabled))
+    if _graph_cache["inputs"] == inputs:
         return _graph_cache["graph"]
-    if not added and not disabled:  # the files' graph alone (its automaton too) is kept while the files are
-        g = _files_graph(files, variants)  # unchanged: invalidate() costs no rebuild when the site has no edits
-    else:
-        links = [l for l in files if l.key not in disabled] + list(added)
-        g = Graph(links, _index_cues(links), variants)
-    _graph_cache.update(sig=sig, graph=g)
-    return g
-
-
-_files_graph_cache: dict = {"files": None, "variants": None, "graph": None}
-
-
-def _index_cues(links: list) -> dict:
+    files, variants = inputs[0], inputs[1]
+    links = [l for l in files if l.key not in disabled] + list(added)
     by_word: dict = {}
     for i, link in enumerate(links):
         for alt in link.cues:
             for w in set(alt):
                 by_word.setdefault(w, []).append((i, alt))
-    return by_word
-
-
-def _files_graph(files: list, variants: dict) -> Graph:
-    """The graph of the data files' links alone, for as long as file_links() and file_variants() return the same
-    objects (they are replaced when a file changes)."""
-    c = _files_graph_cache
-    if c["files"] is not files or c["variants"] is not variants:
-        links = list(files)
-        c.update(files=files, variants=variants, graph=Graph(links, _index_cues(links), variants))
-    return c["graph"]
+    g = Graph(links, by_word, variants)
+    _graph_cache.update(inputs=inputs, graph=g)
+    return g
 
 
 def find_file_link(key: str) -> Link | None:
