@@ -134,6 +134,45 @@ def test_cli_creates_user_and_token_authenticates(app, ctx):
     assert bad.status_code == 401 and bad.json["error"]["code"] == "unauthenticated"
 
 
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(app, f):
+    """An API read with a Bearer token records the token's last use, but not at every request: a read that
+    wrote a row each time cost a write transaction per request (measured 3-7 ms a request on PostgreSQL)."""
+    from datetime import timedelta
+
+    from sqlalchemy import event
+
+    from marketplace.accounts.models import ApiToken
+    from marketplace.accounts.services import TOKEN_TOUCH_SECONDS
+    user = f.user("company")
+    token = f.token(user)
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    db.session.expire_all()
+    row = ApiToken.query.filter_by(user_id=user.id).one()
+    first = row.last_used_at
+    assert first is not None
+    writes = []
+
+    def seen(conn, cursor, statement, params, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE API_TOKENS"):
+            writes.append(statement)
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        for _ in range(3):
+            assert client.get("/api/v1/me", headers=headers).status_code == 200
+        assert writes == []
+        row.last_used_at = first - timedelta(seconds=TOKEN_TOUCH_SECONDS + 1)  # a minute has passed
+        db.session.commit()
+        del writes[:]
+        assert client.get("/api/v1/me", headers=headers).status_code == 200
+        assert len(writes) == 1
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    db.session.expire_all()
+    assert ApiToken.query.filter_by(user_id=user.id).one().last_used_at >= first
+
+
 def test_cli_refuses_short_password_and_duplicate(app, ctx):
     runner = app.test_cli_runner()
     short = runner.invoke(args=["users", "create", "a@b.cn", "--password", "x", "--role", "company", "--org", "甲公司"])

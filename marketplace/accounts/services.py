@@ -201,11 +201,17 @@ def issue_token(user: User) -> str:
     return token
 
 
+# A token's last use is recorded at most once a minute: an API read does not write a row every time.
+TOKEN_TOUCH_SECONDS = 60
+
+
 def user_for_token(token: str) -> User | None:
     row = ApiToken.query.filter_by(token_hash=hash_token(token), revoked=False).first()
     if row is None or not row.user.active:
         return None
-    row.last_used_at = utcnow()
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() >= TOKEN_TOUCH_SECONDS:
+        row.last_used_at = now
     return row.user
 
 
