@@ -56,7 +56,8 @@ def _library_ids(app):
         for i, d in enumerate(_rows("demands.jsonl", 18)):
             budget = d.get("budget_wan")
             dems.append(f.record("demands", companies[i % 2], status="published", ref=f"RB-D{i:03d}",
-                                 title=d["title"], description=d["description"], indicators=d.get("indicators") or "",
+                                 title=d["title"], description=d["description"],
+                                 indicators=d.get("indicators") or "",
                                  industry=d["industry"], city=d.get("city") or "南昌",
                                  cooperation=d.get("cooperation") or "技术许可",
                                  **({"budget_wan": str(budget)} if budget not in (None, "面议") else {})))
@@ -77,8 +78,8 @@ def _library_ids(app):
 @pytest.fixture(autouse=True)
 def _empty_tables(request):
     """Overrides the conftest's: the library stays from one test of this module to the next; what a test
-    computed (stored lists, runs, the refresh queue, any table the library left empty) and the matcher's caches
-    go."""
+    computed (stored lists, runs, the refresh queue, any table the library left empty) and the matcher's
+    caches go."""
     if "app" not in request.fixturenames:
         yield
         return
