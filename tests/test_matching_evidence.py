@@ -7,7 +7,7 @@ import pytest
 from marketplace.matching import service
 from marketplace.matching.service import _Counts, _Scanner, evidence_many, pair_evidence
 
-from .test_matching_rebuild import library  # noqa: F401  (fixture: real texts, published and indexed)
+from .matching_library import _empty_tables, _library_ids, library_fixture  # noqa: F401  (real texts)
 
 
 def _same(e1, e2) -> bool:
@@ -17,7 +17,7 @@ def _same(e1, e2) -> bool:
          [(alt, link.key, tech) for alt, link, tech in e2.paths], e2.learned_notes)
 
 
-def test_evidence_many_equals_pair_evidence_on_real_texts(library):  # noqa: F811
+def test_evidence_many_equals_pair_evidence_on_real_texts(library):
     service.reset_caches()
     dps = service.profiles(library["demands"], "demand")
     aps = service.profiles(library["achievements"], "achievement")
@@ -64,7 +64,7 @@ def test_the_scanner_counts_like_str_count(ctx):
 
 
 @pytest.mark.parametrize("kind", ["demand", "achievement"])
-def test_a_difference_in_one_count_shows(library, kind, monkeypatch):  # noqa: F811
+def test_a_difference_in_one_count_shows(library, kind, monkeypatch):
     """The comparison above is not blind: a scanner that misses one form changes some pair's evidence."""
     service.reset_caches()
     dps = service.profiles(library["demands"], "demand")
@@ -84,7 +84,7 @@ def test_a_difference_in_one_count_shows(library, kind, monkeypatch):  # noqa: F
     assert not all(_same(g, r) for g, r in zip(got, refs))
 
 
-def test_a_rebuild_batch_reads_each_candidate_once_and_the_answers_do_not_change(library):  # noqa: F811
+def test_a_rebuild_batch_reads_each_candidate_once_and_the_answers_do_not_change(library):
     from sqlalchemy import event
 
     from marketplace.demands.models import Demand
