@@ -1,9 +1,11 @@
-"""Stored matches at scale: recompute rate, detail page with matches, matches API (SQLite, Whoosh).
+"""Stored matches at scale: recompute rate, detail page with matches, matches API (SQLite or PostgreSQL;
+Whoosh).
 
     .venv/bin/python benchmarks/matching_bench.py [--achievements 5000] [--demands 500] [--sample 200]
-                                                   [--requests 300] [--keep DIR]
+                                                   [--requests 300] [--keep DIR] [--database-url URL]
 
-Builds a SQLite database with the demo content (215 achievements, 85 demands and their organisations), then
+Builds a SQLite database (or, with `--database-url postgresql+psycopg://…`, fills that empty PostgreSQL
+database) with the demo content (215 achievements, 85 demands and their organisations), then
 adds synthetic records up to the sizes asked, inserted in bulk with SQLAlchemy Core: each achievement is
 recombined from the demo's and the labelled set's real achievements (a title, sentences of three summaries,
 their keywords, industry, maturity, price and transfer modes), each demand from their real demands (a title,
@@ -38,10 +40,19 @@ CITIES = ["南昌", "景德镇", "萍乡", "九江", "新余", "鹰潭", "赣州
 COOPERATION = ["技术转让", "技术许可", "合作开发", "委托开发", "技术咨询", "技术服务"]
 
 
-def env_for(folder: Path) -> dict:
+def env_for(folder: Path, url: str | None = None) -> dict:
     # memory queue: the bench must never write into the site's instance/huey.db
-    return dict(os.environ, DATABASE_URL=f"sqlite:///{folder}/bench.db", SEARCH_INDEX_DIR=str(folder / "index"),
-                SECRET_KEY="bench", SEARCH_BACKEND="whoosh", HUEY_BACKEND="memory")
+    return dict(os.environ, DATABASE_URL=url or f"sqlite:///{folder}/bench.db",
+                SEARCH_INDEX_DIR=str(folder / "index"), SECRET_KEY="bench", SEARCH_BACKEND="whoosh",
+                HUEY_BACKEND="memory")
+
+
+def built(folder: Path, url: str | None) -> bool:
+    """Was this folder's database built (its SQLite file; for another database, the URL noted when built)?"""
+    if not url:
+        return (folder / "bench.db").exists()
+    mark = folder / "database-url"
+    return mark.exists() and mark.read_text().strip() == url
 
 
 def _jsonl(paths) -> list[dict]:
@@ -55,8 +66,8 @@ def sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[。；！？])", text or "") if s.strip()]
 
 
-def build(folder: Path, n_ach: int, n_dem: int) -> None:
-    os.environ.update(env_for(folder))
+def build(folder: Path, n_ach: int, n_dem: int, url: str | None = None) -> None:
+    os.environ.update(env_for(folder, url))
     from flask_migrate import upgrade
 
     from marketplace import create_app
@@ -130,6 +141,8 @@ def build(folder: Path, n_ach: int, n_dem: int) -> None:
         started = time.time()
         report = sync.reindex()
         print(f"index: {report['indexed']} documents in {time.time() - started:.1f} s", flush=True)
+    if url:
+        (folder / "database-url").write_text(url)
 
 
 def _pct(values, q):
@@ -185,8 +198,9 @@ def rebuild(limit: int = 0) -> dict:
             "children_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
 
 
-def measure(folder: Path, sample: int, requests: int, recompute: bool = True, rebuild_limit: int | None = 0) -> None:
-    os.environ.update(env_for(folder))
+def measure(folder: Path, sample: int, requests: int, recompute: bool = True, rebuild_limit: int | None = 0,
+            url: str | None = None) -> None:
+    os.environ.update(env_for(folder, url))
     from marketplace import create_app
     from marketplace.achievements.models import Achievement
     from marketplace.demands.models import Demand
@@ -271,7 +285,7 @@ def measure(folder: Path, sample: int, requests: int, recompute: bool = True, re
         load = os.getloadavg()
         print(f"pages and API: {time.perf_counter() - phase:.1f} s", flush=True)
         print()
-        print(f"{n_ach} achievements, {n_dem} demands; recompute sample {len(dem_ids)} + {len(ach_ids)} records; "
+        print(f"{n_ach} achievements, {n_dem} demands ({db.engine.dialect.name}); recompute sample {len(dem_ids)} + {len(ach_ids)} records; "
               f"{len(pages)} page and {len(apis)} API requests; load average {load[0]:.2f} {load[1]:.2f} "
               f"{load[2]:.2f}; peak RSS {rss:.0f} MiB; first search of the process {first_call:.1f} s")
         print()
@@ -307,18 +321,21 @@ def main():
     parser.add_argument("--rebuild-limit", type=int, default=0,
                         help="stop the full rebuild after this many records (0: all of them)")
     parser.add_argument("--no-rebuild", action="store_true", help="skip the full rebuild (`flask match rebuild`)")
+    parser.add_argument("--database-url", help="an empty PostgreSQL database to fill and measure instead of SQLite "
+                        "(e.g. postgresql+psycopg://user@host:port/name); with --keep, reused while it is the same URL")
     parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         return measure(Path(args.measure), args.sample, args.requests, not args.no_recompute,
-                       None if args.no_rebuild else args.rebuild_limit)
+                       None if args.no_rebuild else args.rebuild_limit, args.database_url)
     folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="match-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        if not (folder / "bench.db").exists():
-            build(folder, args.achievements, args.demands)
+        if not built(folder, args.database_url):
+            build(folder, args.achievements, args.demands, args.database_url)
         subprocess.run([sys.executable, __file__, "--measure", str(folder), "--sample", str(args.sample),
                         "--requests", str(args.requests), "--rebuild-limit", str(args.rebuild_limit)]
+                       + (["--database-url", args.database_url] if args.database_url else [])
                        + (["--no-recompute"] if args.no_recompute else [])
                        + (["--no-rebuild"] if args.no_rebuild else []), check=True)
     finally:

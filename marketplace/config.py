@@ -5,6 +5,9 @@ import secrets
 from functools import partial
 from pathlib import Path
 
+# How JSON columns are written (the engine's serializer, and core/bulk.py's COPY): Chinese kept as UTF-8.
+json_dumps = partial(json.dumps, ensure_ascii=False)
+
 
 def _secret_key(instance_path: Path) -> str:
     """SECRET_KEY from the environment, else one generated once and kept in instance/."""
@@ -31,7 +34,7 @@ def load_config(instance_path: str) -> dict:
         db_url = "postgresql+psycopg://" + db_url[len("postgresql://"):]
     # JSON columns (a stored match's reasons, audit details, ...) keep Chinese as UTF-8, not as \uXXXX escapes
     # (a stored match row's reasons and terms: 705 bytes escaped, 389 as UTF-8, on the 100,000-achievement bench)
-    engine_options = {"pool_pre_ping": True, "json_serializer": partial(json.dumps, ensure_ascii=False)}
+    engine_options = {"pool_pre_ping": True, "json_serializer": json_dumps}
     if db_url.startswith("sqlite"):
         # Several threads of the dev server (and the browser tests) share the file.
         engine_options["connect_args"] = {"timeout": 30}

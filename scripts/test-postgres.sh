@@ -23,11 +23,13 @@ case "${1:-}" in
     # autovacuum off: the tests empty tables with DELETE (tests/conftest.py), and a vacuum would let new rows fill
     # the freed space in any order; without it a table's rows are read back in the order they were written, as
     # after the TRUNCATE used before (a test that forgot an ORDER BY failed once that way).
+    # PG_OPTIONS replaces these server settings (PG_OPTIONS= for PostgreSQL's durable defaults, as a benchmark wants).
+    OPTIONS=${PG_OPTIONS--c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off}
     PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
     as_pg "$BIN/initdb" -D "$DIR/data" -U test --auth=trust -E UTF8 --locale=C.UTF-8 >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; exit 1; }
     as_pg "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-      -o "-p $PORT -k $DIR -h 127.0.0.1 -c fsync=off -c full_page_writes=off -c synchronous_commit=off -c autovacuum=off" start >/dev/null \
+      -o "-p $PORT -k $DIR -h 127.0.0.1 $OPTIONS" start >/dev/null \
       || { cat "$DIR/server.log" >&2; exit 1; }
     as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U test marketplace_test
     echo "$DIR" > "${PG_DIR_FILE:-/tmp/jxtm-pg-dir}"
