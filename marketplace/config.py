@@ -5,7 +5,7 @@ import secrets
 from functools import partial
 from pathlib import Path
 
-# How JSON columns are written (the engine's serializer, and core/bulk.py's COPY): Chinese kept as UTF-8.
+# How JSON columns are written (the engine's serializer, and core/pgcopy.py's COPY): Chinese kept as UTF-8.
 json_dumps = partial(json.dumps, ensure_ascii=False)
 
 

@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from marketplace.achievements.models import Achievement, AchievementIP
 from marketplace.core.models import AuditLog
 from marketplace.extensions import db
-from marketplace.imports import pgcopy, service
+from marketplace.core import pgcopy
+from marketplace.imports import service
 from marketplace.imports.models import ImportKey, title_key
 from marketplace.imports.service import import_file, import_rows
 from marketplace.searching.models import SearchOutbox

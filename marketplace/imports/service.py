@@ -23,14 +23,15 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ..accounts.models import Organisation
 from ..accounts.services import get_or_create_org
-from ..core import listings, vocab
+from ..core import listings, pgcopy, vocab
 from ..core import permissions as perm
 from ..core.errors import AppError
 from ..core.schema import month_end
 from ..core.models import AuditLog, utcnow
+from ..core.pgcopy import insert_all
 from ..core.uscc import make_uscc, uscc_error
 from ..extensions import db
-from . import columns, pgcopy
+from . import columns
 from .models import ImportKey, title_key
 from .readers import read_file
 
@@ -580,18 +581,6 @@ class Importer:
             except AppError as exc:
                 self.report.warnings.append(f"第{by_id[obj.id].number}行已导入，但未能提交审核：{exc.message}")
         db.session.flush()
-
-
-def insert_all(table, rows: list) -> None:
-    """A bulk INSERT of `rows`. On PostgreSQL a COPY (imports.pgcopy): an executemany INSERT is one statement per
-    row there, and a multi-row INSERT … RETURNING costs psycopg a Python rewrite of every placeholder. SQLite's
-    executemany is a C loop over one prepared statement: left as it is."""
-    if not rows:
-        return
-    if pgcopy.is_postgresql(db.session):  # COPY: no placeholders to rewrite, no statement per row
-        pgcopy.copy_rows(db.session, table, rows)
-        return
-    db.session.execute(insert(table), rows)
 
 
 def _same(stored, new) -> bool:

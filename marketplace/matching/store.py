@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..core import uow
-from ..core.bulk import insert_rows
+from ..core.pgcopy import insert_all
 from ..core.models import utcnow
 from ..extensions import db
 from .models import MatchFeedback, MatchList, MatchRefresh, StoredMatch
@@ -250,7 +250,7 @@ def write_many(etype: str, results: list, now=None, fp: str | None = None) -> No
         lists.append({"entity_type": etype, "entity_id": oid, "abstained": bool(result["abstained"]),
                       "terms": list(result.get("terms") or []), "size": len(mine), "fingerprint": fp,
                       "stale": False, "computed_at": now})
-    insert_rows(StoredMatch.__table__, rows)  # COPY on PostgreSQL (core/bulk.py)
+    insert_all(StoredMatch.__table__, rows)  # COPY on PostgreSQL (core/pgcopy.py)
     existing = dict(db.session.execute(select(MatchList.entity_id, MatchList.id).where(
         MatchList.entity_type == etype, MatchList.entity_id.in_(ids))).all())
     fresh = [v for v in lists if v["entity_id"] not in existing]
@@ -263,7 +263,7 @@ def write_many(etype: str, results: list, now=None, fp: str | None = None) -> No
         db.session.connection().execute(stmt, [{k: v[k] for k in ("b_id", "abstained", "terms", "size",
                                                                    "fingerprint", "stale", "computed_at")}
                                                for v in old])
-    insert_rows(MatchList.__table__, fresh)
+    insert_all(MatchList.__table__, fresh)
 
 
 def remove(entity_type: str, entity_id: int) -> list[int]:
