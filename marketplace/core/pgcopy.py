@@ -43,7 +43,7 @@ def _json(column):
 
     def dump(value):
         if value is None:
-            return None if none_as_null else "null"  # as Core: an explicit None is JSON null unless none_as_null
+            return None if none_as_null else "null"  # as Core: None is JSON null unless none_as_null
         return json_dumps(value)  # as the engine's serializer (config.py): Chinese as UTF-8
     return dump
 
@@ -85,14 +85,14 @@ def copy_rows(session, table, rows: list) -> None:
 
 
 def insert_all(table, rows: list) -> None:
-    """A bulk INSERT of `rows` in the session's transaction. On PostgreSQL a COPY: an executemany INSERT is one
-    statement per row there, and a multi-row INSERT costs psycopg a Python rewrite of every placeholder
-    (measured for the stored matches' writer, 5,000 rows with two JSON columns: 740-795 ms of CPU as a multi-row
-    INSERT, 95-127 ms as COPY). SQLite's executemany is a C loop over one prepared statement: left as it is."""
+    """A bulk INSERT of `rows` in the session's transaction. On PostgreSQL a COPY: an executemany INSERT is
+    one statement per row there, and a multi-row INSERT costs psycopg a Python rewrite of every placeholder
+    (measured for the stored matches' writer, 5,000 rows with two JSON columns: 740-795 ms of CPU as a
+    multi-row INSERT, 95-127 ms as COPY). SQLite's executemany is a C loop over one prepared statement."""
     if not rows:
         return
     if is_postgresql(db.session):  # COPY: no placeholders to rewrite, no statement per row
-        db.session.flush()  # what the session holds is written first, as session.execute(insert(...)) does
+        # No flush here: the importer never had one; the matches' writer runs an ORM DELETE first (it flushes).
         copy_rows(db.session, table, rows)
         return
     db.session.execute(insert(table), rows)
