@@ -146,6 +146,27 @@ def test_the_api_reads_the_store_and_does_not_compute(client, world, monkeypatch
     assert lonely["abstained"] is True and {s["code"] for s in lonely["next_steps"]} == {"broker", "challenge", "push"}
 
 
+def test_the_matches_api_does_not_read_what_it_does_not_answer(app, client, world):
+    """An achievement's page shows its patents (loaded with it); its matches answer does not, so they are not read."""
+    from sqlalchemy import event
+    seen = []
+    wire_id = world["wire"].id  # (read here: the test's own refresh of the record loads its patents)
+    db.session.remove()  # the request reads with a session of its own, as it does outside tests
+
+    def log(conn, cursor, statement, *args):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", log)
+    try:
+        found = client.get(f"/api/v1/achievements/{wire_id}/matches?limit=10").json
+        assert found["items"] and seen
+        assert not [s for s in seen if "achievement_ip" in s], seen
+        seen.clear()
+        client.get(f"/achievements/{wire_id}")
+        assert [s for s in seen if "achievement_ip" in s]  # (the page does read them: the check can see it)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", log)
+
+
 def test_a_record_without_a_stored_list_is_computed_once_and_stored(client, world):
     demand = world["demand"]
     StoredMatch.query.filter_by(direction="demand", demand_id=demand.id).delete()

@@ -138,13 +138,14 @@ def create(actor, lib: Library, data: dict, *, org=None, source="local", status=
     return obj
 
 
-def get(actor, lib: Library, obj_id) -> object:
-    """The record if the actor may see it; NotFound otherwise (a draft's existence is not revealed)."""
+def get(actor, lib: Library, obj_id, options: tuple = ()) -> object:
+    """The record if the actor may see it; NotFound otherwise (a draft's existence is not revealed). `options`:
+    loader options for a caller that reads less of the record than a page (not applied to one already loaded)."""
     try:
         obj_id = int(obj_id)
     except (TypeError, ValueError):
         raise NotFound(f"没有找到该{lib.label}") from None
-    obj = db.session.get(lib.model, obj_id)
+    obj = db.session.get(lib.model, obj_id, options=options)
     if obj is None or not perm.can_view(actor, obj):
         raise NotFound(f"没有找到该{lib.label}")
     return obj
