@@ -167,6 +167,27 @@ def test_the_matches_api_does_not_read_what_it_does_not_answer(app, client, worl
         event.remove(db.engine, "before_cursor_execute", log)
 
 
+def test_an_answered_lists_weak_rows_are_folded_under_the_others_and_a_weak_only_list_shows_them(client, world):
+    demand, wire, orange = world["demand"], world["wire"], world["orange"]
+    if not StoredMatch.query.filter_by(direction="demand", demand_id=demand.id, achievement_id=orange.id).count():
+        db.session.add(StoredMatch(direction="demand", demand_id=demand.id, achievement_id=orange.id, score=31,
+                                   band="弱", coverage=0.0, reasons=["跨产业应用"], shared_terms=[]))
+    q = StoredMatch.query.filter_by(direction="demand", demand_id=demand.id)
+    q.filter_by(achievement_id=wire.id).update({"score": 80, "band": "强"})
+    q.filter_by(achievement_id=orange.id).update({"score": 31, "band": "弱"})
+    MatchList.query.filter_by(entity_type="demand", entity_id=demand.id).update({"abstained": False})
+    db.session.commit()
+    login(client, world["company"])
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    fold = html.index('id="weak-matches"')
+    assert html.index(f'id="match-{wire.id}"') < fold < html.index(f'id="match-{orange.id}"')
+    assert "另有 1 条弱相关的成果" in html
+    q.filter_by(achievement_id=wire.id).update({"score": 45, "band": "弱"})
+    db.session.commit()
+    html = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert 'id="weak-matches"' not in html and f'id="match-{wire.id}"' in html and f'id="match-{orange.id}"' in html
+
+
 def test_a_record_without_a_stored_list_is_computed_once_and_stored(client, world):
     demand = world["demand"]
     StoredMatch.query.filter_by(direction="demand", demand_id=demand.id).delete()
