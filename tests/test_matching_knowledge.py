@@ -181,6 +181,21 @@ def test_file_links_can_be_disabled_and_enabled_and_others_may_not_edit(client, 
     assert client.post("/matching/knowledge/nope/enable").status_code == 302  # refused with a message, no 500
 
 
+def test_after_an_action_the_editor_goes_back_to_its_own_page_never_to_another_host(client, f):
+    from urllib.parse import unquote
+    key = next(l.key for l in knowledge.file_links() if l.cues == (("断线",),))
+    login(client, f.user("admin"))
+    for referrer in ("https://evil.example/matching/knowledge", "http://evil.example/x?u=/matching/knowledge",
+                     "http://localhost/matching/knowledge-phish", "//evil.example/matching/knowledge", None):
+        headers = {"Referer": referrer} if referrer else {}
+        resp = client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"}, headers=headers)
+        assert resp.status_code == 302 and resp.headers["Location"] == "/matching/knowledge", (referrer, resp.headers)
+        client.post(f"/matching/knowledge/{key}/enable", headers=headers)
+    resp = client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"},
+                       headers={"Referer": "http://localhost/matching/knowledge?q=断线&page=2"})
+    assert unquote(resp.headers["Location"]) == "/matching/knowledge?q=断线&page=2"  # its search and page kept
+
+
 def test_the_files_graph_is_built_once_and_an_edit_builds_another(f):
     """invalidate() (every edit, and the tests' emptying after each test) re-reads the site's edits; when the links
     are the same, the graph and its cue automaton are kept rather than built again (the cue index alone took 28 ms

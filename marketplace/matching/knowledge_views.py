@@ -1,6 +1,8 @@
 """The knowledge graph's editing page (管理员、技术经纪人): browse the symptom → mechanism → technology links,
 add one, disable or enable one, and try a text to see which links it fires. Edits apply at once (no reindex);
 every edit is in the audit log (knowledge.add_link / disable_file_link / set_status)."""
+from urllib.parse import urlsplit, urlunsplit
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
@@ -8,7 +10,7 @@ from ..core.errors import Forbidden, NotFound
 from ..core.models import AuditLog
 from ..core.paging import page_args
 from ..core.vocab import INDUSTRIES
-from ..core.web import actor, attempt, form_dict
+from ..core.web import actor, attempt, form_dict, local_url
 from ..core.workflow import describe
 from ..extensions import db
 from . import knowledge, store
@@ -119,5 +121,14 @@ def act(key, action):
 
     if attempt(run):
         flash(("已停用该关联" if action == "disable" else "已恢复该关联") + "；已存储的匹配结果在后台重新计算", "success")
-    return redirect(request.referrer if request.referrer and "/matching/knowledge" in request.referrer
-                    else url_for(".index"))
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Back to the page of links the action was taken on (its search and page kept): the Referer when it is this
+    page on this host, else the first page. (It once only had to contain "/matching/knowledge" — which a page of
+    another host with that in its path or query does.)"""
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc != request.host or ref.path.rstrip("/") != url_for(".index").rstrip("/"):
+        return url_for(".index")
+    return local_url(urlunsplit(("", "", ref.path, ref.query, "")), url_for(".index"))
