@@ -189,7 +189,8 @@ def test_after_an_action_the_editor_goes_back_to_its_own_page_never_to_another_h
                      "http://localhost/matching/knowledge-phish", "//evil.example/matching/knowledge", None):
         headers = {"Referer": referrer} if referrer else {}
         resp = client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"}, headers=headers)
-        assert resp.status_code == 302 and resp.headers["Location"] == "/matching/knowledge", (referrer, resp.headers)
+        assert resp.status_code == 302, referrer
+        assert resp.headers["Location"] == "/matching/knowledge", (referrer, resp.headers)
         client.post(f"/matching/knowledge/{key}/enable", headers=headers)
     resp = client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"},
                        headers={"Referer": "http://localhost/matching/knowledge?q=断线&page=2"})

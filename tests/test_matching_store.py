@@ -147,7 +147,7 @@ def test_the_api_reads_the_store_and_does_not_compute(client, world, monkeypatch
 
 
 def test_the_matches_api_does_not_read_what_it_does_not_answer(app, client, world):
-    """An achievement's page shows its patents (loaded with it); its matches answer does not, so they are not read."""
+    """An achievement's page shows its patents (loaded with it); its matches answer does not: not read."""
     from sqlalchemy import event
     seen = []
     wire_id = world["wire"].id  # (read here: the test's own refresh of the record loads its patents)
@@ -167,12 +167,12 @@ def test_the_matches_api_does_not_read_what_it_does_not_answer(app, client, worl
         event.remove(db.engine, "before_cursor_execute", log)
 
 
-def test_an_answered_lists_weak_rows_are_folded_under_the_others_and_a_weak_only_list_shows_them(client, world):
+def test_an_answered_lists_weak_rows_are_folded_and_a_weak_only_list_shows_them(client, world):
     demand, wire, orange = world["demand"], world["wire"], world["orange"]
-    if not StoredMatch.query.filter_by(direction="demand", demand_id=demand.id, achievement_id=orange.id).count():
+    q = StoredMatch.query.filter_by(direction="demand", demand_id=demand.id)
+    if not q.filter_by(achievement_id=orange.id).count():
         db.session.add(StoredMatch(direction="demand", demand_id=demand.id, achievement_id=orange.id, score=31,
                                    band="弱", coverage=0.0, reasons=["跨产业应用"], shared_terms=[]))
-    q = StoredMatch.query.filter_by(direction="demand", demand_id=demand.id)
     q.filter_by(achievement_id=wire.id).update({"score": 80, "band": "强"})
     q.filter_by(achievement_id=orange.id).update({"score": 31, "band": "弱"})
     MatchList.query.filter_by(entity_type="demand", entity_id=demand.id).update({"abstained": False})

@@ -103,7 +103,7 @@ def history(library, obj_id):
 def matches(library, obj_id):
     from ..matching import service as matching
     lib = _library(library)
-    obj = listings.get(actor(), lib, obj_id, options=matching.light(lib.model))  # (an achievement's IP items unread)
+    obj = listings.get(actor(), lib, obj_id, options=matching.light(lib.model))  # (not its IP items)
     try:
         limit = int(request.args.get("limit") or 10)
     except ValueError:

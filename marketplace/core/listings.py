@@ -139,8 +139,9 @@ def create(actor, lib: Library, data: dict, *, org=None, source="local", status=
 
 
 def get(actor, lib: Library, obj_id, options: tuple = ()) -> object:
-    """The record if the actor may see it; NotFound otherwise (a draft's existence is not revealed). `options`:
-    loader options for a caller that reads less of the record than a page (not applied to one already loaded)."""
+    """The record if the actor may see it; NotFound otherwise (a draft's existence is not revealed).
+    `options`: loader options for a caller that reads less of the record than a page (not applied to a
+    record the session already holds)."""
     try:
         obj_id = int(obj_id)
     except (TypeError, ValueError):

@@ -125,9 +125,9 @@ def act(key, action):
 
 
 def _back() -> str:
-    """Back to the page of links the action was taken on (its search and page kept): the Referer when it is this
-    page on this host, else the first page. (It once only had to contain "/matching/knowledge" — which a page of
-    another host with that in its path or query does.)"""
+    """Back to the page of links the action was taken on (its search and page kept): the Referer when it is
+    this page on this host, else the first page. (It once only had to contain "/matching/knowledge" — which
+    a page of another host with that in its path or query does.)"""
     ref = urlsplit(request.referrer or "")
     if ref.netloc != request.host or ref.path.rstrip("/") != url_for(".index").rstrip("/"):
         return url_for(".index")
