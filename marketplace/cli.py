@@ -221,6 +221,23 @@ def match_rebuild_command(scope, batch, background, restart, status_only):
         raise click.ClickException(f"重建 #{run.id} 失败：{run.message}")
 
 
+@match_cli.command("knowledge-export")
+@click.option("--industry", default="", help="只导出该产业的修改")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="写入该文件（默认输出到屏幕）")
+def match_knowledge_export_command(industry, out):
+    """The knowledge graph's edits made in the site, as a data file to review: the links added (the files'
+    columns) and, as comments, the file links disabled with who, when and why."""
+    from .matching import knowledge
+    text = knowledge.export_tsv(industry)
+    if out:
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        click.echo(f"已写入 {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 imports_cli = AppGroup("imports", help="后台导入任务（Huey 任务队列）")
 
 

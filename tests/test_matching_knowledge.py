@@ -220,6 +220,53 @@ def test_add_link_validates_in_chinese(f):
     assert "症状词" in err.value.fields["cues"] and "对应技术" in err.value.fields["technologies"]
 
 
+def test_a_link_is_one_line_with_a_known_industry_and_no_spreadsheet_formula(f):
+    from marketplace.core.errors import ValidationFailed
+    broker = f.user("broker")
+    for fields, bad in (({"cues": "=HYPERLINK(\"http://x\") 掉色", "technologies": "氟碳涂料"}, "cues"),
+                        ({"cues": "外墙 掉色", "technologies": "@SUM(1)"}, "technologies"),
+                        ({"cues": "外墙 掉色", "technologies": "氟碳涂料", "source": " +cmd"}, "source"),
+                        ({"cues": "外墙 掉色", "technologies": "氟碳涂料", "industry": "不存在的产业"}, "industry")):
+        with pytest.raises(ValidationFailed) as err:
+            knowledge.add_link(broker, **fields)
+        assert set(err.value.fields) == {bad}, fields
+    row = knowledge.add_link(broker, industry="建材", cues="外墙 掉色", mechanism="紫外\t老化\r\n降解",
+                             technologies="氟碳\t涂料、耐候颜料", source="撮合\n经验")
+    assert (row.mechanism, row.technologies, row.source) == ("紫外 老化 降解", "氟碳 涂料、耐候颜料", "撮合 经验")
+
+
+def test_the_sites_edits_export_as_a_data_file_that_reads_back_as_the_links_applied(client, f, app, tmp_path):
+    key = next(l.key for l in knowledge.file_links() if l.cues == (("断线",),))
+    broker = f.user("broker")
+    login(client, broker)
+    for cues, tech in (("外墙 起霜花|涂料 粉化", "氟碳涂料、含氟树脂"), ("陶瓷 针孔", "釉料除气")):
+        assert client.post("/matching/knowledge", data={"industry": "建材", "cues": cues, "mechanism": "盐分迁移",
+                                                        "technologies": tech, "source": "撮合经验"}).status_code == 302
+    gone = knowledge.KnowledgeLink.query.filter_by(cues="陶瓷 针孔").one()
+    client.post(f"/matching/knowledge/db{gone.id}/disable", data={"reason": "重复"})
+    client.post(f"/matching/knowledge/{key}/disable", data={"reason": "太宽泛"})
+    resp = client.get("/matching/knowledge/export.tsv")
+    assert resp.status_code == 200 and resp.mimetype == "text/tab-separated-values"
+    assert resp.headers["Content-Disposition"].startswith("attachment; filename=knowledge-site-edits-")
+    text = resp.get_data(as_text=True)
+    applied = [(l.industry, l.cues, l.mechanism, l.technologies, l.source)
+               for l in knowledge.graph().links if l.origin == "site"]
+    assert [(l.industry, l.cues, l.mechanism, l.technologies, l.source) for l in knowledge.parse_tsv(text)] \
+        == applied == [("建材", (("外墙", "起霜花"), ("涂料", "粉化")), "盐分迁移", ("氟碳涂料", "含氟树脂"), "撮合经验")]
+    disabled = [line.split("\t") for line in text.splitlines() if line.startswith("# 停用")]
+    assert [(d[1], d[3]) for d in disabled] == [("站内添加", "陶瓷 针孔"), ("数据文件", "断线")]
+    assert disabled[1][5].endswith("原因：太宽泛") and broker.name in disabled[1][5]
+    # one industry's edits; the command line writes the same file
+    assert knowledge.parse_tsv(client.get("/matching/knowledge/export.tsv?industry=中医药").get_data(as_text=True)) == []
+    out = tmp_path / "edits.tsv"
+    result = app.test_cli_runner().invoke(args=["match", "knowledge-export", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert knowledge.parse_tsv(out.read_text(encoding="utf-8")) == knowledge.parse_tsv(text)
+    client.post("/logout")
+    login(client, f.user("company"))
+    assert client.get("/matching/knowledge/export.tsv").status_code == 403
+
+
 def test_the_score_of_a_pair_is_the_same_from_either_side(f):
     cure, other, demand = _paint(f)
     broker = f.user("broker")

@@ -28,6 +28,7 @@ import ahocorasick
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..core.models import TimestampMixin, record_audit
+from ..core.vocab import INDUSTRIES
 from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
 
@@ -382,9 +383,24 @@ def find_file_link(key: str) -> Link | None:
 
 # --- services (actor first; flush, never commit) ------------------------------------------------------
 
+# A cell that begins with one of these is a formula to a spreadsheet (an exported TSV opened in Excel).
+FORMULA_START = ("=", "+", "-", "@")
+
+
+def _one_line(text: str) -> str:
+    """A field of one line: tabs and line breaks would split a data file's row (the export below)."""
+    return " ".join((text or "").split())
+
+
 def _check_fields(industry, cues, mechanism, technologies, source):
     from ..core.errors import ValidationFailed
     errors = {}
+    for name, value in (("cues", cues), ("mechanism", mechanism), ("technologies", technologies),
+                        ("source", source)):
+        if _one_line(value).startswith(FORMULA_START):
+            errors[name] = "不能以 = + - @ 开头"
+    if _one_line(industry) and _one_line(industry) not in INDUSTRIES:
+        errors["industry"] = "请从列表中选择产业"
     cue_alts, tech = split_cues(cues), split_technologies(technologies)
     if not cue_alts:
         errors["cues"] = "请填写症状词：每组1–3个词（空格分隔），多组用“|”分隔"
@@ -406,9 +422,10 @@ def add_link(actor, *, industry="", cues="", mechanism="", technologies="", sour
     if not can_edit(actor):
         raise Forbidden("只有管理员和技术经纪人可以编辑知识图谱")
     cue_alts, tech = _check_fields(industry, cues, mechanism, technologies, source)
-    row = KnowledgeLink(origin="site", industry=(industry or "").strip(),
-                        cues="|".join(" ".join(a) for a in cue_alts), mechanism=(mechanism or "").strip(),
-                        technologies="、".join(tech), source=(source or "").strip() or f"{actor.name}添加",
+    row = KnowledgeLink(origin="site", industry=_one_line(industry),
+                        cues="|".join(" ".join(a) for a in cue_alts), mechanism=_one_line(mechanism),
+                        technologies="、".join(_one_line(t) for t in tech),
+                        source=_one_line(source) or f"{actor.name}添加",
                         status="active", created_by_id=actor.id)
     db.session.add(row)
     db.session.flush()
@@ -465,6 +482,48 @@ def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict
         out = [x for x in out if q in x["link"].cue_text.lower() or q in x["link"].mechanism.lower()
                or q in x["link"].tech_text.lower()]
     return out[:limit]
+
+
+def export_tsv(industry: str = "") -> str:
+    """The site's edits as a data file, for review: the active links added in the site, in the files' five
+    columns (the text can be saved into MATCH_GRAPH_DIR as is, or its lines moved into data/graph/<产业>.tsv),
+    then, as comment lines, the file links disabled in the site, with who disabled them, when and why (to be
+    deleted from their file). Parsed back by `parse_tsv`, the links are the ones the site applies."""
+    from ..core.models import AuditLog
+    rows = db.session.scalars(db.select(KnowledgeLink).order_by(KnowledgeLink.id)).all()
+    if industry:
+        rows = [r for r in rows if (r.industry or "") == industry]
+
+    def cell(text: str) -> str:
+        text = _one_line(text)
+        return "'" + text if text.startswith(FORMULA_START) else text  # (a row written before the check)
+
+    added = [r for r in rows if r.origin == "site" and r.status == "active"]
+    disabled = [r for r in rows if r.status == "disabled"]
+    why = {}
+    if disabled:
+        for e in db.session.scalars(db.select(AuditLog).where(
+                AuditLog.entity_type == "knowledge_link", AuditLog.action == "disable",
+                AuditLog.entity_id.in_([r.id for r in disabled])).order_by(AuditLog.id)):
+            why[e.entity_id] = e  # the latest disable of each row
+    lines = [f"# 知识图谱站内修改导出（{time.strftime('%Y-%m-%d %H:%M')}{'，产业：' + industry if industry else ''}）"
+             "：审核后并入 data/graph/<产业>.tsv，或原样放入 MATCH_GRAPH_DIR",
+             "# industry\tcues\tmechanism\ttechnologies\tsource"]
+    for r in added:
+        link = r.as_link()
+        lines.append("\t".join(cell(c) for c in (link.industry, link.cue_text, link.mechanism, link.tech_text,
+                                                  link.source)))
+    if not added:
+        lines.append("# （没有站内添加的生效关联）")
+    lines.append("# 站内停用的关联（数据文件的关联审核后从其文件删除；站内添加的无需处理）：")
+    for r in disabled:
+        e = why.get(r.id)
+        who = f"{e.actor.name if e.actor else '系统'} {e.at:%Y-%m-%d}，原因：{cell(e.reason or '')}" if e else ""
+        kind = "数据文件" if r.origin == "file" else "站内添加"
+        lines.append("# 停用\t" + "\t".join(cell(c) for c in (kind, r.industry or "", r.cues, r.technologies, who)))
+    if not disabled:
+        lines.append("# （没有）")
+    return "\n".join(lines) + "\n"
 
 
 def fingerprint_part() -> str:

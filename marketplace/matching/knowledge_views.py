@@ -1,9 +1,10 @@
 """The knowledge graph's editing page (管理员、技术经纪人): browse the symptom → mechanism → technology links,
 add one, disable or enable one, and try a text to see which links it fires. Edits apply at once (no reindex);
 every edit is in the audit log (knowledge.add_link / disable_file_link / set_status)."""
+import time
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
 from ..core.errors import Forbidden, NotFound
@@ -83,6 +84,17 @@ def _counts():
     return {"links": len(g.links), "industries": len({l.industry for l in g.links if l.industry}),
             "files": sum(1 for l in g.links if l.origin == "file"),
             "site": sum(1 for l in g.links if l.origin == "site")}
+
+
+@bp.route("/export.tsv")
+@login_required
+def export():
+    """The site's edits as a data file to review (knowledge.export_tsv), downloaded."""
+    _editor()
+    industry = (request.args.get("industry") or "").strip()[:32]
+    name = f"knowledge-site-edits-{time.strftime('%Y%m%d')}.tsv"
+    return Response(knowledge.export_tsv(industry), mimetype="text/tab-separated-values",
+                    headers={"Content-Disposition": f"attachment; filename={name}"})
 
 
 @bp.post("")
