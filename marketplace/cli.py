@@ -238,6 +238,29 @@ def match_knowledge_export_command(industry, out):
         click.echo(text, nl=False)
 
 
+@match_cli.command("outcomes")
+@click.option("--json", "as_json", is_flag=True)
+def match_outcomes_command(as_json):
+    """How the demands' stored lists fared with what people then did (by band, first rows, deals, silences)."""
+    from .matching.outcomes import report
+    r = report()
+    if as_json:
+        click.echo(json.dumps(r, ensure_ascii=False))
+        return
+
+    def pct(x):
+        return "—" if x is None else f"{x:.0%}"
+    for band, c in r["bands"].items():
+        click.echo(f"{band}：{c.get('shown', 0)} 对，感兴趣 {c.get('interested', 0)}，申请对接 {c.get('requested', 0)}，"
+                   f"已成交 {c.get('deal', 0)}，不相关 {c.get('irrelevant', 0)}，正面占比 {pct(c.get('positive_share'))}")
+    d = r["recall"]["deals"]
+    click.echo(f"第一条：{r['first']['lists']} 个列表，正面 {r['first']['positive']}，不相关 {r['first']['irrelevant']}")
+    click.echo(f"成交 {d.get('total', 0)} 对（可核对 {d.get('measurable', 0)}）：前10条 {pct(r['recall']['top10_share'])}，"
+               f"前50条 {pct(r['recall']['listed_share'])}，不在列表 {d.get('not_listed', 0)}")
+    click.echo(f"暂无合适匹配：{r['silent']['lists']} 个，后来成交 {r['silent']['with_deal']}，"
+               f"选择下一步 {r['silent']['with_next_step']}")
+
+
 imports_cli = AppGroup("imports", help="后台导入任务（Huey 任务队列）")
 
 

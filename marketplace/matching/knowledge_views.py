@@ -86,6 +86,16 @@ def _counts():
             "site": sum(1 for l in g.links if l.origin == "site")}
 
 
+@bp.route("/outcomes")
+@login_required
+def outcomes():
+    """匹配效果: how the demands' stored lists fared with what people then did (matching.outcomes)."""
+    if not knowledge.can_edit(actor()):
+        raise Forbidden("只有管理员和技术经纪人可以查看匹配效果")
+    from . import outcomes as measured
+    return render_template("matching_knowledge/outcomes.html", r=measured.report(), shown=measured.SHOWN)
+
+
 @bp.route("/export.tsv")
 @login_required
 def export():
