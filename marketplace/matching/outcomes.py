@@ -38,36 +38,28 @@ def report() -> dict:
             done, model.demand_id.isnot(None), model.achievement_id.isnot(None))).tuples())
     positive = liked | asked | deals
 
-    # the demands' lists, each in the order the pages show it (store.read: score, coverage, then id)
-    rank: dict = {}
+    # where each pair something happened to stands in its demand's stored list: only those demands' lists are
+    # read (≤ 50 rows each), each in the order the pages show it (store.read: score, coverage, then id)
+    placed = _placed(liked | disliked | positive)
     bands = {b: Counter() for b in BANDS}
-    by_demand = defaultdict(list)
-    for d, a, score, band, coverage in db.session.execute(
-            db.select(StoredMatch.demand_id, StoredMatch.achievement_id, StoredMatch.score, StoredMatch.band,
-                      StoredMatch.coverage).where(StoredMatch.direction == "demand")):
-        by_demand[d].append((-score, -coverage, a, band))
-    first = {}
-    for d, rows in by_demand.items():
-        rows.sort()
-        for i, (_s, _c, a, band) in enumerate(rows, 1):
-            rank[(d, a)] = i
-            c = bands.setdefault(band, Counter())
-            c["shown"] += 1
-            for name, pairs in (("interested", liked), ("requested", asked), ("irrelevant", disliked),
-                                ("deal", deals)):
-                c[name] += (d, a) in pairs
-            c["positive"] += (d, a) in positive
-            c["judged"] += (d, a) in positive or (d, a) in disliked
-        first[d] = rows[0][2]
+    for (d, a), (band, _rank) in placed.items():
+        c = bands.setdefault(band, Counter())
+        for name, pairs in (("interested", liked), ("requested", asked), ("irrelevant", disliked), ("deal", deals)):
+            c[name] += (d, a) in pairs
+        c["positive"] += (d, a) in positive
+        c["judged"] += (d, a) in positive or (d, a) in disliked
+    for band, n in db.session.execute(db.select(StoredMatch.band, db.func.count()).where(
+            StoredMatch.direction == "demand").group_by(StoredMatch.band)):
+        bands.setdefault(band, Counter())["shown"] = n
+    rank = {pair: r for pair, (_band, r) in placed.items()}
     silent = {d for (d,) in db.session.execute(db.select(MatchList.entity_id).where(
         MatchList.entity_type == "demand", MatchList.abstained.is_(True)))}
     listed = {d for (d,) in db.session.execute(db.select(MatchList.entity_id).where(
         MatchList.entity_type == "demand"))}
-
-    answered = [d for d in first if d not in silent]
-    firsts = {"lists": len(answered),
-              "positive": sum((d, first[d]) in positive for d in answered),
-              "irrelevant": sum((d, first[d]) in disliked for d in answered)}
+    answered = {d for (d,) in db.session.execute(db.select(MatchList.entity_id).where(
+        MatchList.entity_type == "demand", MatchList.abstained.is_(False), MatchList.size > 0))}
+    heads = {pair for pair, r in rank.items() if r == 1 and pair[0] in answered}
+    firsts = {"lists": len(answered), "positive": len(heads & positive), "irrelevant": len(heads & disliked)}
     firsts["positive_share"] = _share(firsts["positive"], firsts["lists"])
 
     found = Counter()
@@ -89,7 +81,31 @@ def report() -> dict:
     dealt = {d for d, _a in deals}
     silences = {"lists": len(silent), "with_deal": len(silent & dealt), "with_next_step": len(silent & stepped)}
 
+    counts = ("shown", "interested", "requested", "irrelevant", "deal", "positive", "judged")
     for c in bands.values():
+        for k in counts:
+            c[k] = c[k]  # every count present, 0 included (a Counter reads a missing key as 0)
         c["positive_share"] = _share(c["positive"], c["judged"])
     return {"bands": {b: dict(c) for b, c in bands.items()}, "first": firsts, "recall": recall,
             "silent": silences, "lists": len(listed)}
+
+
+def _placed(pairs: set) -> dict:
+    """{(demand, achievement): (band, rank in the demand's stored list)} for the pairs that are in one."""
+    wanted = defaultdict(set)
+    for d, a in pairs:
+        wanted[d].add(a)
+    out: dict = {}
+    demands = sorted(wanted)
+    for i in range(0, len(demands), 500):
+        lists = defaultdict(list)
+        for d, a, score, band, coverage in db.session.execute(
+                db.select(StoredMatch.demand_id, StoredMatch.achievement_id, StoredMatch.score, StoredMatch.band,
+                          StoredMatch.coverage).where(StoredMatch.direction == "demand",
+                                                      StoredMatch.demand_id.in_(demands[i:i + 500]))):
+            lists[d].append((-score, -coverage, a, band))
+        for d, rows in lists.items():
+            for r, (_s, _c, a, band) in enumerate(sorted(rows), 1):
+                if a in wanted[d]:
+                    out[(d, a)] = (band, r)
+    return out
