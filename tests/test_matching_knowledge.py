@@ -549,3 +549,25 @@ def test_a_term_is_shown_as_written_where_it_is_a_whole_word():
     # the case is taken from where the engine found the term (a whole Latin word), not from inside a longer one
     raw = "Controlled release; LED灯珠; VOCs排放; COD偏高; WC-Co硬质合金"
     assert matching._as_written(["led", "voc", "co", "钴"], raw) == {"led": "LED", "voc": "VOC", "co": "Co", "钴": "钴"}
+
+
+def test_a_demand_whose_title_names_its_technology_gets_no_graph_evidence(ctx):
+    from marketplace.matching import scoring
+    assert scoring.names_technology("锂云母提锂渣蒸压加气砌块技术") and scoring.names_technology("铜箔电解工艺包")
+    assert not scoring.names_technology("铜杆拉丝老断线") and not scoring.names_technology("锂渣堆存问题")
+    roast = matching._build_profile("achievement", 1, [("锂云母硫酸盐焙烧提锂技术", 2.0), ("硫酸盐焙烧", 1.5),
+                                                       ("锂云母经硫酸盐焙烧、水浸提锂，锂回收率90%，副产钾铷。", 1.0)])
+    text = "宜春的锂云母提锂企业每年产出大量提锂渣，想用来做砌块，掺量一高强度就下降。"
+    named = matching._build_profile("demand", 2, [("锂云母提锂渣蒸压加气砌块技术", 2.0), ("", 1.2), (text, 1.0)])
+    noun = matching._build_profile("demand", 3, [("锂云母提锂渣砌块强度问题", 2.0), ("", 1.2), (text, 1.0)])
+    plain = matching._build_profile("demand", 4, [("锂云母提锂的收率一直上不去，这个工艺怎么改", 2.0), ("", 1.2),
+                                                  (text, 1.0)])
+    assert named.names_tech and not noun.names_tech and not plain.names_tech  # (a sentence stays a complaint)
+    for p in (named, noun, plain):
+        assert any(l.cues == (("锂云母", "回收率"), ("锂云母", "提锂"), ("提锂", "收率"), ("云母", "提锂"))
+                   for l, _alt in p.links)  # the link fires on all three
+    got = {p.id: matching.pair_evidence(p, roast) for p in (named, noun, plain)}
+    assert got[2].graph == 0.0 and got[2].paths == []  # no path counted, none worded as a reason
+    assert got[3].graph > 0 and got[4].graph > 0 and got[3].paths
+    assert matching.evidence_many(named, "demand", [roast])[0].graph == 0.0
+    assert matching.evidence_many(roast, "achievement", [named, noun])[1].graph == got[3].graph

@@ -205,6 +205,7 @@ class Profile:
     glinks: tuple = ()                         # ((Link, alternative, ((tech, lower, bigrams), ...)), ...)
     title_terms: tuple = ()                    # ((weight, forms), ...) of the title's telling terms (abstention)
     plain: bool = False                        # the title is in a factory's words, not a technology's name
+    names_tech: bool = False                   # the title names a technology (scoring.TECH_GRAPH: no graph evidence)
     tok_start: tuple = ()                      # index in `tok_flat` of each token's first form
     tok_long: tuple = ()                       # indices in `tok_flat` of forms longer than SHORT (see _Counts)
     term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
@@ -276,6 +277,7 @@ def _build_profile(kind, oid, fields) -> Profile:
         title = fields[0][0] or ""
         p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
         p.plain = scoring.plain_words(title)
+        p.names_tech = not p.plain and scoring.names_technology(title)
     return p
 
 
@@ -485,6 +487,10 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
         seen.add(link.key)
         product *= 1 - GRAPH_LINK_WEIGHT * strength
     graph = 1 - product
+    if d.names_tech:  # a demand whose title names its technology (scoring.TECH_GRAPH)
+        graph *= scoring.TECH_GRAPH
+        if not scoring.TECH_GRAPH:
+            paths = []  # (no reason claims a path that counted nothing)
     shared = []
     total_d = d.terms_total
     got_d = 0.0
