@@ -1,5 +1,5 @@
 """匹配效果: the evaluation sets' questions asked of the site's own records — how the demands' stored lists fare
-with what people then did. Read by administrators and brokers (/matching/outcomes, `flask match outcomes`).
+with what people then did. Read by administrators and brokers (/matching/knowledge/outcomes, `flask match outcomes`).
 
 - By band (强 / 中 / 弱) of the rows in the demands' lists: how many pairs either side then marked 感兴趣, asked to
   be introduced (申请对接), marked 不相关, or closed a deal on (a registered contract naming both records, or a

@@ -132,13 +132,13 @@ GRAPH_WEIGHT = 0.2  # chosen on benchmarks/matching + matching_independent/tune 
 # in the list's summary.
 TECH_GRAPH = 0.0
 NAMES_TECHNOLOGY = re.compile(r"技术|工艺|方法|装置|系统|工艺包")
+LEARNED_WEIGHT = 0.25
+TEXT_TAU = 0.2
 
 
 def names_technology(title: str) -> bool:
     """Does this title say it is a technology (…技术, …工艺, …方法, …装置, …系统, …工艺包)?"""
     return bool(NAMES_TECHNOLOGY.search(title or ""))
-LEARNED_WEIGHT = 0.25
-TEXT_TAU = 0.2
 
 
 LEARNED_GATE = 0.2  # learned evidence counts in full only from this direct text relevance up
