@@ -27,7 +27,7 @@ from pathlib import Path
 import ahocorasick
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..core.models import TimestampMixin, record_audit
+from ..core.models import AuditLog, TimestampMixin, record_audit
 from ..core.vocab import INDUSTRIES
 from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
@@ -489,7 +489,6 @@ def export_tsv(industry: str = "") -> str:
     columns (the text can be saved into MATCH_GRAPH_DIR as is, or its lines moved into data/graph/<产业>.tsv),
     then, as comment lines, the file links disabled in the site, with who disabled them, when and why (to be
     deleted from their file). Parsed back by `parse_tsv`, the links are the ones the site applies."""
-    from ..core.models import AuditLog
     rows = db.session.scalars(db.select(KnowledgeLink).order_by(KnowledgeLink.id)).all()
     if industry:
         rows = [r for r in rows if (r.industry or "") == industry]

@@ -119,21 +119,22 @@ def band_of(score: float) -> str:
 
 # The text strength: BM25 both ways + the graph + what was learnt, through a soft ceiling (1 − e^(−T/τ)).
 GRAPH_WEIGHT = 0.2  # chosen on benchmarks/matching + matching_independent/tune (0.2 > 0.35 > 0.5 on both)
-# A demand whose title names a technology (says 技术, 工艺, 方法 … of itself and is not written in a factory's words:
-# names_technology, plain_words) gets no graph evidence: the graph bridges a plant's words for a symptom to the
-# technologies that cure it, and a demand that names its technology needs no bridge — there a link whose cue words
-# are the demand's objects (锂云母 提锂 in "锂云母提锂渣大掺量蒸压加气混凝土砌块技术") lifted the records of the objects'
-# usual technology (lithium extraction) over the one asked for (blocks from the slag). Chosen on the six tuning
-# halves under rules written before each run (docs/notes/matching-quality.md, "The graph is for a factory's words"):
-# every title not in a factory's words, 0 → technical nDCG@10 0.977 → 0.981 but it took the path from complaints
-# under noun-phrase titles (铜杆拉丝老断线); titles that say they are a technology, 0 → 0.977 → 0.980, factory
-# unchanged (the demo tune half's too), abstention 0.908 → 0.915; held-out halves, run once after: technical 0.981 →
-# 0.982, abstention 0.886 → 0.895, the demo's factory demands 0.916 → 0.906. The links still bring candidates and show
-# in the list's summary.
-TECH_GRAPH = 0.0
-NAMES_TECHNOLOGY = re.compile(r"技术|工艺|方法|装置|系统|工艺包")
 LEARNED_WEIGHT = 0.25
 TEXT_TAU = 0.2
+
+
+# A demand whose title names a technology (says 技术, 工艺, 方法 … of itself and is not written in a factory's words:
+# plain_words) follows none of its graph links into a candidate (service._build_profile: no `glinks`): the graph
+# bridges a plant's words for a symptom to the technologies that cure it, and a demand that names its technology
+# needs no bridge — there a link whose cue words are the demand's objects (锂云母 提锂 in "锂云母提锂渣大掺量蒸压加气混凝土
+# 砌块技术") lifted the records of the objects' usual technology (lithium extraction) over the one asked for (blocks
+# from the slag). Chosen on the six tuning halves under rules written before each run (docs/notes/matching-quality.md,
+# "The graph is for a factory's words"): every title not in a factory's words → technical nDCG@10 0.977 → 0.981 but
+# it took the path from complaints under noun-phrase titles (铜杆拉丝老断线); titles that say they are a technology →
+# 0.977 → 0.980, factory unchanged (the demo tune half's too), abstention 0.908 → 0.915; held-out halves, run once
+# after: technical 0.981 → 0.982, abstention 0.886 → 0.895, the demo's factory demands 0.916 → 0.906. The links still
+# bring candidates and show in the answer's graph summary.
+NAMES_TECHNOLOGY = re.compile(r"技术|工艺|方法|装置|系统|工艺包")
 
 
 def names_technology(title: str) -> bool:

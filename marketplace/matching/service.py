@@ -205,7 +205,6 @@ class Profile:
     glinks: tuple = ()                         # ((Link, alternative, ((tech, lower, bigrams), ...)), ...)
     title_terms: tuple = ()                    # ((weight, forms), ...) of the title's telling terms (abstention)
     plain: bool = False                        # the title is in a factory's words, not a technology's name
-    names_tech: bool = False                   # the title names a technology (scoring.TECH_GRAPH: no graph evidence)
     tok_start: tuple = ()                      # index in `tok_flat` of each token's first form
     tok_long: tuple = ()                       # indices in `tok_flat` of forms longer than SHORT (see _Counts)
     term_long: tuple = ()                      # indices in `term_flat` of forms longer than SHORT
@@ -260,7 +259,13 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.term_flat, p.term_owner = _flatten(forms for _, _, forms in p.term_list)
     p.term_long = tuple(j for j, form in enumerate(p.term_flat) if len(form) > SHORT)
     p.terms_total = sum(top.values()) or 1.0
-    if kind == "demand":  # only a demand's links are followed (_graph: its symptoms, the other's technologies)
+    if kind == "demand":  # what the title names and how it is written (the abstention reads them too)
+        title = fields[0][0] or ""
+        p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
+        p.plain = scoring.plain_words(title)
+    # only a demand's links are followed (_graph: its symptoms, the other's technologies), and not those of a demand
+    # whose title names its technology (scoring.names_technology): its links still search candidates (own_links)
+    if kind == "demand" and (p.plain or not scoring.names_technology(fields[0][0] or "")):
         p.glinks = tuple((link, alt, _link_techs(link.technologies)) for link, alt in p.links)
     if kind == "demand":
         index: dict = {}
@@ -273,11 +278,6 @@ def _build_profile(kind, oid, fields) -> Profile:
     p.learn_set = frozenset(p.learn_terms)
     p.tok_sizes = np.array([len(forms) for forms, _ in p.tok], dtype=np.intp)
     p.self_bm25 = _bm25(p.tok, text, p.norm) or 1.0
-    if kind == "demand":  # what the title names and how it is written: only a demand's abstention reads them
-        title = fields[0][0] or ""
-        p.title_terms = tuple((weighted[t], _forms(t)) for t in dict.fromkeys(query_terms(title)) if t in weighted)
-        p.plain = scoring.plain_words(title)
-        p.names_tech = not p.plain and scoring.names_technology(title)
     return p
 
 
@@ -487,10 +487,6 @@ def _evidence(d: Profile, a: Profile, bm_da: float, bm_ad: float, paths: list, d
         seen.add(link.key)
         product *= 1 - GRAPH_LINK_WEIGHT * strength
     graph = 1 - product
-    if d.names_tech:  # a demand whose title names its technology (scoring.TECH_GRAPH)
-        graph *= scoring.TECH_GRAPH
-        if not scoring.TECH_GRAPH:
-            paths = []  # (no reason claims a path that counted nothing)
     shared = []
     total_d = d.terms_total
     got_d = 0.0
