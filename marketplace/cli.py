@@ -219,6 +219,8 @@ def match_rebuild_command(scope, batch, background, restart, status_only):
     run = jobs.rebuild_command(scope or "all", batch, background, restart, click.echo)
     if run is not None and run.status == "failed":
         raise click.ClickException(f"重建 #{run.id} 失败：{run.message}")
+    if run is not None and run.status == "done" and run.message:
+        click.echo(run.message)  # e.g. the graph was edited meanwhile: another run is queued
 
 
 @match_cli.command("knowledge-export")

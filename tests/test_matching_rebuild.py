@@ -277,3 +277,38 @@ def test_an_achievements_own_links_are_fired_only_when_it_is_the_record_matched(
     sent = dict(jobs._profile_batch(("achievement", [x.id for x in firing])))
     built = sent[("achievement", a.id)][1]
     assert built.links == real(graph, raw[a.id]) and built.fired_by is None
+
+
+def test_a_graph_edit_made_while_a_rebuild_runs_is_followed_by_another_run(library):
+    """The edit's own check finds the run already going and queues nothing; the lists the run writes carry the
+    fingerprint it started with. At its end the run sees the change, marks those lists stale and queues another
+    (immediate in tests), after which every list follows the edited graph."""
+    import jieba
+
+    from marketplace.matching import knowledge
+
+    from . import factories
+    broker = factories.user("broker")
+    run = jobs.new_run("all", batch=9)
+    db.session.commit()
+    demand, achievement = library["demands"][0], library["achievements"][0]
+    cues = [w for w in jieba.lcut(demand.title) if len(w) >= 2][:2]
+    tech = next(w for w in jieba.lcut(achievement.title) if len(w) >= 2)
+    edited = []
+
+    def edit_once(p):
+        if p["status"] == "running" and p["done"] >= 9 and not edited:
+            edited.append(knowledge.add_link(broker, cues=" ".join(cues), mechanism="运行中添加",
+                                             technologies=tech))
+            store.check_fingerprint()  # what the editor's page does: the run is active, nothing more is queued
+            db.session.commit()
+            assert MatchRebuild.query.count() == 1
+    jobs.run_rebuild(run.id, on_progress=edit_once, workers=1)
+    db.session.expire_all()
+    assert edited
+    runs = MatchRebuild.query.order_by(MatchRebuild.id).all()
+    assert [r.status for r in runs] == ["done", "done"] and runs[1].reason == "fingerprint"
+    assert f"#{runs[1].id}" in runs[0].message
+    now = store.fingerprint(fresh=True)
+    assert {(lst.fingerprint, lst.stale) for lst in MatchList.query} == {(now, False)}
+    assert disagreements(library) == []

@@ -366,7 +366,7 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
     workers = rebuild_workers() if workers is None else workers
     run.updated_at = utcnow()
     db.session.commit()
-    pool, frozen = None, False
+    pool, frozen, follow = None, False, None
     from . import service
     cache_size = service.PROFILE_CACHE
     mark = time.perf_counter()
@@ -409,6 +409,7 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
         _cleanup(types)
         run.status, run.finished_at, run.updated_at = "done", utcnow(), utcnow()
         run.total = run.done
+        follow = _changed_meanwhile(run, fp)
         db.session.commit()
     except BaseException as exc:
         if pool is not None:
@@ -431,7 +432,23 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
             service._profiles.popitem(last=False)
     if on_progress:
         on_progress(progress(run))
+    if follow is not None:
+        enqueue_rebuild(follow)  # (the worker's; in the foreground command's process when tasks run immediately)
     return run
+
+
+def _changed_meanwhile(run: MatchRebuild, fp: str) -> int | None:
+    """The dictionary, graph or weights changed while the run worked (a link edited in the site, a deploy): the
+    lists it wrote carry the fingerprint it started with, and the edit's own check, made while it ran, found the
+    run already going and queued nothing. Those lists are marked stale and another run is queued (its id)."""
+    now = store.fingerprint(fresh=True)
+    if now == fp:
+        return None
+    db.session.execute(update(MatchList).where(MatchList.fingerprint != now).values(stale=True)
+                       .execution_options(synchronize_session=False))
+    follow = new_run(run.scope, run.batch, reason="fingerprint")
+    run.message = f"运行期间词典、知识图谱或权重又有修改，已排队重建 #{follow.id}"
+    return follow.id
 
 
 def resume_stalled() -> int:

@@ -114,10 +114,11 @@ def _stamp():
             tuple(_config_items()), tuple(_extra_parts()))
 
 
-def fingerprint() -> str:
-    """The current fingerprint, recomputed when a file or a setting changed (looked at every 30 s at most)."""
+def fingerprint(fresh: bool = False) -> str:
+    """The current fingerprint, recomputed when a file or a setting changed (looked at every 30 s at most, or now
+    when `fresh`)."""
     now = time.monotonic()
-    if _fp["value"] is None or now - _fp["at"] > FINGERPRINT_CHECK_SECONDS:
+    if fresh or _fp["value"] is None or now - _fp["at"] > FINGERPRINT_CHECK_SECONDS:
         stamp = _stamp()
         if stamp != _fp["stamp"] or _fp["value"] is None:
             _fp["value"], _fp["stamp"] = compute_fingerprint(), stamp
