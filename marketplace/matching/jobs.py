@@ -357,7 +357,7 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
     if claim and not _claim(run_id):
         return None  # someone else has it, or it is finished
     run = db.session.get(MatchRebuild, run_id)
-    fp = store.fingerprint()
+    fp = store.fingerprint(fresh=True)  # not the 30 s cache: an edit of a moment ago is in this run
     if run.fingerprint != fp:
         run.fingerprint = fp
     types = _types(run.scope)
