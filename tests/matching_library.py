@@ -11,7 +11,7 @@ from marketplace.achievements.models import Achievement
 from marketplace.core import uow
 from marketplace.demands.models import Demand
 from marketplace.extensions import db
-from marketplace.matching import jobs, service, store
+from marketplace.matching import jobs, knowledge, service, store
 from marketplace.matching.models import MatchFeedback, MatchList, MatchRebuild, MatchRefresh, StoredMatch
 from marketplace.searching import sync
 
@@ -88,6 +88,7 @@ def _empty_tables(request):
                     conn.execute(text(f"DELETE FROM {name}"))
         jobs._child.clear()
         service.reset_caches()
+        knowledge.invalidate()  # the site's links just deleted: read again, not up to 2 s later
         store.reset_fingerprint_cache()
         db.session.remove()
 

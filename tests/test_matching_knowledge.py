@@ -475,33 +475,59 @@ def test_a_pair_meets_what_was_learnt_on_two_words_of_each_side_or_not_at_all(mo
     assert strength > 0.9 and notes == ["与已签约的类似需求相符（已登记合同）：“含铅”与“再生”"]
 
 
-def test_after_an_edit_the_page_shows_the_stored_lists_waiting_then_recomputed(client, f):
-    """An edit changes the dictionary's fingerprint: the editor sees at once how many stored lists wait, the page
-    polls while they do, and once the background run (immediate in tests) is through, its progress and that every
-    list follows the graph again."""
+def test_after_an_edit_the_page_shows_the_stored_lists_waiting_then_recomputed(client, f, monkeypatch):
+    """An edit queues the stored lists the link can change (not every list, no full rebuild): the editor is told
+    how many, sees them waiting while the page polls, and once the queue is processed (by the worker; here by
+    hand) that every list follows the graph again, the demand's with the new path."""
     import re
 
-    from marketplace.matching import store
-    from marketplace.matching.models import MatchList
-    cure, _other, demand = _paint(f)
-    store.read(demand, 5)  # stored lists, as pages read them
-    store.read(cure, 5)
+    from marketplace.matching import jobs, store, tasks
+    from marketplace.matching.models import MatchList, MatchRebuild
+    cure, other, demand = _paint(f)
+    for record in (demand, cure, other):
+        store.read(record, 5)  # stored lists, as pages read them
     db.session.commit()
-    assert MatchList.query.filter_by(stale=False).count() >= 2
+    assert MatchList.query.filter_by(stale=False).count() == 3
     login(client, f.user("broker"))
     page = client.get("/matching/knowledge").get_data(as_text=True)
     assert "所有已存储的匹配结果都按当前的知识图谱计算" in page and 'hx-trigger="every 5s"' not in page
+    monkeypatch.setattr(tasks, "IMMEDIATE_LIMIT", 0)  # the worker has not come round yet
     client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花", "mechanism": "盐分迁移",
                                              "technologies": "氟碳涂料", "source": "撮合经验"})
     page = client.get("/matching/knowledge").get_data(as_text=True)
+    assert "涉及的 2 条需求或成果的匹配结果正在后台重新计算" in page  # the demand (its words) and the cure (names it)
     waiting = re.search(r"(\d+) 条需求或成果的匹配结果待更新", page)
-    assert waiting and int(waiting.group(1)) >= 2 and 'hx-trigger="every 5s"' in page  # polls while they wait
-    card = client.get("/matching/knowledge/recompute").get_data(as_text=True)  # the run went after the commit
-    assert re.search(r"重建 #\d+）已完成：(\d+)/\1 条", card), card
+    assert waiting and int(waiting.group(1)) == 2 and 'hx-trigger="every 5s"' in page  # polls while they wait
+    assert {(lst.entity_type, lst.stale) for lst in MatchList.query} == {("demand", True), ("achievement", True),
+                                                                        ("achievement", False)}
+    assert MatchRebuild.query.count() == 0  # no full rebuild for one link
+    jobs.process_queue()
+    db.session.commit()
+    card = client.get("/matching/knowledge/recompute").get_data(as_text=True)
     assert "所有已存储的匹配结果都按当前的知识图谱计算" in card and "every 5s" not in card
     assert MatchList.query.filter_by(stale=True).count() == 0
+    assert any("盐分迁移" in r for i in store.read(demand, 5)["items"] for r in i["reasons"])
     login(client, f.user("company"))
     assert client.get("/matching/knowledge/recompute").status_code == 403
+
+
+def test_a_link_reaching_too_many_records_is_left_to_the_full_rebuild(client, f, monkeypatch):
+    from marketplace.matching import store
+    from marketplace.matching.models import MatchList, MatchRebuild
+    cure, other, demand = _paint(f)
+    for record in (demand, cure, other):
+        store.read(record, 5)
+    db.session.commit()
+    monkeypatch.setattr(store, "GRAPH_EDIT_MIN", 0)
+    monkeypatch.setattr(store, "GRAPH_EDIT_SHARE", 0.5)  # 2 of 3 records reached: too many here
+    login(client, f.user("broker"))
+    client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花", "mechanism": "盐分迁移",
+                                             "technologies": "氟碳涂料", "source": "撮合经验"})
+    page = client.get("/matching/knowledge").get_data(as_text=True)
+    assert "已存储的匹配结果将在后台全部重新计算" in page
+    run = MatchRebuild.query.one()  # the fingerprint's full rebuild (immediate here)
+    assert (run.status, run.reason, run.done) == ("done", "fingerprint", 3)
+    assert MatchList.query.filter_by(stale=True).count() == 0
 
 
 def test_a_latin_cue_word_fires_only_as_a_whole_word():

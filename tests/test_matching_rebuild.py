@@ -312,3 +312,61 @@ def test_a_graph_edit_made_while_a_rebuild_runs_is_followed_by_another_run(libra
     now = store.fingerprint(fresh=True)
     assert {(lst.fingerprint, lst.stale) for lst in MatchList.query} == {(now, False)}
     assert disagreements(library) == []
+
+
+def _stored_all(library) -> dict:
+    return {(etype, o.id): stored(etype, o.id) for etype, objs in (("demand", library["demands"]),
+                                                                ("achievement", library["achievements"]))
+            for o in objs}
+
+
+@pytest.mark.parametrize("edit", ["add", "disable a file link", "disable then enable"])
+def test_a_graph_edit_recomputes_only_the_lists_it_can_change_and_they_end_as_live(library, edit):
+    """A link edited in the site: the lists it can change (records whose text fires it, achievements naming one of
+    its technologies) are queued; every other list moves to the new fingerprint unchanged, no full rebuild. Once the
+    queue is processed every stored list equals the live answer under the edited graph."""
+    import jieba
+
+    from marketplace.matching import knowledge
+    from marketplace.matching.models import MatchRefresh
+
+    from . import factories
+    run = jobs.new_run("all", batch=60)
+    db.session.commit()
+    jobs.run_rebuild(run.id, workers=1)
+    broker = factories.user("broker")
+    before = _stored_all(library)
+    texts = {d.id: " ".join([d.title, d.indicators or "", d.description or ""]) for d in library["demands"]}
+    if edit == "add":
+        demand, achievement = library["demands"][0], library["achievements"][0]
+        cues = [w for w in jieba.lcut(demand.title) if len(w) >= 2][:2]
+        tech = next(w for w in jieba.lcut(achievement.title) if len(w) >= 2)
+        knowledge.add_link(broker, cues=" ".join(cues), mechanism="测试", technologies=tech)
+    else:  # a file link whose path a stored row shows (需求提到“…”，可能源于{mechanism}，对应技术：…)
+        shown = {r for m in StoredMatch.query for reason in m.reasons for r in [reason] if "可能源于" in r}
+        link = next(l for l in knowledge.graph().links if l.origin == "file" and l.mechanism
+                    and any(f"可能源于{l.mechanism}，" in r for r in shown)
+                    and any(knowledge.single(l).fired(t) for t in texts.values()))
+        row = knowledge.disable_file_link(broker, link.key, "测试停用")
+        if edit == "disable then enable":
+            db.session.commit()
+            jobs.process_queue()
+            db.session.expire_all()
+            assert _stored_all(library) != before  # disabled: some lists changed
+            knowledge.set_status(broker, row, "enable")
+    queued = {(r.entity_type, r.entity_id) for r in MatchRefresh.query}
+    stale = {(lst.entity_type, lst.entity_id) for lst in MatchList.query.filter_by(stale=True)}
+    assert queued and queued == stale and len(queued) < len(before) // 2
+    db.session.commit()
+    jobs.process_queue()
+    db.session.expire_all()
+    assert MatchRebuild.query.count() == 1  # no full rebuild
+    now = store.fingerprint(fresh=True)
+    assert {(lst.fingerprint, lst.stale) for lst in MatchList.query} == {(now, False)}
+    after = _stored_all(library)
+    changed = {k for k in before if before[k] != after[k]}
+    if edit == "disable then enable":
+        assert after == before  # enabled again: back to where it was
+    else:
+        assert changed and changed <= queued, changed - queued
+    assert disagreements(library) == []

@@ -45,6 +45,8 @@ def kick() -> None:
 def process_queue(max_records: int | None = None) -> int:
     """Recompute the queued records, each in its own transaction (the queue rows go with the result). A
     record whose computation fails keeps its rows for the next run. Returns how many were done."""
+    from . import knowledge
+    knowledge.invalidate()  # the graph as it is now (an edit of a moment ago queued these records), not ≤ 2 s old
     done, failed = 0, set()
     while max_records is None or done < max_records:
         rows = db.session.execute(select(MatchRefresh.id, MatchRefresh.entity_type, MatchRefresh.entity_id,

@@ -377,6 +377,13 @@ def graph() -> Graph:
     return g
 
 
+def single(link: Link) -> Graph:
+    """A graph of this one link (with the variants of the cue words): which texts fire it (matching.store, after an
+    edit)."""
+    return Graph([link], {w: [(0, alt) for alt in link.cues if w in alt] for alt in link.cues for w in alt},
+                 file_variants())
+
+
 def find_file_link(key: str) -> Link | None:
     return next((l for l in file_links() if l.key == key), None)
 
@@ -422,6 +429,7 @@ def add_link(actor, *, industry="", cues="", mechanism="", technologies="", sour
     if not can_edit(actor):
         raise Forbidden("只有管理员和技术经纪人可以编辑知识图谱")
     cue_alts, tech = _check_fields(industry, cues, mechanism, technologies, source)
+    before = _fingerprint_now()
     row = KnowledgeLink(origin="site", industry=_one_line(industry),
                         cues="|".join(" ".join(a) for a in cue_alts), mechanism=_one_line(mechanism),
                         technologies="、".join(_one_line(t) for t in tech),
@@ -431,7 +439,7 @@ def add_link(actor, *, industry="", cues="", mechanism="", technologies="", sour
     db.session.flush()
     record_audit(actor, "knowledge_link", row.id, "create", None, "active", None,
                  {"cues": row.cues, "technologies": row.technologies, "mechanism": row.mechanism})
-    invalidate()
+    _edited(row, before)
     return row
 
 
@@ -440,6 +448,7 @@ def disable_file_link(actor, key: str, reason: str) -> KnowledgeLink:
     from ..core.errors import Forbidden, NotFound
     if not can_edit(actor):
         raise Forbidden("只有管理员和技术经纪人可以编辑知识图谱")
+    before = _fingerprint_now()
     row = db.session.scalar(db.select(KnowledgeLink).where(KnowledgeLink.file_key == key))
     if row is None:
         link = find_file_link(key)
@@ -452,15 +461,39 @@ def disable_file_link(actor, key: str, reason: str) -> KnowledgeLink:
         db.session.flush()
     LINKS.fire(actor, row, "disable", reason)
     db.session.flush()
-    invalidate()
+    _edited(row, before)
     return row
 
 
 def set_status(actor, row: KnowledgeLink, action: str, reason: str | None = None) -> KnowledgeLink:
+    before = _fingerprint_now()
     LINKS.fire(actor, row, action, reason)
     db.session.flush()
-    invalidate()
+    _edited(row, before)
     return row
+
+
+def _fingerprint_now() -> str:
+    from . import store
+    return store.fingerprint(fresh=True)
+
+
+def _edited(row: KnowledgeLink, before: str) -> None:
+    """The graph is read again at once, and the stored lists the link can change are queued for a recompute
+    (matching.store.follow_graph_edit); a link that reaches too many records is left to the full rebuild that the
+    changed fingerprint schedules. `row.reach`: how many were queued (None: all, by the rebuild)."""
+    invalidate()
+    link = (find_file_link(row.file_key) if row.origin == "file" and row.file_key else None) or row.as_link()
+    from . import store
+    row.reach = store.follow_graph_edit(link, before)
+
+
+def reach_text(row: KnowledgeLink) -> str:
+    """What the edit does to the stored lists, for the editor's message."""
+    n = getattr(row, "reach", None)
+    if n is None:
+        return "已存储的匹配结果将在后台全部重新计算"
+    return f"涉及的 {n} 条需求或成果的匹配结果正在后台重新计算" if n else "没有已存储的匹配结果受影响"
 
 
 def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict]:

@@ -112,11 +112,12 @@ def export():
 def add():
     _editor()
     data = form_dict()
-    if attempt(lambda: knowledge.add_link(actor(), industry=data.get("industry", ""), cues=data.get("cues", ""),
-                                          mechanism=data.get("mechanism", ""),
-                                          technologies=data.get("technologies", ""),
-                                          source=data.get("source", ""))):
-        flash("已添加关联，匹配立即生效；已存储的匹配结果在后台重新计算", "success")
+    added = []
+    if attempt(lambda: added.append(knowledge.add_link(
+            actor(), industry=data.get("industry", ""), cues=data.get("cues", ""),
+            mechanism=data.get("mechanism", ""), technologies=data.get("technologies", ""),
+            source=data.get("source", "")))):
+        flash(f"已添加关联，匹配立即生效；{knowledge.reach_text(added[0])}", "success")
     return redirect(url_for(".index", q=data.get("cues", "").split("|")[0].split(" ")[0][:20] or None))
 
 
@@ -131,18 +132,17 @@ def act(key, action):
             row = db.session.get(knowledge.KnowledgeLink, int(key[2:]))
             if row is None:
                 raise NotFound("没有找到该关联")
-            knowledge.set_status(actor(), row, action, reason)
-            return
+            return knowledge.set_status(actor(), row, action, reason)
         row = db.session.scalar(db.select(knowledge.KnowledgeLink).where(knowledge.KnowledgeLink.file_key == key[:16]))
         if action == "disable" and (row is None or row.status == "active"):
-            knowledge.disable_file_link(actor(), key[:16], reason)
-        elif row is None:
+            return knowledge.disable_file_link(actor(), key[:16], reason)
+        if row is None:
             raise NotFound("没有找到该关联")
-        else:
-            knowledge.set_status(actor(), row, action, reason)
+        return knowledge.set_status(actor(), row, action, reason)
 
-    if attempt(run):
-        flash(("已停用该关联" if action == "disable" else "已恢复该关联") + "；已存储的匹配结果在后台重新计算", "success")
+    done = []
+    if attempt(lambda: done.append(run())):
+        flash(("已停用该关联" if action == "disable" else "已恢复该关联") + f"；{knowledge.reach_text(done[0])}", "success")
     return redirect(_back())
 
 

@@ -147,6 +147,76 @@ def check_fingerprint() -> bool:
     return outdated is not None
 
 
+# A link of the knowledge graph edited in the site: only the lists it can change are recomputed -------------
+
+# Above this share of the published records (or GRAPH_EDIT_MIN records) a link is left to the full rebuild that the
+# fingerprint schedules: recomputing one record at a time through the queue is slower than the rebuild's workers.
+GRAPH_EDIT_SHARE = 0.2
+GRAPH_EDIT_MIN = 500
+
+
+def follow_graph_edit(link, before: str) -> int | None:
+    """After a link of the graph was added, disabled or enabled in the site (flushed, not committed), with
+    `before` the fingerprint read just before the edit: the lists the link can change are marked stale and queued
+    for a recompute, and every other list computed with `before` is moved to the new fingerprint (its answer is
+    the same under the edited graph), instead of every list going stale and a full rebuild. Which lists a link
+    changes (matching/service.py): a demand's whose text fires it (its graph paths and candidate searches), an
+    achievement's whose text fires it (its own candidate searches) and, when any demand fires it, an achievement's
+    that names one of its technologies (its pairs with those demands); no other pair's score reads the link. Returns
+    how many were queued; None when the link reaches too many records (left to the full rebuild)."""
+    from . import jobs
+    after = fingerprint(fresh=True)
+    if after == before:
+        return 0
+    touched = _touched_by(link)
+    total = jobs._count("all")
+    if sum(len(ids) for ids in touched.values()) > max(GRAPH_EDIT_MIN, GRAPH_EDIT_SHARE * total):
+        return None
+    db.session.execute(update(MatchList).where(MatchList.fingerprint == before).values(fingerprint=after)
+                       .execution_options(synchronize_session=False))
+    for etype, ids in touched.items():
+        ids = sorted(ids)
+        for i in range(0, len(ids), 500):
+            db.session.execute(update(MatchList).where(MatchList.entity_type == etype,
+                                                       MatchList.entity_id.in_(ids[i:i + 500]))
+                               .values(stale=True).execution_options(synchronize_session=False))
+        enqueue(etype, ids, propagate=False)
+    return sum(len(ids) for ids in touched.values())
+
+
+def _touched_by(link) -> dict:
+    """{"demand": {ids}, "achievement": {ids}} of the published records whose lists `link` can change (see
+    follow_graph_edit), read from their text as the engine's profiles read it (service._fields). A cheap
+    containment test of the cue words (or their variants) and of the technologies' character pairs skips most
+    texts before the engine's own tests (Graph.fired, service._best_tech) decide."""
+    from . import jobs, knowledge, scoring, service
+    one = knowledge.single(link)
+    words = {w: (w.lower(),) + tuple(v for v, pairs in one.variants.items() if (w, link.industry) in pairs)
+             for alt in link.cues for w in alt}
+    techs = service._link_techs(tuple(link.technologies))
+    pieces = {g.replace(scoring.EDGE, "") for _t, low, grams in techs for g in (low,) + grams}
+
+    def fires(raw: str, lower: str) -> bool:
+        return any(all(any(f in lower for f in words[w]) for w in alt) for alt in link.cues) and bool(one.fired(raw))
+
+    def names(lower: str) -> bool:
+        return any(g in lower for g in pieces) and \
+            service._best_tech(techs, scoring.bounded(lower).__contains__)[1] is not None
+
+    out: dict = {"demand": set(), "achievement": set()}
+    columns = {"demand": ("title", "indicators", "description"), "achievement": ("title", "keywords", "summary")}
+    for etype, cols in columns.items():
+        Model = model(etype)
+        rows = db.session.execute(select(Model.id, *(getattr(Model, c) for c in cols)).where(jobs._published(etype)))
+        for row in rows:
+            raw = " ".join(t for t, _ in service._fields(row, etype))
+            lower = raw.lower()
+            # (an achievement's pairs change only with a demand that fires the link: demands are read first)
+            if fires(raw, lower) or (etype == "achievement" and out["demand"] and names(lower)):
+                out[etype].add(row.id)
+    return out
+
+
 # The refresh queue, written with the change --------------------------------------------------------------
 
 def enqueue(entity_type: str, ids, propagate: bool = True, kick: bool = True, session=None) -> None:
