@@ -179,7 +179,7 @@ def test_the_demo_users_find_two_way_pushes_and_none_about_a_pair_they_signed(ap
 
 
 def test_search_quality_on_the_demo_records(app, demo, ctx):
-    """Search over the Chinese demo records (215 achievements, 85 demands, 22 services) loaded through the real
+    """Search over the Chinese demo records (253 achievements, 85 demands, 22 services) loaded through the real
     import path (moved here from test_search_integration.py so that the demo is loaded once per backend)."""
     from marketplace.searching import sync
     assert demo.exit_code == 0, demo.output
