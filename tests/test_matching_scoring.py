@@ -335,3 +335,14 @@ def test_shown_terms_leave_out_business_words_units_counts_and_words_inside_long
     terms = ["催化剂", "寻求", "低温", "两家", "催化", "立方米", "scr", "scr脱硝", "温度", "三元", "多级"]
     assert scoring.shown_terms(terms) == ["催化剂", "低温", "scr脱硝", "温度", "三元", "多级"]
     assert scoring.shown_terms([]) == []
+
+
+def test_a_path_without_a_mechanism_names_related_words_not_a_remedy():
+    """A line of concepts.txt ("断线 => 拉丝 …") is words that go together, not a cure: the reason must not call
+    拉丝 a countermeasure for 断线; a link of the graph files gives its mechanism."""
+    from marketplace.matching.knowledge import Link
+    concept = Link("c1", "", (("断线",),), "", ("拉丝",), "", "concepts")
+    link = Link("f1", "建材", (("外墙", "掉色"),), "紫外老化使树脂降解。", ("氟碳涂料",), "GB", "file")
+    assert scoring.graph_reason([(("断线",), concept, "拉丝")]) == "需求提到“断线”，相关技术：拉丝"
+    assert scoring.graph_reason([(("外墙", "掉色"), link, "氟碳涂料")]) == \
+        "需求提到“外墙”“掉色”，可能源于紫外老化使树脂降解，对应技术：氟碳涂料"

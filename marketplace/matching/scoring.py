@@ -227,8 +227,10 @@ def graph_reason(paths) -> str | None:
     parts = []
     for alt, link, tech in paths[:2]:
         cue = "".join(alt) if len(alt) == 1 else "”“".join(alt)
-        why = f"可能源于{link.mechanism.rstrip('。；;')}" if link.mechanism else "常见对策"
-        parts.append(f"需求提到“{cue}”，{why}，对应技术：{tech}")
+        if link.mechanism:
+            parts.append(f"需求提到“{cue}”，可能源于{link.mechanism.rstrip('。；;')}，对应技术：{tech}")
+        else:  # a line of concepts.txt: words that go with the cue's, not a remedy ("断线" → 拉丝)
+            parts.append(f"需求提到“{cue}”，相关技术：{tech}")
     return "；".join(parts)
 
 
