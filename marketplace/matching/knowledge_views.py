@@ -30,7 +30,7 @@ def index():
     _editor()
     q = (request.args.get("q") or "").strip()[:50]
     industry = (request.args.get("industry") or "").strip()[:32]
-    page, per_page = page_args(request.args, 50)
+    page, per_page = page_args(request.args, 20)  # 20 links a page: on a phone each is a card
     rows = knowledge.search_links(q, industry, limit=100000)
     total = len(rows)
     pages = (total + per_page - 1) // per_page
