@@ -511,20 +511,25 @@ def test_after_an_edit_the_page_shows_the_stored_lists_waiting_then_recomputed(c
     assert client.get("/matching/knowledge/recompute").status_code == 403
 
 
-def test_a_link_reaching_too_many_records_is_left_to_the_full_rebuild(client, f, monkeypatch):
+@pytest.mark.parametrize("why", ["too many", "failed"])
+def test_a_link_reaching_too_many_records_is_left_to_the_full_rebuild(client, f, monkeypatch, why):
+    """…and so is one whose lists could not be worked out: the edit itself goes through either way."""
     from marketplace.matching import store
     from marketplace.matching.models import MatchList, MatchRebuild
     cure, other, demand = _paint(f)
     for record in (demand, cure, other):
         store.read(record, 5)
     db.session.commit()
-    monkeypatch.setattr(store, "GRAPH_EDIT_MIN", 0)
-    monkeypatch.setattr(store, "GRAPH_EDIT_SHARE", 0.5)  # 2 of 3 records reached: too many here
+    if why == "too many":
+        monkeypatch.setattr(store, "GRAPH_EDIT_MIN", 0)
+        monkeypatch.setattr(store, "GRAPH_EDIT_SHARE", 0.5)  # 2 of 3 records reached: too many here
+    else:
+        monkeypatch.setattr(store, "_touched_by", lambda link: 1 / 0)
     login(client, f.user("broker"))
     client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花", "mechanism": "盐分迁移",
                                              "technologies": "氟碳涂料", "source": "撮合经验"})
     page = client.get("/matching/knowledge").get_data(as_text=True)
-    assert "已存储的匹配结果将在后台全部重新计算" in page
+    assert "已存储的匹配结果将在后台全部重新计算" in page and "外墙 起霜花" in page  # the link was added
     run = MatchRebuild.query.one()  # the fingerprint's full rebuild (immediate here)
     assert (run.status, run.reason, run.done) == ("done", "fingerprint", 3)
     assert MatchList.query.filter_by(stale=True).count() == 0

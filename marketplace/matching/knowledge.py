@@ -497,18 +497,16 @@ def reach_text(row: KnowledgeLink) -> str:
 
 
 def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict]:
-    """File and site links for the editing page: matching `q` in cues, mechanism or technologies."""
-    rows = db.session.scalars(db.select(KnowledgeLink)).all()
+    """Site and file links for the editing page (the site's own first, newest first: an editor looks for what was
+    just added), matching `q` in cues, mechanism or technologies."""
+    rows = db.session.scalars(db.select(KnowledgeLink).order_by(KnowledgeLink.id.desc())).all()
     by_key = {r.file_key: r for r in rows if r.file_key}
-    out = []
+    out = [{"key": f"db{r.id}", "link": r.as_link(), "row": r, "status": r.status} for r in rows if r.origin == "site"]
     q = (q or "").strip().lower()
     for link in file_links():
         row = by_key.get(link.key)
         out.append({"key": link.key, "link": link, "row": row,
                     "status": row.status if row else "active"})
-    for r in rows:
-        if r.origin == "site":
-            out.append({"key": f"db{r.id}", "link": r.as_link(), "row": r, "status": r.status})
     if industry:
         out = [x for x in out if x["link"].industry == industry]
     if q:

@@ -118,7 +118,7 @@ def add():
             mechanism=data.get("mechanism", ""), technologies=data.get("technologies", ""),
             source=data.get("source", "")))):
         flash(f"已添加关联，匹配立即生效；{knowledge.reach_text(added[0])}", "success")
-    return redirect(url_for(".index", q=data.get("cues", "").split("|")[0].split(" ")[0][:20] or None))
+    return redirect(url_for(".index", q=" ".join(data.get("cues", "").split("|")[0].split())[:50] or None))
 
 
 @bp.post("/<key>/<any(disable,enable):action>")

@@ -168,6 +168,15 @@ def follow_graph_edit(link, before: str) -> int | None:
     after = fingerprint(fresh=True)
     if after == before:
         return 0
+    try:
+        with db.session.begin_nested():  # an edit never fails for this: left to the full rebuild instead
+            return _follow(link, before, after, jobs)
+    except Exception:  # noqa: BLE001
+        log.exception("stored matches after the graph edit of %s: left to the full rebuild", link.key)
+        return None
+
+
+def _follow(link, before: str, after: str, jobs) -> int | None:
     touched = _touched_by(link)
     total = jobs._count("all")
     if sum(len(ids) for ids in touched.values()) > max(GRAPH_EDIT_MIN, GRAPH_EDIT_SHARE * total):
