@@ -267,6 +267,30 @@ def test_the_sites_edits_export_as_a_data_file_that_reads_back_as_the_links_appl
     assert client.get("/matching/knowledge/export.tsv").status_code == 403
 
 
+def test_a_site_link_merged_into_a_data_file_applies_once_and_is_no_longer_exported(client, f, monkeypatch,
+                                                                                   tmp_path):
+    """The review loop: export the site's edits, put them into a data file; the site's row then stands for the
+    file's line (the graph holds the link once, the editor says 已并入数据文件, the next export leaves it out)."""
+    cure, _other, demand = _paint(f)
+    login(client, f.user("broker"))
+    client.post("/matching/knowledge", data={"industry": "建材", "cues": "外墙 起霜花", "mechanism": "盐分迁移",
+                                             "technologies": "氟碳涂料", "source": "撮合经验"})
+    before = matching.match_demand(demand, 5)["items"][0]
+    text = client.get("/matching/knowledge/export.tsv").get_data(as_text=True)
+    assert len(knowledge.parse_tsv(text)) == 1
+    (tmp_path / "建材.tsv").write_text(text, encoding="utf-8")
+    monkeypatch.setenv("MATCH_GRAPH_DIR", str(tmp_path))
+    knowledge.invalidate()
+    matching.reset_caches()
+    same = [l for l in knowledge.graph().links if l.cues == (("外墙", "起霜花"),)]
+    assert [l.origin for l in same] == ["file"]  # once, as the file's line
+    after = matching.match_demand(demand, 5)["items"][0]
+    assert (after["id"], after["score"]) == (before["id"], before["score"]) and after["id"] == cure.id
+    page = client.get("/matching/knowledge?q=外墙 起霜花").get_data(as_text=True)
+    assert "已并入数据文件" in page and "以数据文件中的同一关联生效" in page
+    assert knowledge.parse_tsv(client.get("/matching/knowledge/export.tsv").get_data(as_text=True)) == []
+
+
 def test_the_score_of_a_pair_is_the_same_from_either_side(f):
     cure, other, demand = _paint(f)
     broker = f.user("broker")

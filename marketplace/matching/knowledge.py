@@ -37,7 +37,7 @@ GRAPH_DIR = DATA / "graph"
 VARIANTS_DIR = DATA / "variants"
 CONCEPTS = DATA / "concepts.txt"
 MAX_CUE_WORDS = 3
-STATUSES = {"active": "生效", "disabled": "已停用"}
+STATUSES = {"active": "生效", "disabled": "已停用", "merged": "已并入数据文件"}
 ORIGINS = {"site": "站内添加", "file": "数据文件", "concepts": "概念词典"}
 
 
@@ -71,6 +71,11 @@ def split_cues(text: str) -> tuple:
 
 def split_technologies(text: str) -> tuple:
     return tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]+", text or "") if t.strip()))
+
+
+def content_key(link: "Link") -> str:
+    """The key the link would have as a line of a data file (a site link's own key is db<id>)."""
+    return link_key(link.industry, link.cues, link.technologies)
 
 
 def link_key(industry: str, cues: tuple, technologies: tuple) -> str:
@@ -366,7 +371,8 @@ def graph() -> Graph:
     if _graph_cache["inputs"] == inputs:
         return _graph_cache["graph"]
     files, variants = inputs[0], inputs[1]
-    links = [l for l in files if l.key not in disabled] + list(added)
+    merged = {l.key for l in files}  # a site link exported and put into a data file is there once, as the file's
+    links = [l for l in files if l.key not in disabled] + [l for l in added if content_key(l) not in merged]
     by_word: dict = {}
     for i, link in enumerate(links):
         for alt in link.cues:
@@ -501,7 +507,13 @@ def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict
     just added), matching `q` in cues, mechanism or technologies."""
     rows = db.session.scalars(db.select(KnowledgeLink).order_by(KnowledgeLink.id.desc())).all()
     by_key = {r.file_key: r for r in rows if r.file_key}
-    out = [{"key": f"db{r.id}", "link": r.as_link(), "row": r, "status": r.status} for r in rows if r.origin == "site"]
+    in_files = {l.key for l in file_links()}
+    out = []
+    for r in rows:
+        if r.origin == "site":
+            link = r.as_link()
+            merged = r.status == "active" and content_key(link) in in_files
+            out.append({"key": f"db{r.id}", "link": link, "row": r, "status": "merged" if merged else r.status})
     q = (q or "").strip().lower()
     for link in file_links():
         row = by_key.get(link.key)
@@ -528,7 +540,8 @@ def export_tsv(industry: str = "") -> str:
         text = _one_line(text)
         return "'" + text if text.startswith(FORMULA_START) else text  # (a row written before the check)
 
-    added = [r for r in rows if r.origin == "site" and r.status == "active"]
+    in_files = {l.key for l in file_links()}
+    added = [r for r in rows if r.origin == "site" and r.status == "active" and content_key(r.as_link()) not in in_files]
     disabled = [r for r in rows if r.status == "disabled"]
     why = {}
     if disabled:
