@@ -503,3 +503,26 @@ def test_own_list_page_shows_each_records_matches_in_figures_as_the_workbench_co
     assert rows == {d: (len(s), len(s) - 1) for d, s in strong.items()} and todo == sum(map(len, strong.values())) - 2
     login(client, f.user("company"))  # another company's list shows none of it
     assert "匹配：" not in client.get("/demands/?scope=mine").get_data(as_text=True)
+
+
+def test_the_broker_workbench_tells_a_silent_demands_nearest_from_matches(client, f, world):
+    """A demand whose stored list is silent shows its nearest achievements as such, not as matches."""
+    import re
+
+    from flask import url_for
+
+    from .conftest import login
+    demand, lonely = world["demand"], world["lonely"]
+    assert store.silent("demand", [demand.id, lonely.id]) == {lonely.id}
+    login(client, f.user("broker"))
+    with client.application.test_request_context():
+        path = url_for("brokers.workbench")
+
+    def candidates():
+        html = client.get(path).get_data(as_text=True)
+        assert "已推送" not in html
+        return re.search(re.escape(demand.title) + r'.*?<p class="help candidates">(.*?)</p>', html, re.S).group(1)
+    assert candidates().startswith("系统匹配的候选成果：") and world["wire"].title in candidates()
+    MatchList.query.filter_by(entity_type="demand", entity_id=demand.id).update({"abstained": True})
+    db.session.commit()  # the same rows, the list now silent
+    assert candidates().startswith("系统判断暂无合适成果，最接近的（仅供参考）：")

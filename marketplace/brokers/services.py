@@ -90,6 +90,12 @@ def stored_suggestions(demand_ids, per_demand: int = 3) -> dict:
     return store.suggestions(list(demand_ids), per_demand)
 
 
+def silent_demands(demand_ids) -> set:
+    """Those of these demands whose stored list is silent: their candidates are only the nearest, not matches."""
+    from ..matching import store
+    return store.silent("demand", demand_ids)
+
+
 def board(actor) -> dict:
     """The acting broker's introductions by stage (the pipeline board), each stage newest first."""
     columns = {stage: [] for stage in STAGES}

@@ -91,8 +91,10 @@ def workbench():
     args = _workbench_args()
     page = _paginate(services.open_demands_query(**args), WORKBENCH_PER_PAGE)
     suggestions = services.stored_suggestions([d.id for d in page.items])
+    silent = services.silent_demands([d.id for d in page.items])
     params = {k: v for k, v in args.items() if v and not (k == "sort" and v == "newest")}
-    return render_template("brokers/workbench.html", board=board, page=page, suggestions=suggestions, stages=STAGES,
+    return render_template("brokers/workbench.html", board=board, page=page, suggestions=suggestions, silent=silent,
+                           stages=STAGES,
                            args=args, params=params, cities=CITIES, industries=INDUSTRIES, budgets=BUDGETS, ages=AGES,
                            sorts=SORTS, profile=profiles.own(a))
 

@@ -556,6 +556,15 @@ def summary(entity_type: str, ids) -> dict:
     return out
 
 
+def silent(entity_type: str, ids) -> set:
+    """Which of these records' stored lists are silent (the engine found nothing that fits well enough)."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(MatchList.entity_id).where(
+        MatchList.entity_type == entity_type, MatchList.entity_id.in_(ids), MatchList.abstained.is_(True))))
+
+
 def suggestions(demand_ids, per_demand: int = 3) -> dict:
     """The broker workbench's top stored achievements for these demands, in one query:
     {demand_id: [{"id", "title", "score", "band"}]}."""
