@@ -1,5 +1,6 @@
-// The broker workbench: candidate achievements of the demands on this page that have no stored (pushed)
-// matches are fetched one by one after the page is shown, so the page itself never computes a match.
+// The broker workbench: candidate achievements of the demands on this page that have no stored matches yet are
+// fetched one by one after the page is shown, so the page itself never computes a match; a silent answer's rows
+// are labelled as the nearest, not as matches (as the page labels the stored ones).
 (function () {
   "use strict";
   var slots = Array.prototype.slice.call(document.querySelectorAll("[data-suggest-url]"));
@@ -10,7 +11,8 @@
       slot.textContent = "暂无合适成果（可转揭榜挂帅或需求推送）";
       return;
     }
-    slot.appendChild(document.createTextNode("候选："));
+    slot.appendChild(document.createTextNode(
+      data.abstained ? "系统判断暂无合适成果，最接近的（仅供参考）：" : "系统匹配的候选成果："));
     items.forEach(function (m, i) {
       var a = document.createElement("a");
       a.href = "/achievements/" + m.id;
