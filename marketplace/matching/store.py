@@ -150,7 +150,8 @@ def check_fingerprint() -> bool:
 # A link of the knowledge graph edited in the site: only the lists it can change are recomputed -------------
 
 # Above this share of the published records (or GRAPH_EDIT_MIN records) a link is left to the full rebuild that the
-# fingerprint schedules: recomputing one record at a time through the queue is slower than the rebuild's workers.
+# fingerprint schedules: the queue recomputes one record at a time (≈ 57 ms a record at 100k/10k, 789 lists in 44.8 s)
+# where the rebuild's workers take ≈ 10.5 ms a record of wall time, so the two cost the same near a fifth.
 GRAPH_EDIT_SHARE = 0.2
 GRAPH_EDIT_MIN = 500
 
