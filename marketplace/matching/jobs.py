@@ -46,7 +46,11 @@ def process_queue(max_records: int | None = None) -> int:
     """Recompute the queued records, each in its own transaction (the queue rows go with the result). A
     record whose computation fails keeps its rows for the next run. Returns how many were done."""
     from . import knowledge
-    knowledge.invalidate()  # the graph as it is now (an edit of a moment ago queued these records), not ≤ 2 s old
+    # the graph and the fingerprint as they are now (a graph edit of a moment ago queued these records), not a
+    # copy read up to 2 s / 30 s ago: a list computed with the old graph, or written with the old fingerprint,
+    # would pass for current, or make every list look outdated
+    knowledge.recheck()
+    store.fingerprint(fresh=True)
     done, failed = 0, set()
     while max_records is None or done < max_records:
         rows = db.session.execute(select(MatchRefresh.id, MatchRefresh.entity_type, MatchRefresh.entity_id,

@@ -73,9 +73,11 @@ def split_technologies(text: str) -> tuple:
     return tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]+", text or "") if t.strip()))
 
 
-def content_key(link: "Link") -> str:
-    """The key the link would have as a line of a data file (a site link's own key is db<id>)."""
-    return link_key(link.industry, link.cues, link.technologies)
+def in_files(link: "Link", file_keys: set) -> bool:
+    """Is this (site) link also a line of a data file — exported and merged there? Then the file's line is the one
+    applied (graph), the site's row is shown as 已并入数据文件 and no longer exported. `file_keys`: the data files'
+    links' keys (a site link's own key is db<id>; as a file's line it would have link_key's)."""
+    return link_key(link.industry, link.cues, link.technologies) in file_keys
 
 
 def link_key(industry: str, cues: tuple, technologies: tuple) -> str:
@@ -271,11 +273,18 @@ def _site_state() -> tuple[list[Link], set]:
     return _db_cache["rows"]
 
 
+def recheck() -> None:
+    """The next read compares the files' and the site table's signatures at once, instead of trusting what was
+    read up to FILE_RECHECK_SECONDS / DB_RECHECK_SECONDS ago (the links are read again only if they changed)."""
+    _db_cache["at"] = 0.0
+    _file_cache["at"] = 0.0
+
+
 def invalidate() -> None:
     """After an edit: the links are read again at once, and so is the stored lists' fingerprint (which hashes
     them), so the next read marks the lists computed before as stale instead of up to 30 s later."""
-    _db_cache.update(sig=None, at=0.0)
-    _file_cache["at"] = 0.0
+    _db_cache["sig"] = None
+    recheck()
     from . import store
     store.reset_fingerprint_cache()
 
@@ -371,23 +380,27 @@ def graph() -> Graph:
     if _graph_cache["inputs"] == inputs:
         return _graph_cache["graph"]
     files, variants = inputs[0], inputs[1]
-    merged = {l.key for l in files}  # a site link exported and put into a data file is there once, as the file's
-    links = [l for l in files if l.key not in disabled] + [l for l in added if content_key(l) not in merged]
+    file_keys = {l.key for l in files}
+    links = [l for l in files if l.key not in disabled] + [l for l in added if not in_files(l, file_keys)]
+    g = Graph(links, _by_word(links), variants)
+    _graph_cache.update(inputs=inputs, graph=g)
+    return g
+
+
+def _by_word(links: list) -> dict:
+    """cue word → [(link index, alternative)], the index Graph.fired scans by."""
     by_word: dict = {}
     for i, link in enumerate(links):
         for alt in link.cues:
             for w in set(alt):
                 by_word.setdefault(w, []).append((i, alt))
-    g = Graph(links, by_word, variants)
-    _graph_cache.update(inputs=inputs, graph=g)
-    return g
+    return by_word
 
 
 def single(link: Link) -> Graph:
     """A graph of this one link (with the variants of the cue words): which texts fire it (matching.store, after an
     edit)."""
-    return Graph([link], {w: [(0, alt) for alt in link.cues if w in alt] for alt in link.cues for w in alt},
-                 file_variants())
+    return Graph([link], _by_word([link]), file_variants())
 
 
 def find_file_link(key: str) -> Link | None:
@@ -507,12 +520,12 @@ def search_links(q: str = "", industry: str = "", limit: int = 200) -> list[dict
     just added), matching `q` in cues, mechanism or technologies."""
     rows = db.session.scalars(db.select(KnowledgeLink).order_by(KnowledgeLink.id.desc())).all()
     by_key = {r.file_key: r for r in rows if r.file_key}
-    in_files = {l.key for l in file_links()}
+    file_keys = {l.key for l in file_links()}
     out = []
     for r in rows:
         if r.origin == "site":
             link = r.as_link()
-            merged = r.status == "active" and content_key(link) in in_files
+            merged = r.status == "active" and in_files(link, file_keys)
             out.append({"key": f"db{r.id}", "link": link, "row": r, "status": "merged" if merged else r.status})
     q = (q or "").strip().lower()
     for link in file_links():
@@ -540,8 +553,8 @@ def export_tsv(industry: str = "") -> str:
         text = _one_line(text)
         return "'" + text if text.startswith(FORMULA_START) else text  # (a row written before the check)
 
-    in_files = {l.key for l in file_links()}
-    added = [r for r in rows if r.origin == "site" and r.status == "active" and content_key(r.as_link()) not in in_files]
+    file_keys = {l.key for l in file_links()}
+    added = [r for r in rows if r.origin == "site" and r.status == "active" and not in_files(r.as_link(), file_keys)]
     disabled = [r for r in rows if r.status == "disabled"]
     why = {}
     if disabled:
