@@ -158,6 +158,27 @@ def test_a_broker_adds_a_link_in_the_site_and_the_match_follows_at_once(client, 
     assert not any("盐分迁移" in r for i in matching.match_demand(demand, 5)["items"] for r in i["reasons"])
 
 
+def test_a_refused_link_comes_back_with_what_was_typed_and_what_is_wrong(client, f):
+    """A broker who typed a long link with one mistake gets the form again (422), every field as typed, the
+    message next to the field at fault, and nothing written (no link, no audit row)."""
+    login(client, f.user("broker"))
+    typed = {"industry": "建材", "cues": "外墙 起霜花|涂料 粉化", "mechanism": "盐分迁移至漆面结晶<b>",
+             "technologies": "", "source": "撮合经验"}
+    resp = client.post("/matching/knowledge", data=typed)
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert 'value="外墙 起霜花|涂料 粉化"' in page and 'value="盐分迁移至漆面结晶&lt;b&gt;"' in page
+    assert 'value="撮合经验"' in page and '<option value="建材" selected>' in page
+    assert 'data-field="technologies"' in page and "请填写对应技术" in page
+    assert 'data-field="cues"' not in page
+    assert knowledge.KnowledgeLink.query.count() == 0
+    assert AuditLog.query.filter_by(entity_type="knowledge_link").count() == 0
+    resp = client.post("/matching/knowledge", data=dict(typed, technologies="氟碳涂料", cues="x" * 401))
+    assert resp.status_code == 422 and "不能超过400个字" in resp.get_data(as_text=True)
+    assert client.post("/matching/knowledge", data=dict(typed, technologies="氟碳涂料")).status_code == 302
+    assert knowledge.KnowledgeLink.query.count() == 1
+
+
 def test_file_links_can_be_disabled_and_enabled_and_others_may_not_edit(client, f):
     key = next(l.key for l in knowledge.file_links() if l.cues == (("断线",),))
     assert any(l.key == key for l, _ in knowledge.graph().fired("老断线"))

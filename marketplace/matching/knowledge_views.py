@@ -11,7 +11,7 @@ from ..core.errors import Forbidden, NotFound
 from ..core.models import AuditLog
 from ..core.paging import page_args
 from ..core.vocab import INDUSTRIES
-from ..core.web import actor, attempt, form_dict, local_url
+from ..core.web import actor, attempt, form_dict, in_savepoint, local_url
 from ..core.workflow import describe
 from ..extensions import db
 from . import knowledge, store
@@ -28,6 +28,11 @@ def _editor():
 @login_required
 def index():
     _editor()
+    return _page()
+
+
+def _page(form: dict | None = None, errors: dict | None = None, status: int = 200):
+    """The page; after a refused addition, with the values typed and each field's message (422)."""
     q = (request.args.get("q") or "").strip()[:50]
     industry = (request.args.get("industry") or "").strip()[:32]
     page, per_page = page_args(request.args, 20)  # 20 links a page: on a phone each is a card
@@ -46,8 +51,8 @@ def index():
                            state=state,
                            q=q, industry=industry, industries=industries, text=text, fired=fired,
                            recent=[(e, describe(e)) for e in recent], statuses=knowledge.STATUSES,
-                           origins=knowledge.ORIGINS, form=form_dict() if request.method == "POST" else {},
-                           counts=_counts())
+                           origins=knowledge.ORIGINS, form=form or {}, errors=errors or {},
+                           counts=_counts()), status
 
 
 def recompute_state() -> dict:
@@ -113,11 +118,14 @@ def add():
     _editor()
     data = form_dict()
     added = []
-    if attempt(lambda: added.append(knowledge.add_link(
-            actor(), industry=data.get("industry", ""), cues=data.get("cues", ""),
-            mechanism=data.get("mechanism", ""), technologies=data.get("technologies", ""),
-            source=data.get("source", "")))):
-        flash(f"已添加关联，匹配立即生效；{knowledge.reach_text(added[0])}", "success")
+    refused = in_savepoint(lambda: added.append(knowledge.add_link(
+        actor(), industry=data.get("industry", ""), cues=data.get("cues", ""),
+        mechanism=data.get("mechanism", ""), technologies=data.get("technologies", ""),
+        source=data.get("source", ""))))
+    if refused is not None:  # the form again, with what was typed and what is wrong with each field
+        flash(refused.message, "error")
+        return _page(form=data, errors=refused.fields or {}, status=refused.status)
+    flash(f"已添加关联，匹配立即生效；{knowledge.reach_text(added[0])}", "success")
     return redirect(url_for(".index", q=" ".join(data.get("cues", "").split("|")[0].split())[:50] or None))
 
 
