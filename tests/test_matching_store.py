@@ -290,6 +290,33 @@ def test_panel_actions_in_page_with_htmx(client, world):
     assert 'id="match-next-steps"' in steps.get_data(as_text=True) and "已选择" in steps.get_data(as_text=True)
 
 
+def test_a_silent_lists_weak_rows_are_folded_for_those_who_read_reasons_and_hidden_from_others(client, f, world):
+    """A silent list whose nearest records are all weak: its owner and a broker can open them (folded, told that
+    the system judged them not good enough); a visitor sees only that nothing fits."""
+    lonely = world["lonely"]
+    store.read(lonely, 10)
+    MatchList.query.filter_by(entity_type="demand", entity_id=lonely.id).update({"abstained": True})
+    q = StoredMatch.query.filter_by(direction="demand", demand_id=lonely.id)
+    if not q.count():
+        db.session.add(StoredMatch(direction="demand", demand_id=lonely.id, achievement_id=world["orange"].id,
+                                   score=22, band="弱", coverage=0.0, reasons=["跨产业应用"], shared_terms=[]))
+    q.update({"band": "弱", "score": 20})
+    db.session.commit()
+    rows = [m.achievement_id for m in q]
+    path = f"/demands/{lonely.id}"
+    anonymous = client.get(path).get_data(as_text=True)
+    assert 'id="abstained"' in anonymous and 'id="weak-matches"' not in anonymous
+    assert not any(f'id="match-{i}"' in anonymous for i in rows)
+    for user in (world["company"], f.user("broker")):
+        login(client, user)
+        html = client.get(path).get_data(as_text=True)
+        fold = html.index('id="weak-matches"')
+        assert html.index('id="abstained"') < fold and 'id="nearest"' not in html
+        assert f"最接近的 {len(rows)} 条成果均为弱相关" in html
+        assert all(html.index(f'id="match-{i}"') > fold for i in rows)
+        client.post("/logout")
+
+
 def test_panel_actions_without_javascript_redirect_with_a_flash(app, client, world):
     demand, wire = world["demand"], world["wire"]
     login(client, world["company"])
