@@ -21,7 +21,7 @@ def stored(etype, oid) -> dict:
     col = store.COLUMN[store.OTHER[etype]]
     rows = StoredMatch.query.filter_by(direction=etype, **{store.COLUMN[etype]: oid}).all()
     return {"abstained": None if lst is None else lst.abstained, "terms": None if lst is None else list(lst.terms),
-            "size": None if lst is None else lst.size,
+            "size": None if lst is None else lst.size, "decision": None if lst is None else lst.decision,
             "rows": {getattr(r, col): (r.score, r.band, list(r.reasons), list(r.shared_terms), r.coverage)
                      for r in rows}}
 
@@ -30,6 +30,7 @@ def live(obj) -> dict:
     result = store.compute(obj, store.LIMIT)
     items = result["items"][:store.LIMIT]
     return {"abstained": bool(result["abstained"]), "terms": list(result["terms"]), "size": len(items),
+            "decision": store.decision_of(result),
             "rows": {i["id"]: (int(i["score"]), i["band"], list(i["reasons"]), list(i["shared_terms"]),
                                float(i["coverage"])) for i in items}}
 
@@ -61,6 +62,7 @@ def test_the_rebuild_stores_exactly_what_the_live_path_gives(library, workers):
     assert MatchList.query.count() == 54
     lists = [stored("demand", d.id) for d in library["demands"]]
     assert sum(len(x["rows"]) for x in lists) > 100  # real lists, not empty ones
+    assert all(x["decision"]["signals"].get("ratio") is not None for x in lists if x["rows"])  # why, kept
     answers = live_answers(library)
     assert disagreements(library, answers) == []
     # the comparison sees a difference of one score

@@ -346,3 +346,32 @@ def test_a_path_without_a_mechanism_names_related_words_not_a_remedy():
     assert scoring.graph_reason([(("断线",), concept, "拉丝")]) == "需求提到“断线”，相关技术：拉丝"
     assert scoring.graph_reason([(("外墙", "掉色"), link, "氟碳涂料")]) == \
         "需求提到“外墙”“掉色”，可能源于紫外老化使树脂降解，对应技术：氟碳涂料"
+
+
+@settings(max_examples=300, deadline=None)
+@given(ratio=st.floats(0, 12, allow_nan=False).map(lambda r: round(r, 2)),
+       cover=st.one_of(st.none(), st.floats(0, 1).map(lambda c: round(c, 3))), plain=st.booleans())
+def test_the_worded_decision_names_the_bar_the_decision_used(ratio, cover, plain):
+    """describe_decision says "需达到 X 倍" exactly when the list is silent, with X the bar decide_abstention held
+    the ratio against (the same rule, read back for a broker)."""
+    abstained, _p = scoring.decide_abstention(ratio, cover, plain if cover is not None else None)
+    signals = {"ratio": ratio, "title_cover": cover, "plain": plain} if cover is not None else {"ratio": ratio}
+    text = scoring.describe_decision(signals, abstained)
+    bar = scoring.ratio_bar(cover, plain if cover is not None else None)
+    assert f"{ratio:.2f} 倍" in text and f"{bar:.2f} 倍" in text
+    assert ("需达到" in text) == abstained and ("推荐线" in text) == (not abstained)
+    if cover is not None:
+        assert abstained == (ratio < bar)
+        assert ("企业口语" in text) == plain
+
+
+def test_the_worded_decision_says_why_in_a_brokers_words():
+    silent = scoring.describe_decision({"ratio": 1.62, "title_cover": 0.2, "plain": True}, True)
+    assert silent == "最突出的候选成果比其余候选的中位水平强 1.62 倍；需求标题是企业口语（描述现象），需达到 1.95 倍才推荐"
+    named = scoring.describe_decision({"ratio": 3.2, "title_cover": 0.3, "plain": False}, True)
+    assert "标题所说的技术要点没有哪条成果含一半以上（最多 30%）" in named and "需达到 4.00 倍" in named
+    held = scoring.describe_decision({"ratio": 3.5, "title_cover": 0.75, "plain": False}, False)
+    assert "最接近的成果含标题所说技术要点的 75%" in held and "推荐线为 3.15 倍" in held
+    assert "候选需求" in scoring.describe_decision({"ratio": 2.0}, True, "需求")
+    assert scoring.describe_decision({}, True) == "没有找到与之有共同技术要点的候选成果"
+    assert scoring.describe_decision(None, True) is None  # a list stored before the signals were kept

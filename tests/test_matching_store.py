@@ -9,7 +9,7 @@ import pytest
 
 from marketplace.core import uow
 from marketplace.extensions import db
-from marketplace.matching import jobs, store
+from marketplace.matching import jobs, scoring, store
 from marketplace.matching.models import (MatchFeedback, MatchList, MatchRebuild, MatchRefresh, MatchRequest,
                                          StoredMatch)
 from marketplace.searching import sync
@@ -315,6 +315,33 @@ def test_a_silent_lists_weak_rows_are_folded_for_those_who_read_reasons_and_hidd
         assert f"最接近的 {len(rows)} 条成果均为弱相关" in html
         assert all(html.index(f'id="match-{i}"') > fold for i in rows)
         client.post("/logout")
+
+
+def test_the_page_says_why_a_list_is_silent_to_those_who_read_reasons(client, f, world):
+    """The signals the engine decided on are stored with the list and worded on the page for the owner, brokers and
+    administrators (the ratio, the bar and why that bar); visitors see no figures; a list stored before the
+    signals were kept says nothing rather than guessing."""
+    lonely, demand = world["lonely"], world["demand"]
+    for record in (lonely, demand):
+        store.read(record, 10)
+    db.session.commit()
+    kept = MatchList.query.filter_by(entity_type="demand", entity_id=lonely.id).one()
+    assert kept.abstained and kept.decision is not None and 0 <= kept.decision["confidence"] <= 0.5
+    why = "为什么没有推荐：" + scoring.describe_decision(kept.decision["signals"], True)
+    assert ("需达到" in why) == bool(kept.decision["signals"])  # (no candidate at all: says so)
+    assert client.get(f"/demands/{lonely.id}").get_data(as_text=True).count("为什么没有推荐") == 0  # a visitor
+    for user in (world["company"], f.user("broker")):
+        login(client, user)
+        html = client.get(f"/demands/{lonely.id}").get_data(as_text=True)
+        assert why in html and html.index('id="abstained"') < html.index('id="why-decision"')
+        client.post("/logout")
+    login(client, world["company"])
+    answered = client.get(f"/demands/{demand.id}").get_data(as_text=True)
+    assert "推荐依据：最突出的候选成果比其余候选的中位水平强" in answered and "为什么没有推荐" not in answered
+    kept.decision = None  # as a list written before migration 0023 reads
+    db.session.commit()
+    assert 'id="why-decision"' not in client.get(f"/demands/{lonely.id}").get_data(as_text=True)
+    assert "decision" not in client.get(f"/api/v1/demands/{lonely.id}/matches").json
 
 
 def test_panel_actions_without_javascript_redirect_with_a_flash(app, client, world):

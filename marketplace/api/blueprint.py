@@ -112,6 +112,7 @@ def matches(library, obj_id):
         raise BadRequest("limit 应为1到50之间的整数")
     from ..matching import store
     found = store.read(obj, limit)  # the stored matches (computed and stored on a first read)
+    found.pop("decision", None)  # the abstention's signals: worded on the pages for those who see reasons
     if not matching.can_see_reasons(actor(), obj):
         for item in found["items"]:
             item.pop("reasons"), item.pop("shared_terms")

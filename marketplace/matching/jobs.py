@@ -184,7 +184,8 @@ def _plan(types, etype: str, cursor: int, batch: int) -> list:
 
 def _slim(result: dict) -> dict:
     """What the writer stores of an answer (less to send between processes)."""
-    return {"items": result["items"][:store.LIMIT], "abstained": result["abstained"], "terms": result.get("terms")}
+    return {"items": result["items"][:store.LIMIT], "abstained": result["abstained"], "terms": result.get("terms"),
+            "confidence": result.get("confidence"), "signals": result.get("signals")}
 
 
 def compute_batch(task) -> list:

@@ -83,6 +83,8 @@ class MatchList(db.Model):
     size = db.Column(db.Integer, nullable=False, default=0)
     fingerprint = db.Column(db.String(64), nullable=False)
     stale = db.Column(db.Boolean, nullable=False, default=False)
+    # {"confidence", "signals"} of the abstention as the engine decided it (None: a list written before 0023)
+    decision = db.Column(db.JSON)
     computed_at = db.Column(db.DateTime, default=utcnow, nullable=False)
     __table_args__ = (db.UniqueConstraint("entity_type", "entity_id", name="uq_match_lists_entity"),)
 

@@ -488,6 +488,37 @@ def fit_probability(ratio: float, threshold: float | None = None) -> float:
     return 1 / (1 + math.exp(-max(-50.0, min(50.0, z))))
 
 
+def ratio_bar(title_cover: float | None, plain: bool | None, plain_bar: float = RATIO_PLAIN) -> float:
+    """The ratio a list's best candidate must reach to be offered (decide_abstention's bar)."""
+    if title_cover is None:
+        return ABSTAIN_RATIO
+    return plain_bar if plain else RATIO_COVERED if title_cover >= TITLE_COVER else RATIO_NAMED
+
+
+def describe_decision(signals: dict | None, abstained: bool, other: str = "成果") -> str | None:
+    """Why a list is silent (or answered), in the words a broker reads it: how far the strongest candidate
+    stands out from this record's other candidates, against which bar and why that bar. None without signals
+    (a list stored before they were kept)."""
+    if not signals:
+        return "没有找到与之有共同技术要点的候选" + other if abstained and signals == {} else None
+    ratio, cover, plain = signals.get("ratio"), signals.get("title_cover"), signals.get("plain")
+    if ratio is None:
+        return None
+    bar = ratio_bar(cover, plain)
+    stands = f"最突出的候选{other}比其余候选的中位水平强 {ratio:.2f} 倍"
+    if cover is None:
+        why = ""
+    elif plain:
+        why = "需求标题是企业口语（描述现象），"
+    elif cover >= TITLE_COVER:
+        why = f"最接近的{other}含标题所说技术要点的 {cover:.0%}，"
+    else:
+        why = f"标题所说的技术要点没有哪条{other}含一半以上（最多 {cover:.0%}），"
+    if abstained:
+        return f"{stands}；{why}需达到 {bar:.2f} 倍才推荐"
+    return f"{stands}；{why}推荐线为 {bar:.2f} 倍"
+
+
 def decide_abstention(ratio: float, title_cover: float | None = None, plain: bool | None = None,
                       plain_bar: float = RATIO_PLAIN) -> tuple[bool, float]:
     """(stay silent?, confidence that something fits).
@@ -500,7 +531,7 @@ def decide_abstention(ratio: float, title_cover: float | None = None, plain: boo
         p = fit_probability(ratio)
         return p < 0.5, p
     covered = title_cover >= TITLE_COVER
-    threshold = plain_bar if plain else RATIO_COVERED if covered else RATIO_NAMED
+    threshold = ratio_bar(title_cover, plain, plain_bar)
     p = fit_probability(ratio, threshold)
     if ratio < threshold:  # (the bar itself answers: decided on the ratio, not on p's last bits)
         return True, min(p, 0.5)

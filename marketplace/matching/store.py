@@ -314,6 +314,14 @@ def _rows_of(etype: str, oid: int, result: dict, now) -> list[dict]:
              "computed_at": now} for item in items]
 
 
+def decision_of(result: dict) -> dict | None:
+    """What a list keeps of the engine's abstention: its confidence and the signals it was decided on (the page
+    words them for those who see the reasons: scoring.describe_decision)."""
+    if result.get("signals") is None and result.get("confidence") is None:
+        return None
+    return {"confidence": result.get("confidence"), "signals": dict(result.get("signals") or {})}
+
+
 def write_many(etype: str, results: list, now=None, fp: str | None = None) -> None:
     """Replace the stored lists of records of one type — [(record id, result)] — in a handful of statements
     (the rebuild's writer, and write_list for one): their rows replaced, their MatchList rows updated or
@@ -330,7 +338,7 @@ def write_many(etype: str, results: list, now=None, fp: str | None = None) -> No
         rows += mine
         lists.append({"entity_type": etype, "entity_id": oid, "abstained": bool(result["abstained"]),
                       "terms": list(result.get("terms") or []), "size": len(mine), "fingerprint": fp,
-                      "stale": False, "computed_at": now})
+                      "stale": False, "decision": decision_of(result), "computed_at": now})
     insert_all(StoredMatch.__table__, rows)  # COPY on PostgreSQL (core/pgcopy.py)
     existing = dict(db.session.execute(select(MatchList.entity_id, MatchList.id).where(
         MatchList.entity_type == etype, MatchList.entity_id.in_(ids))).all())
@@ -340,9 +348,10 @@ def write_many(etype: str, results: list, now=None, fp: str | None = None) -> No
         stmt = (update(MatchList.__table__).where(MatchList.__table__.c.id == bindparam("b_id"))
                 .values(abstained=bindparam("abstained"), terms=bindparam("terms"), size=bindparam("size"),
                         fingerprint=bindparam("fingerprint"), stale=bindparam("stale"),
-                        computed_at=bindparam("computed_at")))
+                        decision=bindparam("decision"), computed_at=bindparam("computed_at")))
         db.session.connection().execute(stmt, [{k: v[k] for k in ("b_id", "abstained", "terms", "size",
-                                                                   "fingerprint", "stale", "computed_at")}
+                                                                   "fingerprint", "stale", "decision",
+                                                                   "computed_at")}
                                                for v in old])
     insert_all(MatchList.__table__, fresh)
 
@@ -473,7 +482,7 @@ def _store_now(obj) -> None:
 
 def read(obj, limit: int = 10, fresh: bool = False) -> dict:
     """The record's matches, best first: {"items", "abstained", "terms", "next_steps", "computed_at",
-    "stale"}; the items as matching.service gives them (id, ref, title, score, band, reasons, shared_terms,
+    "stale", "decision"}; the items as matching.service gives them (id, ref, title, score, band, reasons, shared_terms,
     coverage). Pairs this record's side marked 不相关 are left out. `fresh`: recompute first if a change of the
     record is still queued (pushes read this way)."""
     from . import service
@@ -505,7 +514,8 @@ def read(obj, limit: int = 10, fresh: bool = False) -> dict:
     abstained = bool(row.abstained)
     return {"items": items, "abstained": abstained, "terms": list(row.terms),
             "next_steps": list(service.NEXT_STEPS) if abstained and etype == "demand" else [],
-            "computed_at": row.computed_at.isoformat(timespec="seconds"), "stale": bool(row.stale)}
+            "computed_at": row.computed_at.isoformat(timespec="seconds"), "stale": bool(row.stale),
+            "decision": row.decision}
 
 
 def read_one(obj, other_id: int) -> dict | None:

@@ -11,7 +11,7 @@ from ..core.errors import Forbidden, NotFound
 from ..core.web import actor, in_savepoint, json_body, require_login
 from ..extensions import db
 from ..libraries.pages import detail_panel, list_extra
-from . import learning, push, store
+from . import learning, push, scoring, store
 from .models import NextStep
 
 bp = Blueprint("matching", __name__)
@@ -67,6 +67,11 @@ def _matches_panel(user, lib, obj):
     found = store.read(obj, PANEL_LIMIT)
     found["show_reasons"] = store_can_see(user, obj)
     found["panel"] = panel_context(user, obj, found)
+    if found["show_reasons"]:  # why the engine was silent (or not), for those who read the reasons
+        decision = found.get("decision") or ({"signals": found["signals"]} if "signals" in found else None)
+        other = "成果" if obj.entity_type == "demand" else "需求"
+        found["why"] = scoring.describe_decision(decision["signals"] if decision else None, found["abstained"],
+                                                 other)
     return found
 
 
