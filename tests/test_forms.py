@@ -248,3 +248,30 @@ def test_registration_payment_return_report_due_and_org_approval_are_told(client
     db.session.commit()
     note = Notification.query.filter_by(user_id=pending.id, kind="review").one()
     assert "营业执照不清晰" in note.body
+
+
+def test_a_refused_licence_terms_form_comes_back_as_typed(client, f):
+    """设置条款 on a draft 技术转让 contract: a bad term brings the page back (422) with every term and milestone as
+    typed and the message by its field, the section open; nothing saved. (It was a redirect that lost them.)"""
+    inst, company = _parties(f)
+    login(client, inst)
+    ok = client.post("/contracts/new", data=_form(inst, company))
+    c = Contract.query.one()
+    assert ok.status_code == 302 and c.terms is None
+    typed = {"t_kind": "zero_threshold", "t_royalty_rate": "150", "t_royalty_min": "2000", "t_report_period": "half",
+             "m_name": ["样机验收", "量产"], "m_trigger": ["验收合格", "首批出货"], "m_amount": ["50000", "abc"]}
+    resp = client.post(f"/contracts/{c.id}/terms", data=typed)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422, resp.status_code
+    assert re.search(r"<details open\s*><summary>设置条款</summary>", html)
+    for shown in ('value="150"', 'value="2000"', 'value="样机验收"', 'value="首批出货"', 'value="abc"',
+                  '<option value="half" selected>', '<option value="zero_threshold" selected>'):
+        assert shown in html, shown
+    assert 'id="err-t_royalty_rate"' in html and 'id="err-m_amount.1"' in html  # each message by its field
+    db.session.expire_all()
+    assert Contract.query.one().terms is None
+    fixed = dict(typed, t_royalty_rate="5", m_amount=["50000", "80000"], t_due_days="30")
+    resp = client.post(f"/contracts/{c.id}/terms", data=fixed)
+    assert resp.status_code == 302, resp.get_data(as_text=True)[:300]
+    db.session.expire_all()
+    assert Contract.query.one().terms.kind == "zero_threshold"

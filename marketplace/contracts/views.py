@@ -309,6 +309,27 @@ def _render_detail(c, money_form: str | None = None, values: dict | None = None,
                            money_form=money_form, mf_values=values or {}, mf_errors=errors or {}), status
 
 
+def _terms_form(c, form: dict):
+    """设置条款: on a refusal the page again with the terms as typed (milestones too) and each message next to its
+    field (422), as the money forms do; nothing saved."""
+    from ..core.errors import AppError
+    a = actor()
+    try:
+        svc.set_terms(a, c, with_terms(form).get("terms") or {})
+        db.session.flush()
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        c = svc.get(a, c.id)
+        values = {**form, "_milestones": list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
+                                                  request.form.getlist("m_amount")))}
+        # the terms' own field names (royalty_rate, milestones.1.amount; "terms" for the whole) as the form's
+        fields = {("terms.kind" if k == "terms" else k if k.startswith("terms.") else f"terms.{k}"): v
+                  for k, v in (exc.fields or {}).items()}
+        return _render_detail(c, "terms", values, form_errors(fields), exc.status)
+    return redirect(url_for(".detail", contract_id=c.id))
+
+
 MONEY_DONE = {"report": "提成报告已提交，提成已计入付款计划", "payment": "到账已登记", "split": "收益分配已保存"}
 
 
@@ -346,8 +367,8 @@ def act(contract_id, action):
     c = svc.get(a, contract_id)
     form = form_dict()
     if action == "terms":
-        attempt(lambda: svc.set_terms(a, c, with_terms(form).get("terms") or {}))
-    elif action == "submit":
+        return _terms_form(c, form)
+    if action == "submit":
         attempt(lambda: svc.submit(a, c))
     elif action == "register":
         attempt(lambda: svc.register(a, c, form))
