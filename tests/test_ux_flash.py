@@ -120,3 +120,52 @@ def test_broker_filing_decisions_event_steps_and_bounty_raises_ask_first(client,
     login(client, fc.ch_poster(ch))
     html = client.get(f"/challenges/{ch.id}").get_data(as_text=True)
     assert 'data-confirm="确定提高悬赏' in form_tag(html, 'id="raise-form"')
+
+
+def test_usefirst_forms_refused_come_back_as_typed(app, f):
+    """确认挂牌 (with licence terms), 不列入, 申请 and 转为正式合同: a refusal answers 422 with the form as typed and
+    the message by its field; nothing changes. (They were redirects that lost what was typed.)"""
+    inst, company = f.user("institution"), f.user("company")
+    for ref in ("R1", "R2"):
+        f.record("achievements", inst, status="published", ref=ref, ip_granted_on="2019-06-01", title=f"成果{ref}")
+    uf.scan(date(2026, 1, 1))
+    db.session.commit()
+    k1, k2 = UseFirstItem.query.order_by(UseFirstItem.id).all()
+    ci, cc = app.test_client(), app.test_client()
+    login(ci, inst), login(cc, company)
+
+    r = ci.post(f"/usefirst/{k1.id}/confirm", data={"publicity_days": "20", "exclusive": "是", "t_kind": "zero_threshold",
+                                                   "t_royalty_rate": "150", "m_name": ["中试验收"], "m_trigger": ["验收"],
+                                                   "m_amount": ["80000"]})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="err-t_royalty_rate"' in html
+    for shown in ('value="20"', 'value="150"', 'value="中试验收"', 'value="80000"', 'value="是" checked'):
+        assert shown in html, shown
+    db.session.expire_all()
+    assert db.session.get(UseFirstItem, k1.id).status == "candidate"
+
+    evidence = "保密"  # too short
+    r = ci.post(f"/usefirst/{k2.id}/keep-off", data={"reason": "涉及国家安全或保密", "evidence": evidence})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and f">{evidence}</textarea>" in html and 'id="err-evidence"' in html
+    assert "<option selected>涉及国家安全或保密</option>" in html
+    db.session.expire_all()
+    assert db.session.get(UseFirstItem, k2.id).status == "candidate"
+
+    assert ci.post(f"/usefirst/{k1.id}/confirm", data={}).status_code == 302
+    r = cc.post(f"/usefirst/{k1.id}/apply", data={"plan": "试用"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and ">试用</textarea>" in html and 'id="err-plan"' in html
+    assert TrialApplication.query.count() == 0
+    assert cc.post(f"/usefirst/{k1.id}/apply", data={"plan": "在我司二号线试用十二个月，验证降本效果"}).status_code == 302
+    ci.post(f"/usefirst/applications/{TrialApplication.query.one().id}/accept",
+            data={"starts_on": "2026-02-01", "after_terms": "按挂牌标准条款许可"})
+    trial = Trial.query.one()
+    r = ci.post(f"/usefirst/trials/{trial.id}/convert",
+                data={"transfer_form": "转让", "title": "转让合同（核对中）", "amount": "-5", "signed_on": "2027-02-01"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'value="转让合同（核对中）"' in html and 'value="-5"' in html
+    assert "<option selected>转让</option>" in html and 'value="2027-02-01"' in html
+    assert 'id="err-amount"' in html
+    db.session.expire_all()
+    assert db.session.get(Trial, trial.id).status == "active"

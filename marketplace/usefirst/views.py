@@ -13,7 +13,7 @@ from ..core.models import audit_trail
 from ..core.paging import ResultPage, envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import with_terms
-from ..core.web import actor, attempt, commit, day_arg, form_dict, int_arg, json_body, require_login
+from ..core.web import actor, attempt, commit, day_arg, form_dict, in_savepoint, int_arg, json_body, require_login
 from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import services as uf
@@ -234,13 +234,51 @@ def terminate_api(trial_id):
 
 @bp.get("/usefirst/<int:item_id>")
 def detail(item_id):
+    return _detail_page(uf.get_item(actor(), item_id))
+
+
+def _detail_page(item, form_name: str | None = None, values: dict | None = None, errors: dict | None = None,
+                 status: int = 200):
+    """The item's page; after a refused form (confirm, keep-off, apply), that form with what was typed and each
+    message by its field (`form_name` names it)."""
     a = actor()
-    item = uf.get_item(a, item_id)
     apps = uf.visible_applications(a, item)
     trials = {t.application_id: t for t in Trial.query.filter_by(item_id=item.id)}
     return render_template("usefirst/detail.html", item=item, apps=apps, trials=trials, today=date.today(),
                            reasons=JUSTIFIED_REASONS, item_statuses=ITEM_STATUSES, app_statuses=APPLICATION_STATUSES,
-                           trail=audit_trail("usefirst", item.id) if uf.can_follow_item(a, item) else [])
+                           trail=audit_trail("usefirst", item.id) if uf.can_follow_item(a, item) else [],
+                           form_name=form_name, fv=values or {}, fe=errors or {}), status
+
+
+def _typed(form: dict) -> dict:
+    """A refused form's values as typed, the milestones' three columns kept together."""
+    return {**form, "_milestones": list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
+                                            request.form.getlist("m_amount")))}
+
+
+# the licence terms' own fields (contracts/_terms.html: t_<name>)
+TERM_FIELDS = frozenset(("kind", "amount", "royalty_rate", "royalty_min", "royalty_cap", "report_period", "due_days",
+                         "defer_months", "instalments", "interval_months", "equity_percent"))
+
+
+def _field_errors(fields: dict | None, own: tuple = ()) -> dict:
+    """A service's field names as the page's: the terms' own x → t_x, milestones → m_x.i; a name in `own` is the
+    form's own field (转为正式合同 has an amount of its own besides the terms')."""
+    from ..contracts.views import form_errors
+    out = {}
+    for k, v in (fields or {}).items():
+        if k not in own and (k in TERM_FIELDS or k.startswith("milestones")):
+            k = "terms." + k
+        out[k] = v
+    return form_errors(out)
+
+
+def _amount_ok(text) -> bool:
+    from decimal import Decimal, InvalidOperation
+    try:
+        return Decimal(str(text or "").replace(",", "").strip()) > 0
+    except InvalidOperation:
+        return False
 
 
 @bp.get("/usefirst/manage")
@@ -270,20 +308,25 @@ def item_form(item_id, action):
     a = actor()
     item = uf.get_item(a, item_id)
     form = form_dict()
+    if action == "challenge":
+        if attempt(lambda: uf.challenge(a, item, form.get("note"))):
+            flash("已质询并退回，等待成果单位重新决定", "success")
+        return redirect(url_for(".detail", item_id=item.id))
     if action == "confirm":
-        done = attempt(lambda: uf.confirm(a, item, with_terms(form)))
+        run = lambda: uf.confirm(a, item, with_terms(form))  # noqa: E731
         message = "已确认列入先用后转，成果已挂牌，企业可以申请试用"
     elif action == "keep-off":
-        done = attempt(lambda: uf.keep_off(a, item, form))
+        run = lambda: uf.keep_off(a, item, form)  # noqa: E731
         message = "已提交“不列入”及理由，等待科技成果转化中心审查"
-    elif action == "challenge":
-        done = attempt(lambda: uf.challenge(a, item, form.get("note")))
-        message = "已质询并退回，等待成果单位重新决定"
     else:
-        done = attempt(lambda: uf.apply(a, item, form))
+        run = lambda: uf.apply(a, item, form)  # noqa: E731
         message = "已提交试用申请，等待成果单位答复"
-    if done:
-        flash(message, "success")
+    refused = in_savepoint(run)
+    if refused is not None:  # the form again, as typed, each message by its field
+        flash(refused.message, "error")
+        return _detail_page(uf.get_item(a, item_id), action, _typed(form), _field_errors(refused.fields),
+                            refused.status)
+    flash(message, "success")
     return redirect(url_for(".detail", item_id=item.id))
 
 
@@ -307,8 +350,13 @@ def application_form(app_id, action):
 @login_required
 def trial_page(trial_id):
     trial = uf.get_trial(actor(), trial_id)
+    return _trial_page(trial)
+
+
+def _trial_page(trial, values: dict | None = None, errors: dict | None = None, status: int = 200):
+    """The trial's page; after a refused 转为正式合同, that form as typed with each message by its field."""
     return render_template("usefirst/trial.html", trial=trial, statuses=TRIAL_STATUSES, today=date.today(),
-                           trail=audit_trail("usefirst-trial", trial.id))
+                           trail=audit_trail("usefirst-trial", trial.id), fv=values or {}, fe=errors or {}), status
 
 
 @bp.post("/usefirst/trials/<int:trial_id>/<any(convert, terminate):action>")
@@ -322,7 +370,12 @@ def trial_form(trial_id, action):
             flash("已终止试用", "success")
         return redirect(url_for(".trial_page", trial_id=trial.id))
     out = []
-    if attempt(lambda: out.append(uf.convert(a, trial, with_terms(form)))):
-        flash("已转为技术合同草稿：请核对条款后提交登记", "success")
-        return redirect(url_for("contracts.detail", contract_id=out[0].id))
-    return redirect(url_for(".trial_page", trial_id=trial.id))
+    refused = in_savepoint(lambda: out.append(uf.convert(a, trial, with_terms(form))))
+    if refused is not None:  # the form again, as typed, each message by its field
+        flash(refused.message, "error")
+        # an "amount" refused is the contract's when the contract's is not a positive number, else the terms'
+        own = () if _amount_ok(form.get("amount")) else ("amount",)
+        return _trial_page(uf.get_trial(a, trial_id), _typed(form), _field_errors(refused.fields, own),
+                           refused.status)
+    flash("已转为技术合同草稿：请核对条款后提交登记", "success")
+    return redirect(url_for("contracts.detail", contract_id=out[0].id))
