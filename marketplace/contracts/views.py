@@ -253,6 +253,32 @@ def form_errors(fields: dict) -> dict:
     return out
 
 
+def typed_milestones() -> list:
+    """The milestone rows of the submitted form, as typed: [(name, trigger, amount)]."""
+    return list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"), request.form.getlist("m_amount")))
+
+
+def typed_terms(form: dict) -> dict:
+    """A refused form's values as typed, with its milestone rows (`_milestones`) for terms_fields."""
+    return {**form, "_milestones": typed_milestones()}
+
+
+def terms_errors(fields: dict | None, own: tuple = ()) -> dict:
+    """form_errors for a form whose terms a service read on their own (build_terms names their fields bare:
+    royalty_rate, milestones.1.amount, or "terms" for the whole sheet): those become t_x / m_x.i; a name in `own`
+    is the form's own field (转为正式合同 has an amount of its own besides the terms')."""
+    from .schemas import TermsSchema
+    terms = set(TermsSchema().fields)
+    out = {}
+    for k, v in (fields or {}).items():
+        if k == "terms":
+            k = "terms.kind"
+        elif k not in own and (k in terms or k.startswith("milestones")):
+            k = "terms." + k
+        out[k] = v
+    return form_errors(out)
+
+
 def _picked_orgs(form: dict) -> list:
     """The organisations the form shows as chosen (the picker loads the others as one types)."""
     ids = {int(v) for k in ("seller_org_id", "buyer_org_id") if str(form.get(k, "")).isdigit()
@@ -281,8 +307,7 @@ def new():
 
 
 def _render_new(form: dict, errors: dict, status: int = 200):
-    milestones = list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
-                          request.form.getlist("m_amount"))) if request.method == "POST" else []
+    milestones = typed_milestones() if request.method == "POST" else []
     return render_template("contracts/new.html", form=form, errors=errors, orgs=_picked_orgs(form), kinds=KINDS,
                            forms=TRANSFER_FORMS, cities=CITIES, industries=INDUSTRIES, milestones=milestones), status
 
@@ -321,12 +346,7 @@ def _terms_form(c, form: dict):
         db.session.rollback()
         flash(exc.message, "error")
         c = svc.get(a, c.id)
-        values = {**form, "_milestones": list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
-                                                  request.form.getlist("m_amount")))}
-        # the terms' own field names (royalty_rate, milestones.1.amount; "terms" for the whole) as the form's
-        fields = {("terms.kind" if k == "terms" else k if k.startswith("terms.") else f"terms.{k}"): v
-                  for k, v in (exc.fields or {}).items()}
-        return _render_detail(c, "terms", values, form_errors(fields), exc.status)
+        return _render_detail(c, "terms", typed_terms(form), terms_errors(exc.fields), exc.status)
     return redirect(url_for(".detail", contract_id=c.id))
 
 

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from ..core import permissions as perm
 from ..core.errors import BadRequest, Forbidden
 from ..core.models import audit_trail
+from ..core.money import MoneyError, parse_yuan
 from ..core.paging import ResultPage, envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
-from ..contracts.views import with_terms
+from ..contracts.views import terms_errors, typed_terms, with_terms
 from ..core.web import actor, attempt, commit, day_arg, form_dict, in_savepoint, int_arg, json_body, require_login
 from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
@@ -250,37 +251,6 @@ def _detail_page(item, form_name: str | None = None, values: dict | None = None,
                            form_name=form_name, fv=values or {}, fe=errors or {}), status
 
 
-def _typed(form: dict) -> dict:
-    """A refused form's values as typed, the milestones' three columns kept together."""
-    return {**form, "_milestones": list(zip(request.form.getlist("m_name"), request.form.getlist("m_trigger"),
-                                            request.form.getlist("m_amount")))}
-
-
-# the licence terms' own fields (contracts/_terms.html: t_<name>)
-TERM_FIELDS = frozenset(("kind", "amount", "royalty_rate", "royalty_min", "royalty_cap", "report_period", "due_days",
-                         "defer_months", "instalments", "interval_months", "equity_percent"))
-
-
-def _field_errors(fields: dict | None, own: tuple = ()) -> dict:
-    """A service's field names as the page's: the terms' own x → t_x, milestones → m_x.i; a name in `own` is the
-    form's own field (转为正式合同 has an amount of its own besides the terms')."""
-    from ..contracts.views import form_errors
-    out = {}
-    for k, v in (fields or {}).items():
-        if k not in own and (k in TERM_FIELDS or k.startswith("milestones")):
-            k = "terms." + k
-        out[k] = v
-    return form_errors(out)
-
-
-def _amount_ok(text) -> bool:
-    from decimal import Decimal, InvalidOperation
-    try:
-        return Decimal(str(text or "").replace(",", "").strip()) > 0
-    except InvalidOperation:
-        return False
-
-
 @bp.get("/usefirst/manage")
 @login_required
 def manage():
@@ -324,7 +294,7 @@ def item_form(item_id, action):
     refused = in_savepoint(run)
     if refused is not None:  # the form again, as typed, each message by its field
         flash(refused.message, "error")
-        return _detail_page(uf.get_item(a, item_id), action, _typed(form), _field_errors(refused.fields),
+        return _detail_page(uf.get_item(a, item_id), action, typed_terms(form), terms_errors(refused.fields),
                             refused.status)
     flash(message, "success")
     return redirect(url_for(".detail", item_id=item.id))
@@ -359,6 +329,13 @@ def _trial_page(trial, values: dict | None = None, errors: dict | None = None, s
                            trail=audit_trail("usefirst-trial", trial.id), fv=values or {}, fe=errors or {}), status
 
 
+def _positive_yuan(text) -> bool:
+    try:
+        return parse_yuan(text or "") > 0
+    except MoneyError:
+        return False
+
+
 @bp.post("/usefirst/trials/<int:trial_id>/<any(convert, terminate):action>")
 @login_required
 def trial_form(trial_id, action):
@@ -374,8 +351,8 @@ def trial_form(trial_id, action):
     if refused is not None:  # the form again, as typed, each message by its field
         flash(refused.message, "error")
         # an "amount" refused is the contract's when the contract's is not a positive number, else the terms'
-        own = () if _amount_ok(form.get("amount")) else ("amount",)
-        return _trial_page(uf.get_trial(a, trial_id), _typed(form), _field_errors(refused.fields, own),
+        own = () if _positive_yuan(form.get("amount")) else ("amount",)
+        return _trial_page(uf.get_trial(a, trial_id), typed_terms(form), terms_errors(refused.fields, own),
                            refused.status)
     flash("已转为技术合同草稿：请核对条款后提交登记", "success")
     return redirect(url_for("contracts.detail", contract_id=out[0].id))
