@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from marketplace.extensions import db
 from marketplace.matching import jobs, scoring, semantic, service, store
-from marketplace.matching.models import MatchRebuild, MatchRefresh, MatchVector
+from marketplace.matching.models import MatchList, MatchRebuild, MatchRefresh, MatchVector
 
 from .matching_library import _empty_tables, _library_ids, library_fixture  # noqa: F401  (fixtures)
 from .test_matching_rebuild import disagreements
@@ -122,7 +122,7 @@ def test_the_score_carries_the_term_and_a_pair_has_one_score_from_either_side(li
             assert abs(item["score"] - max(0, min(100, expected))) <= 1.5  # both scores rounded
             moved += item["score"] != before
             near = any(r.startswith("语义相近") for r in item["reasons"])
-            far = any(r.startswith("语义相距较远") for r in item["reasons"])
+            far = any(r.startswith("语义差别较大") for r in item["reasons"])
             shift = item["score"] - before
             assert not (near and far)
             if shift <= -(scoring.SEMANTIC_SHOWN + 2):
@@ -181,3 +181,17 @@ def test_the_embed_command_shows_progress_and_refuses_when_off(app, ctx, library
     monkeypatch.setenv("MATCH_SEMANTIC", "0")
     out = runner.invoke(app.cli, ["match", "embed"])
     assert out.exit_code != 0 and "语义向量未启用" in out.output
+
+
+def test_the_queue_embeds_a_record_before_its_lists_and_the_sweep_leaves_queued_ones_to_it(library, on):
+    d, a = library["demands"][2], library["achievements"][5]
+    store.enqueue("demand", [d.id], kick=False)
+    db.session.commit()
+    # the sweep's catch-up: everything without a vector except what the queue will embed anyway
+    assert set(semantic.missing("demand", skip_queued=True)) == {x.id for x in library["demands"]} - {d.id}
+    assert a.id in semantic.missing("achievement", skip_queued=True)
+    assert jobs.process_queue() == 1
+    row = MatchVector.query.filter_by(entity_type="demand", entity_id=d.id).one()
+    assert row.digest == semantic.digest("demand", semantic.text_of(d, "demand"))
+    assert MatchList.query.filter_by(entity_type="demand", entity_id=d.id).one().size > 0  # its list, same pass
+    assert d.id not in semantic.missing("demand")

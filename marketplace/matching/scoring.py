@@ -298,9 +298,9 @@ def explained(m: Match, f: Features) -> Match:
     reasons.extend(f.learned_notes)
     moved = m.parts.get("semantic", 0.0)
     if moved >= SEMANTIC_SHOWN:
-        reasons.append("语义相近：两份材料说的是同一类问题（语义模型判断，用词不同），排序已提前")
+        reasons.append("语义相近：用词不同，但语义模型判断所述问题相近（排序已提前）")
     elif moved <= -SEMANTIC_SHOWN:
-        reasons.append("语义相距较远：字面有相同之处，但所述问题不同（语义模型判断），排序已靠后")
+        reasons.append("语义差别较大：语义模型判断两者所述问题差别较大（排序已靠后）")
     reasons.append("同属一个产业" if f.same_industry else "跨产业应用")
     reasons += [maturity_part(f.maturity, f.cooperation)[1], price_part(f.price, f.budget)[1],
                 mode_part(tuple(f.transfer_modes), f.cooperation)[1]]

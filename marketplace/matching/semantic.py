@@ -184,12 +184,17 @@ def ensure(kind: str, objs) -> int:
     return len(todo)
 
 
-def missing(kind: str, limit: int | None = None) -> list:
-    """Ids of published records of `kind` without any stored vector, oldest first."""
+def missing(kind: str, limit: int | None = None, skip_queued: bool = False) -> list:
+    """Ids of published records of `kind` without any stored vector, oldest first; with `skip_queued`, not those
+    waiting in the refresh queue (its worker embeds a record just before its lists)."""
     from . import store
+    from .models import MatchRefresh
     Model = store.model(kind)
     stmt = (select(Model.id).where(Model.status == "published", Model.id.not_in(
         select(MatchVector.entity_id).where(MatchVector.entity_type == kind).scalar_subquery())).order_by(Model.id))
+    if skip_queued:
+        stmt = stmt.where(Model.id.not_in(select(MatchRefresh.entity_id).where(MatchRefresh.entity_type == kind)
+                                          .scalar_subquery()))
     if limit:
         stmt = stmt.limit(limit)
     return list(db.session.scalars(stmt))
@@ -198,15 +203,16 @@ def missing(kind: str, limit: int | None = None) -> list:
 REQUEUE_MAX = 1000  # above this many records embedded in one go, one rebuild instead of as many refreshes
 
 
-def embed_missing(limit: int | None = None, batch: int = 32, progress=None, requeue: bool = True) -> int:
+def embed_missing(limit: int | None = None, batch: int = 32, progress=None, requeue: bool = True,
+                  skip_queued: bool = False) -> int:
     """Embed published records that have no vector, a batch per transaction (committed here: a background job or
     a command, never a request), so that their lists take the new term in: each batch's records are queued for
     a refresh, or, when more than REQUEUE_MAX are to be embedded, one rebuild is scheduled at the end. Returns
-    how many were embedded. `progress(done, total)` is called after each batch."""
+    how many were embedded. `progress(done, total)` is called after each batch; `skip_queued`: see `missing`."""
     from . import jobs, store
     if not enabled():
         return 0
-    todo = [(kind, oid) for kind in ("demand", "achievement") for oid in missing(kind)]
+    todo = [(kind, oid) for kind in ("demand", "achievement") for oid in missing(kind, skip_queued=skip_queued)]
     if limit:
         todo = todo[:limit]
     rebuild = requeue and len(todo) > REQUEUE_MAX

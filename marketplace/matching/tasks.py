@@ -32,8 +32,9 @@ def embed_vectors(limit: int | None = None):
         semantic.embed_missing(limit=limit)
 
 
-# A sweep embeds at most this many records without a vector (≈ 0.1 s each): an old database or a bulk import
-# catches up in the background, a few minutes of work per sweep, and `flask match embed` does it all at once.
+# A sweep embeds at most this many records without a vector and not waiting in the refresh queue (whose worker
+# embeds them first; ≈ 0.1 s each): an old database catches up in the background, a minute of work per sweep, and
+# `flask match embed` does it all at once.
 SWEEP_EMBED = 600
 
 
@@ -41,6 +42,6 @@ SWEEP_EMBED = 600
 def sweep_matches():
     from . import jobs, semantic
     with _task_app().app_context():
-        semantic.embed_missing(limit=IMMEDIATE_LIMIT if huey.immediate else SWEEP_EMBED)
+        semantic.embed_missing(limit=IMMEDIATE_LIMIT if huey.immediate else SWEEP_EMBED, skip_queued=True)
         jobs.process_queue()
         jobs.resume_stalled()
