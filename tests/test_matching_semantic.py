@@ -195,3 +195,18 @@ def test_the_queue_embeds_a_record_before_its_lists_and_the_sweep_leaves_queued_
     assert row.digest == semantic.digest("demand", semantic.text_of(d, "demand"))
     assert MatchList.query.filter_by(entity_type="demand", entity_id=d.id).one().size > 0  # its list, same pass
     assert d.id not in semantic.missing("demand")
+
+
+def test_a_deleted_records_vector_goes_with_it(ctx, on):
+    from . import factories as f
+    company = f.user("company")
+    d = f.record("demands", company, status="published", title="陶瓷窑炉烟气脱硝", description="隧道窑烟气氮氧化物超标")
+    db.session.commit()
+    assert semantic.ensure("demand", [d]) == 1
+    db.session.commit()
+    oid = d.id
+    db.session.delete(d)
+    db.session.commit()
+    assert store.refresh("demand", oid) == "missing"
+    db.session.commit()
+    assert MatchVector.query.filter_by(entity_type="demand", entity_id=oid).count() == 0

@@ -109,7 +109,7 @@ class MatchRebuild(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     scope = db.Column(db.String(12), nullable=False, default="all")  # all | demand | achievement
     status = db.Column(db.String(12), nullable=False, default="queued")  # queued | running | done | failed
-    reason = db.Column(db.String(20), nullable=False, default="command")  # command | fingerprint
+    reason = db.Column(db.String(20), nullable=False, default="command")  # command | fingerprint | vectors
     fingerprint = db.Column(db.String(64), nullable=False)
     batch = db.Column(db.Integer, nullable=False, default=100)
     total = db.Column(db.Integer, nullable=False, default=0)
@@ -140,7 +140,8 @@ class MatchVector(db.Model):
     """A record's sentence vector (matching/semantic.py): 384 float32 of multilingual-e5-small, a demand's embedded
     as a query and an achievement's as a passage, for the text named by `digest` (model, kind and text). Written in
     the background after a change (never inside a request); the matcher reads it only while the digest still names
-    the record's text. No foreign key: the record's type is in `entity_type` (rows of deleted records are swept)."""
+    the record's text. No foreign key: the record's type is in `entity_type` (a deleted record's row goes when the
+    refresh queue learns of the deletion, store.refresh)."""
     __tablename__ = "match_vectors"
     id = db.Column(db.Integer, primary_key=True)
     entity_type = db.Column(db.String(12), nullable=False)

@@ -124,7 +124,6 @@ def band_of(score: float) -> str:
     return BANDS[-1][1]
 
 
-# The text strength: BM25 both ways + the graph + what was learnt, through a soft ceiling (1 − e^(−T/τ)).
 # The semantic term (matching/semantic.py): when both records have a sentence vector,
 #     SEMANTIC_WEIGHT × (cosine − SEMANTIC_CENTRE) × (100 − the score without it)
 # points are added: the model counts where the words do not meet (a factory's complaint, a university's technology)
@@ -145,6 +144,7 @@ def semantic_part(cosine: float | None, base: float) -> float:
     return SEMANTIC_WEIGHT * (cosine - SEMANTIC_CENTRE) * (100 - min(100.0, max(0.0, base)))
 
 
+# The text strength: BM25 both ways + the graph + what was learnt, through a soft ceiling (1 − e^(−T/τ)).
 GRAPH_WEIGHT = 0.2  # chosen on benchmarks/matching + matching_independent/tune (0.2 > 0.35 > 0.5 on both)
 LEARNED_WEIGHT = 0.25
 TEXT_TAU = 0.2

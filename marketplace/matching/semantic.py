@@ -236,13 +236,8 @@ def embed_missing(limit: int | None = None, batch: int = 32, progress=None, requ
     return done
 
 
-def sweep_orphans() -> int:
-    """Vectors of records that no longer exist."""
-    from . import store
-    n = 0
-    for kind in ("demand", "achievement"):
-        Model = store.model(kind)
-        n += db.session.execute(delete(MatchVector).where(
-            MatchVector.entity_type == kind, MatchVector.entity_id.not_in(select(Model.id).scalar_subquery()))
-            .execution_options(synchronize_session=False)).rowcount or 0
-    return n
+def forget(kind: str, oid: int) -> None:
+    """A deleted record's vector (flushes with the caller's transaction)."""
+    db.session.execute(delete(MatchVector).where(MatchVector.entity_type == kind, MatchVector.entity_id == oid)
+                       .execution_options(synchronize_session=False))
+    _cache.pop((kind, oid), None)

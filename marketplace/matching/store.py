@@ -433,6 +433,9 @@ def refresh(entity_type: str, entity_id: int, propagate: bool = True, kick: bool
     Returns what was done: "stored", "removed" or "missing"."""
     obj = db.session.get(model(entity_type), entity_id)
     if obj is None or obj.status != "published":
+        if obj is None:
+            from . import semantic
+            semantic.forget(entity_type, entity_id)
         holders = remove(entity_type, entity_id)
         if propagate:
             enqueue(OTHER[entity_type], holders[:REFILL_CAP], propagate=False, kick=kick)
