@@ -587,3 +587,34 @@ def test_irreversible_actions_ask_first_and_every_action_says_what_it_did(client
     db.session.commit()
     html = client.get(f"/brokers/introductions/{claimed.id}").get_data(as_text=True)
     assert 'id="introduce-form"' in html and all("data-confirm=" in attrs for _, attrs in _forms(html))
+
+
+def test_a_refused_small_form_is_marked_on_the_page_it_returns_to_once_and_nothing_is_written(client, f, deal):
+    """core.web.attempt: the page a refused action redirects to names the form and the fields at fault (for
+    static/js/site.js to give the form back as typed); the next page no longer does."""
+    from .conftest import login
+    ag = agreement(client, f, deal, payer="seller", seller_share=None, rate="2.5", cap=None)
+    r = client.post(f"/api/v1/commissions/agreements/{ag['id']}/confirm", headers=bearer(f, deal["inst"]))
+    assert r.status_code == 200 and r.json["status"] == "confirmed", r.json  # the seller pays alone
+    register(client, f, deal)
+    pay(client, f, deal, "100000")
+    entry = next(e for e in client.get(f"/api/v1/commissions/agreements/{ag['id']}", headers=bearer(f, deal["inst"]))
+                 .json["entries"] if e["kind"] == "accrual")
+    login(client, deal["inst"])
+    client.post(f"/commissions/entries/{entry['id']}/confirm")
+    login(client, deal["broker"])
+    future = (TODAY + timedelta(days=3)).isoformat()
+    r = client.post(f"/commissions/entries/{entry['id']}/paid",
+                    data={"invoice_no": "FP-2026-0001", "bank_ref": "HD-889", "paid_on": future})
+    assert r.status_code == 302
+    page = client.get(r.headers["Location"]).get_data(as_text=True)
+    assert "支付日期应在" in page
+    assert (f'id="refused-form" data-action="/commissions/entries/{entry["id"]}/paid" data-fields="paid_on"'
+            in page)
+    assert "FP-2026-0001" not in page  # what was typed stays in the browser, not in the cookie or the page
+    assert 'id="refused-form"' not in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert CommissionEntry.query.filter_by(kind="payment").count() == 0
+    r = client.post(f"/commissions/entries/{entry['id']}/paid",
+                    data={"invoice_no": "FP-2026-0001", "bank_ref": "HD-889", "paid_on": TODAY.isoformat()})
+    assert 'id="refused-form"' not in client.get(r.headers["Location"]).get_data(as_text=True)
+    assert CommissionEntry.query.filter_by(kind="payment").count() == 1

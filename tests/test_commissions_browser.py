@@ -6,6 +6,8 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from marketplace.commissions import services as commissions
+from marketplace.commissions.models import CommissionEntry
+from marketplace.contracts import payments
 from marketplace.contracts import services as contracts
 from marketplace.extensions import db
 
@@ -49,3 +51,49 @@ def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live
     assert browser.find_element(By.ID, "total-accrued").text == "3000.00"  # 2.5% of 120,000
     assert browser.find_element(By.ID, "total-outstanding").text == "3000.00"
     assert "钕铁硼晶界扩散专利许可合同" in browser.find_element(By.ID, "deals").text
+
+
+def test_a_refused_payment_record_comes_back_as_typed_with_the_date_marked(live, browser, f):
+    """A small form the server refuses (core.web.attempt: flash and redirect) loses nothing: the broker's invoice
+    and bank numbers come back, the date at fault is marked; the next page forgets them."""
+    inst = f.user("institution", city="南昌")
+    company = f.user("company", city="南昌")
+    broker = f.user("broker", city="南昌")
+    c = contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "稀土抛光粉回收工艺许可合同",
+                                "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "200000",
+                                "signed_on": (date.today() - timedelta(days=30)).isoformat(), "city": "南昌",
+                                "industry": "新材料", "broker_id": broker.id,
+                                "terms": {"kind": "lump_sum", "amount": "200000"}})
+    contracts.submit(inst, c)
+    contracts.register(f.user("admin", admin_level="province"), c, {})
+    ag = commissions.create(inst, {"contract_id": c.id, "payer": "seller", "basis": "received", "rate": "2.5",
+                                   "propose": True})
+    commissions.confirm(inst, ag)
+    payments.record_payment(inst, c, {"amount": "80000", "received_on": date.today().isoformat()})
+    db.session.flush()
+    entry = CommissionEntry.query.filter_by(agreement_id=ag.id, kind="accrual").one()
+    commissions.confirm_entry(inst, entry)
+    db.session.commit()
+
+    sign_in(browser, live, broker)
+    browser.get(f"{live}/commissions/agreements/{ag.id}")
+    form = f"form[action='/commissions/entries/{entry.id}/paid']"
+    browser.find_element(By.CSS_SELECTOR, f"{form} input[name=invoice_no]").send_keys("FP-2026-0001")
+    browser.find_element(By.CSS_SELECTOR, f"{form} input[name=bank_ref]").send_keys("HD-889")
+    future = (date.today() + timedelta(days=3)).isoformat()
+    browser.execute_script("arguments[0].value = arguments[1]",
+                           browser.find_element(By.CSS_SELECTOR, f"{form} input[name=paid_on]"), future)
+    confirm_and_wait(browser, browser.find_element(By.CSS_SELECTOR, f"{form} button[type=submit]"))
+
+    assert "支付日期应在" in browser.find_element(By.CSS_SELECTOR, ".flash-error").text
+    field = lambda name: browser.find_element(By.CSS_SELECTOR, f"{form} [name={name}]")  # noqa: E731
+    assert field("invoice_no").get_attribute("value") == "FP-2026-0001"
+    assert field("bank_ref").get_attribute("value") == "HD-889"
+    assert field("paid_on").get_attribute("value") == future
+    assert field("paid_on").get_attribute("aria-invalid") == "true"
+    assert field("invoice_no").get_attribute("aria-invalid") is None
+    assert CommissionEntry.query.filter_by(agreement_id=ag.id, kind="payment").count() == 0
+
+    browser.refresh()  # a page without a refusal: nothing given back, nothing kept in the tab
+    assert field("invoice_no").get_attribute("value") == ""
+    assert not [k for k in browser.execute_script("return Object.keys(window.sessionStorage)") if k.startswith("typed:")]

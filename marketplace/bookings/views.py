@@ -10,7 +10,7 @@ from openpyxl.styles import Font
 from ..core.errors import AppError, BadRequest, Forbidden, ValidationFailed
 from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
-from ..core.web import actor, form_dict, int_arg, json_body, require_login
+from ..core.web import actor, form_dict, int_arg, json_body, refuse, require_login
 from ..core.workflow import HistoryOut
 from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
@@ -360,7 +360,7 @@ def blackout_add(service_id):
         if exc.status not in (409, 422):
             raise
         db.session.rollback()
-        flash(exc.message, "error")
+        refuse(exc)
     else:
         flash(f"已将 {b.day} 设为不开放日", "success")
     return redirect(url_for(".resource_page", resource_id=s.resource_id, _anchor=f"svc-{s.id}"))

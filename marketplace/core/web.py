@@ -301,6 +301,8 @@ def init_app(app):
     def helpers():
         return {"actor": actor()}
 
+    app.jinja_env.globals["refused_form"] = refused_form
+
     @app.template_filter("dt")
     def fmt_dt(value):
         return value.strftime("%Y-%m-%d %H:%M") if value else ""
@@ -330,9 +332,30 @@ def in_savepoint(action) -> AppError | None:
 
 def attempt(action) -> bool:
     """Run a page's state change in a savepoint; on a refusal flash its message (the caller redirects either
-    way; the pipeline commits). True when it went through."""
-    from flask import flash
+    way; the pipeline commits) and remember which form was refused, and at which fields, so that the page the
+    caller redirects to gives the form back as typed (refused_form, base.html, static/js/site.js: the browser
+    kept what was typed; the server keeps only the form's address and the fields' names). True when it went
+    through."""
     refused = in_savepoint(action)
     if refused is not None:
-        flash(refused.message, "error")
+        refuse(refused)
     return refused is None
+
+
+REFUSED_KEY = "_refused_form"
+
+
+def refuse(exc: AppError) -> None:
+    """A form's refusal, for a view that redirects after it: flash the message and remember the form's address
+    and the fields at fault for the next page (refused_form)."""
+    from flask import flash, session
+    flash(exc.message, "error")
+    session[REFUSED_KEY] = {"action": (request.script_root + request.path)[:300],
+                            "fields": [str(k)[:60] for k in list(exc.fields or {})[:12]]}
+
+
+def refused_form() -> dict | None:
+    """The form refused by the request before this page (attempt), read once: {"action", "fields"}. Called by
+    base.html, once per full page, as the flashed messages are."""
+    from flask import session
+    return session.pop(REFUSED_KEY, None)

@@ -59,6 +59,76 @@
     modalEl.addEventListener("shown.bs.modal", function () { document.getElementById("confirm-ok").focus(); });
   }
 
+  // A refused form comes back as typed: what a POST form held is kept in this tab's sessionStorage as it is
+  // sent (never passwords, files or hidden fields); when the server refused it and redirected, the page marks
+  // the form (#refused-form from base.html: its address and the fields at fault) and the values are put back.
+  // Any page without a refusal forgets them.
+  var TYPED = "typed:";
+
+  function typedFields(form) {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && !/^(hidden|password|file|submit|button|reset|image)$/.test(el.type);
+    });
+  }
+
+  function pathOf(form) {
+    try { return new URL(form.getAttribute("action") || "", window.location.href).pathname; } catch (err) { return null; }
+  }
+
+  document.addEventListener("submit", function (e) {
+    var form = e.target;
+    if (!form || (form.getAttribute("method") || "").toLowerCase() !== "post") { return; }
+    var typed = typedFields(form).map(function (el) {
+      if (el.type === "checkbox" || el.type === "radio") { return { n: el.name, c: el.checked }; }
+      if (el.multiple) { return { n: el.name, m: Array.prototype.map.call(el.selectedOptions, function (o) { return o.value; }) }; }
+      return { n: el.name, v: el.value };
+    });
+    try { window.sessionStorage.setItem(TYPED + pathOf(form), JSON.stringify(typed)); } catch (err) { /* full or off */ }
+  }, true);
+
+  (function giveBack() {
+    var store;
+    try { store = window.sessionStorage; } catch (err) { return; }
+    if (!store) { return; }
+    var marker = document.getElementById("refused-form");
+    if (marker) {
+      var action = marker.getAttribute("data-action");
+      var fields = (marker.getAttribute("data-fields") || "").split(" ").filter(Boolean);
+      var saved = null;
+      try { saved = JSON.parse(store.getItem(TYPED + action) || "null"); } catch (err) { saved = null; }
+      document.querySelectorAll("form").forEach(function (form) {
+        if ((form.getAttribute("method") || "").toLowerCase() !== "post" || pathOf(form) !== action) { return; }
+        var els = typedFields(form);
+        // only into the same form (a page that changed since is left as it is)
+        if (saved && saved.length === els.length && els.every(function (el, i) { return el.name === saved[i].n; })) {
+          els.forEach(function (el, i) {
+            var t = saved[i];
+            if ("c" in t) { el.checked = t.c; }
+            else if ("m" in t) { Array.prototype.forEach.call(el.options, function (o) { o.selected = t.m.indexOf(o.value) >= 0; }); }
+            else if (el.tomselect) { el.tomselect.setValue(t.v, true); }
+            else { el.value = t.v; }
+          });
+        }
+        var first = null;
+        fields.forEach(function (name) {
+          var el = form.elements.namedItem(name);
+          if (el && el.setAttribute) { el.setAttribute("aria-invalid", "true"); el.classList.add("is-invalid"); first = first || el; }
+        });
+        for (var up = form; up; up = up.parentElement) {  // a form folded away is opened
+          if (up.tagName === "DETAILS") { up.open = true; }
+          if (up.classList && up.classList.contains("collapse")) { up.classList.add("show"); }
+        }
+        form.classList.add("form-refused");
+        var focus = first || els[0];
+        if (focus && focus.focus) { focus.focus({ preventScroll: false }); }
+      });
+    }
+    for (var i = store.length - 1; i >= 0; i--) {
+      var key = store.key(i);
+      if (key && key.indexOf(TYPED) === 0) { store.removeItem(key); }
+    }
+  })();
+
   document.addEventListener("submit", function (e) {
     var form = e.target;
     var submitter = e.submitter || null;
