@@ -16,20 +16,27 @@ from .test_browser import _set, click_and_wait, confirm_and_wait, sign_in, sign_
 pytestmark = pytest.mark.browser
 
 
-def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live, browser, f):
+def _licence_with_commission(f, title: str, amount: str):
+    """A registered licence (南昌) with a broker and a confirmed 2.5 % commission the seller pays on what it
+    receives: (seller, broker, contract, agreement)."""
     inst = f.user("institution", city="南昌")
     company = f.user("company", city="南昌")
     broker = f.user("broker", city="南昌")
-    c = contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "钕铁硼晶界扩散专利许可合同",
-                                "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "400000",
+    c = contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": title,
+                                "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": amount,
                                 "signed_on": (date.today() - timedelta(days=30)).isoformat(), "city": "南昌",
                                 "industry": "新材料", "broker_id": broker.id,
-                                "terms": {"kind": "lump_sum", "amount": "400000"}})
+                                "terms": {"kind": "lump_sum", "amount": amount}})
     contracts.submit(inst, c)
     contracts.register(f.user("admin", admin_level="province"), c, {})
     ag = commissions.create(inst, {"contract_id": c.id, "payer": "seller", "basis": "received", "rate": "2.5",
                                    "propose": True})
     commissions.confirm(inst, ag)
+    return inst, broker, c, ag
+
+
+def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live, browser, f):
+    inst, broker, c, ag = _licence_with_commission(f, "钕铁硼晶界扩散专利许可合同", "400000")
     db.session.commit()
 
     sign_in(browser, live, broker)
@@ -56,19 +63,7 @@ def test_the_buyers_payment_accrues_the_brokers_commission_on_its_statement(live
 def test_a_refused_payment_record_comes_back_as_typed_with_the_date_marked(live, browser, f):
     """A small form the server refuses (core.web.attempt: flash and redirect) loses nothing: the broker's invoice
     and bank numbers come back, the date at fault is marked; the next page forgets them."""
-    inst = f.user("institution", city="南昌")
-    company = f.user("company", city="南昌")
-    broker = f.user("broker", city="南昌")
-    c = contracts.create(inst, {"kind": "技术转让", "transfer_form": "许可", "title": "稀土抛光粉回收工艺许可合同",
-                                "seller_org_id": inst.org_id, "buyer_org_id": company.org_id, "amount": "200000",
-                                "signed_on": (date.today() - timedelta(days=30)).isoformat(), "city": "南昌",
-                                "industry": "新材料", "broker_id": broker.id,
-                                "terms": {"kind": "lump_sum", "amount": "200000"}})
-    contracts.submit(inst, c)
-    contracts.register(f.user("admin", admin_level="province"), c, {})
-    ag = commissions.create(inst, {"contract_id": c.id, "payer": "seller", "basis": "received", "rate": "2.5",
-                                   "propose": True})
-    commissions.confirm(inst, ag)
+    inst, broker, c, ag = _licence_with_commission(f, "稀土抛光粉回收工艺许可合同", "200000")
     payments.record_payment(inst, c, {"amount": "80000", "received_on": date.today().isoformat()})
     db.session.flush()
     entry = CommissionEntry.query.filter_by(agreement_id=ag.id, kind="accrual").one()
