@@ -120,7 +120,10 @@
         }
         form.classList.add("form-refused");
         var focus = first || els[0];
-        if (focus && focus.focus) { focus.focus({ preventScroll: false }); }
+        if (focus && focus.focus) {  // in the middle of the screen, clear of the message at its top
+          focus.focus({ preventScroll: true });
+          if (focus.scrollIntoView) { focus.scrollIntoView({ block: "center" }); }
+        }
       });
     }
     for (var i = store.length - 1; i >= 0; i--) {
