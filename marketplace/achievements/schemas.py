@@ -12,6 +12,7 @@ LABELS = {
     "asking_price": "意向价格（元）", "asking_price_wan": "意向价格（万元）", "price_negotiable": "面议",
     "team": "研发团队", "inventors": "发明人", "implemented_on": "实施日期", "ip_items": "知识产权",
     "ip_type": "知识产权类型", "patent_no": "专利号", "ip_filed_on": "申请日期", "ip_granted_on": "授权日期",
+    "number": "知识产权编号", "filed_on": "申请日期", "granted_on": "授权日期",
     **CONTACT_LABELS,
 }
 

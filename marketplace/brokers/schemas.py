@@ -12,6 +12,7 @@ YUAN_STR = {"type": "string", "pattern": r"^-?\d+\.\d{2}$"}
 
 
 class TrainingIn(InputSchema):
+    LABELS = {"year": "年度", "hours": "学时"}
     year = fields.Integer(required=True, validate=validate.Range(2000, 2100, error="年份应在 2000 到 2100 之间"))
     hours = fields.Decimal(required=True, places=1, validate=validate.Range(0, 2000, error="学时应在 0 到 2000 之间"))
 

@@ -93,6 +93,7 @@ class ApplicationSchema(InputSchema):
 
 
 class ScoreIn(InputSchema):
+    LABELS = {"criterion_id": "评审指标", "score": "分数"}
     criterion_id = fields.Integer(required=True, strict=True)
     score = fields.Integer(required=True, strict=True, validate=validate.Range(0, 100, error="应为 0–100 的整数"))
     comment = Text(1000, allow_none=True)

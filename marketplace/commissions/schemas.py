@@ -14,11 +14,13 @@ def _percent(places=4, **kw):
 
 
 class CommissionTierSchema(InputSchema):
+    LABELS = {"upto": "分段上限", "rate": "比例"}
     upto = Money(allow_none=True)   # yuan; empty: no upper bound (the last bracket)
     rate = _percent(required=True)
 
 
 class CommissionBrokerShareSchema(InputSchema):
+    LABELS = {"broker_id": "技术经纪人", "share": "份额"}
     broker_id = fields.Integer(required=True, validate=validate.Range(1, 2**31 - 1, error="应为有效的编号"))
     share = _percent(2, required=True)
 
@@ -27,7 +29,7 @@ class AgreementSchema(InputSchema):
     LABELS = {"payer": "支付方", "seller_share": "卖方份额", "basis": "计算方式", "rate": "佣金比例", "fee": "固定金额",
               "tiers": "分段比例", "cap": "佣金上限", "equity_mode": "股权方式", "equity_shares": "股数",
               "equity_percent": "股权比例", "brokers": "技术经纪人", "introduction_id": "撮合记录",
-              "contract_id": "技术合同"}
+              "contract_id": "技术合同", "propose": "提交付款方确认"}
     introduction_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1, error="应为有效的编号"))
     contract_id = fields.Integer(allow_none=True, validate=validate.Range(1, 2**31 - 1, error="应为有效的编号"))
     payer = Text(8, required=True, choices=list(calc.PAYERS))
@@ -59,6 +61,7 @@ class PaidSchema(InputSchema):
 
 
 class SplitNoteSchema(InputSchema):
+    LABELS = {"split_note": "收益分配差异说明"}
     split_note = Text(1000, lo=4, required=True)
 
 
@@ -70,7 +73,8 @@ class InvoiceSchema(InputSchema):
 
 class RewardRuleSchema(InputSchema):
     LABELS = {"name": "名称", "year": "年度", "city": "设区市", "recipient_kind": "奖补对象", "method": "计算方式",
-              "tiers": "分段比例", "base": "基数", "permille": "千分比", "annual_cap": "年度上限"}
+              "tiers": "分段比例", "base": "基数", "permille": "千分比", "annual_cap": "年度上限",
+              "require_payment": "须有到账", "require_invoice": "须有发票", "contract_kinds": "合同类型"}
     name = Text(120, lo=4, required=True)
     year = fields.Integer(required=True, validate=validate.Range(2000, 2999, error="应为 2000–2999"))
     city = Text(16, choices=CITIES, allow_none=True)
@@ -87,6 +91,7 @@ class RewardRuleSchema(InputSchema):
 
 
 class PublishSchema(InputSchema):
+    LABELS = {"publicity_days": "公示期（天）"}
     publicity_days = fields.Integer(load_default=7, validate=validate.Range(5, 30, error="公示期应为 5–30 天"))
 
 

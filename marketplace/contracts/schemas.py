@@ -20,6 +20,7 @@ def _percent(column, error="应在 0–100 之间", min_inclusive=True, **kw):
 
 
 class MilestoneSchema(InputSchema):
+    LABELS = {"name": "里程碑名称", "trigger": "触发条件", "amount": "金额", "due_on": "到期日期"}
     name = Text(100, required=True)
     trigger = Text(200, allow_none=True)
     amount = _positive_money(required=True)
@@ -29,7 +30,8 @@ class MilestoneSchema(InputSchema):
 class TermsSchema(InputSchema):
     LABELS = {"kind": "条款类型", "amount": "金额", "royalty_rate": "提成比例", "royalty_min": "年度最低提成",
               "royalty_cap": "年度提成上限", "report_period": "报告周期", "milestones": "里程碑",
-              "instalments": "分期次数", "defer_months": "延期月数", "equity_percent": "股权比例"}
+              "instalments": "分期次数", "defer_months": "延期月数", "equity_percent": "股权比例",
+              "due_days": "付款期限（天）", "interval_months": "分期间隔（月）"}
     kind = Text(16, required=True, choices=list(money.TERM_KINDS))
     amount = _positive_money()
     due_days = fields.Integer(validate=validate.Range(0, 3650, error="应为 0–3650 天"), allow_none=True)
@@ -49,7 +51,9 @@ class TermsSchema(InputSchema):
 class ContractSchema(InputSchema):
     LABELS = {"kind": "合同类型", "title": "合同名称", "buyer_org_id": "买方（受让方/委托方）",
               "seller_org_id": "卖方（让与方/受托方）", "amount": "成交额", "signed_on": "签订日期", "city": "所在设区市",
-              "industry": "产业领域", "buyer_uscc": "买方统一社会信用代码"}
+              "industry": "产业领域", "buyer_uscc": "买方统一社会信用代码", "transfer_form": "转让或许可",
+              "achievement_id": "科技成果", "demand_id": "技术需求", "introduction_id": "撮合记录",
+              "broker_id": "技术经纪人", "terms": "许可条款"}
     kind = Text(8, required=True, choices=KINDS)
     transfer_form = Text(8, choices=TRANSFER_FORMS, allow_none=True)
     title = Text(200, lo=4, required=True)
@@ -96,13 +100,15 @@ class MilestoneReachedSchema(InputSchema):
 
 
 class InventorSchema(InputSchema):
+    LABELS = {"name": "完成人姓名", "percent": "份额"}
     name = Text(50, required=True)
     percent = _percent(InventorShare.__table__.c.percent, required=True)
 
 
 class SplitSchema(InputSchema):
     LABELS = {"net_income": "净收入", "team_percent": "研发团队比例", "institution_percent": "单位比例",
-              "broker_percent": "技术经纪人比例", "inventors": "完成人份额"}
+              "broker_percent": "技术经纪人比例", "inventors": "完成人份额",
+              "confirm_low_team_share": "确认研发团队比例低于规定"}
     net_income = _positive_money(required=True)
     team_percent = _percent(IncomeSplit.__table__.c.team_percent, required=True)
     institution_percent = _percent(IncomeSplit.__table__.c.institution_percent, required=True)

@@ -232,18 +232,9 @@ class Bool(fields.Boolean):
     falsy = fields.Boolean.falsy | {"否", "无", "N", "n", ""}
 
 
-# The Chinese names of fields many schemas share, for the messages of schemas without a label of their own
-# (InputSchema.LABELS first). A message must never name a field by its code (tests/test_schema_labels.py).
-COMMON_LABELS = {
-    "note": "备注", "reason": "理由", "comment": "评语", "name": "名称", "amount": "金额", "score": "分数",
-    "year": "年度", "hours": "学时", "rate": "比例", "share": "份额", "percent": "比例", "number": "编号",
-    "terms": "许可条款", "broker_id": "技术经纪人", "achievement_id": "科技成果", "demand_id": "技术需求",
-    "introduction_id": "撮合记录", "transfer_form": "转让形式", "due_on": "到期日", "due_days": "付款期限（天）",
-    "interval_months": "间隔月数", "trigger": "触发条件", "upto": "分段上限", "propose": "提交确认",
-    "split_note": "收益分配差异说明", "require_payment": "须有到账", "require_invoice": "须有发票",
-    "contract_kinds": "合同类型", "publicity_days": "公示天数", "filed_on": "申请日", "granted_on": "授权日",
-    "exclusive": "独占许可", "criterion_id": "评分项", "confirm_low_team_share": "确认团队份额低于规定比例",
-}
+# The Chinese names of the free-text fields many schemas share (a schema's own LABELS come first): a message must
+# never name a field by its code (tests/test_schema_labels.py).
+COMMON_LABELS = {"note": "备注", "reason": "理由", "comment": "评语"}
 
 
 class InputSchema(Schema):
@@ -254,6 +245,11 @@ class InputSchema(Schema):
 
     VOCAB_FIELDS: dict[str, str] = {}  # field name → vocab alias kind
     LABELS: dict[str, str] = {}  # field name → Chinese label, for messages
+
+    @classmethod
+    def label_of(cls, key: str) -> str | None:
+        """A field's Chinese name for messages: the schema's own, else a common one (None: it has none)."""
+        return cls.LABELS.get(key) or COMMON_LABELS.get(key)
 
     @pre_load
     def _clean(self, data, **kw):
@@ -279,7 +275,7 @@ class InputSchema(Schema):
             fields_ = flatten_errors(exc.messages)
             key, msg = next(iter(fields_.items()))
             top = key.split(".")[0]
-            label = self.LABELS.get(top) or COMMON_LABELS.get(top) or top
+            label = self.label_of(top) or top
             more = f"（另有{len(fields_) - 1}处）" if len(fields_) > 1 else ""
             raise ValidationFailed(f"{label}：{msg}{more}", fields_) from None
 

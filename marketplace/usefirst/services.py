@@ -153,7 +153,7 @@ def _institution(actor, item, what):
 
 
 class ConfirmSchema(InputSchema):
-    LABELS = {"publicity_days": "公示期", "trial_months": "试用期", "exclusive": "独占"}
+    LABELS = {"publicity_days": "公示期", "trial_months": "试用期", "exclusive": "独占", "terms": "许可条款"}
     publicity_days = fields.Integer(validate=validate.Range(1, 90, error="应为 1–90 天"), allow_none=True)
     trial_months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
     exclusive = Bool(load_default=False)
@@ -250,7 +250,8 @@ class ApplySchema(InputSchema):
 
 
 class AcceptSchema(InputSchema):
-    LABELS = {"starts_on": "试用开始日", "months": "试用期（月）", "trial_fee": "试用期费用", "after_terms": "试用期满后的条件"}
+    LABELS = {"starts_on": "试用开始日", "months": "试用期（月）", "trial_fee": "试用期费用", "after_terms": "试用期满后的条件",
+              "exclusive": "独占"}
     starts_on = LenientDate(required=True)
     months = fields.Integer(validate=validate.Range(1, 60, error="应为 1–60 个月"), allow_none=True)
     trial_fee = Money(unit="yuan")

@@ -112,13 +112,12 @@
         var first = null;
         fields.forEach(function (name) {
           var el = form.elements.namedItem(name);
-          if (el && el.setAttribute) { el.setAttribute("aria-invalid", "true"); el.classList.add("is-invalid"); first = first || el; }
+          if (el && el.setAttribute) { el.setAttribute("aria-invalid", "true"); first = first || el; }
         });
         for (var up = form; up; up = up.parentElement) {  // a form folded away is opened
           if (up.tagName === "DETAILS") { up.open = true; }
           if (up.classList && up.classList.contains("collapse")) { up.classList.add("show"); }
         }
-        form.classList.add("form-refused");
         var focus = first || els[0];
         if (focus && focus.focus) {  // in the middle of the screen, clear of the message at its top
           focus.focus({ preventScroll: true });
