@@ -185,7 +185,15 @@ def _match(side, ref, limit, as_json, source):
         raise click.ClickException(f"没有编号为 {ref} 的记录")
     if len(rows) > 1:
         raise click.ClickException(f"编号 {ref} 在多个来源中存在，请用 --source 指定")
-    found = matching.match_demand(rows[0], limit) if side == "demand" else matching.match_achievement(rows[0], limit)
+    from .matching import semantic, store
+    with semantic.embedding_on_read() as embedded:  # a command: the vectors its answer lacks are computed here
+        found = matching.match_demand(rows[0], limit) if side == "demand" else matching.match_achievement(rows[0],
+                                                                                                           limit)
+    if embedded:
+        for kind in ("demand", "achievement"):
+            store.enqueue(kind, [oid for k, oid in embedded if k == kind])  # their stored lists take the term in
+        db.session.commit()
+        click.echo(f"（已为 {len(embedded)} 条记录计算并保存语义向量，其已存匹配已排队重算）", err=True)
     if as_json:
         click.echo(json.dumps({"items": found["items"], "abstained": found["abstained"]}, ensure_ascii=False))
         return

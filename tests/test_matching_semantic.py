@@ -1,6 +1,8 @@
 """The semantic term of the matcher (matching/semantic.py, scoring.semantic_part): sentence vectors of the bundled
 model, stored in the background, read by the live path and the rebuild alike, one score per pair whichever side
 looks, never a stale vector for a changed text, and the term off unless switched on (tests) or configured off."""
+import json
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -210,3 +212,38 @@ def test_a_deleted_records_vector_goes_with_it(ctx, on):
     assert store.refresh("demand", oid) == "missing"
     db.session.commit()
     assert MatchVector.query.filter_by(entity_type="demand", entity_id=oid).count() == 0
+
+
+def test_the_match_command_embeds_what_its_answer_lacks_and_answers_as_the_stored_vectors_would(app, library, on,
+                                                                                               monkeypatch):
+    """A library imported a moment ago has no vectors (no worker has run): the command computes the record's and
+    its candidates' (a command may take the seconds a request may not), stores them for the next time, queues their
+    stored lists, and answers exactly what the live path answers once every vector is stored."""
+    d = library["demands"][3]
+    runner = app.test_cli_runner()
+    out = runner.invoke(args=["match", "demand", d.ref, "--limit", "10", "--json"])
+    assert out.exit_code == 0, out.output
+    answer = json.loads(out.stdout)
+    stored = {(r.entity_type, r.entity_id) for r in MatchVector.query.all()}
+    assert ("demand", d.id) in stored
+    embedded_achievements = {oid for kind, oid in stored if kind == "achievement"}
+    assert {item["id"] for item in answer["items"]} <= embedded_achievements
+    assert f"已为 {len(stored)} 条记录计算并保存语义向量" in out.stderr
+    assert {(r.entity_type, r.entity_id) for r in MatchRefresh.query.all()} == stored
+    # the same answer as with every vector of the library stored beforehand
+    semantic.embed_missing(requeue=False)
+    db.session.commit()
+    service.reset_caches()
+    expected = service.match_demand(d, 10)
+    assert [(i["id"], i["score"], i["reasons"]) for i in answer["items"]] == \
+        [(i["id"], i["score"], i["reasons"]) for i in expected["items"]]
+    assert answer["abstained"] == expected["abstained"]
+    monkeypatch.setenv("MATCH_SEMANTIC", "0")
+    service.reset_caches()
+    plain = service.match_demand(d, 10)
+    assert [(i["id"], i["score"]) for i in plain["items"]] != [(i["id"], i["score"]) for i in answer["items"]]
+    monkeypatch.setenv("MATCH_SEMANTIC", "1")
+    service.reset_caches()
+    # the next call has nothing to embed and says nothing on stderr
+    again = runner.invoke(args=["match", "demand", d.ref, "--limit", "10", "--json"])
+    assert again.exit_code == 0 and again.stderr == "" and json.loads(again.stdout) == answer

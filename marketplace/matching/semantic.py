@@ -13,7 +13,9 @@ Embedding costs ≈ 110 ms a record on this machine's two cores, so it never run
 - `embed_missing` (the 5-minute sweep, and `flask match embed` in the foreground with progress) catches up with
   records that have none (an old database, a bulk import) and queues their lists again;
 - the matcher (live path and rebuild alike) reads stored vectors only (`vectors`), and only while the digest still
-  names the record's text: a pair without both vectors simply has no semantic term.
+  names the record's text: a pair without both vectors simply has no semantic term;
+- except in `flask match demand|achievement` (`embedding_on_read`): a command, so it embeds what its answer lacks
+  (the record and its candidates, stored for the next time) rather than answer without the term.
 `MATCH_SEMANTIC` (setting or environment, default on; off in tests unless a test turns it on) switches the term
 and the embedding; it is part of the stored lists' fingerprint.
 """
@@ -21,6 +23,8 @@ import hashlib
 import logging
 import os
 import threading
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import numpy as np
 from flask import current_app
@@ -41,6 +45,7 @@ _cache: dict = {}  # (kind, id) -> (digest, vector)
 _complete: set = set()  # kinds whose every stored vector is in the cache (a rebuild's preload): nothing to ask
 _model = None
 _lock = threading.Lock()
+_on_read: ContextVar = ContextVar("semantic_on_read", default=None)  # inside `embedding_on_read`: what it embedded
 
 
 def installed() -> bool:
@@ -121,7 +126,31 @@ def vectors(kind: str, objs) -> dict:
                 vec = np.frombuffer(blob, dtype=np.float32)
                 _remember(kind, oid, dg, vec)
                 out[oid] = vec
+    embedded = _on_read.get()
+    if embedded is not None and len(out) < len(objs) and enabled():
+        lacking = [obj for obj in objs if obj.id not in out]
+        ensure(kind, lacking)
+        for obj in lacking:
+            hit = _cache.get((kind, obj.id))
+            if hit is not None:
+                out[obj.id] = hit[1]
+                embedded.append((kind, obj.id))
     return out
+
+
+@contextmanager
+def embedding_on_read():
+    """Inside the block, `vectors` embeds and stores (flushes) the vectors it finds missing: for a command that
+    answers from the live path (`flask match demand|achievement`), so that its answer on a library loaded a moment
+    ago — imported with `flask import --publish`, no worker yet — carries the term the stored lists will carry once
+    the worker has embedded everything. Never in a request (≈ 0.1 s a record). Yields the list of (kind, id)
+    embedded; the caller commits and queues their stored lists."""
+    embedded: list = []
+    token = _on_read.set(embedded)
+    try:
+        yield embedded
+    finally:
+        _on_read.reset(token)
 
 
 def preload(kind: str) -> int:
