@@ -69,6 +69,49 @@ def one_of(choices) -> validate.OneOf:
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 CONTROL_MESSAGE = "含有不可见的控制字符，请删除后重试"
 BREAKS = re.compile("[\t\r\n\u2028\u2029\x85]")
+# Half of a character: a lone UTF-16 surrogate, which only a JSON escape (\ud83d without its pair: an emoji cut in
+# two) can produce; no database can store it.
+SURROGATE = re.compile("[\ud800-\udfff]")
+SURROGATE_MESSAGE = "含有残缺的字符（不成对的 Unicode 代理项，多见于被截断的表情符号），请删除后重试"
+
+
+def broken_at(value) -> str | None:
+    """Where parsed JSON holds half of a character: the key path of the first such string (key or value), or None."""
+    stack = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, str):
+            if SURROGATE.search(item):
+                return path or "（内容）"
+        elif isinstance(item, dict):
+            for k, v in item.items():
+                if isinstance(k, str) and SURROGATE.search(k):
+                    return "（键名）"
+                stack.append((v, f"{path}.{k}" if path else str(k)))
+        elif isinstance(item, list):
+            stack.extend((v, f"{path}[{i}]") for i, v in enumerate(item))
+    return None
+
+
+def broken_column(values, headers) -> str | None:
+    """A file row (a dict, or values in the order of `headers`) holding half a character: the column it is in
+    (as the file names it), or None."""
+    where = broken_at(values)
+    if where and where.startswith("[") and headers is not None:
+        i = int(where[1:].split("]")[0])
+        where = str(headers[i]) if i < len(headers) else where
+    return where
+
+
+def mended(value):
+    """The same JSON with every half character replaced by U+FFFD (to show or keep what was refused)."""
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {mended(k): mended(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mended(v) for v in value]
+    return value
 
 
 class Text(fields.String):
@@ -87,6 +130,8 @@ class Text(fields.String):
         out = super()._deserialize(value, attr, data, **kwargs)
         if out and CONTROL.search(out):
             raise ValidationError(CONTROL_MESSAGE)
+        if out and SURROGATE.search(out):
+            raise ValidationError(SURROGATE_MESSAGE)
         if out and self.line and BREAKS.search(out):
             raise ValidationError("应为一行文字，不能含换行或制表符")
         return out

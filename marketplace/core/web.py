@@ -27,6 +27,7 @@ from werkzeug.routing import IntegerConverter
 from ..extensions import csrf, db, login_manager
 from . import money, uow, vocab
 from .errors import AppError, BadRequest, NotAuthenticated
+from .schema import SURROGATE_MESSAGE, broken_at
 
 HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "没有找到该页面", 405: "不支持该请求方法",
@@ -76,6 +77,9 @@ class SafeRequest(Request):
             raise BadRequest("JSON 嵌套层数过多") from None
         if data is not None and not _depth(data, MAX_JSON_DEPTH):
             raise BadRequest(f"JSON 嵌套层数过多（最多 {MAX_JSON_DEPTH} 层）")
+        where = broken_at(data) if data is not None else None
+        if where:
+            raise BadRequest(f"{where}：{SURROGATE_MESSAGE}")
         return data
 
     def on_json_loading_failed(self, e):

@@ -9,6 +9,7 @@ from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
+from ..core.schema import mended
 from .columns import known_header
 
 MAX_ROWS = 50000
@@ -459,6 +460,8 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
 
 def _records_to_rows(records: list[tuple[int, object]]):
     headers: list[str] = []
+    records = [(n, {mended(k): v for k, v in rec.items()} if isinstance(rec, dict) else rec)
+               for n, rec in records]  # a key holding half a character is an unknown column, its value ignored
     for _, rec in records:
         if isinstance(rec, dict):
             for key in rec:

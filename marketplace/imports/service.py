@@ -26,7 +26,7 @@ from ..accounts.services import get_or_create_org
 from ..core import listings, pgcopy, vocab
 from ..core import permissions as perm
 from ..core.errors import AppError
-from ..core.schema import month_end
+from ..core.schema import SURROGATE_MESSAGE, broken_column, mended, month_end
 from ..core.models import AuditLog, utcnow
 from ..core.pgcopy import insert_all
 from ..core.uscc import make_uscc, uscc_error
@@ -143,6 +143,7 @@ class RowMapper:
     def __init__(self, library: str, headers: list | None):
         self.library = library
         self.known = columns.header_map(library)
+        self.headers = headers
         self.mapping, self.unknown = ({}, []) if headers is None else columns.map_headers(library, headers)
         self.names = {}  # field → the header used in the file
         if headers is not None:
@@ -201,6 +202,9 @@ class Importer:
         """A validated row, or None (rejected or skipped, already reported)."""
         if values is None:
             self.reject(number, values, [("", "该行不是有效的记录（应为 JSON 对象）")])
+            return None
+        if where := broken_column(values, self.mapper.headers):  # half a character (a JSON escape): no database
+            self.reject(number, mended(values), [(where, SURROGATE_MESSAGE)])
             return None
         record = self.mapper.record(values)
         if self._is_sample(record, values):

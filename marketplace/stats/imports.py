@@ -17,7 +17,7 @@ from sqlalchemy import insert, select, update
 
 from ..core import money
 from ..core.errors import ValidationFailed
-from ..core.schema import LenientDate
+from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES
 from ..extensions import db
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
@@ -356,6 +356,9 @@ def import_contracts(
     for number, values in rows:
         if values is None:
             report.error(number, "不是一条记录（应为对象）")
+            continue
+        if where := broken_column(values, headers):  # half a character, from a JSON escape: no database stores it
+            report.error(number, f"{where}：{SURROGATE_MESSAGE}")
             continue
         record = {mapping[i]: v for i, v in enumerate(values) if i in mapping}
         try:
