@@ -116,6 +116,9 @@ def test_daily_cap_and_dismissed_pairs(client, f, app, monkeypatch):
     h = {"Authorization": f"Bearer {f.token(company)}"}
     pair = {"demand_id": demand.id, "achievement_id": wire.id}
     assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "irrelevant"}, headers=h).status_code == 422
+    for body in ({**pair, "verdict": ["interested"]}, {**pair, "verdict": "irrelevant", "reason": {"a": 1}}):
+        r = client.post("/api/v1/matches/feedback", json=body, headers=h)  # not text: a 400, not a 500
+        assert r.status_code == 400 and r.json["error"]["message"] in ("判断应为文字", "理由应为文字"), r.json
     stranger = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
     assert client.post("/api/v1/matches/feedback", json={**pair, "verdict": "interested"},
                        headers=stranger).status_code == 404  # not a side: as if the pair did not exist
@@ -138,6 +141,9 @@ def test_next_step_is_recorded_with_who_chose_it(client, f):
     assert resp.status_code == 201 and resp.json["label"].startswith("作为")
     assert AuditLog.query.filter_by(entity_id=lonely.id, action="next-step:challenge").one().actor_id == company.id
     assert client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": "x"}, headers=h).status_code == 400
+    for odd in ([], {}, 3):  # not text: a 400 naming the field, not a 500
+        r = client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": odd}, headers=h)
+        assert r.status_code == 400 and r.json["error"]["message"] == "下一步应为文字", (odd, r.json)
     other = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
     assert client.post(f"/api/v1/demands/{lonely.id}/next-step", json={"step": "push"}, headers=other).status_code == 403
 

@@ -6,7 +6,7 @@ from ..core.errors import BadRequest, NotAuthenticated, NotFound
 from ..core.models import audit_trail
 from ..core.paging import envelope
 from ..core.workflow import HistoryOut
-from ..core.web import WRITE_METHODS, actor, commit, json_body, require_login
+from ..core.web import WRITE_METHODS, actor, commit, json_body, require_login, text_field
 from .openapi import build_spec
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -82,9 +82,7 @@ def act(library, obj_id, action):
     lib = _library(library)
     obj = listings.get(actor(), lib, obj_id)
     body = request.get_json(silent=True) or {}
-    reason = body.get("reason") if isinstance(body, dict) else None
-    if reason is not None and not isinstance(reason, str):
-        raise BadRequest("reason 应为文本")
+    reason = text_field(body, "reason")
     listings.transition(actor(), lib, obj, action, reason)
     commit()
     return jsonify(lib.dump(obj, actor=actor()))

@@ -11,7 +11,7 @@ from ..core.errors import BadRequest, NotFound
 from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
-from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login
+from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login, text_field
 from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import permissions as policy
@@ -363,9 +363,7 @@ def decide_api(profile_id, action):
     require_login()
     a = actor()
     body = request.get_json(silent=True)
-    reason = body.get("reason") if isinstance(body, dict) else None
-    if reason is not None and not isinstance(reason, str):
-        raise BadRequest("reason 应为文本", {"reason": "应为文本"})
+    reason = text_field(body, "reason")
     p = profiles.decide(a, profiles.get(a, profile_id), action, reason)
     return jsonify(OwnProfileOut().dump(p))
 

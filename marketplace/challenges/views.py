@@ -10,7 +10,7 @@ from ..core.errors import AppError, BadRequest, Forbidden
 from ..core.models import audit_trail
 from ..core.paging import envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
-from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login
+from ..core.web import actor, attempt, form_dict, int_arg, json_body, require_login, text_field
 from ..core.workflow import HistoryOut
 from ..extensions import db
 from . import permissions as policy, services as svc
@@ -89,9 +89,7 @@ def update_api(challenge_id):
 def action_api(challenge_id, action):
     require_login()
     body = request.get_json(silent=True) if request.data else {}
-    reason = body.get("reason") if isinstance(body, dict) else None
-    if reason is not None and not isinstance(reason, str):
-        raise BadRequest("reason 应为文本", {"reason": "应为文本"})
+    reason = text_field(body, "reason")
     ch = svc.transition(actor(), svc.get(actor(), challenge_id), action, reason)
     return jsonify(svc.challenge_dict(actor(), ch))
 

@@ -27,7 +27,7 @@ from werkzeug.routing import IntegerConverter
 from ..extensions import csrf, db, login_manager
 from . import money, uow, vocab
 from .errors import AppError, BadRequest, NotAuthenticated
-from .schema import SURROGATE_MESSAGE, broken_at
+from .schema import COMMON_LABELS, SURROGATE_MESSAGE, broken_at
 
 HTTP_MESSAGES = {
     400: "请求有误", 401: "请先登录", 403: "没有权限", 404: "没有找到该页面", 405: "不支持该请求方法",
@@ -134,6 +134,16 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise BadRequest("请求体应为 JSON 对象")
     return data
+
+
+def text_field(body, key: str, label: str | None = None) -> str | None:
+    """An optional text value of a JSON body: None when the body is not an object or the value is absent or null,
+    the string as sent, else a 400 that names the field in Chinese (a number or a list where a reason goes)."""
+    value = body.get(key) if isinstance(body, dict) else None
+    if value is None or isinstance(value, str):
+        return value
+    name = label or COMMON_LABELS.get(key, key)
+    raise BadRequest(f"{name}应为文字", {key: "应为文字"})
 
 
 def require_login() -> None:

@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 from ..core import listings
 from ..core import permissions as perm
 from ..core.errors import Forbidden, NotFound
-from ..core.web import actor, in_savepoint, json_body, require_login
+from ..core.web import actor, in_savepoint, json_body, require_login, text_field
 from ..extensions import db
 from ..libraries.pages import detail_panel, list_extra
 from . import learning, push, scoring, store
@@ -166,7 +166,8 @@ def feedback_api():
     require_login()
     body = json_body()
     demand, achievement = push.get_pair(body.get("demand_id"), body.get("achievement_id"))
-    row = push.feedback(actor(), demand, achievement, body.get("verdict"), body.get("reason"))
+    row = push.feedback(actor(), demand, achievement, text_field(body, "verdict", "判断"),
+                        text_field(body, "reason"))
     return jsonify({"id": row.id, "side": row.side, "verdict": row.verdict, "reason": row.reason})
 
 
@@ -174,5 +175,5 @@ def feedback_api():
 def next_step_api(obj_id):
     require_login()
     demand = listings.get(actor(), listings.LIBRARIES["demands"], obj_id)
-    row = push.choose_next_step(actor(), demand, json_body().get("step"))
+    row = push.choose_next_step(actor(), demand, text_field(json_body(), "step", "下一步"))
     return jsonify({"id": row.id, "step": row.step, "label": push.NEXT_STEP_CODES[row.step]}), 201

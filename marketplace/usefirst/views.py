@@ -14,7 +14,8 @@ from ..core.money import MoneyError, parse_yuan
 from ..core.paging import ResultPage, envelope, page_args
 from ..core.vocab import CITIES, INDUSTRIES
 from ..contracts.views import terms_errors, typed_terms, with_terms
-from ..core.web import actor, attempt, commit, day_arg, form_dict, in_savepoint, int_arg, json_body, require_login
+from ..core.web import (actor, attempt, commit, day_arg, form_dict, in_savepoint, int_arg, json_body, require_login,
+                        text_field)
 from ..core.xlsx_safe import append_row, send_workbook
 from ..extensions import db
 from . import services as uf
@@ -160,7 +161,7 @@ def keep_off_api(item_id):
 
 @api.post("/usefirst/<int:item_id>/challenge")
 def challenge_api(item_id):
-    return _item_action(item_id, lambda item: uf.challenge(actor(), item, json_body().get("note")))
+    return _item_action(item_id, lambda item: uf.challenge(actor(), item, text_field(json_body(), "note")))
 
 
 # Applications and trials --------------------------------------------------------------------------------
@@ -203,7 +204,7 @@ def accept_api(app_id):
 @api.post("/usefirst/applications/<int:app_id>/decline")
 def decline_api(app_id):
     require_login()
-    row = uf.decline(actor(), uf.get_application(actor(), app_id), json_body().get("note"))
+    row = uf.decline(actor(), uf.get_application(actor(), app_id), text_field(json_body(), "note"))
     commit()
     return jsonify(_app_dict(row))
 
@@ -226,7 +227,7 @@ def convert_api(trial_id):
 @api.post("/usefirst/trials/<int:trial_id>/terminate")
 def terminate_api(trial_id):
     require_login()
-    trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), json_body().get("reason"))
+    trial = uf.terminate(actor(), uf.get_trial(actor(), trial_id), text_field(json_body(), "reason"))
     commit()
     return jsonify(uf.trial_dict(trial))
 
