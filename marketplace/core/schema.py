@@ -148,8 +148,8 @@ class WholeNumber(fields.Integer):
         if isinstance(value, int):
             return value
         if isinstance(value, (float, Decimal)):
-            try:
-                if value == int(value) and abs(value) < 10 ** 12:
+            try:  # the size first: int() of Decimal("1E+99999999") would take hours
+                if abs(value) < 10 ** 12 and value == int(value):
                     return int(value)
             except (ValueError, OverflowError, ArithmeticError):  # NaN, Infinity
                 pass

@@ -86,12 +86,29 @@ class SafeRequest(Request):
         raise BadRequest("请求体不是有效的 JSON")
 
 
+MAX_MAGNITUDE = 100  # no field of this site takes a number beyond ±10^100, or a non-zero one below 10^-100
+
+
+def json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent as an exact Decimal. One beyond ±10^MAX_MAGNITUDE is refused here,
+    before any field sees it: `1e99999999` is 10 bytes, and turning it into an int (marshmallow's Integer does) would
+    hold a worker for hours; `1e999999999999999999999` is not even a Decimal."""
+    try:
+        value = Decimal(text)
+    except ArithmeticError:
+        value = None
+    if value is None or (value and abs(value.adjusted()) > MAX_MAGNITUDE):
+        shown = text if len(text) <= 24 else text[:24] + "…"
+        raise BadRequest(f"数字“{shown}”超出可接受的范围（绝对值应在 10 的 ±{MAX_MAGNITUDE} 次方之间）")
+    return value
+
+
 class ExactJSON(DefaultJSONProvider):
     """JSON numbers with a fraction or exponent are read as Decimal, never float: amounts stay exact and
-    `1e5` stays recognisable as exponent notation (which money fields refuse)."""
+    `1e5` stays recognisable as exponent notation (which money fields refuse); absurd magnitudes are a 400."""
 
     def loads(self, s, **kwargs):
-        kwargs.setdefault("parse_float", Decimal)
+        kwargs.setdefault("parse_float", json_number)
         return super().loads(s, **kwargs)
 
 
