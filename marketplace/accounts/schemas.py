@@ -21,7 +21,7 @@ class RegisterIn(InputSchema):
     password = password_field(required=True)
     password2 = Text(128, required=True)
     name = Text(50, lo=1, required=True)
-    role = Text(16, required=True, choices=["institution", "company", "broker"])
+    role = Text(16, required=True, choices={k: vocab.ROLES[k] for k in ("institution", "company", "broker")})
     org_name = Text(120, lo=2, required=True)
     org_subtype = Text(16, allow_none=True, choices=vocab.INSTITUTION_SUBTYPES)
     uscc = Text(18, allow_none=True)

@@ -28,13 +28,13 @@ class ServiceIn(InputSchema):
               "opening_hours": "开放时间", "slot_minutes": "时段长度", "policy": "预约方式", "cancel_hours": "免费取消时限",
               "advance_days": "可提前预约天数", "active": "接受预约"}
     name = Text(120, lo=2, required=True)
-    kind = Text(8, required=True, choices=list(KINDS))
+    kind = Text(8, required=True, choices=KINDS)
     unit_price = Money(unit="yuan")
     description = Text(2000, allow_none=True)
     opening_hours = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True), required=True)
     slot_minutes = WholeNumber(load_default=60, validate=validate.OneOf(
         SLOT_MINUTES, error="应为 " + "、".join(map(str, SLOT_MINUTES)) + " 分钟之一"))
-    policy = Text(10, load_default="approval", choices=list(POLICIES))
+    policy = Text(10, load_default="approval", choices=POLICIES)
     cancel_hours = _int(0, 720, "免费取消时限（小时）", load_default=24)
     advance_days = _int(1, 365, "可提前预约天数", load_default=60)
     active = Bool(load_default=True)

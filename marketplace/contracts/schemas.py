@@ -32,7 +32,7 @@ class TermsSchema(InputSchema):
               "royalty_cap": "年度提成上限", "report_period": "报告周期", "milestones": "里程碑",
               "instalments": "分期次数", "defer_months": "延期月数", "equity_percent": "股权比例",
               "due_days": "付款期限（天）", "interval_months": "分期间隔（月）"}
-    kind = Text(16, required=True, choices=list(money.TERM_KINDS))
+    kind = Text(16, required=True, choices=money.TERM_KINDS)
     amount = _positive_money()
     due_days = fields.Integer(validate=validate.Range(0, 3650, error="应为 0–3650 天"), allow_none=True)
     defer_months = fields.Integer(validate=validate.Range(0, 120, error="应为 0–120 个月"), allow_none=True)
@@ -41,7 +41,7 @@ class TermsSchema(InputSchema):
     royalty_rate = _percent(TermSheet.__table__.c.royalty_rate, "应在 0–100（%）之间", allow_none=True)
     royalty_min = _positive_money()
     royalty_cap = _positive_money()
-    report_period = Text(8, choices=list(money.PERIODS), allow_none=True)
+    report_period = Text(8, choices=money.PERIOD_LABELS, allow_none=True)
     equity_percent = _percent(TermSheet.__table__.c.equity_percent, "应在 0–100（%）之间", min_inclusive=False,
                               allow_none=True)
     note = Text(1000, allow_none=True)

@@ -26,7 +26,32 @@ MESSAGES_ZH = {
     "Invalid type.": "输入类型不正确",
     "Not a valid email address.": "电子邮箱格式不正确",
     "Not a valid mapping type.": "应为对象",
+    "Number too large.": "数字过大",
+    "Special numeric values (nan or infinity) are not permitted.": "应为普通数字（不能是 NaN 或无穷大）",
+    "Not a valid datetime.": "日期时间格式不正确",
+    "Not a valid time.": "时间格式不正确",
+    "Not a valid URL.": "网址格式不正确",
+    "Invalid value.": "无效的值",
 }
+
+
+_OPS = {"greater than or equal to": "不小于", "greater than": "大于", "less than or equal to": "不大于",
+        "less than": "小于"}
+_OP = "(greater than or equal to|greater than|less than or equal to|less than)"
+# marshmallow's validators' default messages, with their numbers (a Range or Length declared without a message)
+MESSAGE_PATTERNS_ZH = [
+    (re.compile(rf"^Must be {_OP} (.+?) and {_OP} (.+)\.$"), lambda m: f"应{_OPS[m[1]]} {m[2]} 且{_OPS[m[3]]} {m[4]}"),
+    (re.compile(rf"^Must be {_OP} (.+)\.$"), lambda m: f"应{_OPS[m[1]]} {m[2]}"),
+    (re.compile(r"^Shorter than minimum length (\d+)\.$"), lambda m: f"长度不能少于 {m[1]}"),
+    (re.compile(r"^Longer than maximum length (\d+)\.$"), lambda m: f"长度不能超过 {m[1]}"),
+    (re.compile(r"^Length must be between (\d+) and (\d+)\.$"), lambda m: f"长度应在 {m[1]} 到 {m[2]} 之间"),
+    (re.compile(r"^Length must be (\d+)\.$"), lambda m: f"长度应为 {m[1]}"),
+    (re.compile(r"^Must be one of: (.*)\.$", re.S), lambda m: f"应为以下之一：{m[1]}"),
+    (re.compile(r"^One or more of the choices you made was not in: (.*)\.$", re.S),
+     lambda m: f"有选项不在可选范围内：{m[1]}"),
+    (re.compile(r"^String does not match expected pattern\.$"), lambda m: "格式不正确"),
+    (re.compile(r"^Invalid input\.$"), lambda m: "输入无效"),
+]
 
 
 def translate(messages):
@@ -35,7 +60,13 @@ def translate(messages):
         return {k: translate(v) for k, v in messages.items()}
     if isinstance(messages, list):
         return [translate(m) for m in messages]
-    return MESSAGES_ZH.get(messages, messages)
+    if messages in MESSAGES_ZH:
+        return MESSAGES_ZH[messages]
+    if isinstance(messages, str) and messages[:1].isascii():
+        for pattern, say in MESSAGE_PATTERNS_ZH:
+            if m := pattern.match(messages):
+                return say(m)
+    return messages
 
 
 def flatten_errors(messages, prefix="") -> dict[str, str]:
@@ -61,7 +92,10 @@ def length(lo: int | None, hi: int) -> validate.Length:
 
 
 def one_of(choices) -> validate.OneOf:
-    return validate.OneOf(choices, error="“{input}”不在可选范围内，可选：" + "、".join(choices))
+    """`choices`: a list, or a dict of code → its Chinese name: the message then gives both (an API client sends
+    the code, a person reads the name: "可选：seller（卖方支付）、buyer（买方支付）…")."""
+    shown = "、".join(f"{c}（{choices[c]}）" for c in choices) if isinstance(choices, dict) else "、".join(choices)
+    return validate.OneOf(list(choices), error="“{input}”不在可选范围内，可选：" + shown.replace("{", "{{").replace("}", "}}"))
 
 
 # Invisible characters nobody types: C0/C1 controls (not tab or line breaks), DEL, and the bidirectional marks and

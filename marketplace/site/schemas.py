@@ -12,7 +12,7 @@ LABELS = {"title": "标题", "category": "栏目", "summary": "摘要", "body": 
 class NoticeIn(InputSchema):
     LABELS = LABELS
     title = Text(200, lo=2, required=True)
-    category = Text(16, required=True, choices=list(CATEGORIES))
+    category = Text(16, required=True, choices=CATEGORIES)
     summary = Text(500, allow_none=True)
     body = Text(50000, lo=2, required=True)
     issuer = Text(100, allow_none=True)
