@@ -27,6 +27,15 @@ def test_ordinary_numbers_are_still_exact_decimals(app, number):
     assert abs(Decimal(number).adjusted()) <= MAX_MAGNITUDE or Decimal(number) == 0
 
 
+def test_an_integer_of_thousands_of_digits_is_told_so(client, f):
+    h = {"Authorization": f"Bearer {f.token(f.user('company'))}"}
+    r = client.post("/api/v1/demands", data='{"budget_wan": %s}' % ("1" * 5000), headers=h,
+                    content_type="application/json")
+    assert r.status_code == 400 and "超出可接受的范围" in r.json["error"]["message"], r.json
+    ordinary = client.application.json.loads('{"n": -12, "m": %s}' % ("9" * 100))
+    assert ordinary == {"n": -12, "m": int("9" * 100)}
+
+
 def test_the_api_answers_an_absurd_number_at_once_with_a_400_and_writes_nothing(client, f):
     company = f.user("company")
     h = {"Authorization": f"Bearer {f.token(company)}"}
