@@ -49,8 +49,8 @@ def test_a_refused_reason_is_named_in_chinese():
 ODD = ["abc", "NaN", "Infinity", "1e5", "2026-02-30", "25:61", "-1", "", [], {}, True, 10 ** 30, Decimal("NaN"),
        Decimal("1E+5"), Decimal("1.123456789"), "x" * 20000, "\u0001", "\ud83d", [{"x": 1}], {"a": [1]}]
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
-ALLOWED = {"YYYY", "MM", "DD", "DDTHH", "NaN", "Unicode", "http", "https", "JSON", "API", "Excel", "xlsx", "csv", "IACS",
-           "USCC", "iCalendar"}
+ALLOWED = {"YYYY", "MM", "DD", "DDTHH", "NaN", "Unicode", "http", "https", "JSON", "API", "Excel", "xlsx", "csv",
+           "IACS", "USCC", "iCalendar"}
 
 
 def test_what_a_refused_field_is_told_reads_in_chinese(app):
