@@ -87,3 +87,27 @@ def test_the_contracts_import_refuses_the_row_and_keeps_the_others(ctx):
     assert (report.created, report.rejected) == (2, 1)
     assert report.errors == [{"row": 2, "message": "合同名称：含有残缺的字符（不成对的 Unicode 代理项，多见于被截断的表情符号），请删除后重试"}]
     assert ContractFact.query.count() == 2
+
+
+def test_the_web_import_previews_and_runs_a_file_with_half_a_character(client, f):
+    """The page's path (upload → preview → run on the task queue): the row is refused in the preview and in the run,
+    the others imported; no page fails to render what the file held."""
+    import io
+
+    from .conftest import login
+    from .test_imports import wait_for
+    inst = f.user("institution", name="江西理工大学")
+    login(client, inst)
+    rows = [_achievement("W-1", keywords=f"铜合金{HALF}"), _achievement("W-2"), {**_achievement("W-3"), f"备{HALF}": "x"}]
+    up = client.post("/imports/achievements", data={"file": (io.BytesIO(_escaped(rows)), "成果.jsonl")},
+                     content_type="multipart/form-data")
+    assert up.status_code == 302, up.get_data(as_text=True)[:300]
+    preview = client.get(up.headers["Location"])
+    assert preview.status_code == 200
+    page = preview.get_data(as_text=True)
+    assert "第1行" in page and "残缺的字符" in page and "可新增 <strong>2</strong>" in page
+    job_id = int(up.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    client.post(f"/imports/job/{job_id}/run", data={"submit": "1"})
+    status = wait_for(client, job_id)
+    assert (status["status"], status["created"], status["rejected"]) == ("done", 2, 1), status
+    assert sorted(a.ref for a in Achievement.query.all()) == ["W-2", "W-3"]
