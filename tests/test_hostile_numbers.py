@@ -9,7 +9,6 @@ from marshmallow import ValidationError
 
 from marketplace.core.errors import BadRequest
 from marketplace.core.schema import WholeNumber
-from marketplace.core.web import MAX_MAGNITUDE
 from marketplace.demands.models import Demand
 
 
@@ -23,8 +22,8 @@ def test_an_absurd_number_is_refused_by_the_json_reader(app, number):
 
 @pytest.mark.parametrize("number", ["0.5", "1e5", "12500.50", "0e-99999999", "1e100", "-1e-100"])
 def test_ordinary_numbers_are_still_exact_decimals(app, number):
-    assert app.json.loads('{"n": %s}' % number)["n"] == Decimal(number)
-    assert abs(Decimal(number).adjusted()) <= MAX_MAGNITUDE or Decimal(number) == 0
+    n = app.json.loads('{"n": %s}' % number)["n"]
+    assert isinstance(n, Decimal) and n == Decimal(number)  # the bounds themselves (1e100, 1e-100) pass
 
 
 def test_an_integer_of_thousands_of_digits_is_told_so(client, f):
