@@ -60,7 +60,7 @@ def test_what_a_refused_field_is_told_reads_in_chinese(app):
     english = {}
     with app.app_context():
         for cls in _schemas():
-            schema = cls()  # (all 67 take no arguments; one that did would fail here, not be skipped)
+            schema = cls()  # (a schema that needed arguments would fail here, not be skipped)
             keys = {part for n, f in schema.fields.items() for part in [f.data_key or n, *(f.data_key or n).split("_")]}
             for name, field in schema.fields.items():
                 if field.dump_only:
