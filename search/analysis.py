@@ -24,6 +24,18 @@ CJK_RE = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 SPLIT_RE = re.compile(r"([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+(?:[-.+/][A-Za-z0-9]+)*)")
 QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”')
 
+# Full-width letters and digits as a Chinese input method types them (ＬＥＤ, ３Ｄ打印, ＰＬＣ, ＳＯ２, ５Ｇ), and the marks
+# that join a code (＋ － ． ／: ＧＢ／Ｔ, Ｔｉ－６Ａｌ－４Ｖ), are read as their ASCII selves: the regular expressions above and
+# jieba know only ASCII, so "ＬＥＤ路灯" was cut to 路灯 alone and never met "LED". One character for one, so offsets
+# in a folded text are offsets in the text as written (spans, highlights). Chinese punctuation (，：（）) is kept.
+_FOLD = {cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
+                                     0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F)}
+
+
+def fold(text: str) -> str:
+    """`text` with full-width letters, digits and code marks read as ASCII (same length)."""
+    return text.translate(_FOLD)
+
 _lock = threading.Lock()
 _tokenizer = None
 
@@ -106,6 +118,7 @@ def token_groups(text: str, spans: list | None = None) -> list[list[str]]:
     sub-words (where words begin and end)."""
     if not text:
         return []
+    text = fold(text)
     stop = stopwords()
     groups = []
     for m in SPLIT_RE.finditer(text):

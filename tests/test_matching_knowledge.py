@@ -44,6 +44,11 @@ def test_tsv_format_comments_header_alternatives_and_technologies():
     g = knowledge.Graph([link], by_word)
     assert [alt for _, alt in g.fired("外墙漆刷上半年就掉色，很难看")] == [("外墙", "掉色")]  # every word of one alternative
     assert g.fired("掉色的衣服") == [] and g.fired("") == []
+    # a cue or technology written in full-width letters is the ASCII one, and fires on either
+    plc = knowledge.parse_tsv("装备制造\tＰＬＣ 死机\t干扰\t抗干扰设计、ＥＭＣ滤波\t教材\n")[0]
+    assert plc.cues == (("plc", "死机"),) and plc.technologies == ("抗干扰设计", "EMC滤波")
+    g = knowledge.Graph([plc], {"plc": [(0, ("plc", "死机"))], "死机": [(0, ("plc", "死机"))]})
+    assert len(g.fired("车间的ＰＬＣ老死机")) == 1 and len(g.fired("车间的PLC老死机")) == 1
 
 
 def test_an_everyday_variant_stands_for_its_cue_word_in_its_industry_and_the_reason_quotes_the_text():

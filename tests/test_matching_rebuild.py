@@ -2,6 +2,8 @@
 the live path (`match_demand` / `match_achievement`, used on first read and by the evaluation) gives for every
 record, and the sparse candidate search (matching/fastsearch.py) answers exactly as the Whoosh backend."""
 import random
+import re
+import string
 
 import pytest
 
@@ -11,6 +13,7 @@ from marketplace.matching import fastsearch, jobs, service, store
 from marketplace.matching.models import MatchList, MatchRebuild, StoredMatch
 from marketplace.searching import sync
 from search import SearchQuery
+from search.analysis import fold
 from search.base import Visibility
 
 from .matching_library import _empty_tables, _library_ids, library_fixture  # noqa: F401  (fixtures)
@@ -148,6 +151,28 @@ def test_a_rebuild_setting_that_is_not_a_number_is_reported_and_the_default_used
     assert any("MATCHING_REBUILD_PREBUILD_MAX" in m for m in said) and any("MATCHING_REBUILD_WORKERS" in m for m in said)
     monkeypatch.setenv("MATCHING_REBUILD_PREBUILD_MAX", "7")
     assert jobs.prebuild_max() == 7
+
+
+def test_a_demand_typed_with_full_width_letters_is_answered_as_the_same_demand_in_ascii(library):
+    # ＬＥＤ、ＰＬＣ、ＳＯ２ as a Chinese input method types them: before, the matcher dropped them from the demand's words
+    wide = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in string.ascii_letters + string.digits + "-./+"})
+    demand = max(library["demands"], key=lambda d: len(re.findall(r"[A-Za-z]{2,}", d.title + d.description)))
+    assert len(re.findall(r"[A-Za-z]{2,}", demand.title + demand.description)) >= 2  # (Excel, ERP)
+    service.reset_caches()
+    ascii_answer = live(demand)
+    assert ascii_answer["rows"]
+    demand.title, demand.description = demand.title.translate(wide), demand.description.translate(wide)
+    demand.indicators = (demand.indicators or "").translate(wide)
+    db.session.flush()
+    assert not re.search(r"[A-Za-z]", demand.title + demand.description)  # nothing left in ASCII
+    service.reset_caches()
+    answer = live(demand)
+    quoted = [reason for row in answer["rows"].values() for reason in row[2] if re.search("[Ａ-Ｚ]", reason)]
+    assert quoted  # a reason quotes the demand as written (需求提到“ＥＲＰ”) …
+    for oid, row in answer["rows"].items():  # … and is otherwise the ASCII demand's answer
+        answer["rows"][oid] = (row[0], row[1], [fold(r) for r in row[2]], *row[3:])
+    assert answer == ascii_answer
+    db.session.rollback()
 
 
 def test_a_rebuild_worker_keeps_every_profile_when_memory_allows(library, monkeypatch):

@@ -126,6 +126,24 @@ def test_codes_and_numbers(backend):
     assert q(backend, "runn").total == 0
 
 
+def test_full_width_letters_and_digits_are_read_as_ascii():
+    # as a Chinese input method types them: ＬＥＤ, ３Ｄ, ＧＢ／Ｔ — before, they were dropped from the tokens altogether
+    assert analysis.token_groups("ＬＥＤ路灯与３Ｄ打印，ＧＢ／Ｔ１００９５") == analysis.token_groups("LED路灯与3D打印，GB/T10095")
+    assert [g[0] for g in analysis.token_groups("Ｔｉ－６Ａｌ－４Ｖ")] == ["ti-6al-4v"]
+    assert analysis.fold("（ＳＯ２）：达标。") == "（SO2）：达标。"  # Chinese punctuation kept, one character for one
+    spans = []
+    analysis.token_groups("采用ＬＥＤ芯片", spans)
+    assert (2, 5) in spans  # offsets in the text as written
+
+
+def test_full_width_codes_find_and_are_found(backend):
+    backend.index([doc(9, "ＰＬＣ控制的３Ｄ打印机", "Ｔｉ－６Ａｌ－４Ｖ钛合金粉末")])
+    assert ids(q(backend, "PLC")) == ["9"]
+    assert ids(q(backend, "3D打印")) == ["9"]
+    assert ids(q(backend, "Ti-6Al-4V")) == ["9"]
+    assert ids(q(backend, "ＬＥＤ")) == ["4"]  # and a full-width query finds the ASCII record
+
+
 def test_phrase_needs_adjacent_tokens(backend):
     loose = set(ids(q(backend, "正极 材料")))
     assert {"3", "5"} <= loose

@@ -124,6 +124,14 @@ def test_search_page_renders_facets_and_marks(client, f):
     assert "<mark>永磁</mark>" in lib_html and 'id="facets"' in lib_html
 
 
+def test_a_full_width_code_is_found_and_marked_as_written(client, f):
+    inst = f.user("institution")
+    published(f, inst, "ＬＥＤ路灯散热模组")
+    sync.apply_pending()
+    res = client.get("/api/v1/search?q=LED").json
+    assert res["total"] == 1 and "<mark>ＬＥＤ</mark>路灯" in res["items"][0]["title_html"]
+
+
 def test_reindex_rebuilds_from_the_database(app, f):
     inst = f.user("institution")
     objs = [published(f, inst, f"重建测试成果{i}") for i in range(5)]

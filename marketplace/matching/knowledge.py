@@ -27,6 +27,8 @@ from pathlib import Path
 import ahocorasick
 from sqlalchemy.exc import SQLAlchemyError
 
+from search.analysis import fold
+
 from ..core.models import AuditLog, TimestampMixin, record_audit
 from ..core.vocab import INDUSTRIES
 from ..core.workflow import Transition, Workflow, action_labels
@@ -63,14 +65,14 @@ class Link:
 def split_cues(text: str) -> tuple:
     alts = []
     for alt in (text or "").split("|"):
-        words = tuple(w for w in alt.strip().lower().split() if w)
+        words = tuple(w for w in fold(alt).strip().lower().split() if w)
         if words and len(words) <= MAX_CUE_WORDS and words not in alts:
             alts.append(words)
     return tuple(alts)
 
 
 def split_technologies(text: str) -> tuple:
-    return tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]+", text or "") if t.strip()))
+    return tuple(dict.fromkeys(t.strip() for t in re.split(r"[、,，;；]+", fold(text or "")) if t.strip()))
 
 
 def in_files(link: "Link", file_keys: set) -> bool:
@@ -126,11 +128,11 @@ def parse_variants(text: str, industry: str) -> dict:
         cols = line.split("\t")
         if len(cols) < 2:
             continue
-        term = cols[0].strip().lower()
+        term = fold(cols[0]).strip().lower()
         if not term:
             continue
         for v in cols[1].split("|"):
-            v = v.strip().lower()
+            v = fold(v).strip().lower()
             if len(v) >= 2 and v != term and (term, industry) not in out.get(v, ()):
                 out[v] = out.get(v, ()) + ((term, industry),)
     return out
@@ -317,7 +319,7 @@ class Graph:
         """Links whose cue (one alternative: all of its words) occurs in `text`: [(link, the alternative as the
         text says it)]. A cue word counts when it occurs, or when a variant of it for the link's industry does
         (the alternative then shows the variant: a reason quotes the text)."""
-        text = (text or "").lower()
+        text = fold(text or "").lower()  # (ＰＬＣ is PLC: search.analysis.fold)
         # cue words in the order they first occur (a set's order changes between processes): by where they
         # start, then by length, as a scan from left to right trying the shorter words first would find them;
         # found in one pass of an Aho-Corasick automaton of the cue words (matches come by where they end)

@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
-from search.analysis import expand, query_terms, token_groups
+from search.analysis import expand, fold, query_terms, token_groups
 from search.base import Visibility
 
 from ..core import permissions as perm
@@ -226,6 +226,7 @@ def _fields(obj, kind):
 
 
 def _build_profile(kind, oid, fields) -> Profile:
+    fields = [(fold(t), w) for t, w in fields]  # ＬＥＤ read as LED throughout (search.analysis.fold)
     raw = " ".join(t for t, _ in fields)
     tf: Counter = Counter()
     edges = bytearray(len(raw) + 1)  # 1 where a word of the cut or a sub-word begins or ends (_whole)
@@ -1034,8 +1035,8 @@ def _as_written(terms: list, raw: str) -> dict:
             continue
         head = r"(?<![a-z])" if _LATIN.match(t[0]) else ""
         tail = r"(?=s?(?![a-z]))" if _LATIN.match(t[-1]) else ""
-        m = re.search(head + re.escape(t) + tail, raw, re.IGNORECASE)
-        out[t] = m.group(0) if m else t
+        m = re.search(head + re.escape(t) + tail, fold(raw), re.IGNORECASE)  # (ＥＲＰ too, shown as written)
+        out[t] = raw[m.start():m.end()] if m else t
     return out
 
 

@@ -72,6 +72,7 @@ def _fingerprint_files() -> list[Path]:
     for folder in (here / "data", Path(search.__file__).parent / "data"):
         files += sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix != ".md")
     files += [here / name for name in ("scoring.py", "service.py", "knowledge.py", "learning.py", "semantic.py")]
+    files.append(Path(search.__file__).parent / "analysis.py")  # how every text is cut into words
     for var in ("MATCH_CONCEPTS_FILE", "SEARCH_DICT_FILE", "SEARCH_SYNONYMS_FILE", "SEARCH_STOPWORDS_FILE"):
         extra = os.environ.get(var) or current_app.config.get(var)
         if extra and Path(extra).is_file():

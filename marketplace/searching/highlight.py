@@ -3,6 +3,8 @@ import re
 
 from markupsafe import Markup, escape
 
+from search.analysis import fold
+
 
 def _pattern(terms: list[str]):
     terms = [t for t in terms if t]
@@ -16,9 +18,9 @@ def mark(text: str, terms: list[str]) -> Markup:
     if not text or pattern is None:
         return escape(text or "")
     out, last = [], 0
-    for m in pattern.finditer(text):
+    for m in pattern.finditer(fold(text)):  # ＬＥＤ marked for LED (fold keeps every offset)
         out.append(escape(text[last:m.start()]))
-        out.append(Markup("<mark>") + escape(m.group(0)) + Markup("</mark>"))
+        out.append(Markup("<mark>") + escape(text[m.start():m.end()]) + Markup("</mark>"))
         last = m.end()
     out.append(escape(text[last:]))
     return Markup("").join(out)
@@ -28,7 +30,7 @@ def snippet(text: str, terms: list[str], width: int = 110) -> Markup:
     """A window of `width` characters around the first match (or the start), highlighted."""
     text = " ".join((text or "").split())
     pattern = _pattern(terms)
-    m = pattern.search(text) if pattern else None
+    m = pattern.search(fold(text)) if pattern else None
     start = 0 if m is None else max(0, m.start() - width // 3)
     piece = text[start:start + width]
     prefix = "…" if start > 0 else ""
