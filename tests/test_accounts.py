@@ -55,6 +55,14 @@ def test_register_a_company_with_its_scale(client, ctx):
     assert resp.status_code == 302 and User.query.filter_by(email="d@firm.cn").one().org.scale is None
 
 
+def test_a_code_typed_in_full_width_or_lower_case_is_stored_as_the_code(client, ctx):
+    wide = "".join(chr(ord(c) + 0xFEE0) for c in GOOD["uscc"].lower())  # ９１３６… with full-width mode on
+    assert client.post("/register", data={**GOOD, "uscc": wide}).status_code == 302
+    assert User.query.filter_by(email=GOOD["email"]).one().org.uscc == GOOD["uscc"]
+    resp = client.post("/register", data={**GOOD, "email": "b@firm.cn", "org_name": "另一家公司"})
+    assert resp.status_code == 422 and "已被其他单位使用" in resp.get_data(as_text=True)  # the same code
+
+
 def test_register_refuses_joining_an_existing_org_by_name(client, f):
     f.org("company", name=GOOD["org_name"])
     resp = client.post("/register", data=GOOD)

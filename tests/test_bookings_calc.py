@@ -14,6 +14,8 @@ MONDAY = date(2026, 12, 7)
 
 def test_opening_hours_are_parsed_and_normalised():
     assert calc.parse_day("9:00-12:00， 14:00-17:30") == [(540, 720), (840, 1050)]
+    assert calc.parse_day("９：００－１２：００，１４:００～１７：３０") == [(540, 720), (840, 1050)]  # full-width, as typed
+    assert calc.parse_day("9：00-12：00") == [(540, 720)]  # a full-width colon alone, the commonest
     assert calc.normalise_hours({"1": "9:00-12:00", 3: "13:00 - 18:00"}) == {
         "1": "09:00-12:00", "2": "", "3": "13:00-18:00", "4": "", "5": "", "6": "", "7": ""}
 

@@ -7,6 +7,7 @@ from hypothesis import given, strategies as st
 from marketplace.core import money
 from marketplace.core.schema import flatten_errors
 from marketplace.core.uscc import ALPHABET, check_char, is_valid_uscc, make_uscc, uscc_error
+from marketplace.core.uscc import normalise as normalise_uscc
 
 
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91350100m000100y43", " 91350100M000100Y43 "])
@@ -50,6 +51,31 @@ def test_wan_to_yuan_is_exact(raw, yuan):
 def test_bad_money_is_refused(raw):
     with pytest.raises(money.MoneyError):
         money.wan_to_yuan(raw)
+
+
+WIDE = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789,.-:/ABCDEFGHJKLMNPQRTUWXY"})
+
+
+@pytest.mark.parametrize("typed,yuan", [("１２，５００．５０", "12500.50"), ("１２５００", "12500.00"), ("12,5００", "12500.00")])
+def test_full_width_digits_are_amounts_as_typed(typed, yuan):
+    # a Chinese input method in full-width mode types these: read as the ASCII amount, exactly
+    assert money.parse_yuan(typed) == Decimal(yuan)
+    for bad in ("－５", "１ｅ５", "١٢"):  # still refused: a minus, an exponent, other scripts' digits
+        with pytest.raises(money.MoneyError):
+            money.parse_yuan(bad)
+
+
+@pytest.mark.parametrize("seed", ["a", "b", "江西"])
+def test_a_full_width_or_lower_case_code_is_the_code(seed):
+    code = make_uscc(seed)
+    for typed in (code.translate(WIDE), code.lower(), f" {code} "):
+        assert uscc_error(typed) is None and normalise_uscc(typed) == code
+
+
+def test_full_width_dates_are_dates():
+    from marketplace.core.schema import LenientDate
+    assert LenientDate().deserialize("２０２６－０３－０１") == LenientDate().deserialize("2026-03-01")
+    assert LenientDate().deserialize("２０２６／３／１") == LenientDate().deserialize("2026/3/1")
 
 
 def test_yuan_allows_only_two_places():

@@ -102,6 +102,9 @@ def test_times_with_an_offset_are_turned_into_jiangxi_time(f):
     e = services.create(fe.organiser(), fe.body(starts_at="2031-05-01T01:00:00Z", ends_at="2031-05-01T17:00:00+08:00",
                                                 registration_deadline="2031-04-30 18:00"))
     assert (e.starts_at.hour, e.ends_at.hour, e.registration_deadline.hour) == (9, 17, 18)
+    typed = services.create(fe.organiser(), fe.body(starts_at="２０３１－０５－０１ ０９：００", ends_at="2031-05-01 17：00",
+                                                    registration_deadline="2031-04-30 18:00"))
+    assert (typed.starts_at, typed.ends_at) == (e.starts_at, e.ends_at)  # full-width, as a Chinese input method types
 
 
 # Quota and waiting list ------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from ..core import permissions as perm
 from ..core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
 from ..core.workflow import action_labels, state_labels
+from ..core.uscc import normalise as normalise_uscc
 from ..core.uscc import uscc_error
 from ..core.vocab import ROLE_ORG_KIND
 from ..extensions import db
@@ -46,7 +47,7 @@ def register(data: dict) -> User:
     if Organisation.query.filter_by(name=data["org_name"]).first():
         raise ValidationFailed("该单位已在平台注册，请联系单位管理员或平台管理员开通账号",
                                {"org_name": "该单位已注册"})
-    uscc = (data.get("uscc") or "").upper() or None
+    uscc = normalise_uscc(data.get("uscc") or "") or None
     if uscc and Organisation.query.filter_by(uscc=uscc).first():
         raise ValidationFailed("该统一社会信用代码已被其他单位使用", {"uscc": "已被使用"})
     org = Organisation(name=data["org_name"], kind=ROLE_ORG_KIND[data["role"]], uscc=uscc,
@@ -171,6 +172,7 @@ def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level
         err = uscc_error(uscc)
         if err:
             raise ValidationFailed(err, {"uscc": err})
+        uscc = normalise_uscc(uscc)
     org = Organisation(name=name, kind=kind, city=city, uscc=uscc, admin_level=admin_level, subtype=subtype,
                        parent_id=parent_id, status="approved" if approved else "pending",
                        scale=scale if kind == "company" else None)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..core.halfwidth import half_width
+
 FEN = Decimal("0.01")
 CHINA = timezone(timedelta(hours=8))
 INTERVAL = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–~至]\s*(\d{1,2}):(\d{2})\s*$")
@@ -38,7 +40,7 @@ def parse_day(text) -> list[tuple[int, int]]:
         text = ",".join(str(t) for t in text)
     if not isinstance(text, str):
         raise HoursError("开放时间应为文本，如 09:00-12:00,14:00-17:30")
-    text = re.sub(r"\s*([-–~至])\s*", r"\1", text.strip())
+    text = re.sub(r"\s*([-–~至])\s*", r"\1", half_width(text).strip())  # ０９：００－１２：００ as typed
     parts = [p for p in re.split(r"[,，;；、\s]+", text) if p]
     if len(parts) > MAX_INTERVALS:
         raise HoursError(f"每天最多 {MAX_INTERVALS} 个时段")

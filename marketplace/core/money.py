@@ -4,11 +4,14 @@
 decimal numbers only (digits, an optional decimal part, optionally grouped by thousands with "," or "，"
 and, for money, a leading ¥). Exponents (1e5), underscores (1_000), spaces inside (1 000), Infinity, NaN,
 hexadecimal (0x10), signs other than a refused minus, non-ASCII digits and more decimals than the column
-keeps are refused with a Chinese message, never rounded or cut.
+keeps are refused with a Chinese message, never rounded or cut. Full-width digits and marks, as a Chinese input
+method types them (１２，５００．５０), are read as ASCII first (core.halfwidth).
 """
 import math
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from .halfwidth import half_width
 
 FEN = Decimal("0.01")
 WAN = Decimal(10000)
@@ -38,7 +41,7 @@ def parse_decimal(value, max_places: int, *, label: str = "金额", example: str
         if not d.is_finite() or d.as_tuple().exponent > 0:
             raise MoneyError(f"{label}应为普通数字，如 {example}")
     else:
-        text = value.strip().replace("，", ",")
+        text = half_width(value).strip().replace("，", ",")
         if label == "金额" and text[:1] in ("¥", "￥"):
             text = text[1:].strip()
         m = PLAIN.fullmatch(text) if len(text) <= MAX_TEXT else None

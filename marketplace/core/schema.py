@@ -11,6 +11,7 @@ from decimal import Decimal
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load, validate
 
 from . import money, vocab
+from .halfwidth import half_width
 
 MESSAGES_ZH = {
     "Missing data for required field.": "必填项",
@@ -295,6 +296,7 @@ class LenientDate(fields.Date):
         if isinstance(value, date):
             return value
         if isinstance(value, str):
+            value = half_width(value)  # ２０２６－０３－０１ as typed with full-width mode on
             m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
             if m:
                 try:

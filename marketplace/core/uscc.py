@@ -1,6 +1,8 @@
 """统一社会信用代码 (unified social credit code, GB 32100-2015): validation and check digit."""
 import hashlib
 
+from .halfwidth import half_width
+
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, S, V, Z
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 _VALUES = {c: i for i, c in enumerate(ALPHABET)}
@@ -11,11 +13,16 @@ def check_char(first17: str) -> str:
     return ALPHABET[(31 - total % 31) % 31]
 
 
+def normalise(code: str) -> str:
+    """The code as stored: ASCII (a full-width ９１３６… typed with full-width mode on), upper case, no spaces around."""
+    return half_width(code).strip().upper()
+
+
 def uscc_error(code: str) -> str | None:
-    """None when `code` is a valid 18-character code, else a message saying what is wrong."""
+    """None when `code` is a valid 18-character code (once normalised), else a message saying what is wrong."""
     if not isinstance(code, str):
         return "统一社会信用代码应为18位字符"
-    code = code.strip().upper()
+    code = normalise(code)
     if len(code) != 18:
         return f"统一社会信用代码应为18位，当前为{len(code)}位"
     bad = [c for c in code if c not in _VALUES]

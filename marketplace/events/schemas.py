@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 from marshmallow import Schema, ValidationError, fields, validate
 
 from ..core.dates import UtcDateTime
+from ..core.halfwidth import half_width
 from ..core.schema import InputSchema, TermList
 from ..core.schema import Text, WholeNumber
 from ..core.vocab import CITIES, INDUSTRIES
@@ -21,7 +22,7 @@ def parse_local(value) -> datetime:
     if isinstance(value, datetime):
         dt = value
     else:
-        m = _DT.fullmatch(value) if isinstance(value, str) and len(value) <= 40 else None
+        m = _DT.fullmatch(half_width(value)) if isinstance(value, str) and len(value) <= 40 else None  # ０９：３０
         if m is None:
             raise ValidationError("时间格式应为 YYYY-MM-DD HH:MM（北京时间）")
         y, mo, d, h, mi, s, off = m.groups()

@@ -30,6 +30,7 @@ from ..core.schema import SURROGATE_MESSAGE, broken_column, mended, month_end
 from ..core.models import AuditLog, utcnow
 from ..core.pgcopy import insert_all
 from ..core.uscc import make_uscc, uscc_error
+from ..core.uscc import normalise as normalise_uscc
 from ..extensions import db
 from . import columns
 from .models import ImportKey, title_key
@@ -296,7 +297,7 @@ class Importer:
         name = (record.pop(self.org_field, None) or "")
         name = name.strip() if isinstance(name, str) else str(name)
         uscc = (record.pop("company_uscc", None) or "")
-        uscc = str(uscc).strip().upper() or None
+        uscc = normalise_uscc(str(uscc)) or None
         header = self.mapper.column(self.org_field)
         if not self.system:
             if name and name != self.actor.org.name:
