@@ -66,6 +66,20 @@ def test_variants_are_mapped_and_every_mapping_is_reported(ctx):
     assert "规范化取值" in report.summary()
 
 
+def test_a_cell_of_web_markup_is_read_as_its_text_and_reported(ctx):
+    # an older platform's export keeps its rich-text editor's HTML; technical text with a "<" of its own stays
+    rich = ('<p style="text-indent:2em"><span style="FONT-FAMILY: 宋体">本成果针对铜冶炼烟气中SO<sub>2</sub>浓度'
+            '波动大的问题&nbsp;，耐温120&#8451;。</span></p><p>已在&lt;3家&gt;企业应用。</p><br/>')
+    plain = "粒径<5μm，当a<b时取>3的值；R&D 投入。"
+    rows = [row("烟气制酸转化催化剂", **{"成果简介": rich}), row("超细粉体分级技术", **{"成果简介": plain})]
+    report = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, rows), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    a = Achievement.query.filter_by(title="烟气制酸转化催化剂").one()
+    assert a.summary == "本成果针对铜冶炼烟气中SO2浓度波动大的问题 ，耐温120℃。\n已在<3家>企业应用。"
+    assert Achievement.query.filter_by(title="超细粉体分级技术").one().summary == plain
+    assert report.mapping_lines() == ["第 2 行 成果简介：含网页标记（HTML） → 已转为纯文字"]
+
+
 def test_cooperation_any_becomes_other_and_is_reported(ctx):
     records = [{"需求名称": "拉丝断线问题攻关", "需求描述": "拉丝速度一提上去就断线，换了几家的铜杆都不行。", "所属产业": "有色金属",
                 "所在城市": "鹰潭市", "需求企业": "鹰潭市华鑫铜业有限公司", "合作方式": "不限", "预算（万元）": "５０"}]

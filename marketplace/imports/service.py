@@ -32,7 +32,7 @@ from ..core.pgcopy import insert_all
 from ..core.uscc import make_uscc, uscc_error
 from ..core.uscc import normalise as normalise_uscc
 from ..extensions import db
-from . import columns
+from . import columns, markup
 from .models import ImportKey, title_key
 from .readers import read_file
 
@@ -226,6 +226,9 @@ class Importer:
             if not isinstance(value, str):
                 continue
             value = value.strip()
+            if markup.is_markup(value):  # an older platform's rich text: read as its text
+                value = markup.to_text(value)
+                self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
                 if f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
