@@ -10,7 +10,7 @@ from marketplace.core.errors import ValidationFailed
 from marketplace.core.schema import InputSchema, Money, Percent
 
 HOSTILE = ["1e5", "1E5", "1_000", " 1 000", "1 000", "Infinity", "-Infinity", "inf", "NaN", "nan", "sNaN",
-           "0x10", "0b101", "0o17", "+5", ".5", "5.", "1,2,3", "12,34", "1,0000", "١٢٣", "１２３", "1.2.3",
+           "0x10", "0b101", "0o17", "+5", ".5", "5.", "1,2,3", "12,34", "1,0000", "١٢٣", "1.2.3",
            "--1", "1e-2", "10%", "", "   ", "¥", True, float("inf"), float("nan"), [1], {"a": 1}]
 
 
@@ -24,6 +24,7 @@ def test_hostile_amounts_are_refused_by_the_one_parser(raw):
 
 
 @pytest.mark.parametrize("raw, yuan", [("1000", "1000.00"), ("1,000", "1000.00"), ("1，000.5", "1000.50"),
+                                       ("１２３", "123.00"),  # full-width, as typed in full-width mode (core.halfwidth)
                                        ("12,345,678.90", "12345678.90"), ("¥1,234.5", "1234.50"), (" 7 ", "7.00"),
                                        (1500, "1500.00"), (Decimal("2.5"), "2.50"), (2.5, "2.50"), ("0", "0.00"),
                                        ("0012", "12.00")])
