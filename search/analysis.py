@@ -32,9 +32,12 @@ _FOLD = {cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3
                                      0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F)}
 
 
+_WIDE = re.compile("[\uff0b\uff0d-\uff19\uff21-\uff3a\uff41-\uff5a]")  # (a search in C first: most texts have none, and translate is a loop per character)
+
+
 def fold(text: str) -> str:
     """`text` with full-width letters, digits and code marks read as ASCII (same length)."""
-    return text.translate(_FOLD)
+    return text.translate(_FOLD) if _WIDE.search(text) else text
 
 _lock = threading.Lock()
 _tokenizer = None

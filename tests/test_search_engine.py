@@ -131,6 +131,9 @@ def test_full_width_letters_and_digits_are_read_as_ascii():
     assert analysis.token_groups("ＬＥＤ路灯与３Ｄ打印，ＧＢ／Ｔ１００９５") == analysis.token_groups("LED路灯与3D打印，GB/T10095")
     assert [g[0] for g in analysis.token_groups("Ｔｉ－６Ａｌ－４Ｖ")] == ["ti-6al-4v"]
     assert analysis.fold("（ＳＯ２）：达标。") == "（SO2）：达标。"  # Chinese punctuation kept, one character for one
+    # the quick test for "anything to fold?" names exactly the characters the table folds
+    wide = [chr(c) for c in range(0xFF00, 0xFF60) if analysis._WIDE.match(chr(c))]
+    assert sorted(map(ord, wide)) == sorted(analysis._FOLD)
     spans = []
     analysis.token_groups("采用ＬＥＤ芯片", spans)
     assert (2, 5) in spans  # offsets in the text as written
