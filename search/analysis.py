@@ -39,6 +39,26 @@ def fold(text: str) -> str:
     """`text` with full-width letters, digits and code marks read as ASCII (same length)."""
     return text.translate(_FOLD) if _WIDE.search(text) else text
 
+
+# A line break next to a Chinese character or punctuation mark is a hard wrap — text copied out of a PDF (a patent's
+# abstract, a report) breaks its lines every few dozen characters, inside words (正极材\n料), between a word and a
+# code (采用\nLiFePO4: Chinese puts no space there) or after a comma — not a boundary: the text is read without it (a
+# punctuation mark still separates what it separates). A blank line, and a break between two Latin words or numbers
+# (a space in English), stay.
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026"
+_WRAP = re.compile(rf"(?:(?<=[{_HAN}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_HAN}A-Za-z0-9])"
+                   rf"|(?<=[A-Za-z0-9])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_HAN}]))")
+
+
+def unwrap(text: str) -> str:
+    """`text` without the hard wraps inside its Chinese runs (shorter: offsets are those of the result)."""
+    return _WRAP.sub("", text) if "\n" in text else text
+
+
+def read(text: str) -> str:
+    """A text as the analysis reads it: folded and unwrapped (token_groups' spans are offsets in this)."""
+    return unwrap(fold(text))
+
 _lock = threading.Lock()
 _tokenizer = None
 
@@ -117,11 +137,11 @@ def _cjk_groups(run: str) -> list[list[str]]:
 
 def token_groups(text: str, spans: list | None = None) -> list[list[str]]:
     """[[token, sub-word, ...], ...] in text order, stopwords and punctuation dropped. `spans`, when given,
-    receives the (start, end) offsets in `text` of every token cut, stopwords included, and of each token's
-    sub-words (where words begin and end)."""
+    receives the (start, end) offsets in `read(text)` (`text` itself when it holds no hard wrap) of every token
+    cut, stopwords included, and of each token's sub-words (where words begin and end)."""
     if not text:
         return []
-    text = fold(text)
+    text = read(text)
     stop = stopwords()
     groups = []
     for m in SPLIT_RE.finditer(text):

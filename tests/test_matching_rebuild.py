@@ -175,6 +175,34 @@ def test_a_demand_typed_with_full_width_letters_is_answered_as_the_same_demand_i
     db.session.rollback()
 
 
+def test_texts_hard_wrapped_as_out_of_a_pdf_are_matched_as_the_texts_themselves(library):
+    # a patent's abstract copied out of a PDF breaks its lines every few dozen characters, inside words (正极材\n料)
+    def han(ch):
+        return "\u4e00" <= ch <= "\u9fff"
+
+    def wrap(text, width=17):  # a line every 17 characters or so, broken inside the Chinese (next to a Han character)
+        out, line = [], ""
+        for i, ch in enumerate(text):
+            if len(line) >= width and (han(ch) or han(text[i - 1])) and (ch.isalnum() and text[i - 1].isalnum()):
+                out.append(line)
+                line = ""
+            line += ch
+        return "\n".join(out + [line])
+
+    demand = library["demands"][0]
+    service.reset_caches()
+    before = live(demand)
+    assert before["rows"]
+    demand.description = wrap(demand.description)
+    for a in library["achievements"]:
+        a.summary = wrap(a.summary)
+    db.session.flush()
+    assert "\n" in demand.description and sum("\n" in a.summary for a in library["achievements"]) > 30
+    service.reset_caches()
+    assert live(demand) == before
+    db.session.rollback()
+
+
 def test_a_rebuild_worker_keeps_every_profile_when_memory_allows(library, monkeypatch):
     """Above the prebuild limit each worker builds profiles as it needs them: it keeps them all (none built twice)
     when half of the memory available holds them in every worker, as many as fit otherwise, never fewer than the

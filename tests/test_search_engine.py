@@ -139,6 +139,23 @@ def test_full_width_letters_and_digits_are_read_as_ascii():
     assert (2, 5) in spans  # offsets in the text as written
 
 
+def test_a_hard_wrap_inside_a_chinese_run_is_not_a_word_boundary():
+    # text copied out of a PDF breaks its lines inside words; a blank line or a break by punctuation or a code stays
+    wrapped = "高镍三元正极材\n料的包覆改性，\n采用\nLiFePO4\n包覆 LiFePO\n4。\n\n第二段 see\nfigure\n（注）"
+    assert analysis.read(wrapped) == "高镍三元正极材料的包覆改性，采用LiFePO4包覆 LiFePO\n4。\n\n第二段 see\nfigure（注）"
+    assert analysis.token_groups(wrapped) == analysis.token_groups(analysis.read(wrapped))
+    assert ["正极材料", "正极", "材料"] in analysis.token_groups(wrapped)
+    spans = []
+    analysis.token_groups("正极材\r\n  料", spans)
+    assert (0, 4) in spans  # offsets in the text as read
+    assert analysis.read("普通文字，没有换行") == "普通文字，没有换行"
+
+
+def test_a_wrapped_abstract_is_found_by_its_words(backend):
+    backend.index([doc(10, "高镍正极包覆改性", "本发明公开了一种高镍三元正极材\n料的包覆改性方法，循环寿\n命提升")])
+    assert "10" in ids(q(backend, '"正极材料"')) and "10" in ids(q(backend, "循环寿命"))
+
+
 def test_full_width_codes_find_and_are_found(backend):
     backend.index([doc(9, "ＰＬＣ控制的３Ｄ打印机", "Ｔｉ－６Ａｌ－４Ｖ钛合金粉末")])
     assert ids(q(backend, "PLC")) == ["9"]

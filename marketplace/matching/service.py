@@ -35,7 +35,7 @@ from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.orm.util import identity_key
 
 from search import SearchQuery
-from search.analysis import expand, fold, query_terms, token_groups
+from search.analysis import expand, fold, query_terms, read, token_groups
 from search.base import Visibility
 
 from ..core import permissions as perm
@@ -226,7 +226,7 @@ def _fields(obj, kind):
 
 
 def _build_profile(kind, oid, fields) -> Profile:
-    fields = [(fold(t), w) for t, w in fields]  # ＬＥＤ read as LED throughout (search.analysis.fold)
+    fields = [(read(t), w) for t, w in fields]  # ＬＥＤ as LED, 正极材\n料 as 正极材料 throughout (search.analysis.read)
     raw = " ".join(t for t, _ in fields)
     tf: Counter = Counter()
     edges = bytearray(len(raw) + 1)  # 1 where a word of the cut or a sub-word begins or ends (_whole)
