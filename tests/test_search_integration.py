@@ -132,6 +132,14 @@ def test_a_full_width_code_is_found_and_marked_as_written(client, f):
     assert res["total"] == 1 and "<mark>ＬＥＤ</mark>路灯" in res["items"][0]["title_html"]
 
 
+def test_a_wrapped_summary_is_found_and_its_snippet_marked(client, f):
+    inst = f.user("institution")
+    published(f, inst, "高镍正极包覆改性", summary="本发明公开了一种高镍三元正极材\n料的包覆改性方法，循环寿命提升。")
+    sync.apply_pending()
+    res = client.get("/api/v1/search?q=正极材料").json
+    assert res["total"] == 1 and "<mark>正极材料</mark>" in res["items"][0]["snippet_html"]
+
+
 def test_reindex_rebuilds_from_the_database(app, f):
     inst = f.user("institution")
     objs = [published(f, inst, f"重建测试成果{i}") for i in range(5)]

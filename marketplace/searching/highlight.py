@@ -3,7 +3,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from search.analysis import fold
+from search.analysis import fold, unwrap
 
 
 def _pattern(terms: list[str]):
@@ -28,7 +28,7 @@ def mark(text: str, terms: list[str]) -> Markup:
 
 def snippet(text: str, terms: list[str], width: int = 110) -> Markup:
     """A window of `width` characters around the first match (or the start), highlighted."""
-    text = " ".join((text or "").split())
+    text = " ".join(unwrap(text or "").split())  # a PDF's hard wraps (正极材⏎料) joined, other breaks as spaces
     pattern = _pattern(terms)
     m = pattern.search(fold(text)) if pattern else None
     start = 0 if m is None else max(0, m.start() - width // 3)
