@@ -55,9 +55,15 @@ def unwrap(text: str) -> str:
     return _WRAP.sub("", text) if "\n" in text else text
 
 
+# Invisible characters that text copied from web pages carries inside words (WeChat articles' zero-width spaces, a
+# byte-order mark, soft hyphens): 锂\u200b电池 was cut as 锂 / 电池.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+
+
 def read(text: str) -> str:
-    """A text as the analysis reads it: folded and unwrapped (token_groups' spans are offsets in this)."""
-    return unwrap(fold(text))
+    """A text as the analysis reads it: folded, unwrapped, without invisible characters (token_groups' spans are
+    offsets in this)."""
+    return unwrap(_INVISIBLE.sub("", fold(text)))
 
 _lock = threading.Lock()
 _tokenizer = None

@@ -149,6 +149,8 @@ def test_a_hard_wrap_inside_a_chinese_run_is_not_a_word_boundary():
     analysis.token_groups("正极材\r\n  料", spans)
     assert (0, 4) in spans  # offsets in the text as read
     assert analysis.read("普通文字，没有换行") == "普通文字，没有换行"
+    # invisible characters a web page's text carries inside words (a zero-width space, a BOM, a soft hyphen)
+    assert analysis.token_groups("锂\u200b电池正\ufeff极材料\u00ad包覆") == analysis.token_groups("锂电池正极材料包覆")
 
 
 def test_a_wrapped_abstract_is_found_by_its_words(backend):
