@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotAuthenticated, NotFound, ValidationFailed
-from ..core.halfwidth import half_width
 from ..core.models import record_audit, utcnow
 from ..core.workflow import Transition, Workflow, action_labels
 from ..extensions import db
@@ -184,7 +183,7 @@ def check_free(service, units: list[datetime]) -> None:
 
 def _parse_start(text: str) -> datetime:
     try:
-        return datetime.strptime(half_width(text).strip().replace(" ", "T"), "%Y-%m-%dT%H:%M")
+        return datetime.strptime(text.replace(" ", "T"), "%Y-%m-%dT%H:%M")
     except ValueError:
         raise ValidationFailed("开始时间：不是有效的日期时间", {"starts_at": "不是有效的日期时间"}) from None
 
