@@ -30,9 +30,8 @@ QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”')
 # in a folded text are offsets in the text as written (spans, highlights). Chinese punctuation (，：（）) is kept.
 _FOLD = {cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
                                      0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F)}
-
-
-_WIDE = re.compile("[\uff0b\uff0d-\uff19\uff21-\uff3a\uff41-\uff5a]")  # (a search in C first: most texts have none, and translate is a loop per character)
+# the characters _FOLD maps, searched for first (in C: most texts hold none, and translate is a loop per character)
+_WIDE = re.compile("[\uff0b\uff0d-\uff19\uff21-\uff3a\uff41-\uff5a]")
 
 
 def fold(text: str) -> str:
@@ -45,9 +44,10 @@ def fold(text: str) -> str:
 # code (采用\nLiFePO4: Chinese puts no space there) or after a comma — not a boundary: the text is read without it (a
 # punctuation mark still separates what it separates). A blank line, and a break between two Latin words or numbers
 # (a space in English), stay.
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026"
-_WRAP = re.compile(rf"(?:(?<=[{_HAN}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_HAN}A-Za-z0-9])"
-                   rf"|(?<=[A-Za-z0-9])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_HAN}]))")
+# Chinese characters and punctuation (、。「」 ，：（） ‘’“” …)
+_CHINESE = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3001-\u303f\uff01-\uff0f\uff1a-\uff20\u2018-\u201d\u2026"
+_WRAP = re.compile(rf"(?:(?<=[{_CHINESE}])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_CHINESE}A-Za-z0-9])"
+                   rf"|(?<=[A-Za-z0-9])[ \t\u3000]*\r?\n[ \t\u3000]*(?=[{_CHINESE}]))")
 
 
 def unwrap(text: str) -> str:
@@ -64,6 +64,7 @@ def read(text: str) -> str:
     """A text as the analysis reads it: folded, unwrapped, without invisible characters (token_groups' spans are
     offsets in this)."""
     return unwrap(_INVISIBLE.sub("", fold(text)))
+
 
 _lock = threading.Lock()
 _tokenizer = None

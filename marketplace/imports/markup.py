@@ -11,8 +11,8 @@ _TAGS = ("p|br|div|span|font|strong|b|em|i|u|s|strike|small|big|sub|sup|table|th
 TAG = re.compile(rf"</?(?:{_TAGS})(?:\s[^<>]*)?/?>", re.IGNORECASE)
 ENTITY = re.compile(r"&(?:[a-z]{2,8}|#[0-9]{2,7}|#x[0-9a-f]{2,6});", re.IGNORECASE)
 _DROPPED = re.compile(r"<!--.*?-->|<(style|script)\b[^>]*>.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-_BREAK = re.compile(rf"<br\s*/?>|</(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol|dl|dd|section|article)\s*>|<hr\b[^<>]*>",
-                    re.IGNORECASE)
+_BREAK = re.compile(r"<br\s*/?>|<hr\b[^<>]*>"
+                    r"|</(?:p|div|li|tr|h[1-6]|blockquote|pre|table|ul|ol|dl|dd|section|article)\s*>", re.IGNORECASE)
 _CELL = re.compile(r"</t[dh]\s*>", re.IGNORECASE)
 
 
