@@ -8,7 +8,8 @@ starts), never by threads of the web process:
 - the daily jobs, as periodic tasks (no crontab to remember): payment and trial reminders (`flask transfer
   remind`), the 先用后转 scan (`flask transfer scan`) and the expiry of overdue demands (`flask demands
   expire`); their times are Beijing time (see `beijing()`), the queue itself counts in UTC;
-- the stored matches' tasks (marketplace/matching/tasks.py) on this same queue.
+- the stored matches' tasks (marketplace/matching/tasks.py) on this same queue, and the search index rebuilt in the
+  background after a deploy that changed how text is cut (marketplace/searching/tasks.py).
 
 Huey keeps its queue in SQLite (instance/huey.db) with no server to run, or in Redis when the site spans
 machines (HUEY_BACKEND=redis, REDIS_URL). A consumer runs the tasks: `flask imports worker` or
@@ -282,7 +283,8 @@ def challenges_close_due():
 SCHEDULE = {"sweep_imports": "every 5 minutes", "sweep_matches": "every 5 minutes",
             "deliver_emails_periodic": "every minute", "transfer_remind": "daily 08:30 Beijing time",
             "transfer_scan": "daily 02:10 Beijing time", "demands_expire": "daily 00:05 Beijing time",
-            "challenges_close_due": "daily 00:10 Beijing time"}
+            "challenges_close_due": "daily 00:10 Beijing time", "reindex_when_outdated": "every 5 minutes"}
 
 
 from .matching import tasks as _matching_tasks  # noqa: E402,F401  (stored matches' tasks, on this same queue)
+from .searching import tasks as _searching_tasks  # noqa: E402,F401  (the index rebuilt after an analysis change)

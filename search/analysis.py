@@ -11,6 +11,7 @@ word, so "永磁" finds "稀土永磁" and a phrase such as "正极材料" still
 Whoosh reads this format with PresegmentedAnalyzer below; Elasticsearch with a whitespace tokenizer and a
 pattern_capture filter, which also emits the captured sub-words at the same position.
 """
+import hashlib
 import os
 import re
 import threading
@@ -77,6 +78,18 @@ def _data_file(env: str, name: str) -> list[Path]:
     if extra and Path(extra).is_file():
         files.append(Path(extra))
     return files
+
+
+@lru_cache(maxsize=1)
+def stamp() -> str:
+    """What an index's words depend on: this module's rules and the dictionary and stopword files (synonyms apply
+    at query time). An index built under another stamp cuts text otherwise than its queries do: it is rebuilt
+    (marketplace.searching.sync.reindex_if_outdated)."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for env, name in (("SEARCH_DICT_FILE", "userdict.txt"), ("SEARCH_STOPWORDS_FILE", "stopwords.txt")):
+        for path in _data_file(env, name):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def tokenizer():

@@ -108,6 +108,11 @@ class SearchBackend(ABC):
     def clear(self) -> None:
         self.rebuild(iter(()))
 
+    def analysis_stamp(self) -> str | None:
+        """The `search.analysis.stamp()` the current index was built under ("" for an index built before stamps
+        were kept), or None when this backend keeps none (it is then never rebuilt for that reason)."""
+        return None
+
     def close(self) -> None:
         pass
 

@@ -529,6 +529,10 @@ def _bulk_merge(writer, segments):
     return (NO_MERGE if len(segments) <= BULK_MAX_SEGMENTS else MERGE_SMALL)(writer, segments)
 
 
+# A generation's analysis stamp (search.analysis.stamp): written with the index, read by reindex_if_outdated.
+STAMP_FILE = "analysis.stamp"
+
+
 class WhooshBackend(SearchBackend):
     name = "whoosh"
 
@@ -556,8 +560,13 @@ class WhooshBackend(SearchBackend):
                 if not self.current.exists():
                     gen = self._new_generation()
                     windex.create_in(str(gen), make_schema())
+                    (gen / STAMP_FILE).write_text(analysis.stamp(), encoding="ascii")
                     self._switch(gen)
         return self.current.resolve()
+
+    def analysis_stamp(self) -> str:
+        path = self._ensure_index() / STAMP_FILE
+        return path.read_text(encoding="ascii").strip() if path.exists() else ""
 
     def _new_generation(self) -> Path:
         gen = self.base / f"gen-{time.time_ns()}"
@@ -696,6 +705,7 @@ class WhooshBackend(SearchBackend):
                 if progress and count % 1000 == 0:
                     progress(count)
             writer.commit()
+            (gen / STAMP_FILE).write_text(analysis.stamp(), encoding="ascii")
         except BaseException:
             writer.cancel()
             shutil.rmtree(gen, ignore_errors=True)

@@ -152,6 +152,35 @@ def test_reindex_rebuilds_from_the_database(app, f):
     assert check.exit_code == 0, check.output
 
 
+def test_an_index_built_under_another_analysis_is_rebuilt_in_the_background(app, f, monkeypatch):
+    # a deploy that changes how text is cut (the rules, the dictionary, the stopwords) leaves an index whose words
+    # its queries no longer meet: the worker's periodic task rebuilds it, once
+    from search import analysis
+    from marketplace.searching import tasks as search_tasks
+    inst = f.user("institution")
+    obj = published(f, inst, "ＬＥＤ路灯散热模组")
+    sync.apply_pending()
+    be = sync.backend()
+    assert be.analysis_stamp() == analysis.stamp()
+    before = be.current.resolve()
+    search_tasks.reindex_when_outdated.call_local()
+    assert be.current.resolve() == before  # current: nothing done
+    monkeypatch.setattr(analysis, "stamp", lambda: "rules-of-the-next-deploy")
+    search_tasks.reindex_when_outdated.call_local()
+    rebuilt = be.current.resolve()
+    assert rebuilt != before and be.analysis_stamp() == "rules-of-the-next-deploy"
+    assert [i.split(":")[1] for i in be.search(SearchQuery(text="LED")).ids] == [str(obj.id)]
+    search_tasks.reindex_when_outdated.call_local()
+    assert be.current.resolve() == rebuilt  # once
+    (rebuilt / "analysis.stamp").unlink()  # an index built before stamps were kept
+    assert be.analysis_stamp() == ""
+    search_tasks.reindex_when_outdated.call_local()
+    assert be.current.resolve() != rebuilt and be.analysis_stamp() == "rules-of-the-next-deploy"
+    monkeypatch.undo()
+    sync.reindex()  # (the session's index left under today's stamp for the tests after this one)
+    assert be.analysis_stamp() == analysis.stamp()
+
+
 def _env(app) -> dict:
     env = dict(os.environ)
     env.update(DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"], SEARCH_INDEX_DIR=app.config["SEARCH_INDEX_DIR"],

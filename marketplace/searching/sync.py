@@ -169,6 +169,19 @@ def reindex(progress=None) -> dict:
             "seconds": round(time.time() - started, 1)}
 
 
+def reindex_if_outdated(progress=None) -> dict | None:
+    """Rebuild the index when it was built under another analysis (`search.analysis.stamp`: a deploy changed how
+    text is cut — its rules, the dictionary or the stopwords — so its queries no longer meet its words): reindex()'s
+    figures, or None when the index is current or the backend keeps no stamp (Elasticsearch: run reindex)."""
+    from search import analysis
+    have = backend().analysis_stamp()
+    if have is None or have == analysis.stamp():
+        return None
+    current_app.logger.info("search index built under analysis %r, now %r: rebuilding", have or "(none)",
+                            analysis.stamp())
+    return reindex(progress)
+
+
 def check() -> dict:
     """Compare the index with the database: missing, extra, and stale documents."""
     be = backend()
