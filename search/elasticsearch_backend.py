@@ -137,8 +137,18 @@ class ElasticsearchBackend(SearchBackend):
 
     def _create(self, name: str | None = None) -> str:
         name = name or f"{self.alias}-{time.time_ns()}"
-        self.es.indices.create(index=name, settings=SETTINGS, mappings=MAPPINGS)
+        # the analysis the index is built under, in the mapping's _meta (kept by Elasticsearch, never interpreted)
+        self.es.indices.create(index=name, settings=SETTINGS,
+                               mappings={**MAPPINGS, "_meta": {"analysis": analysis.stamp()}})
         return name
+
+    @_unavailable
+    def analysis_stamp(self) -> str:
+        """The stamp in the _meta of the index the alias points at ("" for one created before stamps were kept)."""
+        self._ensure()
+        found = self.es.indices.get_mapping(index=self.alias)
+        stamps = {((body.get("mappings") or {}).get("_meta") or {}).get("analysis", "") for body in found.values()}
+        return stamps.pop() if len(stamps) == 1 else ""
 
     def _targets(self) -> list[str]:
         from elasticsearch import NotFoundError

@@ -90,8 +90,10 @@ class FakeNode(BaseNode):
         if len(parts) == 1 and method == "PUT":
             if parts[0] in c.indices:
                 return _error(400, "resource_already_exists_exception")
-            c.indices[parts[0]] = {"docs": {}}
+            c.indices[parts[0]] = {"docs": {}, "mappings": (payload or {}).get("mappings") or {}}
             return 200, {"acknowledged": True, "index": parts[0]}
+        if len(parts) == 2 and parts[1] == "_mapping" and method == "GET":
+            return 200, {n: {"mappings": c.indices[n]["mappings"]} for n in self._resolve(c, parts[0])}
         if len(parts) == 1 and method == "DELETE":
             for name in parts[0].split(","):
                 c.indices.pop(name, None)
@@ -189,6 +191,20 @@ def test_two_workers_starting_together_share_one_index_and_one_alias(cluster):
     b.index([doc(2)])  # writes through the alias work from both (an alias on two indices would refuse them)
     assert b.get("achievement:1")["id"] == "achievement:1"
     assert set(cluster.indices["mk-000001"]["docs"]) == {"achievement:1", "achievement:2"}
+
+
+def test_each_index_keeps_the_analysis_it_was_built_under(cluster, monkeypatch):
+    from search import analysis
+    be = backend()
+    assert be.analysis_stamp() == analysis.stamp()  # the first index, created on first use
+    monkeypatch.setattr(analysis, "stamp", lambda: "rules-of-the-next-deploy")
+    assert be.analysis_stamp() != "rules-of-the-next-deploy"  # (reindex_if_outdated would rebuild it)
+    be.rebuild(iter([doc(1)]))
+    assert be.analysis_stamp() == "rules-of-the-next-deploy"
+    assert ("GET", "/mk/_mapping", None) in cluster.requests  # the documented endpoint, through the alias
+    for name in cluster.indices:  # an index created before stamps were kept
+        cluster.indices[name]["mappings"].pop("_meta", None)
+    assert be.analysis_stamp() == ""
 
 
 def test_ensure_runs_once_per_process(cluster):

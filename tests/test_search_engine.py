@@ -158,6 +158,10 @@ def test_a_wrapped_abstract_is_found_by_its_words(backend):
     assert "10" in ids(q(backend, '"正极材料"')) and "10" in ids(q(backend, "循环寿命"))
 
 
+def test_the_index_keeps_the_analysis_it_was_built_under(backend):
+    assert backend.analysis_stamp() == analysis.stamp()  # (marketplace.searching.sync.reindex_if_outdated reads it)
+
+
 def test_full_width_codes_find_and_are_found(backend):
     backend.index([doc(9, "ＰＬＣ控制的３Ｄ打印机", "Ｔｉ－６Ａｌ－４Ｖ钛合金粉末")])
     assert ids(q(backend, "PLC")) == ["9"]
