@@ -172,7 +172,7 @@ def reindex(progress=None) -> dict:
 def reindex_if_outdated(progress=None) -> dict | None:
     """Rebuild the index when it was built under another analysis (`search.analysis.stamp`: a deploy changed how
     text is cut — its rules, the dictionary or the stopwords — so its queries no longer meet its words): reindex()'s
-    figures, or None when the index is current or the backend keeps no stamp (Elasticsearch: run reindex)."""
+    figures, or None when the index is current or the backend keeps no stamp (SearchBackend.analysis_stamp)."""
     from search import analysis
     have = backend().analysis_stamp()
     if have is None or have == analysis.stamp():
