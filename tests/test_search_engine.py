@@ -140,7 +140,8 @@ def test_full_width_letters_and_digits_are_read_as_ascii():
 
 
 def test_a_hard_wrap_inside_a_chinese_run_is_not_a_word_boundary():
-    # text copied out of a PDF breaks its lines inside words; a blank line or a break by punctuation or a code stays
+    # text copied out of a PDF breaks its lines inside words, before codes, after commas; a blank line and a break
+    # between two Latin words or numbers stay
     wrapped = "高镍三元正极材\n料的包覆改性，\n采用\nLiFePO4\n包覆 LiFePO\n4。\n\n第二段 see\nfigure\n（注）"
     assert analysis.read(wrapped) == "高镍三元正极材料的包覆改性，采用LiFePO4包覆 LiFePO\n4。\n\n第二段 see\nfigure（注）"
     assert analysis.token_groups(wrapped) == analysis.token_groups(analysis.read(wrapped))
