@@ -1029,13 +1029,14 @@ def _as_written(terms: list, raw: str) -> dict:
     ph → pH), looked for as the engine found it: a whole Latin word (scoring.bounded), maybe with a plural s — led
     is not the "led" of "Controlled"; a term without Latin letters, or not found, stays as it is."""
     out = {}
+    folded = fold(raw)  # (ＥＲＰ found too, and shown as written: fold keeps every offset)
     for t in terms:
         if t in out or not _LATIN.search(t):
             out.setdefault(t, t)
             continue
         head = r"(?<![a-z])" if _LATIN.match(t[0]) else ""
         tail = r"(?=s?(?![a-z]))" if _LATIN.match(t[-1]) else ""
-        m = re.search(head + re.escape(t) + tail, fold(raw), re.IGNORECASE)  # (ＥＲＰ too, shown as written)
+        m = re.search(head + re.escape(t) + tail, folded, re.IGNORECASE)
         out[t] = raw[m.start():m.end()] if m else t
     return out
 
