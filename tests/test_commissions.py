@@ -331,6 +331,22 @@ def _registered(f, inst, company, broker, amount, admin, paid=None, invoice=True
     return c
 
 
+def test_an_invoice_whose_contract_number_was_typed_in_full_width_is_the_contracts_invoice(client, f):
+    # the number printed on the invoice, typed with a Chinese input method's full-width mode on (２０２６－鹰潭－０００００１)
+    admin = f.user("admin", admin_level="city", city="鹰潭")
+    inst, company, broker = f.user("institution", city="鹰潭"), f.user("company", city="鹰潭"), f.user("broker")
+    c = _registered(f, inst, company, broker, "50000", admin, paid="50000", invoice=False)
+    wide = str.maketrans({ch: chr(ord(ch) + 0xFEE0) for ch in "0123456789-"})
+    p = c.payments[0]
+    services.record_invoice(inst, p.id, {"invoice_no": "FP000001", "contract_no": c.registration_no.translate(wide)})
+    db.session.commit()
+    h = bearer(f, admin)
+    rule = client.post("/api/v1/rewards/rules", json=TIERED, headers=h)
+    r = client.post(f"/api/v1/rewards/rules/{rule.json['id']}/compute", headers=h)
+    assert r.status_code == 201, r.json
+    assert r.json["left_out"] == [] and r.json["total"] == "500.00"  # 50,000 × 1 %
+
+
 def test_reward_list_on_known_contracts_to_the_fen(client, f):
     admin = f.user("admin", admin_level="city", city="鹰潭")
     inst, company = f.user("institution", city="鹰潭"), f.user("company", city="鹰潭")

@@ -155,7 +155,23 @@ def test_a_number_typed_by_hand_does_not_break_the_automatic_ones(f, deal):
     assert nxt.registration_no == "2026-南昌-000008"
 
 
-@pytest.mark.parametrize("number", ["<script>", "2026 南昌 1", "a" * 41, "x"])
+def test_a_number_typed_in_full_width_mode_is_the_number_in_ascii(f, deal):
+    # ２０２６－南昌－Ａ１ as a Chinese input method types it in full-width mode: before, refused as malformed
+    inst, company = deal
+    admin = city_admin(f)
+    first = submitted(f, inst, company)
+    contracts.register(admin, first, {"registration_no": "２０２６－南昌－Ａ１／ｂ"}, today=date(2026, 5, 1))
+    assert first.registration_no == "2026-南昌-A1/b"
+    again = submitted(f, inst, company)
+    with pytest.raises(Conflict):  # the same number, typed in ASCII this time
+        contracts.register(admin, again, {"registration_no": "2026-南昌-A1/b"}, today=date(2026, 5, 1))
+    db.session.rollback()
+    kept = submitted(f, inst, company)  # full-width parentheses stay as typed (numbers of old were stored so)
+    contracts.register(admin, kept, {"registration_no": "赣（２０２６）００１"}, today=date(2026, 5, 1))
+    assert kept.registration_no == "赣（2026）001"
+
+
+@pytest.mark.parametrize("number", ["<script>", "2026 南昌 1", "a" * 41, "x", "２０２６　南昌"])
 def test_a_number_typed_by_hand_follows_the_documented_pattern(f, deal, number):
     inst, company = deal
     c = submitted(f, inst, company)

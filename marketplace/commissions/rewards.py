@@ -21,6 +21,7 @@ from sqlalchemy import extract, select
 
 from ..accounts.models import Organisation, User
 from ..contracts.models import Contract
+from ..contracts.numbering import as_typed
 from ..core import permissions as perm
 from ..core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from ..core.models import record_audit
@@ -134,7 +135,7 @@ def evaluate(rule: RewardRule, today: date) -> tuple[list[dict], list[dict]]:
         payments = [p for p in c.payments if p.received_on <= today]
         first = min(payments, key=lambda p: (p.received_on, p.id)) if payments else None
         invoices = PaymentInvoice.query.filter_by(contract_id=c.id).order_by(PaymentInvoice.id).all()
-        matching = next((i for i in invoices if i.contract_no.strip() == (c.registration_no or "")), None)
+        matching = next((i for i in invoices if as_typed(i.contract_no) == (c.registration_no or "")), None)
         ev = {"contract_id": c.id, "title": c.title, "registration_no": c.registration_no,
               "registered_on": c.registered_on.isoformat(), "amount": f"{calc.fen(c.amount):.2f}",
               "first_payment": None if first is None else {"received_on": first.received_on.isoformat(),

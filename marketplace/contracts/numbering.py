@@ -3,8 +3,11 @@
 Automatic numbers follow `YYYY-城市-NNNNNN` (year of registration, the contract's city, a serial of six
 digits from 000001 in each city and year), e.g. 2026-鹰潭-000012. A registrar may type a number instead (a
 number given by another system); it must match TYPED: 4–40 characters, letters, digits, Chinese characters
-and - / ( ) （ ）, no spaces. The next automatic number is one more than the highest number of the automatic
-pattern in that city and year, so a typed number of another form never disturbs the series.
+and - / ( ) （ ）, no spaces. Full-width letters, digits, － and ／ (a Chinese input method's full-width mode:
+２０２６－南昌－Ａ１) are read as ASCII; full-width parentheses are kept as typed (always accepted as such, and a
+number is compared with the stored ones as written). The next automatic number is one more than the highest
+number of the automatic pattern in that city and year, so a typed number of another form never disturbs the
+series.
 
 Two registrations at once can draw the same number (neither sees the other's uncommitted row); the unique
 constraint then refuses one of them, which `assign` catches in a savepoint and draws again.
@@ -16,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..core.errors import Conflict, ValidationFailed
+from ..core.halfwidth import half_width
 from ..extensions import db
 from .models import Contract
 
@@ -26,6 +30,12 @@ ATTEMPTS = 5
 
 def automatic_pattern(city: str, year: int) -> re.Pattern:
     return re.compile(rf"{year}-{re.escape(city)}-([0-9]{{{SERIAL_DIGITS}}})")
+
+
+def as_typed(number: str) -> str:
+    """A registration number as the site stores it when typed: full-width letters, digits, － and ／ as ASCII (an
+    invoice's printed contract number is compared with it so too)."""
+    return half_width(number.strip(), keep="（）")
 
 
 def check_typed(number: str) -> str:
@@ -52,7 +62,7 @@ def next_number(city: str, day: date) -> str:
 def assign(c: Contract, typed: str | None, day: date) -> str:
     """Give `c` a registration number: the typed one (409 when taken) or the next automatic one."""
     if typed:
-        check_typed(typed)
+        typed = check_typed(as_typed(typed))
         if db.session.scalar(select(Contract.id).where(Contract.registration_no == typed, Contract.id != c.id)):
             raise Conflict("登记编号已被使用", {"registration_no": "编号重复"})
     db.session.flush()
