@@ -27,16 +27,50 @@ QUOTE_RE = re.compile(r'"([^"]+)"|“([^”]+)”')
 
 # Full-width letters and digits as a Chinese input method types them (ＬＥＤ, ３Ｄ打印, ＰＬＣ, ＳＯ２, ５Ｇ), and the marks
 # that join a code (＋ － ． ／: ＧＢ／Ｔ, Ｔｉ－６Ａｌ－４Ｖ), are read as their ASCII selves: the regular expressions above and
-# jieba know only ASCII, so "ＬＥＤ路灯" was cut to 路灯 alone and never met "LED". One character for one, so offsets
-# in a folded text are offsets in the text as written (spans, highlights). Chinese punctuation (，：（）) is kept.
+# jieba know only ASCII, so "ＬＥＤ路灯" was cut to 路灯 alone and never met "LED". Traditional characters are read as
+# simplified ones (data/t2s.txt, OpenCC's character table: a Taiwanese- or Hong Kong-invested firm writes 鋰電池正極材料,
+# which jieba cut as 鋰 / 電池 / 正極 / 材料 and the matcher found in no simplified record). One character for one, so
+# offsets in a folded text are offsets in the text as written (spans, highlights). Chinese punctuation (，：（）) is kept.
 _FOLD = {cp: cp - 0xFEE0 for cp in (*range(0xFF10, 0xFF1A), *range(0xFF21, 0xFF3B), *range(0xFF41, 0xFF5B),
                                      0xFF0B, 0xFF0D, 0xFF0E, 0xFF0F)}
+
+
+def _simplified_table(path: Path) -> dict[int, int]:
+    table = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            trad, simp = line.split("\t")
+            table[ord(trad)] = ord(simp)
+    return table
+
+
+_FOLD.update(_simplified_table(DATA / "t2s.txt"))
+
+
+def _char_class(codepoints) -> str:
+    """A regular expression's class of these characters, as ranges of consecutive ones; the few outside the Basic
+    Multilingual Plane as the one range of the supplementary ideographic planes (a long list of them there makes
+    every search 50 times slower)."""
+    cps = sorted(cp for cp in codepoints if cp <= 0xFFFF)
+    runs: list = []
+    for cp in cps:
+        if runs and cp == runs[-1][1] + 1:
+            runs[-1][1] = cp
+        else:
+            runs.append([cp, cp])
+    body = "".join(re.escape(chr(a)) + (f"-{re.escape(chr(b))}" if b > a else "") for a, b in runs)
+    if any(cp > 0xFFFF for cp in codepoints):
+        body += "\U00020000-\U0003ffff"
+    return f"[{body}]"
+
+
 # the characters _FOLD maps, searched for first (in C: most texts hold none, and translate is a loop per character)
-_WIDE = re.compile("[\uff0b\uff0d-\uff19\uff21-\uff3a\uff41-\uff5a]")
+_WIDE = re.compile(_char_class(_FOLD))
 
 
 def fold(text: str) -> str:
-    """`text` with full-width letters, digits and code marks read as ASCII (same length)."""
+    """`text` with full-width letters, digits and code marks read as ASCII and traditional characters as simplified
+    (same length)."""
     return text.translate(_FOLD) if _WIDE.search(text) else text
 
 
@@ -86,6 +120,7 @@ def stamp() -> str:
     at query time). An index built under another stamp cuts text otherwise than its queries do: it is rebuilt
     (marketplace.searching.sync.reindex_if_outdated)."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update((DATA / "t2s.txt").read_bytes())
     for env, name in (("SEARCH_DICT_FILE", "userdict.txt"), ("SEARCH_STOPWORDS_FILE", "stopwords.txt")):
         for path in _data_file(env, name):
             digest.update(path.name.encode() + b"\0" + path.read_bytes())

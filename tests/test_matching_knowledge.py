@@ -7,6 +7,7 @@ from marketplace.extensions import db
 from marketplace.matching import knowledge, learning
 from marketplace.matching import service as matching
 from marketplace.searching import sync
+from search.analysis import fold
 
 from .conftest import login
 
@@ -90,7 +91,7 @@ def test_the_variants_files_name_cue_words_of_their_industry_and_no_filler():
             if line.startswith("#") or not line.strip():
                 continue
             cols = line.split("\t")
-            assert cols[0].strip().lower() in words, (p.name, cols[0])
+            assert fold(cols[0]).strip().lower() in words, (p.name, cols[0])  # as loaded: 二噁英 is 二恶英
             for v in cols[1].split("|"):
                 assert len(v.strip()) >= 2 and v.strip() not in filler and cols[0] not in v, (p.name, line)
         total += sum(len(x) for x in knowledge.parse_variants(text, p.stem).values())

@@ -203,6 +203,30 @@ def test_texts_hard_wrapped_as_out_of_a_pdf_are_matched_as_the_texts_themselves(
     db.session.rollback()
 
 
+def test_texts_in_traditional_characters_are_matched_as_the_same_texts_in_simplified(library):
+    # a Taiwanese-invested firm's demand (鋰電池…), a Hong Kong university's summaries: before, their words met nothing
+    # written in simplified characters
+    from search import analysis
+    traditional = str.maketrans({chr(simp): chr(trad) for trad, simp in sorted(analysis._FOLD.items())
+                                 if 0x4E00 <= simp <= 0x9FFF and trad <= 0xFFFF})
+    demand = library["demands"][0]
+    service.reset_caches()
+    before = live(demand)
+    assert before["rows"]
+    for obj, names in [(demand, ("title", "description", "indicators"))] + \
+            [(a, ("title", "summary", "keywords")) for a in library["achievements"][::2]]:
+        for name in names:
+            text = getattr(obj, name) or ""
+            setattr(obj, name, text.translate(traditional))
+            assert fold(getattr(obj, name)) == fold(text)  # the same text, written in traditional characters
+    db.session.flush()
+    written = [demand.title + demand.description] + [a.summary for a in library["achievements"][::2]]
+    assert all(analysis._WIDE.search(text) for text in written)  # really written in traditional characters
+    service.reset_caches()
+    assert live(demand) == before
+    db.session.rollback()
+
+
 def test_a_rebuild_worker_keeps_every_profile_when_memory_allows(library, monkeypatch):
     """Above the prebuild limit each worker builds profiles as it needs them: it keeps them all (none built twice)
     when half of the memory available holds them in every worker, as many as fit otherwise, never fewer than the

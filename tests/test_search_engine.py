@@ -132,11 +132,43 @@ def test_full_width_letters_and_digits_are_read_as_ascii():
     assert [g[0] for g in analysis.token_groups("Ｔｉ－６Ａｌ－４Ｖ")] == ["ti-6al-4v"]
     assert analysis.fold("（ＳＯ２）：达标。") == "（SO2）：达标。"  # Chinese punctuation kept, one character for one
     # the quick test for "anything to fold?" names exactly the characters the table folds
-    wide = [chr(c) for c in range(0xFF00, 0xFF60) if analysis._WIDE.match(chr(c))]
-    assert sorted(map(ord, wide)) == sorted(analysis._FOLD)
+    wide = [c for c in range(0xFF00, 0xFF60) if analysis._WIDE.match(chr(c))]
+    assert wide == sorted(c for c in analysis._FOLD if 0xFF00 <= c < 0xFF60)
     spans = []
     analysis.token_groups("采用ＬＥＤ芯片", spans)
     assert (2, 5) in spans  # offsets in the text as written
+
+
+def test_traditional_characters_are_read_as_simplified():
+    # a Taiwanese- or Hong Kong-invested firm writes 鋰電池正極材料: before, jieba cut it as 鋰 / 電池 / 正極 / 材料, and
+    # neither search nor the matcher met the simplified 锂电池正极材料
+    assert analysis.token_groups("鋰電池正極材料燒結後開裂，廢水處理與檢測") == \
+        analysis.token_groups("锂电池正极材料烧结后开裂，废水处理与检测")
+    assert analysis.fold("陶瓷釉麵乾燥裂紋（ＬＥＤ燈）") == "陶瓷釉面干燥裂纹（LED灯）"  # one character for one
+    # simplified text is left as it is, the characters it writes itself included (哪吒, 蒜薹, 了解)
+    plain = "稀土永磁电机哪吒蒜薹了解钨铜合金二氧化碳捕集"
+    assert analysis.fold(plain) == plain
+    # the quick test for "anything to fold?" finds every character of the table, and nothing else of the Han blocks
+    assert all(analysis._WIDE.fullmatch(chr(c)) for c in analysis._FOLD)
+    assert not [c for c in range(0x3400, 0xA000) if c not in analysis._FOLD and analysis._WIDE.match(chr(c))]
+    spans = []
+    analysis.token_groups("採用鋰電池", spans)
+    assert (2, 5) in spans  # offsets in the text as written
+
+
+def test_the_analysis_stamp_follows_the_character_table(monkeypatch, tmp_path):
+    # the table decides how text is cut, so an index built under another one is rebuilt (sync.reindex_if_outdated)
+    for f in analysis.DATA.iterdir():
+        (tmp_path / f.name).write_bytes(f.read_bytes())
+    monkeypatch.setattr(analysis, "DATA", tmp_path)
+    analysis.stamp.cache_clear()
+    try:
+        same = analysis.stamp()
+        (tmp_path / "t2s.txt").write_text((tmp_path / "t2s.txt").read_text(encoding="utf-8") + "乾\t干\n", "utf-8")
+        analysis.stamp.cache_clear()
+        assert analysis.stamp() != same
+    finally:
+        analysis.stamp.cache_clear()
 
 
 def test_a_hard_wrap_inside_a_chinese_run_is_not_a_word_boundary():
@@ -169,6 +201,13 @@ def test_full_width_codes_find_and_are_found(backend):
     assert ids(q(backend, "3D打印")) == ["9"]
     assert ids(q(backend, "Ti-6Al-4V")) == ["9"]
     assert ids(q(backend, "ＬＥＤ")) == ["4"]  # and a full-width query finds the ASCII record
+
+
+def test_traditional_text_finds_and_is_found(backend):
+    backend.index([doc(11, "鋰電池負極材料", "人造石墨負極的包覆與燒結工藝")])
+    assert ids(q(backend, "锂电池负极")) == ["11"]
+    assert ids(q(backend, '"石墨负极"')) == ["11"] and ids(q(backend, "烧结工艺")) == ["11"]
+    assert "3" in ids(q(backend, "正極材料"))  # and a traditional query finds the simplified record
 
 
 def test_phrase_needs_adjacent_tokens(backend):

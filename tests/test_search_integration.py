@@ -132,6 +132,16 @@ def test_a_full_width_code_is_found_and_marked_as_written(client, f):
     assert res["total"] == 1 and "<mark>ＬＥＤ</mark>路灯" in res["items"][0]["title_html"]
 
 
+def test_a_record_in_traditional_characters_is_found_and_marked_as_written(client, f):
+    inst = f.user("institution")
+    published(f, inst, "鋰電池負極材料包覆工藝", summary="人造石墨負極的瀝青包覆與燒結，首次效率提升。")
+    sync.apply_pending()
+    res = client.get("/api/v1/search?q=锂电池负极").json
+    assert res["total"] == 1 and "<mark>鋰電池</mark>" in res["items"][0]["title_html"]
+    res = client.get("/api/v1/search?q=沥青包覆").json
+    assert res["total"] == 1 and "<mark>瀝青</mark><mark>包覆</mark>" in res["items"][0]["snippet_html"]
+
+
 def test_a_wrapped_summary_is_found_and_its_snippet_marked(client, f):
     inst = f.user("institution")
     published(f, inst, "高镍正极包覆改性", summary="本发明公开了一种高镍三元正极材\n料的包覆改性方法，循环寿命提升。")

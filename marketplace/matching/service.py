@@ -964,7 +964,7 @@ def _rank(src_kind, own, cands, limit, feedback, own_profile=None):
     # a demand that wants a fault gone is not answered by a record that only detects it (DETECT_DISCOUNT)
     cure = src_kind == "demand" and not scoring.asks_detection(own_p.text)
     conf = scoring.confidence([scoring.as_answer((ev.text, ev.text_d, ev.graph, ev.learned, ev.coverage,
-                                                  len(ev.shared_terms)), cure and scoring.detects(obj.title))
+                                                  len(ev.shared_terms)), cure and scoring.detects(fold(obj.title)))
                                for _, obj, _, ev, _, _ in scored], cover, own_p.plain)
     abstained = conf["abstain"]
     items = []
