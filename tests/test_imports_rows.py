@@ -91,6 +91,26 @@ def test_cooperation_any_becomes_other_and_is_reported(ctx):
     assert "第 1 行 所在城市：鹰潭市 → 鹰潭" in report.mapping_lines()
 
 
+def test_controlled_values_in_traditional_characters_are_the_vocabularys_and_reported(ctx):
+    # a Taiwanese-invested firm's sheet: 電子信息, 贛州市, 委託開發; before, each refused as not a value of the list
+    records = [{"需求名称": "觸控面板貼合氣泡", "需求描述": "全貼合後邊緣有氣泡，良率只有九成。", "所属产业": "電子信息",
+                "所在城市": "贛州市", "需求企业": "赣州台达光电有限公司", "合作方式": "委託開發", "预算（万元）": "80"}]
+    report = import_file("demands", "d.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode())
+    assert report.created == 1, report.errors
+    d = Demand.query.one()
+    assert (d.industry, d.city, d.cooperation) == ("电子信息", "赣州", "委托开发")
+    assert d.title == "觸控面板貼合氣泡"  # the text itself is kept as written (search and matching read it folded)
+    assert {"第 1 行 所属产业：電子信息 → 电子信息", "第 1 行 所在城市：贛州市 → 赣州",
+            "第 1 行 合作方式：委託開發 → 委托开发"} <= set(report.mapping_lines())
+    assert service.vocab_value("industry", "火星產業") == "火星产业"  # unknown stays unknown (refused by validation)
+    assert service.vocab_value("industry", "火星产业") == "火星产业"
+    rows = [row("銅合金連鑄技術", maturity="工業化", industry="有色金屬", **{"转化方式": "轉讓、許可"})]
+    report = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, rows))
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    a = Achievement.query.filter_by(title="銅合金連鑄技術").one()
+    assert (a.maturity, a.industry, a.transfer_modes) == ("工业化", "有色金属", "转让、许可")
+
+
 def test_every_industry_has_aliases_onto_the_vocabulary():
     from marketplace.core import vocab
     targets = set(vocab.ALIASES["industry"].values())

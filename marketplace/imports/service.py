@@ -21,6 +21,8 @@ from typing import Callable
 from sqlalchemy import JSON, bindparam, delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from search.analysis import fold
+
 from ..accounts.models import Organisation
 from ..accounts.services import get_or_create_org
 from ..core import listings, pgcopy, vocab
@@ -137,6 +139,18 @@ def nfkc(value: str) -> str:
     return unicodedata.normalize("NFKC", value)
 
 
+def vocab_value(kind: str, value: str) -> str:
+    """A spreadsheet's spelling of a controlled value → the vocabulary's: its aliases (小试阶段, 宜春市), full-width
+    as half-width, traditional characters as simplified (電子信息, 工業化, 贛州市: a Taiwanese- or Hong Kong-invested
+    firm's sheet); anything else as written, for validation to refuse."""
+    aliases = vocab.ALIASES.get(kind, {})
+    key = nfkc(value).strip()
+    if key in aliases:
+        return aliases[key]
+    simplified = fold(key)
+    return aliases.get(simplified, simplified) if simplified != key else value
+
+
 class RowMapper:
     """A file row (values aligned with the headers, or a .jsonl dict) → {field: value}, with the column
     name as the file spells it, for messages."""
@@ -242,14 +256,13 @@ class Importer:
                     self.report.note(number, col(f), value, fixed)
                 value = fixed
             elif f in VOCAB_COLUMNS:
-                fixed = vocab.ALIASES.get(VOCAB_COLUMNS[f], {}).get(nfkc(value).strip(), value)
+                fixed = vocab_value(VOCAB_COLUMNS[f], value)
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed)
                 value = fixed
             elif f in LIST_VOCAB_COLUMNS:
-                aliases = vocab.ALIASES.get(LIST_VOCAB_COLUMNS[f], {})
                 items = [i.strip() for i in LIST_SPLIT.split(value) if i.strip()]
-                mapped = [aliases.get(nfkc(i), i) for i in items]
+                mapped = [vocab_value(LIST_VOCAB_COLUMNS[f], i) for i in items]
                 for before, after in zip(items, mapped):
                     if before != after:
                         self.report.note(number, col(f), before, after)
