@@ -91,8 +91,10 @@ def test_cooperation_any_becomes_other_and_is_reported(ctx):
     assert "第 1 行 所在城市：鹰潭市 → 鹰潭" in report.mapping_lines()
 
 
-def test_controlled_values_in_traditional_characters_are_the_vocabularys_and_reported(ctx):
+def test_controlled_values_and_headers_in_traditional_characters_are_the_vocabularys_and_reported(ctx):
     # a Taiwanese-invested firm's sheet: 電子信息, 贛州市, 委託開發; before, each refused as not a value of the list
+    from search.analysis import _FOLD
+    traditional = str.maketrans({chr(simp): chr(trad) for trad, simp in sorted(_FOLD.items()) if 0x4E00 <= simp <= 0x9FFF})
     records = [{"需求名称": "觸控面板貼合氣泡", "需求描述": "全貼合後邊緣有氣泡，良率只有九成。", "所属产业": "電子信息",
                 "所在城市": "贛州市", "需求企业": "赣州台达光电有限公司", "合作方式": "委託開發", "预算（万元）": "80"}]
     report = import_file("demands", "d.jsonl", "\n".join(json.dumps(r, ensure_ascii=False) for r in records).encode())
@@ -105,10 +107,13 @@ def test_controlled_values_in_traditional_characters_are_the_vocabularys_and_rep
     assert service.vocab_value("industry", "火星產業") == "火星产业"  # unknown stays unknown (refused by validation)
     assert service.vocab_value("industry", "火星产业") == "火星产业"
     rows = [row("銅合金連鑄技術", maturity="工業化", industry="有色金屬", **{"转化方式": "轉讓、許可"})]
-    report = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, rows))
+    headers = [h.translate(traditional) for h in NO_REF]  # 成果名稱, 所屬產業, 意向價格（萬元）…
+    assert headers[:2] == ["成果名稱", "成果簡介"]
+    report = import_file("achievements", "a.xlsx", xlsx_bytes(headers, rows))
     assert (report.created, report.rejected) == (1, 0), report.errors
     a = Achievement.query.filter_by(title="銅合金連鑄技術").one()
     assert (a.maturity, a.industry, a.transfer_modes) == ("工业化", "有色金属", "转让、许可")
+    assert not report.warnings  # every column recognised
 
 
 def test_every_industry_has_aliases_onto_the_vocabulary():

@@ -6,6 +6,8 @@ file can be edited and imported again.
 import re
 from functools import lru_cache
 
+from search.analysis import fold
+
 COLUMNS = {
     "achievements": {
         "ref": ["编号", "成果编号", "ref"],
@@ -82,7 +84,10 @@ def ignored(header) -> bool:
 
 
 def _norm(header: str) -> str:
-    h = str(header).strip().lower().replace("（", "(").replace("）", ")")
+    """A header as compared: without spaces, colons and the required mark, parentheses half-width, letters lower-case,
+    full-width letters and traditional characters folded (成果名稱, 所屬產業: a Taiwanese- or Hong Kong-invested
+    firm's sheet)."""
+    h = fold(str(header)).strip().lower().replace("（", "(").replace("）", ")")
     return re.sub(r"[\s*：:]", "", h)
 
 
