@@ -124,30 +124,23 @@ def test_search_page_renders_facets_and_marks(client, f):
     assert "<mark>永磁</mark>" in lib_html and 'id="facets"' in lib_html
 
 
-def test_a_full_width_code_is_found_and_marked_as_written(client, f):
+@pytest.mark.parametrize("title, summary, query, field, marked", [
+    # a full-width code, as a Chinese input method types it in full-width mode
+    ("ＬＥＤ路灯散热模组", None, "LED", "title_html", "<mark>ＬＥＤ</mark>路灯"),
+    # traditional characters (a Hong Kong university's listing), found by simplified words, marked as written
+    ("鋰電池負極材料包覆工藝", "人造石墨負極的瀝青包覆與燒結，首次效率提升。", "锂电池负极", "title_html", "<mark>鋰電池</mark>"),
+    ("鋰電池負極材料包覆工藝", "人造石墨負極的瀝青包覆與燒結，首次效率提升。", "沥青包覆", "snippet_html",
+     "<mark>瀝青</mark><mark>包覆</mark>"),
+    # a summary hard-wrapped as copied out of a PDF
+    ("高镍正极包覆改性", "本发明公开了一种高镍三元正极材\n料的包覆改性方法，循环寿命提升。", "正极材料", "snippet_html",
+     "<mark>正极材料</mark>"),
+])
+def test_text_as_users_bring_it_is_found_and_marked_as_written(client, f, title, summary, query, field, marked):
     inst = f.user("institution")
-    published(f, inst, "ＬＥＤ路灯散热模组")
+    published(f, inst, title, **({"summary": summary} if summary else {}))
     sync.apply_pending()
-    res = client.get("/api/v1/search?q=LED").json
-    assert res["total"] == 1 and "<mark>ＬＥＤ</mark>路灯" in res["items"][0]["title_html"]
-
-
-def test_a_record_in_traditional_characters_is_found_and_marked_as_written(client, f):
-    inst = f.user("institution")
-    published(f, inst, "鋰電池負極材料包覆工藝", summary="人造石墨負極的瀝青包覆與燒結，首次效率提升。")
-    sync.apply_pending()
-    res = client.get("/api/v1/search?q=锂电池负极").json
-    assert res["total"] == 1 and "<mark>鋰電池</mark>" in res["items"][0]["title_html"]
-    res = client.get("/api/v1/search?q=沥青包覆").json
-    assert res["total"] == 1 and "<mark>瀝青</mark><mark>包覆</mark>" in res["items"][0]["snippet_html"]
-
-
-def test_a_wrapped_summary_is_found_and_its_snippet_marked(client, f):
-    inst = f.user("institution")
-    published(f, inst, "高镍正极包覆改性", summary="本发明公开了一种高镍三元正极材\n料的包覆改性方法，循环寿命提升。")
-    sync.apply_pending()
-    res = client.get("/api/v1/search?q=正极材料").json
-    assert res["total"] == 1 and "<mark>正极材料</mark>" in res["items"][0]["snippet_html"]
+    res = client.get(f"/api/v1/search?q={query}").json
+    assert res["total"] == 1 and marked in res["items"][0][field]
 
 
 def test_reindex_rebuilds_from_the_database(app, f):
