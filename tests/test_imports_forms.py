@@ -138,7 +138,7 @@ def test_a_demand_form_with_a_total_row_and_everyday_cooperation_words(ctx):
     buf = io.BytesIO()
     wb.save(buf)
     report = import_file("demands", "需求.xlsx", buf.getvalue(), dry_run=True)
-    assert (report.created, report.rejected, report.blank) == (2, 0, 1), report.errors
+    assert (report.created, report.rejected, report.footer, report.blank) == (2, 0, 1, 0), report.errors
     lines = "\n".join(report.mapping_lines())
     assert "委托研发 → 委托开发" in lines and "合作研发 → 合作开发" in lines and "30万元 → 30" in lines
 
@@ -231,3 +231,33 @@ def test_a_deadline_written_to_the_month_is_its_last_day_and_a_grant_date_so_wri
     rows[0][ZH.index("授权日期")] = "2021年6月"
     report = import_file("achievements", "x.xlsx", xlsx_bytes(ZH, rows))
     assert report.rejected == 1 and "“2021年6月”只写到月：日期应写到日" in report.errors[0]["message"]
+
+
+def test_a_sheets_numbered_empty_rows_total_row_and_footer_are_skipped_and_said(ctx):
+    # a template numbered down to row 30 in advance, a 合计 row summing the prices, the signatures under the table
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "成果名称"] + ZH[2:])                  # row 1
+    for n, row in enumerate(ROWS, 1):
+        ws.append([n, row[1]] + row[2:])                     # rows 2, 3
+    ws.append([3, None, "只有简介的一行", None, "有色金属"])     # row 4: a real row without its title
+    for n in range(4, 30):
+        ws.append([n])                                       # rows 5–30: numbered, empty
+    ws.append(["合 计"] + [None] * 12 + [120])                 # row 31
+    ws.append([None, "合计："] + [None] * 11 + [120])          # row 32: the total written in the title's column
+    ws.append(["填表人：张三", None, "填表日期：2026年11月30日"])  # row 33
+    ws.append(["单位（盖章）"])                                 # row 34
+    ws.append(["注：价格单位为万元"])                            # row 35
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "汇总.xlsx", buf.getvalue(), publish=True)
+    assert (report.created, report.rejected) == (2, 1), report.errors
+    assert report.errors[0]["row"] == 4  # data without a title is still an error, not a footer
+    said = "\n".join(report.warnings)
+    assert "序号" not in said  # the row counter is no unknown column
+    assert "第5行" not in said and "第30行" not in said  # numbered empty rows: counted, not told one by one
+    for row, text in ((31, "合 计"), (32, "合计："), (33, "填表人：张三"), (34, "单位（盖章）")):
+        assert f"第{row}行是表格的合计行或表尾（“{text}”）" in said
+    assert "第35行没有任何可识别列的内容（“注：价格单位为万元”）" in said  # a footnote is still told
+    assert (report.blank, report.footer) == (27, 4)
+    assert "拒绝1，跳过无内容的行27，跳过合计行或表尾4" in report.summary()

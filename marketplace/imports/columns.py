@@ -74,9 +74,10 @@ REQUIRED = {
 }
 
 
-# Columns the error file adds (错误原因, 原行号): a corrected error file imports again without a warning.
+# Columns the error file adds (错误原因, 原行号): a corrected error file imports again without a warning; and the row
+# counter nearly every sheet begins with (序号), read by no field.
 ERROR_COLUMN = "错误原因"
-IGNORED = {"错误原因", "原行号"}
+IGNORED = {"错误原因", "原行号", "序号"}
 
 
 def ignored(header) -> bool:
