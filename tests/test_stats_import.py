@@ -208,6 +208,19 @@ def test_bad_rows_reported_with_row_number_and_reason_good_rows_kept(ctx):
     assert ContractFact.query.count() == 2
 
 
+def test_a_total_row_and_the_lines_under_the_table_are_skipped_and_said_not_counted(ctx):
+    # the old registration system's export: a 序号 column, a 合计 row summing the amounts, the signatures under it
+    total = ["合计", None, None, None, None, None, None, None, None, "9,999,999.99"]
+    rows = [[n] + r for n, r in enumerate(GOOD, 1)] + [total, ["填报人：李四", None, "填报日期：2024年1月5日"]]
+    report = read_and_import(None, "h.xlsx", xlsx_bytes(["序号"] + CN, rows), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected, report.unknown_headers) == (len(GOOD), 0, []), report.errors
+    assert report.skipped == [f"第{len(GOOD) + 2}行是表格的合计行或表尾（“合计”），已跳过",
+                              f"第{len(GOOD) + 3}行是表格的合计行或表尾（“填报人：李四”），已跳过"]
+    assert "跳过合计行或表尾 2" in report.summary()
+    assert ContractFact.query.count() == len(GOOD)  # the total is no contract: the statistics are not counted twice
+
+
 def test_dry_run_writes_nothing_and_site_rows_are_never_overwritten(ctx):
     report = read_and_import(None, "a.csv", csv_bytes(CN, GOOD), batch="t", dry_run=True)
     assert report.created == 3 and ContractFact.query.count() == 0

@@ -140,3 +140,20 @@ def _explained(known: dict, header) -> str | None:
 
 def display_header(library: str, field: str) -> str:
     return COLUMNS[library][field][0]
+
+
+# A sheet's total row and the lines under a table, by their first text (whitespace removed: 合 计).
+TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?")
+FOOTER = re.compile(r"(合计|总计|小计|共计|填表人|填报人|填表日期|填报日期|制表人|制表日期|审核人|负责人|单位[（(]?盖章|盖章)"
+                    r"(?:$|[:：（(）)])")
+
+
+def footer_text(values: list, key) -> str | None:
+    """The row's first text when the row is a sheet's total (合计: amounts summed, no record) or a line under the
+    table (填表人：…, 填报日期：…, 单位（盖章）): its key value (a title, a registration number) empty, or 合计 itself;
+    None otherwise."""
+    key = re.sub(r"\s", "", str(key or ""))
+    if key and not TOTAL.fullmatch(key):
+        return None
+    first = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
+    return first if FOOTER.match(re.sub(r"\s", "", first)) else None

@@ -50,10 +50,6 @@ LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industr
 # Numbers, dates and codes: full-width digits and punctuation (１２３，．％) as half-width (NFKC).
 NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
-# A sheet's total row and footer lines, by their first text (whitespace removed: 合 计).
-TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?")
-FOOTER = re.compile(r"(合计|总计|小计|共计|填表人|填报人|填表日期|填报日期|制表人|制表日期|审核人|负责人|单位[（(]?盖章|盖章)"
-                    r"(?:$|[:：（(）)])")
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
@@ -233,7 +229,7 @@ class Importer:
             self.report.skipped += 1
             self.report.warnings.append(f"第{number}行是模板中的示例行（编号“{record.get('ref') or '示例'}”），已跳过")
             return None
-        if not isinstance(values, dict) and (shown := self._footer(record, values)):
+        if not isinstance(values, dict) and (shown := columns.footer_text(values, record.get("title"))):
             self.report.skipped += 1
             self.report.footer += 1
             self.report.warnings.append(f"第{number}行是表格的合计行或表尾（“{shown[:20]}”），已跳过")
@@ -320,16 +316,6 @@ class Importer:
             return True
         first = values[0] if isinstance(values, list) and values else None
         return isinstance(first, str) and first.strip() in SAMPLE_REFS
-
-    @staticmethod
-    def _footer(record: dict, values) -> str | None:
-        """The row's first text when it is a sheet's total (合计: amounts summed, no record) or its footer (填表人：…,
-        填报日期：…, 单位（盖章）): no title of its own, or 合计 as its title; None otherwise."""
-        title = re.sub(r"\s", "", str(record.get("title") or ""))
-        if title and not TOTAL.fullmatch(title):
-            return None
-        first = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
-        return first if FOOTER.match(re.sub(r"\s", "", first)) else None
 
     def _org_of(self, record: dict):
         """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""

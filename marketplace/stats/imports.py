@@ -20,6 +20,7 @@ from ..core.errors import ValidationFailed
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES
 from ..extensions import db
+from ..imports.columns import footer_text
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -284,6 +285,7 @@ class ImportReport:
     updated: int = 0
     errors: list = dc_field(default_factory=list)
     unknown_headers: list = dc_field(default_factory=list)
+    skipped: list = dc_field(default_factory=list)  # a sheet's 合计 row and footer lines: "第N行…已跳过"
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -298,7 +300,8 @@ class ImportReport:
         rate = f"，{self.rows / self.seconds:,.0f} 行/秒" if self.seconds else ""
         return (
             f"共 {self.rows} 行：新增 {self.created}，更新 {self.updated}，拒绝 {self.rejected}"
-            f"（{self.seconds:.1f} 秒{rate}）"
+            + (f"，跳过合计行或表尾 {len(self.skipped)}" if self.skipped else "")
+            + f"（{self.seconds:.1f} 秒{rate}）"
         )
 
     def as_dict(self) -> dict:
@@ -309,6 +312,7 @@ class ImportReport:
             "rejected": self.rejected,
             "errors": self.errors,
             "unknown_headers": self.unknown_headers,
+            "skipped": self.skipped,
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
         }
@@ -317,7 +321,7 @@ class ImportReport:
 def map_headers(headers: list) -> tuple[dict[int, str], list[str]]:
     mapping, unknown = {}, []
     for i, h in enumerate(headers or []):
-        if h is None or not str(h).strip():
+        if h is None or not str(h).strip() or _norm(h) == "序号":  # (the row counter: read by no field)
             continue
         key = HEADER_MAP.get(_norm(h))
         if key and key not in mapping.values():
@@ -361,6 +365,9 @@ def import_contracts(
             report.error(number, f"{where}：{SURROGATE_MESSAGE}")
             continue
         record = {mapping[i]: v for i, v in enumerate(values) if i in mapping}
+        if isinstance(values, list) and (shown := footer_text(values, record.get("registration_no"))):
+            report.skipped.append(f"第{number}行是表格的合计行或表尾（“{shown[:20]}”），已跳过")  # (its sums: no contract)
+            continue
         try:
             clean = clean_row(record, orgs)
         except RowError as exc:
