@@ -78,6 +78,23 @@ def test_full_width_dates_are_dates():
     assert LenientDate().deserialize("２０２６／３／１") == LenientDate().deserialize("2026/3/1")
 
 
+@pytest.mark.parametrize("typed, day", [("20210608", "2021-06-08"), ("2021-6-8 00:00:00", "2021-06-08"),
+                                        ("2021-06-08T00:00", "2021-06-08"), ("2021/6/8 0:00", "2021-06-08")])
+def test_dates_as_spreadsheets_export_them_are_dates(typed, day):
+    # a date typed without separators, a date cell written out as text with its midnight (a CSV saved by Excel)
+    from marketplace.core.schema import LenientDate
+    assert LenientDate().deserialize(typed).isoformat() == day
+
+
+@pytest.mark.parametrize("typed", ["2021-06-08 14:30", "20211308", "1234567", "202106081"])
+def test_a_date_with_a_time_of_day_or_an_impossible_one_is_refused(typed):
+    from marshmallow import ValidationError
+
+    from marketplace.core.schema import LenientDate
+    with pytest.raises(ValidationError):
+        LenientDate().deserialize(typed)
+
+
 def test_yuan_allows_only_two_places():
     assert money.parse_yuan("1234.5") == Decimal("1234.50")
     with pytest.raises(money.MoneyError):

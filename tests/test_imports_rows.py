@@ -116,6 +116,26 @@ def test_controlled_values_and_headers_in_traditional_characters_are_the_vocabul
     assert not report.warnings  # every column recognised
 
 
+def test_values_with_a_remark_or_a_word_around_them_are_the_vocabularys_and_reported(ctx):
+    # 中试阶段（已完成）, 发明专利（已授权）, 新材料产业, 已产业化, 国家发明专利: before, each refused
+    rows = [row("铜合金连续挤压技术", maturity="中试阶段（已完成）", industry="新材料产业",
+                **{"知识产权类型": "发明专利（已授权）", "授权日期": "20210608"}),
+            row("稀土永磁回收技术", maturity="已产业化", industry="电子信息产业", **{"知识产权类型": "国家发明专利"}),
+            row("两个产业的成果", industry="新材料、新能源")]
+    report = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, rows))
+    assert (report.created, report.rejected) == (2, 1), report.errors
+    assert "新材料、新能源" in report.errors[0]["message"]  # two values for one: still refused, not guessed
+    a = Achievement.query.filter_by(title="铜合金连续挤压技术").one()
+    assert (a.maturity, a.industry, a.ip_items[0].ip_type) == ("中试", "新材料", "发明专利")
+    assert a.ip_items[0].granted_on.isoformat() == "2021-06-08"
+    b = Achievement.query.filter_by(title="稀土永磁回收技术").one()
+    assert (b.maturity, b.industry, b.ip_items[0].ip_type) == ("工业化", "电子信息", "发明专利")
+    lines = report.mapping_lines()
+    for said in ("成熟度：中试阶段（已完成） → 中试", "所属产业：新材料产业 → 新材料", "成熟度：已产业化 → 工业化",
+                 "知识产权类型：国家发明专利 → 发明专利"):
+        assert any(said in line for line in lines), said
+
+
 def test_every_industry_has_aliases_onto_the_vocabulary():
     from marketplace.core import vocab
     targets = set(vocab.ALIASES["industry"].values())

@@ -281,8 +281,9 @@ def month_end(value: str) -> date | None:
 
 
 class LenientDate(fields.Date):
-    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 and Excel date cells; years 1900–2999 (schedules
-    count months and years forward from these dates, and nothing in this domain lies outside)."""
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日, 20210305, Excel date cells and a date cell exported as text
+    with its midnight (2021-3-5 00:00:00, as a CSV of Excel writes it); years 1900–2999 (schedules count months and
+    years forward from these dates, and nothing in this domain lies outside)."""
 
     def _deserialize(self, value, attr, data, **kw):
         day = self._parse(value)
@@ -297,7 +298,8 @@ class LenientDate(fields.Date):
             return value
         if isinstance(value, str):
             value = half_width(value)  # ２０２６－０３－０１ as typed with full-width mode on
-            m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*", value)
+            m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,2}:00(?::00)?)?\s*", value) \
+                or re.fullmatch(r"\s*(\d{4})(\d{2})(\d{2})\s*", value)
             if m:
                 try:
                     return date(*map(int, m.groups()))

@@ -1,4 +1,5 @@
 """Controlled vocabularies shared by forms, the API, imports and (later) search facets."""
+import re
 
 CITIES = ["南昌", "九江", "景德镇", "萍乡", "新余", "鹰潭", "赣州", "宜春", "上饶", "吉安", "抚州"]
 
@@ -84,6 +85,32 @@ ALIASES = {
     "scale": {**{s + "企业": s for s in COMPANY_SCALES}, "大": "大型", "中": "中型", "小": "小型", "微": "微型",
               "large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
 }
+
+
+# The values of each kind ALIASES maps onto.
+VALUES = {"maturity": MATURITIES, "industry": INDUSTRIES, "funding_source": FUNDING_SOURCES, "ip_type": IP_TYPES,
+          "category": CATEGORIES, "transfer_modes": TRANSFER_MODES, "cooperation": COOPERATION_MODES, "city": CITIES,
+          "scale": COMPANY_SCALES}
+# What spreadsheets add around a value: a remark in brackets (中试阶段（已完成）, 发明专利（已授权）), a trailing
+# 产业 / 行业 / 领域 (新材料产业), a leading 已 or 国家 / 中国 (已产业化, 国家发明专利).
+_REMARK = re.compile(r"^(.+?)\s*[（(][^（）()]*[）)]$")
+_AROUND = re.compile(r"^(?:已|国家|中国)?(.+?)(?:产业|行业|领域)?$")
+
+
+def spelled(kind: str, value: str) -> str | None:
+    """The vocabulary's value a spreadsheet's spelling stands for — itself, an alias, or either with a remark in
+    brackets, a trailing 产业/行业/领域 or a leading 已/国家/中国 taken away — or None."""
+    values, aliases = VALUES.get(kind, ()), ALIASES.get(kind, {})
+    candidates = [value]
+    if m := _REMARK.match(value):
+        candidates.append(m.group(1))
+    candidates += [m.group(1) for c in list(candidates) if (m := _AROUND.match(c)) and m.group(1) != c]
+    for c in candidates:
+        if c in values:
+            return c
+        if c in aliases:
+            return aliases[c]
+    return None
 
 
 def normalise(kind: str, value: str) -> str:

@@ -143,15 +143,13 @@ def nfkc(value: str) -> str:
 
 
 def vocab_value(kind: str, value: str) -> str:
-    """A spreadsheet's spelling of a controlled value → the vocabulary's: its aliases (小试阶段, 宜春市), full-width
-    as half-width, traditional characters as simplified (電子信息, 工業化, 贛州市: a Taiwanese- or Hong Kong-invested
-    firm's sheet); anything else as written, for validation to refuse."""
-    aliases = vocab.ALIASES.get(kind, {})
+    """A spreadsheet's spelling of a controlled value → the vocabulary's (vocab.spelled: its aliases, 小试阶段, 宜春市,
+    with a remark in brackets or 产业/行业 around it taken away: 中试阶段（已完成）, 新材料产业), full-width as half-width,
+    traditional characters as simplified (電子信息, 工業化, 贛州市: a Taiwanese- or Hong Kong-invested firm's sheet);
+    anything else as written, for validation to refuse."""
     key = nfkc(value).strip()
-    if key in aliases:
-        return aliases[key]
-    simplified = fold(key)
-    return aliases.get(simplified, simplified) if simplified != key else value
+    found = vocab.spelled(kind, key) or vocab.spelled(kind, fold(key))
+    return found or (fold(key) if fold(key) != key else value)
 
 
 class RowMapper:
