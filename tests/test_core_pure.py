@@ -4,7 +4,7 @@ from decimal import Decimal
 import pytest
 from hypothesis import given, strategies as st
 
-from marketplace.core import money
+from marketplace.core import money, vocab
 from marketplace.core.schema import flatten_errors
 from marketplace.core.uscc import ALPHABET, check_char, is_valid_uscc, make_uscc, uscc_error
 from marketplace.core.uscc import normalise as normalise_uscc
@@ -68,7 +68,7 @@ def test_full_width_digits_are_amounts_as_typed(typed, yuan):
 @pytest.mark.parametrize("seed", ["a", "b", "江西"])
 def test_a_full_width_or_lower_case_code_is_the_code(seed):
     code = make_uscc(seed)
-    for typed in (code.translate(WIDE), code.lower(), f" {code} "):
+    for typed in (code.translate(WIDE), code.lower(), f" {code} ", f"{code[:8]} {code[8:12]} {code[12:]}"):
         assert uscc_error(typed) is None and normalise_uscc(typed) == code
 
 
@@ -111,3 +111,17 @@ def test_flatten_errors_translates_nested_messages():
     flat = flatten_errors({"title": ["Missing data for required field."],
                            "ip_items": {0: {"granted_on": ["Not a valid date."]}}})
     assert flat == {"title": "必填项", "ip_items.0.granted_on": "日期格式应为 YYYY-MM-DD"}
+
+
+@pytest.mark.parametrize("place, city", [
+    ("南昌", "南昌"), ("南昌市", "南昌"), ("江西省南昌市", "南昌"), ("南昌市红谷滩区", "南昌"), ("南昌高新区", "南昌"),
+    ("赣州市章贡区", "赣州"), ("南康区", "赣州"), ("南康", "赣州"), ("龙南市", "赣州"), ("共青城市", "九江"),
+    ("吉安县", "吉安"), ("新干县", "吉安"), ("上高县", "宜春"), ("余江区", "鹰潭"), ("景德镇市珠山区", "景德镇"),
+    ("广州", None), ("江西", None), ("上海市", None), ("吉林省", None)])
+def test_a_place_in_jiangxi_is_read_as_its_city(place, city):
+    assert vocab.city_of(place) == city
+
+
+def test_every_county_level_division_belongs_to_one_of_the_eleven_cities():
+    assert len(vocab.COUNTIES) == 100 and set(vocab.COUNTIES.values()) == set(vocab.CITIES)
+    assert all(vocab.city_of(county) == city for county, city in vocab.COUNTIES.items())

@@ -4,6 +4,8 @@ and each mapping reported, a natural key when there is no 编号, the template's
 batch writer (issue 14): a row the database refuses costs only itself; outbox, match queue, audit in bulk."""
 import io
 import json
+from datetime import date
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -134,6 +136,36 @@ def test_values_with_a_remark_or_a_word_around_them_are_the_vocabularys_and_repo
     for said in ("成熟度：中试阶段（已完成） → 中试", "所属产业：新材料产业 → 新材料", "成熟度：已产业化 → 工业化",
                  "知识产权类型：国家发明专利 → 发明专利"):
         assert any(said in line for line in lines), said
+
+
+@pytest.mark.parametrize("column, typed, stored, said", [
+    ("所在城市", "南昌市红谷滩区", ("city", "南昌"), "所在城市：南昌市红谷滩区 → 南昌"),
+    ("所在城市", "南康区", ("city", "赣州"), "所在城市：南康区 → 赣州"),
+    ("所在城市", "共青城市", ("city", "九江"), "所在城市：共青城市 → 九江"),
+    ("预算（万元）", "待定", ("budget_negotiable", True), "预算（万元）：待定 → 面议"),
+    ("预算（万元）", "50万以内", ("budget", Decimal("500000.00")), "预算（万元）：50万以内 → 50"),
+    ("预算（万元）", "不超过100万", ("budget", Decimal("1000000.00")), "预算（万元）：不超过100万 → 100"),
+    ("截止日期", "长期有效", ("deadline", None), "截止日期：长期有效 → 不设截止日期（长期有效）"),
+    ("截止日期", "2027年底", ("deadline", date(2027, 12, 31)), "截止日期：2027年底 → 2027-12-31"),
+    ("截止日期", "2027年6月30日前", ("deadline", date(2027, 6, 30)), "截止日期：2027年6月30日前 → 2027年6月30日"),
+])
+def test_a_demand_sheets_everyday_wording_is_read_and_reported(ctx, column, typed, stored, said):
+    record = {"需求名称": "铜杆表面氧化发黑", "需求描述": "连铸连轧出来的铜杆表面发黑，客户投诉，想改进冷却和保护。",
+              "所属产业": "有色金属", "所在城市": "鹰潭", "需求企业": "鹰潭某铜业有限公司", "合作方式": "委托开发",
+              "预算（万元）": "30", column: typed}
+    report = import_file("demands", "d.jsonl", json.dumps(record, ensure_ascii=False).encode())
+    assert report.created == 1, report.errors
+    assert getattr(Demand.query.one(), stored[0]) == stored[1]
+    assert any(said in line for line in report.mapping_lines()), report.mapping_lines()
+
+
+@pytest.mark.parametrize("column, typed", [("预算（万元）", "50~100"), ("合作方式", "合作开发、委托开发"),
+                                           ("所在城市", "广州"), ("截止日期", "明年")])
+def test_what_cannot_be_read_without_guessing_stays_an_error(ctx, column, typed):
+    record = {"需求名称": "铜杆表面氧化发黑", "需求描述": "连铸连轧出来的铜杆表面发黑，客户投诉，想改进冷却和保护。",
+              "所属产业": "有色金属", "所在城市": "鹰潭", "需求企业": "鹰潭某铜业有限公司", "合作方式": "委托开发", column: typed}
+    report = import_file("demands", "d.jsonl", json.dumps(record, ensure_ascii=False).encode())
+    assert report.rejected == 1 and column in report.errors[0]["message"], report.errors
 
 
 def test_every_industry_has_aliases_onto_the_vocabulary():

@@ -302,3 +302,11 @@ def test_a_historical_export_larger_than_a_library_upload_is_read(ctx):
         read_file("big.csv", raw)
     headers, rows = read_file("big.csv", raw, max_rows=MAX_FILE_ROWS)
     assert len(rows) == MAX_ROWS + 5
+
+
+def test_a_contracts_region_written_as_a_district_or_county_is_its_city():
+    from marketplace.stats.imports import RowError, region
+    assert [region(v, "卖方所在地") for v in ("赣州市章贡区", "南康区", "江西省共青城市", "南昌", "广东省")] == \
+        ["赣州", "赣州", "九江", "南昌", "广东"]
+    with pytest.raises(RowError):
+        region("火星", "卖方所在地")

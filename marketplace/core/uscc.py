@@ -14,8 +14,9 @@ def check_char(first17: str) -> str:
 
 
 def normalise(code: str) -> str:
-    """The code as stored: ASCII (a full-width ９１３６… typed with full-width mode on), upper case, no spaces around."""
-    return half_width(code).strip().upper()
+    """The code as stored: ASCII (a full-width ９１３６… typed with full-width mode on), upper case, without the spaces
+    around or inside it (a licence's code copied in groups: 91360100 MA35 ABCD 1X)."""
+    return "".join(half_width(code).split()).upper()
 
 
 def uscc_error(code: str) -> str | None:

@@ -87,6 +87,37 @@ ALIASES = {
 }
 
 
+# Jiangxi's county-level divisions (区、县、县级市; 2021) → their 设区市: a sheet writes 南康区 or 共青城市 where the
+# column asks for the city.
+COUNTIES = {county: city for city, names in {
+    "南昌": "东湖区 西湖区 青云谱区 青山湖区 新建区 红谷滩区 南昌县 安义县 进贤县",
+    "九江": "濂溪区 浔阳区 柴桑区 武宁县 修水县 永修县 德安县 都昌县 湖口县 彭泽县 瑞昌市 共青城市 庐山市",
+    "景德镇": "昌江区 珠山区 浮梁县 乐平市",
+    "萍乡": "安源区 湘东区 莲花县 上栗县 芦溪县",
+    "新余": "渝水区 分宜县",
+    "鹰潭": "月湖区 余江区 贵溪市",
+    "赣州": "章贡区 南康区 赣县区 信丰县 大余县 上犹县 崇义县 安远县 定南县 全南县 宁都县 于都县 兴国县 会昌县 寻乌县 "
+            "石城县 瑞金市 龙南市",
+    "宜春": "袁州区 奉新县 万载县 上高县 宜丰县 靖安县 铜鼓县 丰城市 樟树市 高安市",
+    "上饶": "信州区 广丰区 广信区 玉山县 铅山县 横峰县 弋阳县 余干县 鄱阳县 万年县 婺源县 德兴市",
+    "吉安": "吉州区 青原区 吉安县 吉水县 峡江县 新干县 永丰县 泰和县 遂川县 万安县 安福县 永新县 井冈山市",
+    "抚州": "临川区 东乡区 南城县 黎川县 南丰县 崇仁县 乐安县 宜黄县 金溪县 资溪县 广昌县",
+}.items() for county in names.split()}
+_COUNTY_NAMES = {name[:-1] if len(name) > 2 else name: city for name, city in COUNTIES.items()}  # 南康, 共青城
+
+
+def city_of(place: str) -> str | None:
+    """The 设区市 a place names: 南昌, 南昌市, 江西省南昌市, 南昌市红谷滩区, 南昌高新区 (a city and what lies in it), 南康区,
+    南康, 共青城市 (a county-level division's city); None otherwise."""
+    text = re.sub(r"\s", "", place)
+    text = text[3:] if text.startswith("江西省") else text[2:] if text.startswith("江西") else text
+    for city in CITIES:
+        if text.startswith(city):
+            return city
+    return COUNTIES.get(text) or _COUNTY_NAMES.get(text) or \
+        next((c for name, c in COUNTIES.items() if text.startswith(name)), None)
+
+
 # The values of each kind ALIASES maps onto.
 VALUES = {"maturity": MATURITIES, "industry": INDUSTRIES, "funding_source": FUNDING_SOURCES, "ip_type": IP_TYPES,
           "category": CATEGORIES, "transfer_modes": TRANSFER_MODES, "cooperation": COOPERATION_MODES, "city": CITIES,
@@ -110,7 +141,7 @@ def spelled(kind: str, value: str) -> str | None:
             return c
         if c in aliases:
             return aliases[c]
-    return None
+    return city_of(value) if kind == "city" else None
 
 
 def normalise(kind: str, value: str) -> str:

@@ -54,6 +54,15 @@ LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
 WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
+# A budget or price in words: "待定", "不限", "协商" … mean 面议; a budget's upper bound ("50万以内", "不超过50万") is that
+# amount (a range, "50~100", stays an error: which end is meant is not said). Each reported.
+NEGOTIABLE_WORDS = {"待定", "不限", "协商", "议价", "商议", "面谈", "可议", "双方协商", "另议", "价格面议"}
+BUDGET_UP_TO = re.compile(r"^(?:不超过|不高于|最多|最高|上限)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?)?\s*(?:以内|以下|之内)?$")
+# A deadline in words: "长期", "长期有效", "不限" … is no deadline (the page says 长期有效); "2027年底" the year's last
+# day; "2027年12月31日前" the date.
+NO_DEADLINE_WORDS = {"长期", "长期有效", "不限", "不限期", "无", "无期限", "无限期", "常年", "常年有效", "长期征集"}
+YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末|年底|年末)$")
+BEFORE = re.compile(r"^(.+?)\s*(?:之前|以前|前|止)$")
 # A date typed where the cell was formatted as a number shows Excel's day serial (45000 = 2023-03-15): read as
 # that date between 1955 and 2099, reported; any other number stays an error.
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
@@ -252,15 +261,27 @@ class Importer:
                 self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
-                if f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
+                if f in WAN_COLUMNS and fixed in NEGOTIABLE_WORDS:
+                    fixed = "面议"
+                elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
                     fixed = m.group(1)
+                elif f == "budget_wan" and (m := BUDGET_UP_TO.match(fixed)) and m.group(1) != fixed:
+                    fixed = m.group(1)
+                elif f == "deadline" and fixed in NO_DEADLINE_WORDS:
+                    fixed = ""
+                elif f == "deadline" and (m := YEAR_END.match(fixed)):
+                    fixed = f"{m.group(1)}-12-31"
                 elif f in DATE_COLUMNS and EXCEL_SERIAL.match(fixed) and 20090 <= int(fixed) <= 73050:
                     from openpyxl.utils.datetime import from_excel
                     fixed = from_excel(int(fixed)).date().isoformat()
                 elif f == "deadline" and (end := month_end(fixed)):  # written to the month: its last day
                     fixed = end.isoformat()
+                elif f == "deadline" and (m := BEFORE.match(fixed)):  # 2027年12月31日前: the date itself
+                    fixed = m.group(1)
+                    if end := month_end(fixed):
+                        fixed = end.isoformat()
                 if fixed != value:
-                    self.report.note(number, col(f), value, fixed)
+                    self.report.note(number, col(f), value, fixed or "不设截止日期（长期有效）")
                 value = fixed
             elif f in VOCAB_COLUMNS:
                 fixed = vocab_value(VOCAB_COLUMNS[f], value)

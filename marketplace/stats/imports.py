@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 from ..core import money
 from ..core.errors import ValidationFailed
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
-from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES
+from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
 from ..imports.columns import footer_text
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
@@ -177,7 +177,8 @@ class RowError(ValueError):
 
 
 def region(value: str, what: str) -> str:
-    """A Jiangxi city (南昌, 南昌市, 江西省南昌市) or another province (广东, 广东省), or 境外."""
+    """A Jiangxi city (南昌, 南昌市, 江西省南昌市; a place in it, 赣州市章贡区, 南康区, as its city) or another province
+    (广东, 广东省), or 境外."""
     text = re.sub(r"\s", "", value or "")
     if text.startswith("江西省"):
         text = text[3:]
@@ -186,6 +187,8 @@ def region(value: str, what: str) -> str:
     bare = _REGION_SUFFIX.sub("", text)
     if bare in CITIES:
         return bare
+    if text and (city := city_of(text)):  # 赣州市章贡区, 南康区, 共青城市: the 设区市 they lie in
+        return city
     if bare in PROVINCES or text in PROVINCES:
         return bare if bare in PROVINCES else text
     if bare in ("江西", ""):
