@@ -125,3 +125,13 @@ def test_a_place_in_jiangxi_is_read_as_its_city(place, city):
 def test_every_county_level_division_belongs_to_one_of_the_eleven_cities():
     assert len(vocab.COUNTIES) == 100 and set(vocab.COUNTIES.values()) == set(vocab.CITIES)
     assert all(vocab.city_of(county) == city for county, city in vocab.COUNTIES.items())
+
+
+@pytest.mark.parametrize("typed, terms", [("铜合金 挤压 导电", ["铜合金", "挤压", "导电"]),
+                                          ("铜合金\u3000挤压", ["铜合金", "挤压"]),
+                                          ("machine learning", ["machine learning"]),
+                                          ("5G 通信", ["5G 通信"]), ("铜合金、挤压 导电", ["铜合金", "挤压 导电"])])
+def test_keywords_separated_by_spaces_are_terms_when_each_is_chinese(typed, terms):
+    # a sheet's 关键词 "铜合金 挤压 导电" was one term, refused as too long past 20 characters
+    from marketplace.core.schema import TermList
+    assert TermList().deserialize(typed) == terms

@@ -196,8 +196,12 @@ class WholeNumber(fields.Integer):
 SPLIT_RE = re.compile(r"[、,，;；/|\n]+")
 
 
+_HAN = re.compile("[\u3400-\u9fff]")
+
+
 class TermList(fields.Field):
-    """A list of terms given as a JSON list or as one string separated by 、,，;； (spreadsheets)."""
+    """A list of terms given as a JSON list or as one string separated by 、,，;； (spreadsheets), or by spaces alone
+    when every term has a Chinese character (铜合金 挤压 导电: "machine learning" stays one term)."""
 
     def __init__(self, choices=None, max_items=20, max_len=30, vocab_kind=None, **kw):
         super().__init__(**kw)
@@ -208,6 +212,8 @@ class TermList(fields.Field):
             return []
         if isinstance(value, str):
             items = SPLIT_RE.split(value)
+            if len(items) == 1 and len(words := value.split()) > 1 and all(map(_HAN.search, words)):
+                items = words
         elif isinstance(value, list) and all(isinstance(v, str) for v in value):
             items = value
         else:
