@@ -423,3 +423,16 @@ def test_a_deleted_draft_takes_its_natural_key_with_it(ctx, f):
     listings.delete(inst, listings.LIBRARIES["achievements"], a)
     db.session.commit()
     assert ImportKey.query.filter_by(entity_id=a.id).count() == 0
+
+
+def test_a_joint_achievement_belongs_to_its_first_unit_and_keeps_the_others_in_its_team(ctx):
+    # 完成单位 "南昌大学、江西省农业科学院": before, one organisation was created under that whole name
+    rows = [row("脐橙保鲜涂膜技术", institution="南昌大学、江西省农业科学院；赣南师范大学") + ["陈教授团队"],
+            row("稀土永磁回收技术", institution="江西理工大学") + [""]]
+    report = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF + ["研发团队"], rows))
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    a = Achievement.query.filter_by(title="脐橙保鲜涂膜技术").one()
+    assert a.owner_org.name == "南昌大学"
+    assert a.team == "陈教授团队；合作完成单位：江西省农业科学院、赣南师范大学"
+    assert "完成单位：南昌大学、江西省农业科学院；赣南师范大学 → 南昌大学（其余单位写入研发团队）" in "\n".join(report.mapping_lines())
+    assert Achievement.query.filter_by(title="稀土永磁回收技术").one().team is None

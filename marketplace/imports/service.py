@@ -51,6 +51,7 @@ LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industr
 NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
+CO_UNITS = re.compile(r"[、,，;；\n]+")  # the completing units of a joint achievement, first the owner
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
 WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
@@ -303,6 +304,8 @@ class Importer:
                 problems.append((col("ref"), f"编号“{ref}”在文件中重复（与第{self.seen_refs[ref]}行）"))
             else:
                 self.seen_refs[ref] = number
+        if self.library == "achievements":
+            self._co_institutions(number, record)
         org_name, uscc, org_problem = self._org_of(record)
         if org_problem:
             problems.append((col(self.org_field), org_problem))
@@ -335,6 +338,22 @@ class Importer:
             return True
         first = values[0] if isinstance(values, list) and values else None
         return isinstance(first, str) and first.strip() in SAMPLE_REFS
+
+    def _co_institutions(self, number: int, record: dict) -> None:
+        """An achievement completed jointly (完成单位 "南昌大学、江西省农业科学院"): the first unit owns the record, the
+        others are kept in its 研发团队 ("合作完成单位：…"), and the mapping is reported — not one organisation named
+        after all of them."""
+        name = record.get("institution")
+        parts = [x.strip() for x in CO_UNITS.split(name) if x.strip()] if isinstance(name, str) else []
+        if len(parts) < 2:
+            return
+        others = "、".join(dict.fromkeys(p for p in parts[1:] if p != parts[0]))
+        record["institution"] = parts[0]
+        if others:
+            co = f"合作完成单位：{others}"
+            record["team"] = f"{record['team']}；{co}" if record.get("team") else co
+        self.report.note(number, self.mapper.column("institution"), name,
+                         f"{parts[0]}（其余单位写入研发团队）" if others else parts[0])
 
     def _org_of(self, record: dict):
         """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""
