@@ -122,6 +122,7 @@ def city_of(place: str) -> str | None:
 VALUES = {"maturity": MATURITIES, "industry": INDUSTRIES, "funding_source": FUNDING_SOURCES, "ip_type": IP_TYPES,
           "category": CATEGORIES, "transfer_modes": TRANSFER_MODES, "cooperation": COOPERATION_MODES, "city": CITIES,
           "scale": COMPANY_SCALES}
+_VALUE_SETS = {kind: frozenset(values) for kind, values in VALUES.items()}
 # What spreadsheets add around a value: a remark in brackets (中试阶段（已完成）, 发明专利（已授权）), a trailing
 # 产业 / 行业 / 领域 (新材料产业), a leading 已 or 国家 / 中国 (已产业化, 国家发明专利).
 _REMARK = re.compile(r"^(.+?)\s*[（(][^（）()]*[）)]$")
@@ -131,7 +132,11 @@ _AROUND = re.compile(r"^(?:已|国家|中国)?(.+?)(?:产业|行业|领域)?$")
 def spelled(kind: str, value: str) -> str | None:
     """The vocabulary's value a spreadsheet's spelling stands for — itself, an alias, or either with a remark in
     brackets, a trailing 产业/行业/领域 or a leading 已/国家/中国 taken away — or None."""
-    values, aliases = VALUES.get(kind, ()), ALIASES.get(kind, {})
+    values, aliases = _VALUE_SETS.get(kind, frozenset()), ALIASES.get(kind, {})
+    if value in values:  # (most cells: one lookup)
+        return value
+    if value in aliases:
+        return aliases[value]
     candidates = [value]
     if m := _REMARK.match(value):
         candidates.append(m.group(1))

@@ -152,8 +152,8 @@ def footer_text(values: list, key) -> str | None:
     """The row's first text when the row is a sheet's total (合计: amounts summed, no record) or a line under the
     table (填表人：…, 填报日期：…, 单位（盖章）): its key value (a title, a registration number) empty, or 合计 itself;
     None otherwise."""
-    key = re.sub(r"\s", "", str(key or ""))
-    if key and not TOTAL.fullmatch(key):
+    key = str(key or "")
+    if len(key) > 8 or (key := re.sub(r"\s", "", key)) and not TOTAL.fullmatch(key):  # (a title: at once)
         return None
     first = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
     return first if FOOTER.match(re.sub(r"\s", "", first)) else None
