@@ -261,3 +261,36 @@ def test_a_sheets_numbered_empty_rows_total_row_and_footer_are_skipped_and_said(
     assert "第35行没有任何可识别列的内容（“注：价格单位为万元”）" in said  # a footnote is still told
     assert (report.blank, report.footer) == (27, 4)
     assert "拒绝1，跳过无内容的行27，跳过合计行或表尾4" in report.summary()
+
+
+def merged_sheet() -> bytes:
+    # 所属产业 and 完成单位 merged over the rows of one unit, as offices lay sheets out; the merge of 完成单位 runs on
+    # past the data (rows 5–8 are empty), and a title is merged across the columns above the header
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["江西理工大学成果汇总"])
+    ws.append(["序号", "成果名称", "成果简介", "所属产业", "完成单位", "成熟度"])
+    ws.append([1, "铜合金连续挤压技术", "采用连续挤压工艺制备铜铬锆合金，导电率≥80%IACS。", "有色金属", "江西理工大学", "中试"])
+    ws.append([2, "稀土永磁废料回收", "从钕铁硼废料中回收稀土氧化物，回收率98%以上。", None, None, "小试"])
+    ws.append([3, "钨尾矿综合利用", "钨尾矿中回收萤石与长石，尾矿减量六成，已建示范线。", None, None, "工业化"])
+    ws.merge_cells("A1:F1")
+    ws.merge_cells("D3:D5")
+    ws.merge_cells("E3:E9")
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_cells_merged_over_rows_give_their_value_to_every_row_they_cover(ctx):
+    # before, the second and third rows were refused: 缺少完成单位, 所属产业 必填项
+    raw = merged_sheet()
+    headers, rows = read_file("汇总.xlsx", raw)
+    assert [n for n, _ in rows] == [3, 4, 5]  # the merge running past the data makes no rows of its own
+    assert [(r[3], r[4]) for _, r in rows] == [("有色金属", "江西理工大学")] * 3
+    assert any("跨行合并的单元格（2处" in n for n in headers.notes)
+    with stream_file("汇总.xlsx", raw) as stream:
+        assert [(n, v) for n, v in stream.rows] == rows and stream.headers.notes == headers.notes
+    report = import_file("achievements", "汇总.xlsx", raw)
+    assert (report.created, report.rejected) == (3, 0), report.errors
+    assert {a.industry for a in Achievement.query} == {"有色金属"}
+    assert "跨行合并" in "\n".join(report.warnings)
