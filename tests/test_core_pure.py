@@ -135,3 +135,12 @@ def test_keywords_separated_by_spaces_are_terms_when_each_is_chinese(typed, term
     # a sheet's 关键词 "铜合金 挤压 导电" was one term, refused as too long past 20 characters
     from marketplace.core.schema import TermList
     assert TermList().deserialize(typed) == terms
+
+
+def test_forms_and_the_api_read_a_spelling_as_imports_do():
+    # every input schema's VOCAB_FIELDS go through vocab.normalise, which reads what vocab.spelled reads
+    from marketplace.demands.schemas import DemandIn
+    data = DemandIn().validate_dict({"title": "铜杆表面氧化发黑", "description": "连铸连轧出来的铜杆表面发黑，想改进冷却。",
+                                     "industry": "有色金属", "city": "南康区", "cooperation": "委托开发（可面议）"})
+    assert (data["city"], data["cooperation"]) == ("赣州", "委托开发")
+    assert vocab.normalise("maturity", " 中试阶段（已完成） ") == "中试" and vocab.normalise("maturity", "很成熟") == "很成熟"

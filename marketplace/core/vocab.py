@@ -150,6 +150,7 @@ def spelled(kind: str, value: str) -> str | None:
 
 
 def normalise(kind: str, value: str) -> str:
-    """Map a spreadsheet spelling onto the vocabulary (unknown values pass through for validation)."""
+    """Map a spelling onto the vocabulary (`spelled`; unknown values pass through for validation): every input
+    schema's VOCAB_FIELDS go through it, so forms, the API and imports read 中试阶段（已完成） or 南康区 alike."""
     value = value.strip()
-    return ALIASES.get(kind, {}).get(value, value)
+    return spelled(kind, value) or value

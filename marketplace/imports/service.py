@@ -158,8 +158,12 @@ def vocab_value(kind: str, value: str) -> str:
     traditional characters as simplified (電子信息, 工業化, 贛州市: a Taiwanese- or Hong Kong-invested firm's sheet);
     anything else as written, for validation to refuse."""
     key = nfkc(value).strip()
-    found = vocab.spelled(kind, key) or vocab.spelled(kind, fold(key))
-    return found or (fold(key) if fold(key) != key else value)
+    if found := vocab.spelled(kind, key):
+        return found
+    simplified = fold(key)
+    if simplified == key:
+        return value
+    return vocab.spelled(kind, simplified) or simplified
 
 
 class RowMapper:

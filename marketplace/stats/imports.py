@@ -184,11 +184,9 @@ def region(value: str, what: str) -> str:
         text = text[3:]
     elif text.startswith("江西") and text[2:]:
         text = text[2:]
-    bare = _REGION_SUFFIX.sub("", text)
-    if bare in CITIES:
-        return bare
-    if text and (city := city_of(text)):  # 赣州市章贡区, 南康区, 共青城市: the 设区市 they lie in
+    if city := city_of(text):  # 南昌市; 赣州市章贡区, 南康区, 共青城市: the 设区市 they lie in
         return city
+    bare = _REGION_SUFFIX.sub("", text)
     if bare in PROVINCES or text in PROVINCES:
         return bare if bare in PROVINCES else text
     if bare in ("江西", ""):
