@@ -3,11 +3,15 @@ a 序号 column, a footnote under the data. The header is found (the first of a 
 columns, on the first sheet that has one), what was skipped is said, and row numbers stay the sheet's."""
 import io
 import json
+import zipfile
+from xml.sax.saxutils import escape
 
 import pytest
 from openpyxl import Workbook
 
+from marketplace.accounts.models import Organisation
 from marketplace.achievements.models import Achievement
+from marketplace.demands.models import Demand
 from marketplace.imports.readers import read_file, stream_file
 from marketplace.imports.service import import_file, import_rows
 
@@ -294,3 +298,98 @@ def test_cells_merged_over_rows_give_their_value_to_every_row_they_cover(ctx):
     assert (report.created, report.rejected) == (3, 0), report.errors
     assert {a.industry for a in Achievement.query} == {"有色金属"}
     assert "跨行合并" in "\n".join(report.warnings)
+
+
+MAIN = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+PKG = "http://schemas.openxmlformats.org/package/2006/"
+DOC = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+
+
+def excel_written(rows, shared: bool = True) -> bytes:
+    """A workbook laid out as Excel writes one (openpyxl writes neither): text in the shared strings table (or
+    inline), a carriage return escaped as _x000D_, a literal "_x" escaped as _x005F_."""
+    strings: list = []
+    sheet_rows = []
+    for r, row in enumerate(rows, 1):
+        cells = []
+        for c, v in enumerate(row):
+            ref = f"{chr(65 + c)}{r}"
+            text = escape(v.replace("_x", "_x005F_x").replace("\r", "_x000D_"))
+            if shared:
+                strings.append(text)
+                cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
+            else:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>')
+        sheet_rows.append(f'<row r="{r}">{"".join(cells)}</row>')
+    kind = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    parts = {
+        "[Content_Types].xml": f'{XML}<Types xmlns="{PKG}content-types"><Default Extension="rels" '
+                               f'ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                               f'<Default Extension="xml" ContentType="application/xml"/>'
+                               f'<Override PartName="/xl/workbook.xml" ContentType="{kind}.sheet.main+xml"/>'
+                               f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{kind}.worksheet+xml"/>'
+                               f'<Override PartName="/xl/sharedStrings.xml" ContentType="{kind}.sharedStrings+xml"/>'
+                               "</Types>",
+        "_rels/.rels": f'{XML}<Relationships xmlns="{PKG}relationships"><Relationship Id="rId1" '
+                       f'Type="{DOC}/officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        "xl/workbook.xml": f'{XML}<workbook {MAIN} xmlns:r="{DOC}"><sheets><sheet name="Sheet1" sheetId="1" '
+                           'r:id="rId1"/></sheets></workbook>',
+        "xl/_rels/workbook.xml.rels": f'{XML}<Relationships xmlns="{PKG}relationships">'
+                                      f'<Relationship Id="rId1" Type="{DOC}/worksheet" Target="worksheets/sheet1.xml"/>'
+                                      f'<Relationship Id="rId2" Type="{DOC}/sharedStrings" Target="sharedStrings.xml"/>'
+                                      "</Relationships>",
+        "xl/worksheets/sheet1.xml": f'{XML}<worksheet {MAIN}><sheetData>{"".join(sheet_rows)}</sheetData></worksheet>',
+        "xl/sharedStrings.xml": f'{XML}<sst {MAIN} count="{len(strings)}" uniqueCount="{len(strings)}">'
+                                + "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in strings) + "</sst>",
+    }
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+WRAPPED = [["成果名称", "成果简介", "所属产业", "完成单位", "成熟度"],
+           ["铜合金\r\n连续挤压技术", "第一段：工艺。\r\n第二段：指标，导电率≥80%IACS。", "有色金属", "江西理工\r\n大学", "中试"],
+           ["Lithium\nbattery 正极包覆", "简介写明了文件名 data_x0041_.csv 的来历。", "新能源", "江西理工大学", "中\n试"],
+           ["稀土永磁废料回收", "从钕铁硼废料中回收稀土氧化物，回收率98%以上。", "有色金属", "南昌大学\n江西省农业科学院", "小试"]]
+
+
+@pytest.mark.parametrize("shared", [True, False], ids=["shared strings", "inline strings"])
+def test_an_excel_written_workbooks_escaped_characters_are_read_as_the_text(shared):
+    # before: "铜合金_x000D_\n连续挤压技术" — openpyxl leaves Excel's escapes in the text
+    headers, rows = read_file("成果.xlsx", excel_written(WRAPPED, shared))
+    assert rows[0][1][:2] == ["铜合金\r\n连续挤压技术", "第一段：工艺。\r\n第二段：指标，导电率≥80%IACS。"]
+    assert rows[1][1][1] == "简介写明了文件名 data_x0041_.csv 的来历。"  # an escaped "_x" stays the text
+    assert "_x000D_" not in repr(rows)
+
+
+def test_line_breaks_in_cells_are_kept_in_texts_and_joined_in_one_line_columns(ctx):
+    # before: the title "铜合金_x000D_\n连续挤压技术" was stored as such, the unit "江西理工_x000D_\n大学" was split
+    # into "江西理工_x000D_" owning the record and a co-unit "大学", and 中\n试 was refused
+    report = import_file("achievements", "成果.xlsx", excel_written(WRAPPED), publish=True)
+    assert (report.created, report.rejected) == (3, 0), report.errors
+    got = {a.title: a for a in Achievement.query}
+    assert set(got) == {"铜合金连续挤压技术", "Lithium battery 正极包覆", "稀土永磁废料回收"}
+    assert got["铜合金连续挤压技术"].summary == "第一段：工艺。\n第二段：指标，导电率≥80%IACS。"
+    assert got["Lithium battery 正极包覆"].maturity == "中试"
+    owner = {t: a.owner_org.name for t, a in got.items()}
+    assert owner == {"铜合金连续挤压技术": "江西理工大学", "Lithium battery 正极包覆": "江西理工大学",
+                     "稀土永磁废料回收": "南昌大学"}  # one unit, not two; two units on two lines stay two
+    assert "合作完成单位：江西省农业科学院" in got["稀土永磁废料回收"].team
+    lines = report.mapping_lines()
+    assert "第 2、3 行 成果名称：单元格内换行 → 已合并为一行" in lines, lines
+    assert "第 2 行 完成单位：单元格内换行 → 已合并为一行" in lines, lines
+
+
+def test_a_csvs_windows_line_breaks_inside_a_quoted_cell_are_plain_line_breaks(ctx):
+    raw = csv_bytes(["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式"],
+                    [["窑炉\r\n节能改造", "现有辊道窑能耗高。\r\n希望降低单位能耗。", "陶瓷", "景德镇", "景德镇某瓷业\r\n有限公司", "委托开发"],
+                     ["窑炉\n余热回收", "烟气余热\n未利用。", "陶瓷", "景德镇", "景德镇某瓷业有限公司", "技术开发"]])
+    report = import_file("demands", "需求.csv", raw, publish=True)
+    assert (report.created, report.rejected) == (1, 1), report.errors
+    assert report.errors[0]["row"] == 3  # the row a spreadsheet shows, not the file's fifth line
+    d = Demand.query.one()
+    assert (d.title, d.description) == ("窑炉节能改造", "现有辊道窑能耗高。\n希望降低单位能耗。")
+    assert d.owner_org.name == "景德镇某瓷业有限公司" and Organisation.query.filter(Organisation.name.contains("瓷业")).count() == 1

@@ -310,3 +310,17 @@ def test_a_contracts_region_written_as_a_district_or_county_is_its_city():
         ["赣州", "赣州", "九江", "南昌", "广东"]
     with pytest.raises(RowError):
         region("火星", "卖方所在地")
+
+
+def test_a_seller_wrapped_in_its_cell_is_the_same_seller(ctx):
+    # an old export wraps long names by hand (Alt+Enter; a Windows CSV: CR LF): "南昌\r\n大学" was a seller of its
+    # own in the ranking
+    wrapped = [list(r) for r in GOOD[:2]]
+    wrapped[1][0], wrapped[1][3] = wrapped[1][0] + "9", "南昌\r\n大学"
+    wrapped[1][1] = "稀土永磁材料\n技术服务"
+    wrapped[0][3] = "南昌大学"
+    report = read_and_import(None, "w.csv", csv_bytes(CN, wrapped), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert {f.seller for f in ContractFact.query} == {"南昌大学"}
+    assert "稀土永磁材料技术服务" in {f.title for f in ContractFact.query}

@@ -157,3 +157,35 @@ def footer_text(values: list, key) -> str | None:
         return None
     first = next((str(v).strip() for v in values if v not in (None, "") and str(v).strip()), "")
     return first if FOOTER.match(re.sub(r"\s", "", first)) else None
+
+
+# A line break inside a cell (Alt+Enter, or a long name wrapped by hand) means something only in the running texts
+# and in the lists, which split on it; in a one-line column (a title, a unit's name, a controlled value, a date) it
+# is layout: the lines are joined, without a space where either side is Chinese ("江西理工\n大学" → 江西理工大学, so
+# the unit is not a second organisation), with one between Latin words ("Lithium\nbattery").
+MULTILINE_COLUMNS = frozenset({"summary", "description", "indicators", "team", "address", "audience",
+                               "keywords", "patent_no", "inventors", "transfer_modes", "industries"})
+_BREAK = re.compile(r"[ \t\u3000]*[\r\n\u2028\u2029\x85]+[\s]*")
+_WIDE_EDGE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\U00020000-\U0003134f]")
+# A unit's name: what a cell of several units on several lines ends each line with ("南昌大学\n江西省农业科学院" are
+# two units, kept apart for the joint-achievement rule; "江西理工\n大学" is one name wrapped).
+UNIT_END = re.compile(r"(大学|学院|学校|研究院|研究所|科学院|中心|公司|集团|医院|实验室|工厂|厂|站|所|局|院|社|会|部)[)）]?$")
+
+
+def line_breaks(value: str) -> str:
+    """The CR of a Windows line break removed: every break a plain "\\n"."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+
+
+def one_line(value: str) -> str:
+    """`value`'s lines joined (see above)."""
+    def join(m):
+        before, after = value[m.start() - 1:m.start()], value[m.end():m.end() + 1]
+        return "" if _WIDE_EDGE.match(before) or _WIDE_EDGE.match(after) else " "
+    return _BREAK.sub(join, value).strip()
+
+
+def several_units(value: str) -> bool:
+    """True when every line of `value` ends as a unit's name does (several units, one a line)."""
+    lines = [x.strip() for x in value.split("\n") if x.strip()]
+    return len(lines) > 1 and all(UNIT_END.search(x) for x in lines)

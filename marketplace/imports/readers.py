@@ -200,7 +200,7 @@ def _sheet_values(ws, chunk: int = 1 << 16):
                 col = state["col"] + 1
             state["col"] = col
             if t == "inlineStr":
-                value = "".join(state["is"]) if state["is"] is not None else None
+                value = ooxml_text("".join(state["is"])) if state["is"] is not None else None
             elif value is not None:
                 if t == "n":
                     value = float(value) if ("." in value or "E" in value or "e" in value) else int(value)
@@ -211,6 +211,8 @@ def _sheet_values(ws, chunk: int = 1 << 16):
                             value = "#VALUE!"
                 elif t == "s":
                     value = shared[int(value)]
+                elif t == "str":  # a formula's cached text
+                    value = ooxml_text(value)
                 elif t == "b":
                     value = bool(int(value))
                 elif t == "d":
@@ -263,6 +265,33 @@ class _Stop(Exception):
     pass
 
 
+# Excel writes a character XML cannot keep as is — the carriage return of every line break pasted from Windows
+# text, above all — as "_xHHHH_" (ECMA-376 §22.9.2.19 ST_Xstring), and a literal "_x" followed by four hex digits
+# and "_" with its underscore escaped as "_x005F_". openpyxl leaves those escapes in the text ("第一段。_x000D_\n第二
+# 段。"); read here in one pass, so that "_x005F_x000D_" is the text "_x000D_".
+OOXML_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")
+
+
+def ooxml_text(value: str) -> str:
+    if "_x" not in value:
+        return value
+    return OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), value)
+
+
+def _string_table(src) -> list:
+    """The shared strings as openpyxl's read_string_table reads them (formatting runs joined, phonetic guides
+    left out), with the escapes read by ooxml_text instead of its removal of "x005F_"."""
+    from openpyxl.cell.text import Text
+    from openpyxl.xml.functions import iterparse
+    tag = "{%s}si" % SHEET_NS
+    strings = []
+    for _, node in iterparse(src):
+        if node.tag == tag:
+            strings.append(ooxml_text(Text.from_tree(node).content))
+            node.clear()
+    return strings
+
+
 def _load_xlsx(raw: bytes):
     """openpyxl's read-only workbook (shared strings, styles, sheets; every part but the sheets parsed with
     defusedxml), without the scan `load_workbook` makes of each sheet for its declared size: a sheet without
@@ -275,6 +304,13 @@ def _load_xlsx(raw: bytes):
             pass
 
     class Reader(ExcelReader):
+        def read_strings(self):
+            from openpyxl.xml.constants import SHARED_STRINGS
+            ct = self.package.find(SHARED_STRINGS)
+            if ct is not None:
+                with self.archive.open(ct.PartName[1:]) as src:
+                    self.shared_strings = _string_table(src)
+
         def read_worksheets(self):  # read-only: what load_workbook does, for worksheets (no chartsheets)
             for sheet, rel in self.parser.find_sheets():
                 if rel.target not in self.valid_files or "chartsheet" in rel.Type:
@@ -451,12 +487,13 @@ def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None, mer
 
 
 def _csv_rows(text: str, dialect):
-    """(line number, values) of a CSV text; a record the csv module cannot read (a cell over its 131,072
-    characters) is the file's error, not a crash."""
+    """(row number, values) of a CSV text — the row as a spreadsheet shows the file, a record with line breaks
+    inside a quoted cell being one row (the csv module's line_num is the record's last physical line); a record
+    the csv module cannot read (a cell over its 131,072 characters) is the file's error, not a crash."""
     reader = csv.reader(io.StringIO(text), dialect)
     try:
-        for values in reader:
-            yield reader.line_num, values
+        for number, values in enumerate(reader, start=1):
+            yield number, values
     except csv.Error as exc:
         raise ImportFileError(f"CSV 文件第{max(reader.line_num, 1)}行附近无法读取（{exc}）：单元格过长或引号不配对，"
                               "请检查后重新导出") from None

@@ -260,7 +260,11 @@ class Importer:
             value = record[f]
             if not isinstance(value, str):
                 continue
-            value = value.strip()
+            value = columns.line_breaks(value).strip()
+            if "\n" in value and f not in columns.MULTILINE_COLUMNS and not (
+                    f == "institution" and columns.several_units(value)):
+                value = columns.one_line(value)
+                self.report.note(number, col(f), "单元格内换行", "已合并为一行")
             if markup.is_markup(value):  # an older platform's rich text: read as its text
                 value = markup.to_text(value)
                 self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")

@@ -20,7 +20,7 @@ from ..core.errors import ValidationFailed
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import footer_text
+from ..imports.columns import footer_text, line_breaks, one_line
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -196,7 +196,9 @@ def region(value: str, what: str) -> str:
 
 def _text(values, key, hi) -> str:
     v = values.get(key)
-    v = "" if v is None else str(v).strip()
+    v = "" if v is None else line_breaks(str(v)).strip()
+    if "\n" in v:  # a name wrapped in its cell ("江西理工\n大学"): one seller, not a second one in the ranking
+        v = one_line(v)
     if not v:
         raise RowError(f"{LABELS[key]}不能为空")
     if len(v) > hi:
