@@ -1,4 +1,4 @@
-"""Read .xlsx, .csv, .json and .jsonl into numbered rows of {header: value}."""
+"""Read .xlsx, .xls, .csv, .json and .jsonl into numbered rows of {header: value}."""
 import codecs
 import csv
 import io
@@ -395,8 +395,15 @@ def _xlsx_rows(ws, merged: dict | None = None):
     # The declared dimension is not trusted: "A1:XFD1048576" would have openpyxl pad every row to 16384
     # cells. Without it each row holds only the cells it really has.
     ws.reset_dimensions()
+    return _bounded(_sheet_values(ws), merged)
+
+
+def _bounded(sheet_rows, merged: dict | None = None):
+    """(row number, values) of a sheet's rows (each row's values, a missing row empty), bounded in rows and
+    columns; with `merged` ({first row: [(last row, column)]}), a merge's value is given to each row it covers
+    that has anything else in it."""
     active: list = []  # [last row, column, value] of the merges covering the rows to come
-    for number, values in enumerate(_sheet_values(ws), start=1):
+    for number, values in enumerate(sheet_rows, start=1):
         if number > XLSX_MAX_SHEET_ROWS:
             raise ImportFileError(f"工作表超过 {XLSX_MAX_SHEET_ROWS} 行（含空行），请删除多余的行或拆分后导入")
         if len(values) > XLSX_MAX_COLUMNS:
@@ -451,27 +458,114 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
     return headers, rows
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound document an Excel 97–2003 workbook is
+XLS_ERROR = "不是有效的 Excel 97–2003 (.xls) 文件，请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入"
+
+
+def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
+    """An Excel 97–2003 workbook (.xls: what older Excel and WPS save, and many offices still send), read with xlrd
+    into the rows the .xlsx reader gives — the same header search over the sheets, merges over rows filled down,
+    dates as dates. A ".xls" that is really another format, as old systems' "导出Excel" buttons write them, is read
+    as what it is: a zipped workbook as .xlsx, tab- or comma-separated text as .csv; an HTML table is refused with
+    the way out."""
+    if raw.startswith(b"PK"):
+        return read_xlsx(raw, max_rows)
+    if not raw.startswith(OLE_MAGIC):
+        head = raw[:512].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
+        if head.startswith(b"<"):
+            raise ImportFileError("该 .xls 文件实为网页（HTML/XML）表格（多见于旧系统的“导出Excel”），请在 Excel 或 WPS "
+                                  "中打开后另存为 .xlsx 再导入")
+        try:
+            return read_csv(raw, max_rows)
+        except ImportFileError:
+            raise ImportFileError(XLS_ERROR) from None
+    import xlrd
+    try:
+        # ragged_rows: a row holds only the cells it has (a cell at IV65536 costs one row, not 16 million cells);
+        # formatting_info: the merged cells; the log (xlrd's warnings about odd files) goes nowhere
+        book = xlrd.open_workbook(file_contents=raw, formatting_info=True, ragged_rows=True,
+                                  logfile=io.StringIO(), verbosity=0)
+        sheets = [(sh.name, sh) for sh in book.sheets()]
+        if not sheets:
+            raise ImportFileError("文件是空的：没有工作表")
+
+        def rows_of(sheet):
+            merged: dict[int, set] = {}
+            for rlo, rhi, clo, _chi in sheet.merged_cells:  # 0-based, half-open
+                if rhi - rlo > 1:
+                    merged.setdefault(rlo + 1, set()).add((min(rhi, XLSX_MAX_SHEET_ROWS), clo + 1))
+            return _bounded((_xls_values(book, sheet, r) for r in range(sheet.nrows)),
+                            {r: sorted(v) for r, v in merged.items()}), merged
+
+        ws, number, notes = _header_among(sheets, lambda sheet: rows_of(sheet)[0])
+        numbered, merged = rows_of(ws)
+        headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=numbered)
+        if headers is not None:
+            headers = Headers(headers, notes + _merge_note({r: sorted(v) for r, v in merged.items()}, header_row))
+    except ImportFileError:
+        raise
+    except MemoryError:
+        raise ImportFileError("Excel 文件过大，无法读取，请拆分后导入") from None
+    except Exception as exc:  # noqa: BLE001 - xlrd raises anything (XLRDError, struct.error, IndexError …) on a bad file
+        if "encrypted" in str(exc).lower():
+            raise ImportFileError("Excel 文件设有打开密码，请取消密码后再导入") from None
+        raise ImportFileError(f"{XLS_ERROR}（{exc.__class__.__name__}）") from None
+    if headers is None:
+        raise ImportFileError("文件是空的：第一个工作表没有表头")
+    return headers, rows
+
+
+def _xls_values(book, sheet, r: int) -> tuple:
+    """Row `r` of an xlrd sheet as the .xlsx reader's values: text, float, datetime, bool, an error's text, None."""
+    import xlrd
+    out = []
+    for cell in sheet.row(r):
+        kind, value = cell.ctype, cell.value
+        if kind in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+            value = None
+        elif kind == xlrd.XL_CELL_DATE:
+            try:
+                value = xlrd.xldate_as_datetime(value, book.datemode)
+            except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+                value = "#VALUE!"
+        elif kind == xlrd.XL_CELL_BOOLEAN:
+            value = bool(value)
+        elif kind == xlrd.XL_CELL_ERROR:
+            value = xlrd.error_text_from_code.get(value, "#VALUE!")
+        out.append(value)
+    while out and out[-1] is None:
+        out.pop()
+    return tuple(out)
+
+
 def _header_sheet(wb) -> tuple:
-    """(worksheet, header row number or None, notes): the first sheet with a header naming known columns
-    (_header_in), else the first sheet (its first non-empty row is the header, as before)."""
-    first = wb.worksheets[0]
-    for ws in wb.worksheets:
-        if ws is not first and ws.title == TEMPLATE_NOTES_SHEET:
+    """(worksheet, header row number or None, notes) of an openpyxl workbook: see _header_among."""
+    return _header_among([(ws.title, ws) for ws in wb.worksheets], _xlsx_rows)
+
+
+def _header_among(sheets: list, rows_of) -> tuple:
+    """(sheet, header row number or None, notes): the first of `sheets` ((title, sheet) pairs; `rows_of(sheet)` its
+    numbered rows) with a header naming known columns (_header_in), else the first sheet (its first non-empty row
+    is the header, as before)."""
+    first_title, first = sheets[0]
+    for title, ws in sheets:
+        if ws is not first and title == TEMPLATE_NOTES_SHEET:
             continue  # our template's column list names known columns too: never the data
-        number, _values, count = _header_in(_xlsx_rows(ws))  # count: rows above it, or the most known names
+        number, _values, count = _header_in(rows_of(ws))  # count: rows above it, or the most known names
         if number is not None:
             notes = [] if ws is first else [
-                f"读取的是工作表“{ws.title}”（前面的工作表“{first.title}”等没有可识别的表头）"]
+                f"读取的是工作表“{title}”（前面的工作表“{first_title}”等没有可识别的表头）"]
             return ws, number, notes + _skipped_note(number, count)
         if ws is first and count:  # the first sheet names a known column: it is the data, read as before
             break
     return first, None, []
 
 
-def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None, merged: dict | None = None):
-    """(headers, rows, the header's row number)."""
+def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None, merged: dict | None = None,
+                numbered=None):
+    """(headers, rows, the header's row number) of an openpyxl sheet, or of `numbered` rows (another reader's)."""
     headers, rows = None, []
-    for number, values in _xlsx_rows(ws, merged):
+    for number, values in numbered if numbered is not None else _xlsx_rows(ws, merged):
         if headers is None:
             if header_row is not None and number < header_row:
                 continue
@@ -587,7 +681,7 @@ def read_jsonl(raw: bytes, max_rows: int = MAX_ROWS):
     return _records_to_rows(records)
 
 
-READERS = {".xlsx": read_xlsx, ".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
+READERS = {".xlsx": read_xlsx, ".xls": read_xls, ".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
 
 
 def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
@@ -596,9 +690,11 @@ def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     reader = READERS.get(suffix)
     if reader is None:
-        raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.csv、.json 或 .jsonl 文件")
-    if suffix == ".xlsx" and not raw.startswith(b"PK"):
-        raise ImportFileError("不是有效的 Excel (.xlsx) 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+        raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.xls、.csv、.json 或 .jsonl 文件")
+    if suffix == ".xlsx" and raw.startswith(OLE_MAGIC):  # an Excel 97–2003 workbook renamed .xlsx
+        reader = read_xls
+    elif suffix == ".xlsx" and not raw.startswith(b"PK"):
+        raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
     return reader(raw, max_rows=max_rows)
 
 
@@ -700,10 +796,10 @@ def stream_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS) -> RowStrea
     """Like read_file, but lazily for .xlsx (openpyxl read-only, row by row) and .jsonl (line by line), so
     memory stays flat whatever the file's length; .csv and .json are read whole (they are text already)."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix == ".xlsx":
-        if not raw.startswith(b"PK"):
-            raise ImportFileError("不是有效的 Excel (.xlsx) 文件（旧版 .xls 请在 Excel 中另存为 .xlsx）")
+    if suffix in (".xlsx", ".xls") and raw.startswith(b"PK"):  # (a zipped workbook named .xls: read as .xlsx)
         return _stream_xlsx(raw, max_rows)
+    if suffix == ".xlsx" and not raw.startswith(OLE_MAGIC):
+        raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
     if suffix == ".jsonl":
         return _stream_jsonl(raw, max_rows)
     headers, rows = read_file(filename, raw, max_rows=max_rows)

@@ -1,0 +1,159 @@
+"""Excel 97–2003 workbooks (.xls): what older Excel and WPS save and many offices still send. Read with xlrd into
+the same rows as an .xlsx (header search, merges over rows, dates, line breaks); files named .xls that are really
+another format are read as what they are, or refused with the way out — never a 500."""
+import datetime
+import io
+
+import pytest
+import xlwt
+
+from marketplace.achievements.models import Achievement
+from marketplace.extensions import db
+from marketplace.imports.readers import ImportFileError, read_file, stream_file
+from marketplace.imports.service import import_file
+from marketplace.stats.imports import read_and_import
+from marketplace.stats.models import ContractFact
+
+from .conftest import login
+from .test_imports import ROWS, ZH, wait_for
+from .test_stats_import import CN, GOOD
+
+DAY = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+
+
+def xls_bytes(headers, rows, title: str | None = None, notes_sheet: bool = False) -> bytes:
+    """An .xls as an office sends it: optionally an instructions sheet first and a title merged across the
+    columns above the header; dates as date cells, numbers as numbers."""
+    wb = xlwt.Workbook(encoding="utf-8")
+    if notes_sheet:
+        wb.add_sheet("说明").write(0, 0, "请按第二个工作表填写，红色为必填项")
+    ws = wb.add_sheet("成果")
+    top = 0
+    if title:
+        ws.write_merge(0, 0, 0, len(headers) - 1, title)
+        top = 1
+    for c, h in enumerate(headers):
+        ws.write(top, c, h)
+    for r, row in enumerate(rows, start=top + 1):
+        for c, v in enumerate(row):
+            if isinstance(v, datetime.date):
+                ws.write(r, c, v, DAY)
+            elif v not in (None, ""):
+                ws.write(r, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def office_rows():
+    rows = [list(r) for r in ROWS]
+    rows[0][8] = datetime.date(2021, 6, 8)     # 授权日期 as a date cell
+    rows[0][13] = 120                          # 意向价格 as a number
+    rows[1][2] = "基于LAMP等温扩增的黄龙病现场检测。\r\n30分钟出结果，灵敏度达10拷贝。"
+    return rows
+
+
+def test_an_xls_reads_as_the_same_rows_as_its_xlsx():
+    raw = xls_bytes(ZH, office_rows(), title="江西理工大学科技成果汇总表", notes_sheet=True)
+    headers, rows = read_file("成果.xls", raw)
+    assert list(headers) == ZH
+    assert any("成果" in n and "说明" in n for n in headers.notes), headers.notes  # the instructions sheet skipped
+    assert [n for n, _ in rows] == [3, 4]  # the title row and the header counted as a spreadsheet shows them
+    first, second = rows[0][1], rows[1][1]
+    assert first[8] == datetime.date(2021, 6, 8) and first[13] == "120"
+    assert second[2].startswith("基于LAMP") and "\r\n30分钟" in second[2]
+    with stream_file("成果.xls", raw) as stream:  # the jobs' and the CLI's reader
+        assert list(stream.rows) == rows
+
+
+def test_an_xls_imports_with_its_dates_amounts_and_line_breaks(ctx):
+    report = import_file("achievements", "成果.xls", xls_bytes(ZH, office_rows(), title="成果汇总"), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    a = Achievement.query.filter_by(title="高强高导铜合金连续挤压技术").one()
+    assert str(a.asking_price) == "1200000.00"
+    assert a.ip_items[0].granted_on == datetime.date(2021, 6, 8)
+    b = Achievement.query.filter_by(title="脐橙黄龙病快速检测试剂盒").one()
+    assert b.summary == "基于LAMP等温扩增的黄龙病现场检测。\n30分钟出结果，灵敏度达10拷贝。"
+
+
+def test_cells_merged_over_rows_in_an_xls_fill_each_row():
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("Sheet1")
+    for c, h in enumerate(["成果名称", "成果简介", "所属产业", "完成单位", "成熟度"]):
+        ws.write(0, c, h)
+    data = [["铜合金连续挤压技术", "采用连续挤压工艺制备铜铬锆合金，导电率≥80%IACS。", "中试"],
+            ["稀土永磁废料回收", "从钕铁硼废料中回收稀土氧化物，回收率98%以上。", "小试"],
+            ["钨尾矿综合利用", "钨尾矿中回收萤石与长石，尾矿减量六成，已建示范线。", "工业化"]]
+    for r, (title, text, stage) in enumerate(data, start=1):
+        ws.write(r, 0, title)
+        ws.write(r, 1, text)
+        ws.write(r, 4, stage)
+    ws.write_merge(1, 3, 2, 2, "有色金属")
+    ws.write_merge(1, 3, 3, 3, "江西理工大学")
+    buf = io.BytesIO()
+    wb.save(buf)
+    headers, rows = read_file("汇总.xls", buf.getvalue())
+    assert [(r[2], r[3]) for _, r in rows] == [("有色金属", "江西理工大学")] * 3
+    assert any("跨行合并的单元格（2处" in n for n in headers.notes), headers.notes
+
+
+def test_the_contracts_history_reads_an_xls(ctx):
+    rows = [list(r) for r in GOOD]
+    report = read_and_import(None, "登记.xls", xls_bytes(CN, rows), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (len(GOOD), 0), report.errors
+    assert ContractFact.query.count() == len(GOOD)
+
+
+def test_files_named_xls_that_are_another_format_are_read_as_what_they_are_or_refused_plainly():
+    # an old system's "导出Excel": tab-separated text named .xls
+    text = "\n".join("\t".join(r) for r in [ZH[:5], ROWS[0][:5]]).encode("gbk")
+    headers, rows = read_file("导出.xls", text)
+    assert list(headers) == ZH[:5] and rows[0][1][1] == ROWS[0][1]
+    # an Excel 97–2003 workbook renamed .xlsx
+    headers, rows = read_file("成果.xlsx", xls_bytes(ZH, ROWS))
+    assert rows[0][1][1] == ROWS[0][1]
+    with pytest.raises(ImportFileError, match="网页"):
+        read_file("导出.xls", '<html><body><table><tr><td>成果名称</td></tr></table></body></html>'.encode())
+    broken = xls_bytes(ZH, ROWS)
+    for bad in (broken[:600], broken[:8] + b"\x00" * 2000, broken[:3000] + b"\xff" * 500 + broken[3500:]):
+        with pytest.raises(ImportFileError, match="xls"):
+            read_file("坏.xls", bad)
+
+
+def test_the_web_upload_takes_an_xls_and_refuses_a_broken_one_with_400(client, f):
+    inst = f.user("institution", name="江西理工大学")
+    login(client, inst)
+    rows = [r[:5] + ["江西理工大学"] + r[6:] for r in ROWS]
+    up = client.post("/imports/achievements", data={"file": (io.BytesIO(xls_bytes(ZH, rows)), "成果.xls")},
+                     content_type="multipart/form-data")
+    assert up.status_code == 302, up.get_data(as_text=True)[:500]
+    job_url = up.headers["Location"]
+    assert "可新增 <strong>2</strong>" in client.get(job_url).get_data(as_text=True)
+    job_id = int(job_url.rstrip("/").rsplit("/", 1)[1])
+    client.post(f"/imports/job/{job_id}/run", data={"submit": "1"})
+    assert wait_for(client, job_id)["created"] == 2
+    bad = client.post("/imports/achievements", data={"file": (io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
+                                                                "坏.xls")}, content_type="multipart/form-data")
+    assert bad.status_code == 400 and "另存为 .xlsx" in bad.get_data(as_text=True)
+    assert 'accept=".xlsx,.xls,' in client.get("/imports/achievements").get_data(as_text=True)
+
+
+def test_a_damaged_xls_is_refused_or_read_never_a_crash():
+    import random
+    base = xls_bytes(ZH, ROWS * 5, title="成果汇总")
+    rnd = random.Random(7)
+    outcomes = set()
+    for _ in range(150):
+        b = bytearray(base)
+        for _ in range(rnd.choice([1, 5, 20])):
+            b[rnd.randrange(len(b))] = rnd.randrange(256)
+        if rnd.random() < 0.3:
+            b = b[:rnd.randrange(len(b))]
+        try:
+            read_file("x.xls", bytes(b))
+            outcomes.add("read")
+        except ImportFileError as exc:
+            assert "xls" in str(exc) or "文件" in str(exc)
+            outcomes.add("refused")
+    assert outcomes == {"read", "refused"}  # (the damage reached both kinds of bytes)
