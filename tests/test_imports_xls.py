@@ -113,8 +113,8 @@ def test_files_named_xls_that_are_another_format_are_read_as_what_they_are_or_re
     # an Excel 97–2003 workbook renamed .xlsx
     headers, rows = read_file("成果.xlsx", xls_bytes(ZH, ROWS))
     assert rows[0][1][1] == ROWS[0][1]
-    with pytest.raises(ImportFileError, match="网页"):
-        read_file("导出.xls", '<html><body><table><tr><td>成果名称</td></tr></table></body></html>'.encode())
+    with pytest.raises(ImportFileError, match="没有表格内容"):
+        read_file("导出.xls", '<html><body><p>系统繁忙，请稍后再试</p></body></html>'.encode())
     broken = xls_bytes(ZH, ROWS)
     for bad in (broken[:600], broken[:8] + b"\x00" * 2000, broken[:3000] + b"\xff" * 500 + broken[3500:]):
         with pytest.raises(ImportFileError, match="xls"):
@@ -157,3 +157,43 @@ def test_a_damaged_xls_is_refused_or_read_never_a_crash():
             assert "xls" in str(exc) or "文件" in str(exc)
             outcomes.add("refused")
     assert outcomes == {"read", "refused"}  # (the damage reached both kinds of bytes)
+
+
+EXPORTED_PAGE = """<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<style>td {{ mso-number-format:\\@; }}</style></head><body><table border="1">
+<tr><td colspan="{n}">江西省技术合同登记汇总（导出时间：2024-01-05）</td></tr>
+<tr>{head}</tr>{body}
+</table><script>window.print()</script></body></html>"""
+
+
+def test_a_web_page_named_xls_is_read_as_its_table(ctx):
+    # the old registration system's "导出Excel": an HTML table in GBK named .xls (Excel opens it as a sheet)
+    rows = [list(r) for r in GOOD]
+    rows[0][3] = "南昌<br>大学"   # a name broken in its cell
+    body = "".join("<tr>" + "".join(f"<td>{v}</td>" for v in r) + "</tr>" for r in rows)
+    page = EXPORTED_PAGE.format(n=len(CN), head="".join(f"<th>{h}</th>" for h in CN), body=body)
+    report = read_and_import(None, "登记汇总.xls", page.encode("gb18030"), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (len(GOOD), 0), report.errors
+    assert ContractFact.query.filter_by(seller="南昌大学").count() >= 1
+
+
+def test_an_html_tables_rowspans_and_an_excel_2003_xml_workbooks_merges_fill_their_rows():
+    page = ("<table><tr><th>成果名称</th><th>成果简介</th><th>所属产业</th><th>完成单位</th></tr>"
+            "<tr><td>铜合金&nbsp;连续挤压</td><td>第一段。<br/>第二段：粒径&lt;5μm。</td><td rowspan='2'>有色金属</td>"
+            "<td>江西理工大学</td></tr><tr><td>稀土回收</td><td>回收率98%以上。</td><td>南昌大学</td></tr></table>")
+    headers, rows = read_file("导出.xls", page.encode())
+    assert rows == [(2, ["铜合金 连续挤压", "第一段。\n第二段：粒径<5μm。", "有色金属", "江西理工大学"]),
+                    (3, ["稀土回收", "回收率98%以上。", "有色金属", "南昌大学"])]
+    assert any("网页表格" in n for n in headers.notes)
+    cell = '<Cell{}><Data ss:Type="{}">{}</Data></Cell>'
+    xml = ('<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+           'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="Sheet1"><Table>'
+           "<Row>" + "".join(cell.format("", "String", h) for h in ["成果名称", "成果简介", "所属产业", "授权日期"]) + "</Row>"
+           "<Row>" + cell.format("", "String", "铜合金") + cell.format("", "String", "简介&#10;第二行")
+           + cell.format(' ss:MergeDown="1"', "String", "有色金属") + cell.format("", "DateTime", "2021-06-08T00:00:00.000")
+           + "</Row><Row>" + cell.format("", "String", "稀土") + cell.format(' ss:Index="4"', "Number", "45000")
+           + "</Row></Table></Worksheet></Workbook>")
+    headers, rows = read_file("导出.xls", xml.encode())
+    assert rows == [(2, ["铜合金", "简介\n第二行", "有色金属", "2021-06-08"]), (3, ["稀土", None, "有色金属", "45000"])]
+    assert any("Excel 2003 XML" in n for n in headers.notes)

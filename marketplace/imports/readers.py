@@ -466,15 +466,14 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
     """An Excel 97–2003 workbook (.xls: what older Excel and WPS save, and many offices still send), read with xlrd
     into the rows the .xlsx reader gives — the same header search over the sheets, merges over rows filled down,
     dates as dates. A ".xls" that is really another format, as old systems' "导出Excel" buttons write them, is read
-    as what it is: a zipped workbook as .xlsx, tab- or comma-separated text as .csv; an HTML table is refused with
-    the way out."""
+    as what it is: a zipped workbook as .xlsx, tab- or comma-separated text as .csv, a web page's table (HTML) by
+    read_html_table."""
     if raw.startswith(b"PK"):
         return read_xlsx(raw, max_rows)
     if not raw.startswith(OLE_MAGIC):
         head = raw[:512].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
         if head.startswith(b"<"):
-            raise ImportFileError("该 .xls 文件实为网页（HTML/XML）表格（多见于旧系统的“导出Excel”），请在 Excel 或 WPS "
-                                  "中打开后另存为 .xlsx 再导入")
+            return read_html_table(raw, max_rows)
         try:
             return read_csv(raw, max_rows)
         except ImportFileError:
@@ -513,6 +512,176 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
     if headers is None:
         raise ImportFileError("文件是空的：第一个工作表没有表头")
     return headers, rows
+
+
+class _HtmlTable:
+    """The rows of a web page's table as a spreadsheet shows them: a cell's text (<br> and a block's end as line
+    breaks, entities decoded), colspan as empty cells after it, rowspan as a merge over rows."""
+
+    BREAKS = {"br", "p", "div", "li", "tr"}
+
+    XML_TAGS = {"row": "tr", "cell": "td"}  # Excel 2003's XML workbook (SpreadsheetML): <Row><Cell><Data>
+
+    def __init__(self, xml: bool = False):
+        from html.parser import HTMLParser
+        self.xml = xml
+        self.datetime = False
+        self.rows: list = []          # [[values]]
+        self.merged: dict = {}        # {first row: {(last row, column)}}, 1-based as the .xlsx reader's
+        self.pending: dict = {}       # column (0-based) → rows still covered by a rowspan above
+        self.row = None
+        self.cell = None
+        self.depth = 0                # nested tables: their text belongs to the outer cell
+        self.skip = 0                 # inside <script>/<style>
+        outer = self
+
+        class Parser(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                outer.start(tag, dict(attrs))
+
+            def handle_startendtag(self, tag, attrs):
+                outer.start(tag, dict(attrs))
+                if tag not in ("br",):
+                    outer.end(tag)
+
+            def handle_endtag(self, tag):
+                outer.end(tag)
+
+            def handle_data(self, data):
+                if outer.cell is not None and not outer.skip:
+                    outer.cell.append(data)
+
+        self.parser = Parser(convert_charrefs=True)
+
+    @staticmethod
+    def _span(attrs, name) -> int:
+        try:
+            return max(1, min(int(str(attrs.get(name) or 1).strip()), XLSX_MAX_SHEET_ROWS))
+        except ValueError:
+            return 1
+
+    def start(self, tag, attrs):
+        if self.xml:
+            if tag == "data" and str(attrs.get("ss:type", "")).lower() == "datetime":
+                self.datetime = True
+            if tag == "cell":
+                attrs = {"colspan": int(str(attrs.get("ss:mergeacross") or 0).strip() or 0) + 1 if str(
+                    attrs.get("ss:mergeacross") or "0").strip().isdigit() else 1,
+                    "rowspan": int(str(attrs.get("ss:mergedown")).strip()) + 1 if str(
+                        attrs.get("ss:mergedown") or "").strip().isdigit() else 1,
+                    "index": attrs.get("ss:index")}
+            tag = self.XML_TAGS.get(tag, tag if tag == "table" else "")
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "table":
+            self.depth += 1
+        elif self.depth > 1:
+            if tag in self.BREAKS and self.cell is not None:
+                self.cell.append("\n")
+        elif tag == "tr":
+            self.close_row()
+            self.row = []
+        elif tag in ("td", "th"):
+            if self.row is None:
+                self.row = []
+            self.close_cell()
+            self.skip_covered()
+            index = str(attrs.get("index") or "").strip()
+            if index.isdigit():  # SpreadsheetML skips empty cells and names the next one's column
+                while len(self.row) < min(int(index), XLSX_MAX_COLUMNS + 1) - 1:
+                    self.row.append(None)
+                    self.skip_covered()
+            self.cell, self.spans = [], (self._span(attrs, "colspan"), self._span(attrs, "rowspan"))
+        elif tag in self.BREAKS and self.cell is not None:
+            self.cell.append("\n")
+
+    def end(self, tag):
+        if self.xml:
+            tag = self.XML_TAGS.get(tag, tag if tag == "table" else "")
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        elif tag == "table":
+            self.depth = max(0, self.depth - 1)
+            if self.depth == 0:
+                self.close_row()
+        elif self.depth > 1:
+            return
+        elif tag in ("td", "th"):
+            self.close_cell()
+        elif tag == "tr":
+            self.close_row()
+        elif tag in ("p", "div", "li") and self.cell is not None:
+            self.cell.append("\n")
+
+    def skip_covered(self):
+        while self.pending.get(len(self.row), 0) > 0 and len(self.row) < XLSX_MAX_COLUMNS:  # covered from above
+            self.row.append(None)
+
+    def close_cell(self):
+        if self.cell is None:
+            return
+        text = "\n".join(" ".join(line.split()) for line in "".join(self.cell).replace("\xa0", " ").splitlines())
+        text = re.sub(r"\n{2,}", "\n", text).strip("\n ")
+        if self.datetime and re.fullmatch(r"\d{4}-\d\d-\d\dT00:00:00(?:\.0+)?", text):
+            text = text[:10]  # a date cell of an XML workbook: 2021-06-08T00:00:00.000
+        self.datetime = False
+        col = len(self.row)
+        if col >= XLSX_MAX_COLUMNS:  # (a row is never held longer than a sheet may be: colspans cost no memory)
+            if text:
+                raise ImportFileError(f"工作表超过 {XLSX_MAX_COLUMNS} 列，请删除多余的列后导入")
+            self.cell = None
+            return
+        self.row.append(text or None)
+        across, down = self.spans
+        for _extra in range(1, min(across, XLSX_MAX_COLUMNS - col)):
+            self.row.append(None)
+        if down > 1:
+            number = len(self.rows) + 1
+            self.merged.setdefault(number, set()).add((number + down - 1, col + 1))
+            for c in range(col, min(col + across, XLSX_MAX_COLUMNS)):
+                self.pending[c] = down  # (counted down as rows close, this one included)
+        self.cell = None
+
+    def close_row(self):
+        self.close_cell()
+        if self.row is None:
+            return
+        self.skip_covered()
+        while self.row and self.row[-1] is None:
+            self.row.pop()
+        self.rows.append(tuple(self.row))
+        if len(self.rows) > XLSX_MAX_SHEET_ROWS:
+            raise ImportFileError(f"工作表超过 {XLSX_MAX_SHEET_ROWS} 行（含空行），请删除多余的行或拆分后导入")
+        self.pending = {c: n - 1 for c, n in self.pending.items() if n > 1}
+        self.row = None
+
+
+def read_html_table(raw: bytes, max_rows: int = MAX_ROWS):
+    """A web page's table named .xls, as old systems' "导出Excel" write it (Excel opens it as a sheet): its rows
+    read as a sheet's — the header searched among the first rows, rowspans filled down as merges, a cell's line
+    breaks kept. Every table of the page is read as one sheet, in order. Excel 2003's XML workbook (SpreadsheetML,
+    the other text format such buttons write) is read the same way (<Row>, <Cell ss:Index ss:MergeDown>)."""
+    text, _ = decode_text(raw)
+    table = _HtmlTable(xml="urn:schemas-microsoft-com:office:spreadsheet" in text[:4096])
+    try:
+        for at in range(0, len(text), 1 << 16):  # (in pieces: one feed of a long line costs more than linear time)
+            table.parser.feed(text[at:at + (1 << 16)])
+        table.parser.close()
+        table.close_row()
+    except ImportFileError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - html.parser is lenient; anything it still raises is a bad file
+        raise ImportFileError(f"无法读取该网页表格（{exc.__class__.__name__}），请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入") \
+            from None
+    if not any(any(v not in (None, "") for v in r) for r in table.rows):
+        raise ImportFileError("该 .xls 文件实为网页（HTML），其中没有表格内容：请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入")
+    merged = {r: sorted(v) for r, v in table.merged.items()}
+    number, _values, count = _header_in(_bounded(iter(table.rows)))
+    headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=_bounded(iter(table.rows), merged))
+    if headers is None:
+        raise ImportFileError("文件是空的：第一个工作表没有表头")
+    notes = ["该文件实为" + ("Excel 2003 XML 表格" if table.xml else "网页表格") + "（多见于旧系统的“导出Excel”），已按表格读取"] + (_skipped_note(number, count) if number else [])
+    return Headers(headers, notes + _merge_note(merged, header_row)), rows
 
 
 def _xls_values(book, sheet, r: int) -> tuple:
