@@ -112,7 +112,9 @@ def test_dry_run_writes_nothing(ctx):
 
 
 @pytest.mark.parametrize("name,raw,fragment", [
-    ("a.xls", b"\xd0\xcf\x11\xe0", "不支持"),
+    ("a.xls", b"\xd0\xcf\x11\xe0", "不是有效的 Excel 97–2003 (.xls) 文件"),  # (.xls is read since 2026-12-03)
+    ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "另存为 .xlsx"),
+    ("a.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600), "(.xls)"),  # an .xls renamed: read as one
     ("a.xlsx", b"this is not a zip", "Excel"),
     ("a.xlsx", b"PK\x03\x04broken", "Excel"),
     ("a.txt", b"hello", "不支持"),

@@ -393,3 +393,38 @@ def test_a_csvs_windows_line_breaks_inside_a_quoted_cell_are_plain_line_breaks(c
     d = Demand.query.one()
     assert (d.title, d.description) == ("窑炉节能改造", "现有辊道窑能耗高。\n希望降低单位能耗。")
     assert d.owner_org.name == "景德镇某瓷业有限公司" and Organisation.query.filter(Organisation.name.contains("瓷业")).count() == 1
+
+
+def test_a_header_over_two_rows_is_read_as_one(ctx):
+    # 联系人 merged over 姓名 | 电话 | 邮箱 and 知识产权 over 类型 | 专利号, their parts in the row below: the second
+    # row was read as a record (refused: 缺少成果名称) and the three contact columns as one 联系人 column
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["序号", "成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "知识产权", None, "联系人", None, None])
+    ws.append([None, None, None, None, None, None, "类型", "专利号", "姓名", "电话", "邮箱"])
+    ws.append([1, "铜合金连续挤压技术", "采用连续挤压工艺制备铜铬锆合金，导电率≥80%IACS。", "有色金属", "江西理工大学", "中试",
+               "发明专利", "ZL201910234567.8", "张工", "0797-8312345", "zhang@jxust.edu.cn"])
+    for a, b in (("B1", "B2"), ("C1", "C2"), ("D1", "D2"), ("E1", "E2"), ("F1", "F2")):
+        ws.merge_cells(f"{a}:{b}")
+    ws.merge_cells("G1:H1")
+    ws.merge_cells("I1:K1")
+    buf = io.BytesIO()
+    wb.save(buf)
+    raw = buf.getvalue()
+    headers, rows = read_file("成果.xlsx", raw)
+    assert list(headers)[6:] == ["知识产权类型", "专利号", "联系人姓名", "联系人电话", "联系人邮箱"]
+    assert any("表头占两行（第2行" in n for n in headers.notes), headers.notes
+    assert [n for n, _ in rows] == [3]
+    with stream_file("成果.xlsx", raw) as stream:
+        assert list(stream.headers) == list(headers) and list(stream.rows) == rows
+    report = import_file("achievements", "成果.xlsx", raw, publish=True)
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    a = Achievement.query.one()
+    assert (a.contact_name, a.contact_phone, a.contact_email) == ("张工", "0797-8312345", "zhang@jxust.edu.cn")
+    assert a.ip_items[0].number == "ZL201910234567.8"
+
+
+def test_a_first_record_is_never_taken_for_a_second_header_row():
+    rows = [["联系人", "电话"], ["铜合金连续挤压技术", "0797-8312345"]]
+    headers, got = read_file("a.csv", csv_bytes(["成果名称", "联系电话"], rows))
+    assert list(headers) == ["成果名称", "联系电话"] and len(got) == 2  # words only, but under no group's merged part

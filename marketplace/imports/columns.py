@@ -28,9 +28,9 @@ COLUMNS = {
         "implemented_on": ["实施日期", "implemented_on"],
         "team": ["研发团队", "团队", "team"],
         "inventors": ["发明人", "完成人", "inventors"],
-        "contact_name": ["联系人", "contact_name"],
-        "contact_phone": ["联系电话", "电话", "contact_phone"],
-        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+        "contact_name": ["联系人", "联系人姓名", "姓名", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "联系人电话", "手机", "手机号码", "联系人手机", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "电子邮箱", "联系人邮箱", "电子邮件", "contact_email"],
     },
     "demands": {
         "ref": ["编号", "需求编号", "ref"],
@@ -44,9 +44,9 @@ COLUMNS = {
         "budget_wan": ["预算（万元）", "预算", "budget_wan"],
         "cooperation": ["合作方式", "cooperation"],
         "deadline": ["截止日期", "deadline"],
-        "contact_name": ["联系人", "contact_name"],
-        "contact_phone": ["联系电话", "电话", "contact_phone"],
-        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+        "contact_name": ["联系人", "联系人姓名", "姓名", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "联系人电话", "手机", "手机号码", "联系人手机", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "电子邮箱", "联系人邮箱", "电子邮件", "contact_email"],
     },
     "services": {
         "ref": ["编号", "资源编号", "ref"],
@@ -58,9 +58,9 @@ COLUMNS = {
         "address": ["地址", "address"],
         "audience": ["服务对象", "audience"],
         "industries": ["服务产业", "产业", "industries"],
-        "contact_name": ["联系人", "contact_name"],
-        "contact_phone": ["联系电话", "电话", "contact_phone"],
-        "contact_email": ["联系邮箱", "邮箱", "contact_email"],
+        "contact_name": ["联系人", "联系人姓名", "姓名", "contact_name"],
+        "contact_phone": ["联系电话", "电话", "联系人电话", "手机", "手机号码", "联系人手机", "contact_phone"],
+        "contact_email": ["联系邮箱", "邮箱", "电子邮箱", "联系人邮箱", "电子邮件", "contact_email"],
     },
 }
 

@@ -2,6 +2,7 @@
 import codecs
 import csv
 import io
+import itertools
 import json
 import re
 import zipfile
@@ -853,6 +854,49 @@ def read_jsonl(raw: bytes, max_rows: int = MAX_ROWS):
 READERS = {".xlsx": read_xlsx, ".xls": read_xls, ".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
 
 
+def _sub_header(headers: list, values) -> list | None:
+    """The header when the sheet's header takes two rows — a group over columns with its parts under it (联系人 over
+    姓名 | 电话, 知识产权 over 类型 | 专利号 | 授权日期), the group merged across its columns so that only its first
+    cell holds it — and `values` is that second row: at least one cell under a group's merged part, and every cell
+    text naming a known column, alone or after its group (知识产权 + 类型 = 知识产权类型: the joined name first); None
+    when `values` is anything else (a record)."""
+    if not isinstance(values, (list, tuple)) or not any(v not in (None, "") for v in values):
+        return None
+    out, group = list(headers) + [None] * (len(values) - len(headers)), None
+    if not any(v not in (None, "") and (i >= len(headers) or headers[i] in (None, "")) for i, v in enumerate(values)):
+        return None  # nothing under a group's merged part: a record (or a header row of its own), not the parts
+    for i, v in enumerate(values):
+        above = out[i] if i < len(out) else None
+        if above not in (None, "") and str(above).strip():
+            group = str(above).strip()
+        if v in (None, "") or (isinstance(v, str) and not v.strip()):
+            continue
+        if not isinstance(v, str):
+            return None
+        v = v.strip()
+        joined = (group + v) if group else None
+        if joined and known_header(joined):
+            out[i] = joined
+        elif known_header(v):
+            out[i] = v
+        else:
+            return None
+    return out
+
+
+def _with_sub_header(headers, rows):
+    """(headers, rows) with a header's second row (_sub_header) read into the header instead of as a record."""
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return headers, rows
+    if headers is not None and (joined := _sub_header(headers, first[1])) is not None:
+        parts = [f"{a}→{b}" for a, b in zip(headers, joined) if a != b][:4]
+        note = f"表头占两行（第{first[0]}行是上一行的分项：{'，'.join(parts)}），已合并读取"
+        return Headers(joined, list(getattr(headers, "notes", [])) + [note]), rows
+    return headers, itertools.chain([first], rows)
+
+
 def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
     """(headers, [(row_number, values | None)]) — None marks a row that is not a record at all. A file of more
     than `max_rows` rows is refused (the libraries' uploads: 50,000; historical contract registrations: more)."""
@@ -864,7 +908,9 @@ def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
         reader = read_xls
     elif suffix == ".xlsx" and not raw.startswith(b"PK"):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
-    return reader(raw, max_rows=max_rows)
+    headers, rows = reader(raw, max_rows=max_rows)
+    headers, rows = _with_sub_header(headers, rows)
+    return headers, list(rows)
 
 
 # -- Streaming (large files: the CLI and the import jobs) ------------------------------------------------------
@@ -966,7 +1012,9 @@ def stream_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS) -> RowStrea
     memory stays flat whatever the file's length; .csv and .json are read whole (they are text already)."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if suffix in (".xlsx", ".xls") and raw.startswith(b"PK"):  # (a zipped workbook named .xls: read as .xlsx)
-        return _stream_xlsx(raw, max_rows)
+        stream = _stream_xlsx(raw, max_rows)
+        stream.headers, stream.rows = _with_sub_header(stream.headers, stream.rows)
+        return stream
     if suffix == ".xlsx" and not raw.startswith(OLE_MAGIC):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
     if suffix == ".jsonl":
