@@ -7,6 +7,7 @@ import zipfile
 from xml.sax.saxutils import escape
 
 import pytest
+import xlwt
 from openpyxl import Workbook
 
 from marketplace.accounts.models import Organisation
@@ -428,3 +429,34 @@ def test_a_first_record_is_never_taken_for_a_second_header_row():
     rows = [["联系人", "电话"], ["铜合金连续挤压技术", "0797-8312345"]]
     headers, got = read_file("a.csv", csv_bytes(["成果名称", "联系电话"], rows))
     assert list(headers) == ["成果名称", "联系电话"] and len(got) == 2  # words only, but under no group's merged part
+
+
+def test_a_hidden_sheet_of_drop_down_lists_before_the_data_is_not_the_data(ctx):
+    wb = Workbook()
+    lists = wb.active
+    lists.title = "下拉选项"
+    lists.append(["所属产业", "成熟度", "转化方式"])
+    lists.append(["有色金属", "小试", "转让"])
+    lists.sheet_state = "hidden"
+    data = wb.create_sheet("成果")
+    data.append(ZH)
+    for row in ROWS:
+        data.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    headers, rows = read_file("成果.xlsx", buf.getvalue())
+    assert list(headers) == ZH and len(rows) == 2  # before: the hidden list was read as two records
+    book = xlwt.Workbook(encoding="utf-8")
+    hidden = book.add_sheet("下拉选项")
+    for c, v in enumerate(["所属产业", "成熟度"]):
+        hidden.write(0, c, v)
+    hidden.visibility = 1
+    sheet = book.add_sheet("成果")
+    for c, v in enumerate(ZH[:5]):
+        sheet.write(0, c, v)
+    for c, v in enumerate(ROWS[0][:5]):
+        sheet.write(1, c, v)
+    out = io.BytesIO()
+    book.save(out)
+    headers, rows = read_file("成果.xls", out.getvalue())
+    assert list(headers) == ZH[:5] and len(rows) == 1

@@ -485,7 +485,7 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         # formatting_info: the merged cells; the log (xlrd's warnings about odd files) goes nowhere
         book = xlrd.open_workbook(file_contents=raw, formatting_info=True, ragged_rows=True,
                                   logfile=io.StringIO(), verbosity=0)
-        sheets = [(sh.name, sh) for sh in book.sheets()]
+        sheets = [(sh.name, sh) for sh in book.sheets() if not sh.visibility] or [(sh.name, sh) for sh in book.sheets()]
         if not sheets:
             raise ImportFileError("文件是空的：没有工作表")
 
@@ -710,11 +710,13 @@ def _xls_values(book, sheet, r: int) -> tuple:
 
 def _header_sheet(wb) -> tuple:
     """(worksheet, header row number or None, notes) of an openpyxl workbook: see _header_among."""
-    return _header_among([(ws.title, ws) for ws in wb.worksheets], _xlsx_rows)
+    return _header_among([(ws.title, ws) for ws in wb.worksheets if ws.sheet_state == "visible"]
+                         or [(ws.title, ws) for ws in wb.worksheets], _xlsx_rows)
 
 
 def _header_among(sheets: list, rows_of) -> tuple:
-    """(sheet, header row number or None, notes): the first of `sheets` ((title, sheet) pairs; `rows_of(sheet)` its
+    """(sheet, header row number or None, notes): the first of `sheets` ((title, sheet) pairs, the visible ones:
+    a template's hidden sheet of drop-down lists — 所属产业 | 成熟度 … — names known columns too; `rows_of(sheet)` its
     numbered rows) with a header naming known columns (_header_in), else the first sheet (its first non-empty row
     is the header, as before)."""
     first_title, first = sheets[0]
