@@ -79,14 +79,18 @@ def test_full_width_dates_are_dates():
 
 
 @pytest.mark.parametrize("typed, day", [("20210608", "2021-06-08"), ("2021-6-8 00:00:00", "2021-06-08"),
-                                        ("2021-06-08T00:00", "2021-06-08"), ("2021/6/8 0:00", "2021-06-08")])
+                                        ("2021-06-08T00:00", "2021-06-08"), ("2021/6/8 0:00", "2021-06-08"),
+                                        ("2021 年 6 月 8 日", "2021-06-08"), ("二〇二一年六月八日", "2021-06-08"),
+                                        ("二〇二一年十二月三十一日", "2021-12-31"), ("二零二一年十月二十日", "2021-10-20")])
 def test_dates_as_spreadsheets_export_them_are_dates(typed, day):
-    # a date typed without separators, a date cell written out as text with its midnight (a CSV saved by Excel)
+    # a date typed without separators, a date cell written out as text with its midnight (a CSV saved by Excel), spaced
+    # as Word sets digits among Chinese, a contract's date in Chinese numerals
     from marketplace.core.schema import LenientDate
     assert LenientDate().deserialize(typed).isoformat() == day
 
 
-@pytest.mark.parametrize("typed", ["2021-06-08 14:30", "20211308", "1234567", "202106081"])
+@pytest.mark.parametrize("typed", ["2021-06-08 14:30", "20211308", "1234567", "202106081", "二〇二一年二月三十日",
+                                   "二〇二一年十三月一日", "二〇二一年六月", "二〇二一年六月一十一十日"])
 def test_a_date_with_a_time_of_day_or_an_impossible_one_is_refused(typed):
     from marshmallow import ValidationError
 

@@ -286,8 +286,35 @@ def month_end(value: str) -> date | None:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+_HAN_DIGIT = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8,
+              "九": 9}
+_HAN_DATE = re.compile(r"^([〇零○Ｏ一二三四五六七八九]{4})年([一二三四五六七八九十]{1,3})月([一二三四五六七八九十]{1,3})日$")
+
+
+def _han_number(text: str) -> int | None:
+    """十 → 10, 十二 → 12, 二十 → 20, 三十一 → 31, 八 → 8 (a month's or a day's number); None otherwise."""
+    if "十" not in text:
+        return _HAN_DIGIT[text] if len(text) == 1 else None
+    tens, _, units = text.partition("十")
+    if len(tens) > 1 or len(units) > 1 or "十" in units:
+        return None
+    return (_HAN_DIGIT[tens] if tens else 1) * 10 + (_HAN_DIGIT[units] if units else 0)
+
+
+def _han_digits(value: str) -> str:
+    """A date written in Chinese numerals (二〇二一年六月十八日) in digits (2021年6月18日); anything else unchanged."""
+    m = _HAN_DATE.match(value)
+    if not m:
+        return value
+    month, day = _han_number(m.group(2)), _han_number(m.group(3))
+    if month is None or day is None:
+        return value
+    return f"{''.join(str(_HAN_DIGIT[c]) for c in m.group(1))}年{month}月{day}日"
+
+
 class LenientDate(fields.Date):
-    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日, 20210305, Excel date cells and a date cell exported as text
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 (2021 年 3 月 5 日, 二〇二一年三月五日), 20210305, Excel date cells
+    and a date cell exported as text
     with its midnight (2021-3-5 00:00:00, as a CSV of Excel writes it); years 1900–2999 (schedules count months and
     years forward from these dates, and nothing in this domain lies outside)."""
 
@@ -303,14 +330,16 @@ class LenientDate(fields.Date):
         if isinstance(value, date):
             return value
         if isinstance(value, str):
-            value = half_width(value)  # ２０２６－０３－０１ as typed with full-width mode on
+            value = written = half_width(value)  # ２０２６－０３－０１ as typed with full-width mode on
+            if "年" in value:  # 2021 年 6 月 8 日 (spaced as Word sets digits among Chinese), 二〇二一年六月八日 (a contract's)
+                value = _han_digits(re.sub(r"\s*([年月日])\s*", r"\1", value.strip()))
             m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,2}:00(?::00)?)?\s*", value) \
                 or re.fullmatch(r"\s*(\d{4})(\d{2})(\d{2})\s*", value)
             if m:
                 try:
                     return date(*map(int, m.groups()))
                 except ValueError:
-                    raise ValidationError(f"“{value}”不是有效日期") from None
+                    raise ValidationError(f"“{written.strip()}”不是有效日期") from None
             if month_end(value) is not None:
                 raise ValidationError(f"“{value.strip()}”只写到月：日期应写到日，如 2021-03-15")
         raise ValidationError("日期格式应为 YYYY-MM-DD")
