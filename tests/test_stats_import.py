@@ -324,3 +324,24 @@ def test_a_seller_wrapped_in_its_cell_is_the_same_seller(ctx):
     assert (report.created, report.rejected) == (2, 0), report.errors
     assert {f.seller for f in ContractFact.query} == {"南昌大学"}
     assert "稀土永磁材料技术服务" in {f.title for f in ContractFact.query}
+
+
+def test_amounts_in_wan_yuan_columns_are_read_exactly_into_yuan(ctx):
+    # the registration system's statistics export gives 合同金额（万元）: before, the file was refused for a missing
+    # 合同成交额 column; now 123.4567 万元 is 1,234,567.00 元 exactly, and 1.0000001 万元 (not a whole fen) is refused
+    headers = [h for h in CN]
+    headers[8], headers[9] = "合同金额（万元）", "技术交易额（万元）"
+    rows = [list(r) for r in GOOD[:2]]
+    rows[0][8], rows[0][9] = "123.4567", "100"
+    rows[1][8], rows[1][9] = "1.0000001", ""
+    report = read_and_import(None, "统计.csv", csv_bytes(headers, rows), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (1, 1), report.errors
+    assert "合同成交额（万元）" in report.errors[0]["message"] and "6位小数" in report.errors[0]["message"]
+    fact = ContractFact.query.one()
+    assert (fact.amount_fen, fact.tech_amount_fen) == (123456700, 100000000)
+    both = [h for h in CN] + ["合同金额（万元）"]
+    report = read_and_import(None, "两列.csv", csv_bytes(both, [GOOD[2] + ["999"]]), batch="t")
+    db.session.commit()
+    assert report.created == 1 and ContractFact.query.filter_by(registration_no=GOOD[2][0]).one().amount_fen == \
+        9999999999999  # the 元 column is read when both are there

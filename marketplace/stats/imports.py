@@ -35,9 +35,15 @@ COLUMNS = {
     "buyer": ["买方", "买方名称", "买方单位", "buyer"],
     "buyer_region": ["买方所在地", "买方地区", "buyer_region"],
     "buyer_scale": ["买方规模", "买方企业规模", "buyer_scale"],  # optional: 大型/中型/小型/微型
-    "amount": ["合同成交额（元）", "合同成交额", "成交额（元）", "成交额", "amount"],
-    "tech_amount": ["技术交易额（元）", "技术交易额", "tech_amount"],
+    "amount": ["合同成交额（元）", "合同成交额", "成交额（元）", "成交额", "合同金额（元）", "合同金额", "成交金额（元）", "成交金额",
+               "合同总金额（元）", "合同总金额", "amount"],
+    "tech_amount": ["技术交易额（元）", "技术交易额", "技术交易金额（元）", "技术交易金额", "tech_amount"],
     "received": ["到账金额（元）", "到账金额", "已到账（元）", "received"],
+    # the same amounts in 万元, as the registration system's statistics export gives them: read exactly into 元
+    # (up to 6 decimals, a whole number of fen); a file with both columns is read by the 元 one
+    "amount_wan": ["合同成交额（万元）", "成交额（万元）", "合同金额（万元）", "成交金额（万元）", "合同总金额（万元）", "amount_wan"],
+    "tech_amount_wan": ["技术交易额（万元）", "技术交易金额（万元）", "tech_amount_wan"],
+    "received_wan": ["到账金额（万元）", "已到账（万元）", "received_wan"],
     "signed_on": ["签订日期", "签约日期", "signed_on"],
     "registered_on": ["登记日期", "registered_on"],
     "field": ["技术领域", "field"],
@@ -217,16 +223,22 @@ def _choice(values, key, choices, aliases, default=None) -> str:
     return v
 
 
+def _blank(v) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def _fen(values, key, default=None) -> int:
-    v = values.get(key)
-    if v is None or (isinstance(v, str) and not v.strip()):
+    v, parse, label = values.get(key), money.parse_yuan, LABELS[key]
+    if _blank(v) and key + "_wan" in values:  # the column in 万元
+        v, parse, label = values[key + "_wan"], money.wan_to_yuan, LABELS[key + "_wan"]
+    if _blank(v):
         if default is not None:
             return default
-        raise RowError(f"{LABELS[key]}不能为空")
+        raise RowError(f"{label}不能为空")
     try:
-        return int(money.parse_yuan(v) * 100)
+        return int(parse(v) * 100)
     except money.MoneyError as exc:
-        raise RowError(f"{LABELS[key]}：{exc}") from None
+        raise RowError(f"{label}：{exc}") from None
 
 
 def _day(values, key) -> date:
@@ -331,7 +343,7 @@ def map_headers(headers: list) -> tuple[dict[int, str], list[str]]:
             mapping[i] = key
         else:
             unknown.append(str(h))
-    missing = [LABELS[f] for f in REQUIRED if f not in mapping.values()]
+    missing = [LABELS[f] for f in REQUIRED if f not in mapping.values() and f + "_wan" not in mapping.values()]
     if missing:
         raise ValidationFailed(
             f"文件缺少必需的列：{'、'.join(missing)}（中文表头或英文键名均可）", {"file": "缺少列"}
