@@ -125,8 +125,10 @@ def test_a_header_with_an_explanation_after_it_is_its_column_but_never_an_amount
     from marketplace.imports.columns import map_headers
     mapping, unknown = map_headers("demands", ["需求名称", "需求描述（问题、现状、目标）", "预算(万元)", "所属领域（单选）"])
     assert sorted(mapping.values()) == ["budget_wan", "description", "industry", "title"] and not unknown
-    mapping, unknown = map_headers("achievements", ["成果名称", "意向价格（元）", "成果简介(300字以内)"])
-    assert sorted(mapping.values()) == ["summary", "title"] and unknown == ["意向价格（元）"]
+    mapping, unknown = map_headers("achievements", ["成果名称", "意向价格（美元）", "成果简介(300字以内)"])
+    assert sorted(mapping.values()) == ["summary", "title"] and unknown == ["意向价格（美元）"]
+    mapping, unknown = map_headers("achievements", ["成果名称", "意向价格（元）"])  # its own column, in 元
+    assert mapping == {0: "title", 1: "asking_price"} and not unknown
 
 
 def test_a_demand_form_with_a_total_row_and_everyday_cooperation_words(ctx):
@@ -460,3 +462,22 @@ def test_a_hidden_sheet_of_drop_down_lists_before_the_data_is_not_the_data(ctx):
     book.save(out)
     headers, rows = read_file("成果.xls", out.getvalue())
     assert list(headers) == ZH[:5] and len(rows) == 1
+
+
+def test_a_price_column_in_yuan_is_read_as_yuan(ctx):
+    # 意向价格（元）was an unknown column: the price was lost (the record became 面议) with only a warning
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "意向价格（元）"]
+    base = ["采用连续挤压工艺制备铜铬锆合金，导电率≥80%IACS。", "有色金属", "江西理工大学", "中试"]
+    rows = [["铜合金连续挤压技术", *base, "1,200,000.50"], ["稀土永磁废料回收", *base, "面议"],
+            ["钨尾矿综合利用", *base, "12万"]]
+    report = import_file("achievements", "成果.csv", csv_bytes(headers, rows), publish=True)
+    assert (report.created, report.rejected) == (2, 1), report.errors
+    assert report.errors[0]["fields"][0]["column"] == "意向价格（元）"
+    got = {a.title: (a.asking_price, a.price_negotiable) for a in Achievement.query}
+    assert str(got["铜合金连续挤压技术"][0]) == "1200000.50" and got["稀土永磁废料回收"] == (None, True)
+    demand = import_file("demands", "需求.csv", csv_bytes(
+        ["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式", "预算（元）"],
+        [["窑炉节能改造", "现有辊道窑能耗高，希望降低单位能耗。", "陶瓷", "景德镇", "景德镇某瓷业有限公司", "委托开发", "80000"]]),
+        publish=True)
+    assert demand.created == 1, demand.errors
+    assert (str(Demand.query.one().budget), Demand.query.one().budget_negotiable) == ("80000.00", False)

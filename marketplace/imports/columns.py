@@ -24,7 +24,8 @@ COLUMNS = {
         "funding_source": ["资金来源", "funding_source"],
         "maturity": ["成熟度", "技术成熟度", "maturity"],
         "transfer_modes": ["转化方式", "transfer_modes"],
-        "asking_price_wan": ["意向价格（万元）", "意向价格", "价格（万元）", "asking_price_wan"],
+        "asking_price_wan": ["意向价格（万元）", "意向价格", "价格（万元）", "转让价格（万元）", "asking_price_wan"],
+        "asking_price": ["意向价格（元）", "价格（元）", "转让价格（元）", "asking_price"],  # (a row with both: this one)
         "implemented_on": ["实施日期", "implemented_on"],
         "team": ["研发团队", "团队", "team"],
         "inventors": ["发明人", "完成人", "inventors"],
@@ -41,7 +42,8 @@ COLUMNS = {
         "city": ["所在城市", "城市", "所在地", "所在地区", "地区", "所在地市", "city"],
         "company": ["需求企业", "企业名称", "企业", "company"],
         "company_uscc": ["统一社会信用代码", "company_uscc", "uscc"],
-        "budget_wan": ["预算（万元）", "预算", "budget_wan"],
+        "budget_wan": ["预算（万元）", "预算", "预算金额（万元）", "投入预算（万元）", "budget_wan"],
+        "budget": ["预算（元）", "预算金额（元）", "投入预算（元）", "budget"],  # (a row with both: this one)
         "cooperation": ["合作方式", "cooperation"],
         "deadline": ["截止日期", "deadline"],
         "contact_name": ["联系人", "联系人姓名", "姓名", "contact_name"],
@@ -65,6 +67,9 @@ COLUMNS = {
 }
 
 # The column naming the owning organisation, per library.
+# Columns read on import but neither in the template nor in exports (which give the amount in 万元 only).
+READ_ONLY_COLUMNS = frozenset({"asking_price", "budget"})
+
 ORG_COLUMN = {"achievements": "institution", "demands": "company", "services": "organisation"}
 ORG_KIND = {"achievements": "institution", "demands": "company", "services": "agency"}
 REQUIRED = {

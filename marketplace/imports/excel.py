@@ -45,7 +45,7 @@ def _row_values(library: str, obj) -> dict:
 def _sheet(wb, library: str):
     ws = wb.active
     ws.title = {"achievements": "成果", "demands": "需求", "services": "服务资源"}[library]
-    fields = list(columns.COLUMNS[library])
+    fields = [f for f in columns.COLUMNS[library] if f not in columns.READ_ONLY_COLUMNS]
     ws.append([columns.display_header(library, f) for f in fields])
     for cell in ws[1]:
         cell.font = Font(bold=True)
@@ -113,7 +113,8 @@ def template_workbook(lib) -> io.BytesIO:
         names = columns.COLUMNS[lib.key][f]
         hint = "、".join(choices[f]) if f in choices else ("YYYY-MM-DD" if f in dates else "")
         if f.endswith("_wan"):
-            hint = "数字（万元，最多6位小数）或“面议”"
+            yuan = columns.COLUMNS[lib.key][f.removesuffix("_wan")][0]
+            hint = f"数字（万元，最多6位小数）或“面议”；以元为单位的可改用“{yuan}”列"
         notes.append([names[0], f, "、".join(names[1:]), "是" if f in columns.REQUIRED[lib.key] else "",
                       hint])
     notes.append([])

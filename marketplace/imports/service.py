@@ -48,12 +48,13 @@ VOCAB_COLUMNS = {"industry": "industry", "maturity": "maturity", "category": "ca
                  "city": "city"}
 LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industry"}
 # Numbers, dates and codes: full-width digits and punctuation (１２３，．％) as half-width (NFKC).
-NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "ip_filed_on", "ip_granted_on", "implemented_on",
+NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget", "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
 CO_UNITS = re.compile(r"[、,，;；\n]+")  # the completing units of a joint achievement, first the owner
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
+YUAN_COLUMNS = {"asking_price", "budget"}  # the same amounts in 元 (意向价格（元）): 面议 words alike, no 万 unit read
 WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
 # A budget or price in words: "待定", "不限", "协商" … mean 面议; a budget's upper bound ("50万以内", "不超过50万") is that
 # amount (a range, "50~100", stays an error: which end is meant is not said). Each reported.
@@ -270,7 +271,7 @@ class Importer:
                 self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
-                if f in WAN_COLUMNS and fixed in NEGOTIABLE_WORDS:
+                if f in WAN_COLUMNS | YUAN_COLUMNS and fixed in NEGOTIABLE_WORDS:
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
                     fixed = m.group(1)
@@ -325,7 +326,10 @@ class Importer:
                 f = k.split(".")[0]
                 name = col(f) if f in columns.COLUMNS[self.library] else self.lib.labels.get(f, f)
                 if f in ("asking_price", "budget", "price_negotiable", "budget_negotiable"):
-                    name = col(f + "_wan") if f + "_wan" in columns.COLUMNS[self.library] else name
+                    base = f.replace("price_negotiable", "asking_price").replace("budget_negotiable", "budget")
+                    wan = base + "_wan"
+                    name = col(base) if base in record and wan not in record else (
+                        col(wan) if wan in columns.COLUMNS[self.library] else name)
                 problems.append((name if f != "_schema" else "", v))
         key = title_key(record.get("title"))
         if not ref and data is not None and key:
