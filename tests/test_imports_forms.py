@@ -481,3 +481,20 @@ def test_a_price_column_in_yuan_is_read_as_yuan(ctx):
         publish=True)
     assert demand.created == 1, demand.errors
     assert (str(Demand.query.one().budget), Demand.query.one().budget_negotiable) == ("80000.00", False)
+
+
+def test_the_sheets_left_unread_are_named(ctx):
+    # one sheet per college: the first is read, the others were ignored without a word
+    wb = Workbook()
+    for n, college in enumerate(["材料学院", "化学学院", "物理学院"]):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = college
+        ws.append(ZH)
+        if college != "物理学院":  # (a sheet with its header only holds nothing to lose)
+            ws.append(ROWS[n])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "各学院成果.xlsx", buf.getvalue())
+    assert report.created == 1
+    said = "\n".join(report.warnings)
+    assert "工作表“化学学院”也有数据表，本次只读取了工作表“材料学院”" in said and "物理学院" not in said

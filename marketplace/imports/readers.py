@@ -714,6 +714,30 @@ def _header_sheet(wb) -> tuple:
                          or [(ws.title, ws) for ws in wb.worksheets], _xlsx_rows)
 
 
+def _other_data_sheets(sheets: list, chosen, chosen_title: str, rows_of) -> list:
+    """A note naming the sheets after `chosen` that hold a table of their own (a header of known columns and a row
+    under it: one sheet per college, per year), which one import does not read — so that they are not lost
+    unsaid."""
+    others = []
+    after = False
+    for title, ws in sheets:
+        if ws is chosen:
+            after = True
+            continue
+        if not after or title == TEMPLATE_NOTES_SHEET:
+            continue
+        rows = rows_of(ws)
+        number, _values, _count = _header_in(rows)
+        if number is not None and any(any(v not in (None, "") for v in values) for _n, values in
+                                      itertools.islice(rows, HEADER_SCAN)):
+            others.append(title)
+    if not others:
+        return []
+    named = "、".join(f"“{t}”" for t in others[:5]) + (f"等{len(others)}个工作表" if len(others) > 5 else "")
+    return [f"工作表{named}也有数据表，本次只读取了工作表“{chosen_title}”：请把其余工作表分别另存为文件导入，"
+            "或把各表的行合并到一个工作表后导入"]
+
+
 def _header_among(sheets: list, rows_of) -> tuple:
     """(sheet, header row number or None, notes): the first of `sheets` ((title, sheet) pairs, the visible ones:
     a template's hidden sheet of drop-down lists — 所属产业 | 成熟度 … — names known columns too; `rows_of(sheet)` its
@@ -727,7 +751,7 @@ def _header_among(sheets: list, rows_of) -> tuple:
         if number is not None:
             notes = [] if ws is first else [
                 f"读取的是工作表“{title}”（前面的工作表“{first_title}”等没有可识别的表头）"]
-            return ws, number, notes + _skipped_note(number, count)
+            return ws, number, notes + _skipped_note(number, count) + _other_data_sheets(sheets, ws, title, rows_of)
         if ws is first and count:  # the first sheet names a known column: it is the data, read as before
             break
     return first, None, []
