@@ -3,6 +3,7 @@ a 序号 column, a footnote under the data. The header is found (the first of a 
 columns, on the first sheet that has one), what was skipped is said, and row numbers stay the sheet's."""
 import io
 import json
+import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -311,14 +312,16 @@ XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
 
 def excel_written(rows, shared: bool = True) -> bytes:
     """A workbook laid out as Excel writes one (openpyxl writes neither): text in the shared strings table (or
-    inline), a carriage return escaped as _x000D_, a literal "_x" escaped as _x005F_."""
+    inline), a carriage return escaped as _x000D_ (every character XML cannot hold likewise: Word's line break
+    _x000B_), a literal "_x" escaped as _x005F_."""
     strings: list = []
     sheet_rows = []
     for r, row in enumerate(rows, 1):
         cells = []
         for c, v in enumerate(row):
             ref = f"{chr(65 + c)}{r}"
-            text = escape(v.replace("_x", "_x005F_x").replace("\r", "_x000D_"))
+            text = re.sub("[\x00-\x08\x0b-\x1f]", lambda m: f"_x{ord(m.group()):04X}_",
+                          escape(v.replace("_x", "_x005F_x")))
             if shared:
                 strings.append(text)
                 cells.append(f'<c r="{ref}" t="s"><v>{len(strings) - 1}</v></c>')
@@ -498,3 +501,18 @@ def test_the_sheets_left_unread_are_named(ctx):
     assert report.created == 1
     said = "\n".join(report.warnings)
     assert "工作表“化学学院”也有数据表，本次只读取了工作表“材料学院”" in said and "物理学院" not in said
+
+
+def test_what_a_pasted_cell_brings_unseen_is_read_as_the_reader_sees_it(ctx):
+    # Word's manual line break (a vertical tab, _x000B_ in the file) refused the whole row (不可见的控制字符); a web
+    # page's zero-width space made a second 江西理工大学; a byte-order mark and a direction mark stuck to the title
+    rows = [["成果名称", "成果简介", "所属产业", "完成单位", "成熟度"],
+            ["\ufeff铜合金连续挤压技术\u200f", "第一段：工艺。\x0b第二段：指标。\x0c第三段：应用。", "有色金属", "江西理工\u200b大学",
+             "中试"],
+            ["稀土永磁废料回收", "从钕铁硼废料中回收稀土氧化物，回收率98%以上。", "有色金属", "江西理工大学", "小\u00ad试"]]
+    report = import_file("achievements", "成果.xlsx", excel_written(rows), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    a = Achievement.query.filter_by(title="铜合金连续挤压技术").one()
+    assert a.summary == "第一段：工艺。\n第二段：指标。\n第三段：应用。"
+    assert {x.owner_org.name for x in Achievement.query} == {"江西理工大学"}
+    assert any("完成单位：不可见字符" in line and "已删除" in line for line in report.mapping_lines())

@@ -177,9 +177,23 @@ _WIDE_EDGE = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef\
 UNIT_END = re.compile(r"(大学|学院|学校|研究院|研究所|科学院|中心|公司|集团|医院|实验室|工厂|厂|站|所|局|院|社|会|部)[)）]?$")
 
 
+# What a cell brings from the text it was pasted from, and nobody sees: Word's manual line break (Shift+Enter) is a
+# vertical tab (Excel keeps it as _x000B_), a page break a form feed; a web page's zero-width spaces, soft hyphens,
+# byte-order marks and direction marks; a legacy system's stray control bytes. The forms and the API refuse such
+# characters (core.schema.CONTROL: a person can retype); an import reads the breaks as line breaks and drops the rest.
+_AS_BREAK = re.compile("\r\n|[\r\x0b\x0c\x85\u2028\u2029]")
+INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+                       "\u2066-\u2069\ufeff]")
+
+
 def line_breaks(value: str) -> str:
-    """The CR of a Windows line break removed: every break a plain "\\n"."""
-    return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
+    """Every line break a plain "\\n" (CR LF, CR, Word's vertical tab, a form feed, Unicode's separators)."""
+    return _AS_BREAK.sub("\n", value) if _AS_BREAK.search(value) else value
+
+
+def visible(value: str) -> str:
+    """`value` without the invisible characters above (INVISIBLE)."""
+    return INVISIBLE.sub("", value) if INVISIBLE.search(value) else value
 
 
 def one_line(value: str) -> str:

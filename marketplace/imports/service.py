@@ -261,7 +261,11 @@ class Importer:
             value = record[f]
             if not isinstance(value, str):
                 continue
-            value = columns.line_breaks(value).strip()
+            value = columns.line_breaks(value)
+            if (shown := columns.visible(value)) != value:
+                value = shown
+                self.report.note(number, col(f), "不可见字符（零宽空格、方向标记等）", "已删除")
+            value = value.strip()
             if "\n" in value and f not in columns.MULTILINE_COLUMNS and not (
                     f == "institution" and columns.several_units(value)):
                 value = columns.one_line(value)

@@ -20,7 +20,7 @@ from ..core.errors import ValidationFailed
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import footer_text, line_breaks, one_line
+from ..imports.columns import footer_text, line_breaks, one_line, visible
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -185,7 +185,7 @@ class RowError(ValueError):
 def region(value: str, what: str) -> str:
     """A Jiangxi city (南昌, 南昌市, 江西省南昌市; a place in it, 赣州市章贡区, 南康区, as its city) or another province
     (广东, 广东省), or 境外."""
-    text = re.sub(r"\s", "", value or "")
+    text = re.sub(r"\s", "", visible(value or ""))
     if text.startswith("江西省"):
         text = text[3:]
     elif text.startswith("江西") and text[2:]:
@@ -202,7 +202,7 @@ def region(value: str, what: str) -> str:
 
 def _text(values, key, hi) -> str:
     v = values.get(key)
-    v = "" if v is None else line_breaks(str(v)).strip()
+    v = "" if v is None else visible(line_breaks(str(v))).strip()
     if "\n" in v:  # a name wrapped in its cell ("江西理工\n大学"): one seller, not a second one in the ranking
         v = one_line(v)
     if not v:
@@ -214,7 +214,7 @@ def _text(values, key, hi) -> str:
 
 def _choice(values, key, choices, aliases, default=None) -> str:
     v = values.get(key)
-    v = "" if v is None else re.sub(r"\s", "", str(v))
+    v = "" if v is None else re.sub(r"\s", "", visible(str(v)))
     if not v and default is not None:
         return default
     v = aliases.get(v, v)
