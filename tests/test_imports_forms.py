@@ -1,6 +1,7 @@
 """Spreadsheets as offices fill them in: an instructions sheet first, a title and a "填报单位" line above the header,
 a 序号 column, a footnote under the data. The header is found (the first of a sheet's first rows naming two known
 columns, on the first sheet that has one), what was skipped is said, and row numbers stay the sheet's."""
+import datetime
 import io
 import json
 import re
@@ -516,3 +517,46 @@ def test_what_a_pasted_cell_brings_unseen_is_read_as_the_reader_sees_it(ctx):
     assert a.summary == "第一段：工艺。\n第二段：指标。\n第三段：应用。"
     assert {x.owner_org.name for x in Achievement.query} == {"江西理工大学"}
     assert any("完成单位：不可见字符" in line and "已删除" in line for line in report.mapping_lines())
+
+
+def chinese_excel_dates(headers, rows, date_columns) -> bytes:
+    """A workbook whose date cells carry the built-in format 31 (yyyy"年"m"月"d"日") without its code, as a Chinese
+    Excel saves a date shown as 2021年6月8日."""
+    wb = Workbook()
+    ws = wb.active
+    ws.append(headers)
+    for row in rows:
+        ws.append(row)
+        for c in date_columns:
+            ws.cell(ws.max_row, c + 1).number_format = 'yyyy"年"m"月"d"日"'
+    buf = io.BytesIO()
+    wb.save(buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "xl/styles.xml":
+                text = data.decode()
+                fid = re.search(r'numFmtId="(\d+)" formatCode="yyyy&quot;年', text).group(1)
+                text = re.sub(rf'<numFmt numFmtId="{fid}"[^>]*/>', "", text).replace(f'numFmtId="{fid}"', 'numFmtId="31"')
+                data = text.encode()
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def test_dates_in_a_chinese_excels_built_in_format_are_dates(ctx):
+    # 2021年6月8日 shown by format 31 was read as 44355: the contracts' history refused every row (日期格式应为…)
+    from marketplace.stats.imports import read_and_import
+    from marketplace.stats.models import ContractFact
+
+    from .test_stats_import import CN, GOOD
+    rows = [list(r) for r in GOOD[:2]]
+    for r in rows:
+        r[10], r[11] = datetime.date(2023, 3, 1), datetime.date(2023, 3, 15)
+    raw = chinese_excel_dates(CN, rows, (10, 11))
+    headers, got = read_file("登记.xlsx", raw)
+    assert got[0][1][10:12] == [datetime.date(2023, 3, 1), datetime.date(2023, 3, 15)]
+    report = read_and_import(None, "登记.xlsx", raw, batch="t")
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert {f.signed_on for f in ContractFact.query} == {datetime.date(2023, 3, 1)}

@@ -139,6 +139,19 @@ def _column(coordinate: str) -> int:
     return col
 
 
+# Built-in number formats a Chinese (Japanese, Korean) Excel gives a date without writing their codes into the file
+# (ECMA-376 Part 1, 18.8.30: 31 = yyyy"年"m"月"d"日", 57 = yyyy"年"m"月", 58 = m"月"d"日" …): openpyxl knows only the
+# formats 0–49 every locale shares, so such a cell was read as its serial number (2021年6月8日 → 44355). The times of
+# day among them (32–35, 55, 56) are left numbers. xlrd knows them for .xls.
+CJK_DATE_FORMATS = frozenset(range(27, 32)) | {36} | frozenset(range(50, 55)) | {57, 58}
+
+
+def _date_styles(wb) -> set:
+    """openpyxl's date styles of the workbook, and those of the CJK built-in date formats."""
+    extra = {i for i, style in enumerate(wb._cell_styles) if style.numFmtId in CJK_DATE_FORMATS}
+    return wb._date_formats | extra if extra else wb._date_formats
+
+
 def _sheet_values(ws, chunk: int = 1 << 16):
     """The rows of a read-only worksheet as `ws.iter_rows(values_only=True)` yields them once its dimensions
     are reset (the same values, types and row numbering: a missing row is an empty one), parsed with expat
@@ -151,7 +164,7 @@ def _sheet_values(ws, chunk: int = 1 << 16):
     from openpyxl.utils.datetime import from_excel, from_ISO8601
     wb = ws.parent
     shared, epoch = ws._shared_strings, wb.epoch
-    date_formats, timedelta_formats = wb._date_formats, wb._timedelta_formats
+    date_formats, timedelta_formats = _date_styles(wb), wb._timedelta_formats
     ns = SHEET_NS + " "
     done: list = []            # completed (row number, [(column, value)]) since the last feed
     state = {"row": 0, "col": 0, "cells": None, "t": "n", "s": 0, "ref": None, "v": None, "is": None,
