@@ -473,9 +473,10 @@ def test_a_price_column_in_yuan_is_read_as_yuan(ctx):
     headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "意向价格（元）"]
     base = ["采用连续挤压工艺制备铜铬锆合金，导电率≥80%IACS。", "有色金属", "江西理工大学", "中试"]
     rows = [["铜合金连续挤压技术", *base, "1,200,000.50"], ["稀土永磁废料回收", *base, "面议"],
-            ["钨尾矿综合利用", *base, "12万"]]
+            ["钨尾矿综合利用", *base, "12万"], ["锂云母提锂", *base, "人民币80,000元整"]]
     report = import_file("achievements", "成果.csv", csv_bytes(headers, rows), publish=True)
-    assert (report.created, report.rejected) == (2, 1), report.errors
+    assert (report.created, report.rejected) == (3, 1), report.errors
+    assert str(Achievement.query.filter_by(title="锂云母提锂").one().asking_price) == "80000.00"
     assert report.errors[0]["fields"][0]["column"] == "意向价格（元）"
     got = {a.title: (a.asking_price, a.price_negotiable) for a in Achievement.query}
     assert str(got["铜合金连续挤压技术"][0]) == "1200000.50" and got["稀土永磁废料回收"] == (None, True)
@@ -560,3 +561,25 @@ def test_dates_in_a_chinese_excels_built_in_format_are_dates(ctx):
     report = read_and_import(None, "登记.xlsx", raw, batch="t")
     assert (report.created, report.rejected) == (2, 0), report.errors
     assert {f.signed_on for f in ContractFact.query} == {datetime.date(2023, 3, 1)}
+
+
+@pytest.mark.parametrize("written, price, negotiable", [
+    ("50万元整", "500000.00", False), ("人民币 50 万元", "500000.00", False), ("50（万元）", "500000.00", False),
+    ("RMB 50", "500000.00", False), ("50w", "500000.00", False), ("可面议", None, True), ("面议（可商）", None, True),
+    ("待定（视规模）", None, True)])
+def test_a_price_as_finance_and_sheets_write_it(ctx, written, price, negotiable):
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "意向价格（万元）"]
+    report = import_rows("achievements", headers, [(2, ["铜合金连续挤压技术", "简介内容足够长的一段文字说明。", "新材料",
+                                                        "南昌大学", "中试", written])], publish=True)
+    assert report.created == 1, report.errors
+    a = Achievement.query.one()
+    assert (None if a.asking_price is None else str(a.asking_price), a.price_negotiable) == (price, negotiable)
+    assert any(written.replace("（", "(").replace("）", ")") in line or written in line for line in report.mapping_lines())
+
+
+@pytest.mark.parametrize("written", ["50万/项", "约50万", "50-80万", "伍拾万元", "面议面议"])
+def test_a_price_that_says_something_else_is_still_refused(ctx, written):
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "意向价格（万元）"]
+    report = import_rows("achievements", headers, [(2, ["铜合金连续挤压技术", "简介内容足够长的一段文字说明。", "新材料",
+                                                        "南昌大学", "中试", written])], publish=True)
+    assert report.created == 0 and "意向价格（万元）" in report.errors[0]["message"]

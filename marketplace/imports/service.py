@@ -55,10 +55,26 @@ CO_UNITS = re.compile(r"[、,，;；\n]+")  # the completing units of a joint ac
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
 YUAN_COLUMNS = {"asking_price", "budget"}  # the same amounts in 元 (意向价格（元）): 面议 words alike, no 万 unit read
-WAN_WRITTEN = re.compile(r"^([0-9][0-9,]*(?:\.[0-9]+)?)\s*万元?$")
+# ... also with the currency before it (人民币 50 万元, ¥50万, RMB 50), the unit in brackets (50（万元）), 整 after it
+# (50万元整, as amounts are written out in Chinese finance) or the informal w (50w).
+WAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?|\(万元?\)|[wW])\s*整?$"
+                         r"|^(?:人民币|RMB|CNY)\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)$")
+# An amount in a 元 column written with its unit or currency: 1,200元, 人民币1200元整, ¥1,200.50
+YUAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|\(元\))?\s*整?$")
 # A budget or price in words: "待定", "不限", "协商" … mean 面议; a budget's upper bound ("50万以内", "不超过50万") is that
 # amount (a range, "50~100", stays an error: which end is meant is not said). Each reported.
 NEGOTIABLE_WORDS = {"待定", "不限", "协商", "议价", "商议", "面谈", "可议", "双方协商", "另议", "价格面议"}
+
+
+def negotiable(value: str) -> bool:
+    """面议 however a sheet words it: the words above, 可面议 / 价格面议, a remark in brackets after it (面议（可商）)."""
+    if value in NEGOTIABLE_WORDS or value == "面议":
+        return True
+    bare = re.sub(r"\([^()]*\)$", "", value).strip()
+    bare = re.sub(r"^(?:价格可|转让价格|价格|费用|金额|可)", "", bare)
+    return bare in NEGOTIABLE_WORDS or bare == "面议"
+
+
 BUDGET_UP_TO = re.compile(r"^(?:不超过|不高于|最多|最高|上限)?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?)?\s*(?:以内|以下|之内)?$")
 # A deadline in words: "长期", "长期有效", "不限" … is no deadline (the page says 长期有效); "2027年底" the year's last
 # day; "2027年12月31日前" the date.
@@ -275,9 +291,11 @@ class Importer:
                 self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
-                if f in WAN_COLUMNS | YUAN_COLUMNS and fixed in NEGOTIABLE_WORDS:
+                if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
+                    fixed = m.group(1) or m.group(2)
+                elif f in YUAN_COLUMNS and (m := YUAN_WRITTEN.match(fixed)):
                     fixed = m.group(1)
                 elif f == "budget_wan" and (m := BUDGET_UP_TO.match(fixed)) and m.group(1) != fixed:
                     fixed = m.group(1)
