@@ -18,6 +18,7 @@ from marketplace.demands.models import Demand
 from marketplace.imports.readers import read_file, stream_file
 from marketplace.imports.service import import_file, import_rows
 
+from .conftest import login
 from .test_imports import ROWS, ZH, csv_bytes, xlsx_bytes
 
 
@@ -583,3 +584,33 @@ def test_a_price_that_says_something_else_is_still_refused(ctx, written):
     report = import_rows("achievements", headers, [(2, ["铜合金连续挤压技术", "简介内容足够长的一段文字说明。", "新材料",
                                                         "南昌大学", "中试", written])], publish=True)
     assert report.created == 0 and "意向价格（万元）" in report.errors[0]["message"]
+
+
+def test_a_unit_written_with_its_college_is_the_universitys(ctx):
+    # "江西理工大学（材料学院）" made an organisation of its own; the college now goes to 研发团队
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "研发团队"]
+    text = "简介内容足够长的一段文字说明。"
+    rows = [(2, ["铜合金连续挤压技术", text, "有色金属", "江西理工大学（材料学院）", "中试", "张教授团队"]),
+            (3, ["稀土永磁废料回收", text, "有色金属", "江西理工大学", "小试", ""]),
+            (4, ["离子型稀土浸矿", text, "有色金属", "中国科学院赣江创新研究院(稀土材料课题组)", "中试", ""]),
+            (5, ["钨尾矿综合利用", text, "有色金属", "南昌大学（前湖校区）", "中试", ""])]  # a campus: not a sub-unit
+    report = import_rows("achievements", headers, rows, publish=True)
+    assert report.created == 4, report.errors
+    got = {a.title: (a.owner_org.name, a.team) for a in Achievement.query}
+    assert got["铜合金连续挤压技术"] == ("江西理工大学", "张教授团队；完成院系：材料学院")
+    assert got["稀土永磁废料回收"][0] == "江西理工大学"
+    assert got["离子型稀土浸矿"] == ("中国科学院赣江创新研究院", "完成院系：稀土材料课题组")
+    assert got["钨尾矿综合利用"][0] == "南昌大学（前湖校区）"
+    assert "第 2 行 完成单位：江西理工大学（材料学院） → 江西理工大学（院系写入研发团队）" in report.mapping_lines()
+
+
+def test_a_universitys_own_upload_may_name_its_college(client, f):
+    # the university's staff write their college: refused before as another unit's (与当前账号所属单位不一致)
+    inst = f.user("institution", name="南昌大学")
+    login(client, inst)
+    rows = [["南昌大学食品科学与技术国家重点实验室" if i == 5 else v for i, v in enumerate(ROWS[0])],
+            ["南昌大学（食品学院）" if i == 5 else v for i, v in enumerate(ROWS[1])]]
+    up = client.post("/imports/achievements", data={"file": (io.BytesIO(csv_bytes(ZH, rows)), "成果.csv")},
+                     content_type="multipart/form-data")
+    html = client.get(up.headers["Location"]).get_data(as_text=True)
+    assert "可新增 <strong>2</strong>" in html and "与当前账号所属单位" not in html

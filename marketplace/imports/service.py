@@ -51,6 +51,10 @@ LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industr
 NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget", "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
+# A university's (institute's) sub-unit in brackets after it, and a sub-unit's name alone (see Importer._college).
+_SUB_UNIT = r"[^（）()]{2,40}?(?:学院|系|研究所|研究中心|工程中心|中心|重点实验室|实验室|课题组|团队|研究室|教研室)"
+COLLEGE_IN_BRACKETS = re.compile(rf"^(?P<org>.{{2,60}}?(?:大学|学院|研究院|科学院|研究所))\s*[（(](?P<unit>{_SUB_UNIT})[)）]$")
+COLLEGE_AFTER = re.compile(rf"^{_SUB_UNIT}$")
 CO_UNITS = re.compile(r"[、,，;；\n]+")  # the completing units of a joint achievement, first the owner
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
@@ -337,6 +341,7 @@ class Importer:
                 self.seen_refs[ref] = number
         if self.library == "achievements":
             self._co_institutions(number, record)
+            self._college(number, record)
         org_name, uscc, org_problem = self._org_of(record)
         if org_problem:
             problems.append((col(self.org_field), org_problem))
@@ -388,6 +393,28 @@ class Importer:
             record["team"] = f"{record['team']}；{co}" if record.get("team") else co
         self.report.note(number, self.mapper.column("institution"), name,
                          f"{parts[0]}（其余单位写入研发团队）" if others else parts[0])
+
+    def _college(self, number: int, record: dict) -> None:
+        """A unit written with its college, laboratory or group — "江西理工大学（材料学院）", or, by the university's own
+        upload, "江西理工大学材料学院" — is the university's achievement: the organisation is the university (before, the
+        whole string made an organisation of its own, and the university's own upload was refused as another unit's);
+        the college is kept in its 研发团队 ("完成院系：材料学院"), and the mapping reported. A college written without
+        brackets is read so only when the uploader is that university: an independent college (南昌大学科学技术学院) is
+        an institution of its own."""
+        name = record.get("institution")
+        if not isinstance(name, str):
+            return
+        name = name.strip()
+        if m := COLLEGE_IN_BRACKETS.match(name):
+            org, unit = m.group("org").strip(), m.group("unit").strip()
+        elif not self.system and (own := self.actor.org.name) and name.startswith(own) \
+                and COLLEGE_AFTER.match(rest := name[len(own):].strip()):
+            org, unit = own, rest
+        else:
+            return
+        record["institution"] = org
+        record["team"] = f"{record['team']}；完成院系：{unit}" if record.get("team") else f"完成院系：{unit}"
+        self.report.note(number, self.mapper.column("institution"), name, f"{org}（院系写入研发团队）")
 
     def _org_of(self, record: dict):
         """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""
