@@ -136,7 +136,7 @@ def test_the_web_upload_takes_an_xls_and_refuses_a_broken_one_with_400(client, f
     bad = client.post("/imports/achievements", data={"file": (io.BytesIO(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600),
                                                                 "坏.xls")}, content_type="multipart/form-data")
     assert bad.status_code == 400 and "另存为 .xlsx" in bad.get_data(as_text=True)
-    assert 'accept=".xlsx,.xls,' in client.get("/imports/achievements").get_data(as_text=True)
+    assert 'accept=".xlsx,.xlsm,.xls,.et,' in client.get("/imports/achievements").get_data(as_text=True)
 
 
 def test_a_damaged_xls_is_refused_or_read_never_a_crash():
@@ -197,3 +197,25 @@ def test_an_html_tables_rowspans_and_an_excel_2003_xml_workbooks_merges_fill_the
     headers, rows = read_file("导出.xls", xml.encode())
     assert rows == [(2, ["铜合金", "简介\n第二行", "有色金属", "2021-06-08"]), (3, ["稀土", None, "有色金属", "45000"])]
     assert any("Excel 2003 XML" in n for n in headers.notes)
+
+
+def test_a_workbook_with_macros_and_a_wps_spreadsheet_are_read():
+    import zipfile
+
+    from .test_imports import xlsx_bytes
+    plain = xlsx_bytes(ZH, ROWS)
+    src, out = zipfile.ZipFile(io.BytesIO(plain)), io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:  # .xlsm: the workbook part is declared macro-enabled
+        for name in src.namelist():
+            data = src.read(name)
+            if name == "[Content_Types].xml":
+                data = data.replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                                    b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+            z.writestr(name, data)
+    for name, raw in (("模板.xlsm", out.getvalue()), ("成果.et", xls_bytes(ZH, ROWS)), ("成果.et", plain)):
+        headers, rows = read_file(name, raw)
+        assert list(headers) == ZH and [r[1] for _, r in rows] == [ROWS[0][1], ROWS[1][1]], name
+        with stream_file(name, raw) as stream:
+            assert list(stream.rows) == rows
+    with pytest.raises(ImportFileError, match="另存为 .xlsx"):
+        read_file("成果.ods", b"PK\x03\x04")

@@ -890,7 +890,11 @@ def read_jsonl(raw: bytes, max_rows: int = MAX_ROWS):
     return _records_to_rows(records)
 
 
-READERS = {".xlsx": read_xlsx, ".xls": read_xls, ".csv": read_csv, ".json": read_json, ".jsonl": read_jsonl}
+# .xlsm: a workbook with macros (a template with a button), read as .xlsx (the macros never run: they are not read);
+# .et: WPS Spreadsheets' own format, an Excel 97–2003 workbook inside (and an .xlsx when WPS saved it so)
+READERS = {".xlsx": read_xlsx, ".xlsm": read_xlsx, ".xls": read_xls, ".et": read_xls, ".csv": read_csv,
+           ".json": read_json, ".jsonl": read_jsonl}
+WORKBOOKS = (".xlsx", ".xlsm")
 
 
 def _sub_header(headers: list, values) -> list | None:
@@ -942,10 +946,11 @@ def read_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS):
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     reader = READERS.get(suffix)
     if reader is None:
-        raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.xls、.csv、.json 或 .jsonl 文件")
-    if suffix == ".xlsx" and raw.startswith(OLE_MAGIC):  # an Excel 97–2003 workbook renamed .xlsx
+        raise ImportFileError(f"不支持的文件类型“{suffix or filename}”：请上传 .xlsx、.xls、.et、.csv、.json 或 .jsonl "
+                              "文件（其他格式请在 Excel 或 WPS 中另存为 .xlsx）")
+    if suffix in WORKBOOKS and raw.startswith(OLE_MAGIC):  # an Excel 97–2003 workbook renamed .xlsx
         reader = read_xls
-    elif suffix == ".xlsx" and not raw.startswith(b"PK"):
+    elif suffix in WORKBOOKS and not raw.startswith(b"PK"):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
     headers, rows = reader(raw, max_rows=max_rows)
     headers, rows = _with_sub_header(headers, rows)
@@ -1050,11 +1055,11 @@ def stream_file(filename: str, raw: bytes, max_rows: int = MAX_ROWS) -> RowStrea
     """Like read_file, but lazily for .xlsx (openpyxl read-only, row by row) and .jsonl (line by line), so
     memory stays flat whatever the file's length; .csv and .json are read whole (they are text already)."""
     suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if suffix in (".xlsx", ".xls") and raw.startswith(b"PK"):  # (a zipped workbook named .xls: read as .xlsx)
+    if suffix in WORKBOOKS + (".xls", ".et") and raw.startswith(b"PK"):  # (a zipped workbook named .xls: as .xlsx)
         stream = _stream_xlsx(raw, max_rows)
         stream.headers, stream.rows = _with_sub_header(stream.headers, stream.rows)
         return stream
-    if suffix == ".xlsx" and not raw.startswith(OLE_MAGIC):
+    if suffix in WORKBOOKS and not raw.startswith(OLE_MAGIC):
         raise ImportFileError("不是有效的 Excel (.xlsx) 文件")
     if suffix == ".jsonl":
         return _stream_jsonl(raw, max_rows)
