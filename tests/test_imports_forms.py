@@ -614,3 +614,27 @@ def test_a_universitys_own_upload_may_name_its_college(client, f):
                      content_type="multipart/form-data")
     html = client.get(up.headers["Location"]).get_data(as_text=True)
     assert "可新增 <strong>2</strong>" in html and "与当前账号所属单位" not in html
+
+
+def test_a_formulas_error_value_refuses_its_row_naming_the_cell(ctx):
+    # a 完成单位 filled by a VLOOKUP that found nothing: the unit "#N/A" was created and owned the record
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度"]
+    rows = [(2, ["铜合金连续挤压技术", "简介内容足够长的一段文字说明。", "有色金属", "#N/A", "中试"]),
+            (3, ["稀土永磁废料回收", "简介内容足够长的一段文字说明。", "#REF!", "南昌大学", "中试"])]
+    report = import_rows("achievements", headers, rows, publish=True)
+    assert (report.created, report.rejected) == (0, 2)
+    assert [(e["row"], [(x["column"], x["message"][:12]) for x in e["fields"]]) for e in report.errors] == [
+        (2, [("完成单位", "单元格是公式的错误值“#")]), (3, [("所属产业", "单元格是公式的错误值“#")])]
+    assert "#N/A" in report.errors[0]["message"] and "粘贴为数值" in report.errors[0]["message"]
+    from marketplace.accounts.models import Organisation
+    assert not Organisation.query.filter_by(name="#N/A").count()
+
+
+def test_the_contracts_history_refuses_a_formulas_error_value(ctx):
+    from marketplace.stats.imports import read_and_import
+
+    from .test_stats_import import CN, GOOD
+    rows = [list(GOOD[0])]
+    rows[0][3] = "#N/A"
+    report = read_and_import(None, "登记.csv", csv_bytes(CN, rows), batch="t")
+    assert report.created == 0 and "卖方：单元格是公式的错误值“#N/A”" in report.errors[0]["message"]

@@ -208,3 +208,16 @@ def several_units(value: str) -> bool:
     """True when every line of `value` ends as a unit's name does (several units, one a line)."""
     lines = [x.strip() for x in value.split("\n") if x.strip()]
     return len(lines) > 1 and all(UNIT_END.search(x) for x in lines)
+
+
+# A formula's error as Excel shows it (a VLOOKUP that found nothing: #N/A): the cell's value is unknown, so the row is
+# refused naming the cell, never stored as the text "#N/A" (an organisation called #N/A).
+EXCEL_ERRORS = frozenset({"#N/A", "#REF!", "#VALUE!", "#DIV/0!", "#NAME?", "#NULL!", "#NUM!", "#GETTING_DATA",
+                          "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#UNKNOWN!", "#CONNECT!", "#BUSY!"})
+
+
+def formula_error(value) -> str | None:
+    """The message for a cell holding a formula's error value, or None."""
+    if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
+        return f"单元格是公式的错误值“{value.strip()}”：请在 Excel 中修正公式，或复制后“粘贴为数值”再导入"
+    return None

@@ -276,10 +276,16 @@ class Importer:
                 self.report.warnings.append(f"第{number}行没有任何可识别列的内容（“{filled[0][:20]}”），已跳过")
             return None
         problems: list[tuple[str, str]] = []
+        errored: set = set()  # columns whose cell is a formula's error: that is all that is said of them
         col = self.mapper.column
         for f in list(record):
             value = record[f]
             if not isinstance(value, str):
+                continue
+            if error := columns.formula_error(value):
+                problems.append((col(f), error))
+                errored.add(col(f))
+                del record[f]
                 continue
             value = columns.line_breaks(value)
             if (shown := columns.visible(value)) != value:
@@ -367,6 +373,8 @@ class Importer:
             else:
                 self.seen_keys[(org_name, key)] = number
         if problems:
+            if errored:
+                problems = [(c, m) for c, m in problems if c not in errored or m.startswith("单元格是公式的错误值")]
             self.reject(number, values, problems)
             return None
         return Prepared(number, values, data, ref, org_name, uscc, record.get("city"), key)

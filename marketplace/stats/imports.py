@@ -20,7 +20,7 @@ from ..core.errors import ValidationFailed
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import footer_text, line_breaks, one_line, visible
+from ..imports.columns import footer_text, formula_error, line_breaks, one_line, visible
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -253,6 +253,9 @@ def _day(values, key) -> date:
 
 def clean_row(values: dict, orgs: dict) -> dict:
     """One file row (field → raw value) as a contract_facts row, or RowError with the reason in Chinese."""
+    for key, value in values.items():
+        if error := formula_error(value):
+            raise RowError(f"{LABELS[key]}：{error}")
     amount = _fen(values, "amount")
     if amount <= 0:
         raise RowError("合同成交额应大于0")
