@@ -638,3 +638,12 @@ def test_the_contracts_history_refuses_a_formulas_error_value(ctx):
     rows[0][3] = "#N/A"
     report = read_and_import(None, "登记.csv", csv_bytes(CN, rows), batch="t")
     assert report.created == 0 and "卖方：单元格是公式的错误值“#N/A”" in report.errors[0]["message"]
+
+
+def test_codes_kept_as_text_by_a_csv_export_are_read(ctx):
+    raw = ('成果名称,成果简介,所属产业,完成单位,成熟度,联系电话,编号\n'
+           '铜合金连续挤压技术,简介内容足够长的一段文字说明。,有色金属,南昌大学,中试,="13807912345",\'A-0001\n').encode()
+    report = import_file("achievements", "导出.csv", raw, publish=True)
+    assert report.created == 1, report.errors
+    a = Achievement.query.one()
+    assert (a.contact_phone, a.ref) == ("13807912345", "A-0001")

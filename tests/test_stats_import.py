@@ -345,3 +345,15 @@ def test_amounts_in_wan_yuan_columns_are_read_exactly_into_yuan(ctx):
     db.session.commit()
     assert report.created == 1 and ContractFact.query.filter_by(registration_no=GOOD[2][0]).one().amount_fen == \
         9999999999999  # the 元 column is read when both are there
+
+
+def test_registration_numbers_kept_as_text_by_an_export_are_read_as_numbers(ctx):
+    # ="2023360100000001" (a CSV's way to keep Excel from showing 2.02336E+15) and '2023360100000002
+    rows = [list(r) for r in GOOD[:2]]
+    rows[0][0], rows[1][0] = f'="{GOOD[0][0]}"', f"'{GOOD[1][0]}"
+    raw = ("\n".join(",".join(f'"{v}"' if not v.startswith("=") else '"=""' + v[2:-1] + '"""' for v in r)
+                     for r in [CN] + rows) + "\n").encode()
+    report = read_and_import(None, "导出.csv", raw, batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert {f.registration_no for f in ContractFact.query} == {GOOD[0][0], GOOD[1][0]}

@@ -806,6 +806,16 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
+# A system's CSV export keeps Excel from turning a long number into 2.02336E+15 by writing it as a formula of its text,
+# ="2023360100000001" (Excel shows the digits): the text is the value.
+_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
+
+
+def _csv_cell(value: str) -> str:
+    m = _EXCEL_TEXT.match(value) if value.startswith("=") else None
+    return m.group(1).replace('""', '"') if m else value
+
+
 def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
     text, _ = decode_text(raw)
     sample = text[:4096]
@@ -833,7 +843,7 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
             continue
         if not any(v.strip() for v in values):
             continue
-        rows.append((number, values))
+        rows.append((number, [_csv_cell(v) for v in values]))
         if len(rows) > max_rows:
             raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
     if headers is None:

@@ -301,6 +301,8 @@ class Importer:
                 self.report.note(number, col(f), "含网页标记（HTML）", "已转为纯文字")
             if f in NFKC_COLUMNS:
                 fixed = nfkc(value).strip()
+                if fixed[:1] == "'" and fixed[1:2].isalnum():  # '13800138000: an apostrophe kept a number as text
+                    fixed = fixed[1:]
                 if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):

@@ -271,7 +271,7 @@ def clean_row(values: dict, orgs: dict) -> dict:
     seller_region = region(values.get("seller_region"), "卖方所在地")
     seller = _text(values, "seller", 120)
     out = {
-        "registration_no": _text(values, "registration_no", 40),
+        "registration_no": re.sub(r"^'(?=\w)", "", _text(values, "registration_no", 40)),  # ('2023…: kept as text)
         "title": _text(values, "title", 200),
         "kind": _choice(values, "kind", KINDS, KIND_ALIASES),
         "seller": seller,
