@@ -175,6 +175,15 @@ def test_every_industry_has_aliases_onto_the_vocabulary():
     assert vocab.ALIASES["industry"]["食品加工"] == "食品" and vocab.ALIASES["industry"]["医药"] == "生物医药"
 
 
+@pytest.mark.parametrize("written, industry", [("LED产业", "电子信息"), ("钨", "有色金属"), ("锂电新能源", "新能源"),
+                                               ("生物产业", "生物医药"), ("数字创意", "数字经济"), ("汽车零部件", "汽车"),
+                                               ("光电", "电子信息"), ("装备", "装备制造")])
+def test_jiangxis_chains_and_the_emerging_industries_names_are_industries(written, industry):
+    # a sheet's 所属产业 names the province's chain (钨, LED, 锂电) or a strategic emerging industry: refused before
+    from marketplace.imports.service import vocab_value
+    assert vocab_value("industry", written) == industry
+
+
 def test_without_ref_the_natural_key_updates_instead_of_duplicating(ctx):
     first = import_file("achievements", "a.xlsx", xlsx_bytes(NO_REF, [row("高强高导 铜合金技术", price="100"),
                                                                      row("脐橙黄龙病检测试剂盒")]))
