@@ -498,7 +498,8 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         # formatting_info: the merged cells; the log (xlrd's warnings about odd files) goes nowhere
         book = xlrd.open_workbook(file_contents=raw, formatting_info=True, ragged_rows=True,
                                   logfile=io.StringIO(), verbosity=0)
-        sheets = [(sh.name, sh) for sh in book.sheets() if not sh.visibility] or [(sh.name, sh) for sh in book.sheets()]
+        sheets = [(sh.name, sh) for sh in book.sheets() if not sh.visibility] \
+            or [(sh.name, sh) for sh in book.sheets()]
         if not sheets:
             raise ImportFileError("文件是空的：没有工作表")
 
@@ -519,13 +520,18 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         raise
     except MemoryError:
         raise ImportFileError("Excel 文件过大，无法读取，请拆分后导入") from None
-    except Exception as exc:  # noqa: BLE001 - xlrd raises anything (XLRDError, struct.error, IndexError …) on a bad file
+    except Exception as exc:  # noqa: BLE001 - xlrd raises anything on a bad file (XLRDError, struct.error …)
         if "encrypted" in str(exc).lower():
             raise ImportFileError("Excel 文件设有打开密码，请取消密码后再导入") from None
         raise ImportFileError(f"{XLS_ERROR}（{exc.__class__.__name__}）") from None
     if headers is None:
         raise ImportFileError("文件是空的：第一个工作表没有表头")
     return headers, rows
+
+
+def _count(value) -> int:
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() else 0
 
 
 class _HtmlTable:
@@ -579,11 +585,8 @@ class _HtmlTable:
             if tag == "data" and str(attrs.get("ss:type", "")).lower() == "datetime":
                 self.datetime = True
             if tag == "cell":
-                attrs = {"colspan": int(str(attrs.get("ss:mergeacross") or 0).strip() or 0) + 1 if str(
-                    attrs.get("ss:mergeacross") or "0").strip().isdigit() else 1,
-                    "rowspan": int(str(attrs.get("ss:mergedown")).strip()) + 1 if str(
-                        attrs.get("ss:mergedown") or "").strip().isdigit() else 1,
-                    "index": attrs.get("ss:index")}
+                attrs = {"colspan": _count(attrs.get("ss:mergeacross")) + 1,
+                         "rowspan": _count(attrs.get("ss:mergedown")) + 1, "index": attrs.get("ss:index")}
             tag = self.XML_TAGS.get(tag, tag if tag == "table" else "")
         if tag in ("script", "style"):
             self.skip += 1
@@ -694,7 +697,8 @@ def read_html_table(raw: bytes, max_rows: int = MAX_ROWS):
     headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=_bounded(iter(table.rows), merged))
     if headers is None:
         raise ImportFileError("文件是空的：第一个工作表没有表头")
-    notes = ["该文件实为" + ("Excel 2003 XML 表格" if table.xml else "网页表格") + "（多见于旧系统的“导出Excel”），已按表格读取"] + (_skipped_note(number, count) if number else [])
+    kind = "Excel 2003 XML 表格" if table.xml else "网页表格"
+    notes = [f"该文件实为{kind}（多见于旧系统的“导出Excel”），已按表格读取"] + (_skipped_note(number, count) if number else [])
     return Headers(headers, notes + _merge_note(merged, header_row)), rows
 
 
@@ -806,8 +810,8 @@ class _Semicolon(csv.excel):
     delimiter = ";"
 
 
-# A system's CSV export keeps Excel from turning a long number into 2.02336E+15 by writing it as a formula of its text,
-# ="2023360100000001" (Excel shows the digits): the text is the value.
+# A system's CSV export keeps Excel from turning a long number into 2.02336E+15 by writing it as a formula of its
+# text, ="2023360100000001" (Excel shows the digits): the text is the value.
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)
 
 

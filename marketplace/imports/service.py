@@ -48,7 +48,8 @@ VOCAB_COLUMNS = {"industry": "industry", "maturity": "maturity", "category": "ca
                  "city": "city"}
 LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industry"}
 # Numbers, dates and codes: full-width digits and punctuation (１２３，．％) as half-width (NFKC).
-NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget", "ip_filed_on", "ip_granted_on", "implemented_on",
+NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget",
+                "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
 # A university's (institute's) sub-unit in brackets after it, and a sub-unit's name alone (see Importer._college).
