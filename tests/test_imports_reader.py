@@ -111,7 +111,7 @@ def test_same_rows_as_openpyxl_for_shared_strings_rich_text_and_missing_rows(pre
 
 def test_a_dtd_in_a_sheet_is_refused_and_broken_xml_raises_parse_error():
     def sheet(xml):
-        parent = SimpleNamespace(epoch=WINDOWS_EPOCH, _date_formats=set(), _timedelta_formats=set())
+        parent = SimpleNamespace(epoch=WINDOWS_EPOCH, _date_formats=set(), _timedelta_formats=set(), _cell_styles=[])
         return SimpleNamespace(parent=parent, _shared_strings=[], _get_source=lambda: io.BytesIO(xml.encode()))
     bomb = ('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
             f'<worksheet {NS}><sheetData><row r="1"><c t="inlineStr"><is><t>&b;</t></is></c></row></sheetData>'
