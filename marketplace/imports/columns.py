@@ -186,6 +186,10 @@ INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x84\x86-\x9f\u00ad\u200b-\u200f
                        "\u2066-\u2069\ufeff]")
 
 
+# anything line_breaks or visible would change, as one character class (an alternation costs ten times as much)
+UNUSUAL = re.compile("[\r\x0b\x0c\x85\u2028\u2029" + INVISIBLE.pattern[1:])
+
+
 def line_breaks(value: str) -> str:
     """Every line break a plain "\\n" (CR LF, CR, Word's vertical tab, a form feed, Unicode's separators)."""
     return _AS_BREAK.sub("\n", value) if _AS_BREAK.search(value) else value

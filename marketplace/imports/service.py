@@ -283,15 +283,16 @@ class Importer:
             value = record[f]
             if not isinstance(value, str):
                 continue
-            if error := columns.formula_error(value):
+            if value[:1] in "# " and (error := columns.formula_error(value)):
                 problems.append((col(f), error))
                 errored.add(col(f))
                 del record[f]
                 continue
-            value = columns.line_breaks(value)
-            if (shown := columns.visible(value)) != value:
-                value = shown
-                self.report.note(number, col(f), "不可见字符（零宽空格、方向标记等）", "已删除")
+            if columns.UNUSUAL.search(value):  # (one search for the common case: nothing to mend)
+                value = columns.line_breaks(value)
+                if (shown := columns.visible(value)) != value:
+                    value = shown
+                    self.report.note(number, col(f), "不可见字符（零宽空格、方向标记等）", "已删除")
             value = value.strip()
             if "\n" in value and f not in columns.MULTILINE_COLUMNS and not (
                     f == "institution" and columns.several_units(value)):
