@@ -176,6 +176,7 @@ def test_a_web_page_named_xls_is_read_as_its_table(ctx):
     db.session.commit()
     assert (report.created, report.rejected) == (len(GOOD), 0), report.errors
     assert ContractFact.query.filter_by(seller="南昌大学").count() >= 1
+    assert any("网页表格" in n for n in report.notes) and any("表头在第2行" in n for n in report.notes)
 
 
 def test_an_html_tables_rowspans_and_an_excel_2003_xml_workbooks_merges_fill_their_rows():

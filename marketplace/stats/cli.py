@@ -38,4 +38,4 @@ def import_contracts_file(file: Path, dry_run: bool, as_json: bool, source: str 
         raise click.ClickException(exc.message) from None
     from ..cli import echo_import_report
     echo_import_report(report, dry_run, as_json,
-                       [f"未识别的列“{h}”已忽略" for h in report.unknown_headers] + report.skipped)
+                       report.notes + [f"未识别的列“{h}”已忽略" for h in report.unknown_headers] + report.skipped)

@@ -304,6 +304,7 @@ class ImportReport:
     errors: list = dc_field(default_factory=list)
     unknown_headers: list = dc_field(default_factory=list)
     skipped: list = dc_field(default_factory=list)  # a sheet's 合计 row and footer lines: "第N行…已跳过"
+    notes: list = dc_field(default_factory=list)  # how the file was read (readers.Headers: a web page, a header row …)
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -331,6 +332,7 @@ class ImportReport:
             "errors": self.errors,
             "unknown_headers": self.unknown_headers,
             "skipped": self.skipped,
+            "notes": self.notes,
             "seconds": round(self.seconds, 3),
             "dry_run": self.dry_run,
         }
@@ -370,7 +372,8 @@ def import_contracts(
 
     started = time.perf_counter()
     mapping, unknown = map_headers(headers)
-    report = ImportReport(rows=len(rows), unknown_headers=unknown, dry_run=dry_run)
+    report = ImportReport(rows=len(rows), unknown_headers=unknown, dry_run=dry_run,
+                          notes=list(getattr(headers, "notes", ())))
     orgs = dict(db.session.execute(select(Organisation.name, Organisation.id)).all())
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
