@@ -220,3 +220,46 @@ def test_a_workbook_with_macros_and_a_wps_spreadsheet_are_read():
             assert list(stream.rows) == rows
     with pytest.raises(ImportFileError, match="另存为 .xlsx"):
         read_file("成果.ods", b"PK\x03\x04")
+
+
+def test_an_office_xls_with_everything_at_once_reads_as_its_rows(ctx):
+    # an instructions sheet, a hidden sheet of lists, a title merged across, single columns merged down over a
+    # two-row header with 联系人 over 姓名 | 电话 | 邮箱, Windows line breaks, a college in brackets, 50万元整, a
+    # zero-width space, a #N/A, and a second college's sheet
+    wb = xlwt.Workbook(encoding="utf-8")
+    wb.add_sheet("填报说明").write(0, 0, "请在“成果”表中填写")
+    lists = wb.add_sheet("下拉选项")
+    lists.write(0, 0, "所属产业")
+    lists.write(0, 1, "成熟度")
+    lists.visibility = 1
+    ws = wb.add_sheet("成果")
+    ws.write_merge(0, 0, 0, 9, "南昌大学2026年度科技成果汇总表")
+    for c, h in enumerate(["序号", "成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "意向价格（万元）"]):
+        ws.write_merge(1, 2, c, c, h)
+    ws.write_merge(1, 1, 7, 9, "联系人")
+    for c, h in enumerate(["姓名", "电话", "邮箱"], start=7):
+        ws.write(2, c, h)
+    rows = [[1, "稻米深加工\r\n副产物综合利用技术", "米糠稳定化与米糠油精炼一体化工艺。\r\n已建成示范线。", "食品加工",
+             "南昌大学（食品学院）", "中试阶段（已完成）", "50万元整", "李教授", "0791-83969999", "li@ncu.edu.cn"],
+            [2, "脐橙采后处理\u200b保鲜剂", "以天然提取物替代化学杀菌剂，好果率95%。", "#N/A", "南昌大学", "工业化", "30",
+             "张工", "0791-88888888", ""]]
+    for r, row in enumerate(rows, start=3):
+        for c, v in enumerate(row):
+            if v not in (None, ""):
+                ws.write(r, c, v)
+    other = wb.add_sheet("化学学院")
+    for c, v in enumerate(["成果名称", "成果简介"]):
+        other.write(0, c, v)
+        other.write(1, c, "某成果的内容")
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "汇总.xls", buf.getvalue(), publish=True)
+    assert (report.created, report.rejected) == (1, 1), report.errors
+    assert [e["row"] for e in report.errors] == [5] and "#N/A" in report.errors[0]["message"]
+    a = Achievement.query.one()
+    assert (a.title, a.summary) == ("稻米深加工副产物综合利用技术", "米糠稳定化与米糠油精炼一体化工艺。\n已建成示范线。")
+    assert (a.industry, a.maturity, str(a.asking_price), a.owner_org.name) == ("食品", "中试", "500000.00", "南昌大学")
+    assert (a.contact_name, a.contact_phone, a.contact_email, a.team) == (
+        "李教授", "0791-83969999", "li@ncu.edu.cn", "完成院系：食品学院")
+    said = "\n".join(report.warnings)
+    assert "表头占两行（第3行" in said and "工作表“化学学院”也有数据表" in said and "读取的是工作表“成果”" in said

@@ -928,8 +928,8 @@ def _sub_header(headers: list, values) -> list | None:
         above = out[i] if i < len(out) else None
         if above not in (None, "") and str(above).strip():
             group = str(above).strip()
-        if v in (None, "") or (isinstance(v, str) and not v.strip()):
-            continue
+        if v in (None, "") or (isinstance(v, str) and not v.strip()) or v == above:
+            continue  # (v == above: a single column's header merged down over both rows, its value filled down)
         if not isinstance(v, str):
             return None
         v = v.strip()
