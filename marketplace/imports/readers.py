@@ -950,7 +950,7 @@ def _with_sub_header(headers, rows):
     if first is None:
         return headers, rows
     if headers is not None and (joined := _sub_header(headers, first[1])) is not None:
-        parts = [f"{a}→{b}" for a, b in zip(headers, joined) if a != b][:4]
+        parts = [f"{a}→{b}" if a else str(b) for a, b in itertools.zip_longest(headers, joined) if a != b][:5]
         note = f"表头占两行（第{first[0]}行是上一行的分项：{'，'.join(parts)}），已合并读取"
         return Headers(joined, list(getattr(headers, "notes", [])) + [note]), rows
     return headers, itertools.chain([first], rows)
