@@ -69,6 +69,16 @@ def test_register_refuses_joining_an_existing_org_by_name(client, f):
     assert resp.status_code == 422 and "已在平台注册" in resp.get_data(as_text=True)
 
 
+def test_register_refuses_an_existing_org_however_its_name_is_spaced_or_bracketed(client, f):
+    # "江西铜业 股份有限公司（贵溪冶炼厂）" passed the check against 江西铜业股份有限公司（贵溪冶炼厂） before
+    f.org("company", name="江西铜业股份有限公司（贵溪冶炼厂）")
+    for typed in ("江西铜业 股份有限公司(贵溪冶炼厂)", "江西铜业股份有限公司 （贵溪冶炼厂）"):
+        resp = client.post("/register", data={**GOOD, "org_name": typed})
+        assert resp.status_code == 422 and "已在平台注册" in resp.get_data(as_text=True), typed
+    assert client.post("/register", data={**GOOD, "org_name": "南昌 某某 科技有限公司(研发部)"}).status_code == 302
+    assert User.query.filter_by(email=GOOD["email"]).one().org.name == "南昌某某科技有限公司（研发部）"
+
+
 def test_login_logout_and_wrong_password(client, f):
     u = f.user("institution")
     bad = client.post("/login", data={"email": u.email, "password": "wrong-password"})

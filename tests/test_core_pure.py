@@ -148,3 +148,12 @@ def test_forms_and_the_api_read_a_spelling_as_imports_do():
                                      "industry": "有色金属", "city": "南康区", "cooperation": "委托开发（可面议）"})
     assert (data["city"], data["cooperation"]) == ("赣州", "委托开发")
     assert vocab.normalise("maturity", " 中试阶段（已完成） ") == "中试" and vocab.normalise("maturity", "很成熟") == "很成熟"
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("江西铜业股份有限公司(贵溪冶炼厂)", "江西铜业股份有限公司（贵溪冶炼厂）"), ("江西铜业 股份有限公司", "江西铜业股份有限公司"),
+    (" 南昌 大学 ", "南昌大学"), ("江西ＡＢＣ科技有限公司", "江西ABC科技有限公司"), ("江西 ABC 公司", "江西ABC公司"),
+    ("ABC (China) Co.,  Ltd.", "ABC (China) Co., Ltd."), ("江西铜业（集团） 有限公司", "江西铜业（集团）有限公司")])
+def test_an_organisations_name_is_kept_in_one_written_form(written, kept):
+    from marketplace.core.orgname import canonical
+    assert canonical(written) == kept and canonical(kept) == kept

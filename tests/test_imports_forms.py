@@ -647,3 +647,17 @@ def test_codes_kept_as_text_by_a_csv_export_are_read(ctx):
     assert report.created == 1, report.errors
     a = Achievement.query.one()
     assert (a.contact_phone, a.ref) == ("13807912345", "A-0001")
+
+
+def test_one_unit_however_its_name_is_spaced_or_bracketed_is_one_organisation(ctx):
+    from marketplace.accounts.models import Organisation
+    headers = ["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式"]
+    text = "连铸连轧出来的铜杆表面发黑，客户投诉。"
+    rows = [(2, ["铜杆表面氧化发黑", text, "有色金属", "鹰潭", "江西铜业股份有限公司(贵溪冶炼厂)", "委托开发"]),
+            (3, ["阳极泥提金", text, "有色金属", "鹰潭", "江西铜业股份有限公司（贵溪冶炼厂）", "委托开发"]),
+            (4, ["烟气制酸尾气", text, "有色金属", "鹰潭", "江西铜业 股份有限公司", "委托开发"]),
+            (5, ["冶炼渣综合利用", text, "有色金属", "鹰潭", "江西铜业股份有限公司", "委托开发"])]
+    report = import_rows("demands", headers, rows, publish=True)
+    assert report.created == 4, report.errors
+    # before: four organisations for two units
+    assert sorted(o.name for o in Organisation.query) == ["江西铜业股份有限公司", "江西铜业股份有限公司（贵溪冶炼厂）"]

@@ -8,6 +8,7 @@ from sqlalchemy import func
 from ..core import permissions as perm
 from ..core.errors import Forbidden, NotAuthenticated, NotFound, ValidationFailed
 from ..core.models import record_audit, utcnow
+from ..core.orgname import canonical as canonical_org_name
 from ..core.workflow import action_labels, state_labels
 from ..core.uscc import normalise as normalise_uscc
 from ..core.uscc import uscc_error
@@ -44,6 +45,7 @@ def register(data: dict) -> User:
     """
     if find_user(data["email"]):
         raise ValidationFailed("该邮箱已注册", {"email": "该邮箱已注册"})
+    data = {**data, "org_name": canonical_org_name(data["org_name"])}  # 南昌 大学 is 南昌大学, (集团) is （集团）
     if Organisation.query.filter_by(name=data["org_name"]).first():
         raise ValidationFailed("该单位已在平台注册，请联系单位管理员或平台管理员开通账号",
                                {"org_name": "该单位已注册"})
@@ -165,7 +167,9 @@ def pending_orgs(actor) -> list[Organisation]:
 
 def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level=None, subtype=None,
                       parent_id=None, approved=True, scale=None) -> Organisation:
-    org = Organisation.query.filter_by(name=name).first()
+    written, name = name, canonical_org_name(name)
+    org = Organisation.query.filter_by(name=name).first() or (
+        Organisation.query.filter_by(name=written).first() if written != name else None)  # (one kept before)
     if org is not None:
         return org
     if uscc:

@@ -30,6 +30,7 @@ from ..core import permissions as perm
 from ..core.errors import AppError
 from ..core.schema import SURROGATE_MESSAGE, broken_column, mended, month_end
 from ..core.models import AuditLog, utcnow
+from ..core.orgname import canonical as canonical_org_name
 from ..core.pgcopy import insert_all
 from ..core.uscc import make_uscc, uscc_error
 from ..core.uscc import normalise as normalise_uscc
@@ -416,10 +417,10 @@ class Importer:
         name = record.get("institution")
         if not isinstance(name, str):
             return
-        name = name.strip()
+        name = canonical_org_name(name)
         if m := COLLEGE_IN_BRACKETS.match(name):
             org, unit = m.group("org").strip(), m.group("unit").strip()
-        elif not self.system and (own := self.actor.org.name) and name.startswith(own) \
+        elif not self.system and (own := canonical_org_name(self.actor.org.name)) and name.startswith(own) \
                 and COLLEGE_AFTER.match(rest := name[len(own):].strip()):
             org, unit = own, rest
         else:
@@ -431,12 +432,12 @@ class Importer:
     def _org_of(self, record: dict):
         """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""
         name = (record.pop(self.org_field, None) or "")
-        name = name.strip() if isinstance(name, str) else str(name)
+        name = canonical_org_name(name) if isinstance(name, str) else str(name)  # one unit however it is spaced
         uscc = (record.pop("company_uscc", None) or "")
         uscc = normalise_uscc(str(uscc)) or None
         header = self.mapper.column(self.org_field)
         if not self.system:
-            if name and name != self.actor.org.name:
+            if name and name != canonical_org_name(self.actor.org.name):
                 return None, None, f"{header}“{name}”与当前账号所属单位“{self.actor.org.name}”不一致"
             return self.actor.org.name, None, None
         if not name:

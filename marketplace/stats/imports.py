@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 
 from ..core import money
 from ..core.errors import ValidationFailed
+from ..core.orgname import canonical as canonical_org_name
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
@@ -269,7 +270,7 @@ def clean_row(values: dict, orgs: dict) -> dict:
     if registered < signed:
         raise RowError("登记日期不能早于签订日期")
     seller_region = region(values.get("seller_region"), "卖方所在地")
-    seller = _text(values, "seller", 120)
+    seller = canonical_org_name(_text(values, "seller", 120))  # (the ranking counts one seller however spelt)
     out = {
         "registration_no": re.sub(r"^'(?=\w)", "", _text(values, "registration_no", 40)),  # ('2023…: kept as text)
         "title": _text(values, "title", 200),
@@ -278,7 +279,7 @@ def clean_row(values: dict, orgs: dict) -> dict:
         "seller_type": _choice(values, "seller_type", SELLER_TYPES, SELLER_TYPE_ALIASES),
         "seller_region": seller_region,
         "seller_org_id": orgs.get(seller),
-        "buyer": _text(values, "buyer", 120),
+        "buyer": canonical_org_name(_text(values, "buyer", 120)),
         "buyer_region": region(values.get("buyer_region"), "买方所在地"),
         "city": seller_region if seller_region in CITIES else None,
         "amount_fen": amount,
@@ -374,7 +375,8 @@ def import_contracts(
     mapping, unknown = map_headers(headers)
     report = ImportReport(rows=len(rows), unknown_headers=unknown, dry_run=dry_run,
                           notes=list(getattr(headers, "notes", ())))
-    orgs = dict(db.session.execute(select(Organisation.name, Organisation.id)).all())
+    orgs = {canonical_org_name(name): oid
+            for name, oid in db.session.execute(select(Organisation.name, Organisation.id)).all()}
     seen: dict[str, int] = {}
     pending: list[tuple[int, dict]] = []
     done = 0
