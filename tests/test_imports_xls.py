@@ -263,3 +263,29 @@ def test_an_office_xls_with_everything_at_once_reads_as_its_rows(ctx):
         "李教授", "0791-83969999", "li@ncu.edu.cn", "完成院系：食品学院")
     said = "\n".join(report.warnings)
     assert "表头占两行（第3行" in said and "工作表“化学学院”也有数据表" in said and "读取的是工作表“成果”" in said
+
+
+def test_a_workbook_with_an_opening_password_is_refused_saying_so():
+    # tests/data/password-secret.xlsx: the import template's rows, encrypted by msoffcrypto-tool 6.1 with the
+    # password "secret" (an .xlsx with a password is an encrypted compound file, as an .xls is); before, "不是有效的
+    # Excel (.xlsx) 文件"
+    from pathlib import Path
+    raw = (Path(__file__).parent / "data" / "password-secret.xlsx").read_bytes()
+    for name in ("成果.xlsx", "成果.xls"):
+        with pytest.raises(ImportFileError, match="设有打开密码"):
+            read_file(name, raw)
+
+
+def test_a_single_file_web_page_named_xls_is_read_as_its_table():
+    import quopri
+    page = ("<html><head><meta charset='gb2312'></head><body><table><tr><td>成果名称</td><td>成果简介</td>"
+            "<td>所属产业</td></tr><tr><td>铜合金连续挤压技术</td><td>导电率≥80%IACS</td><td>有色金属</td></tr>"
+            "</table></body></html>").encode("gb18030")
+    mht = (b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01"\r\n\r\n'
+           b'------=_NextPart_01\r\nContent-Type: text/html; charset="gb2312"\r\n'
+           b'Content-Transfer-Encoding: quoted-printable\r\n\r\n' + quopri.encodestring(page) +
+           b"\r\n------=_NextPart_01--\r\n")
+    headers, rows = read_file("导出.xls", mht)
+    assert list(headers) == ["成果名称", "成果简介", "所属产业"] and rows[0][1] == ["铜合金连续挤压技术", "导电率≥80%IACS", "有色金属"]
+    with pytest.raises(ImportFileError, match="单个文件网页"):
+        read_file("导出.xls", b"MIME-Version: 1.0\r\nContent-Type: text/plain\r\n\r\nhello")

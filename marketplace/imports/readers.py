@@ -478,6 +478,31 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound document an Exce
 XLS_ERROR = "不是有效的 Excel 97–2003 (.xls) 文件，请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入"
 
 
+PASSWORD_ERROR = "Excel 文件设有打开密码，无法读取：请在 Excel 或 WPS 中取消密码（文件 → 信息 → 保护工作簿）后再导入"
+ENCRYPTED_OOXML = "EncryptedPackage".encode("utf-16-le")  # the stream's name in the compound file's directory
+
+
+def _mhtml_page(raw: bytes) -> bytes:
+    """The HTML part of a single-file web page (MIME: quoted-printable or base64), as bytes in its own charset."""
+    import email
+    from email import policy
+    try:
+        message = email.message_from_bytes(raw, policy=policy.compat32)
+        for part in message.walk():
+            if part.get_content_type() == "text/html":
+                body = part.get_payload(decode=True) or b""
+                charset = part.get_content_charset()
+                if charset:
+                    try:
+                        return body.decode(charset).encode("utf-8")
+                    except (LookupError, UnicodeDecodeError):
+                        pass
+                return body
+    except Exception:  # noqa: BLE001 - the email parser on a hostile envelope: a bad file
+        pass
+    raise ImportFileError("该文件是单个文件网页（.mht），其中没有可读的表格：请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入")
+
+
 def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
     """An Excel 97–2003 workbook (.xls: what older Excel and WPS save, and many offices still send), read with xlrd
     into the rows the .xlsx reader gives — the same header search over the sheets, merges over rows filled down,
@@ -490,10 +515,14 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         head = raw[:512].lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n").lower()
         if head.startswith(b"<"):
             return read_html_table(raw, max_rows)
+        if head.startswith(b"mime-version"):  # a single-file web page (.mht), as some systems' exports write it
+            return read_html_table(_mhtml_page(raw), max_rows)
         try:
             return read_csv(raw, max_rows)
         except ImportFileError:
             raise ImportFileError(XLS_ERROR) from None
+    if ENCRYPTED_OOXML in raw[:1 << 20] or ENCRYPTED_OOXML in raw[-(1 << 16):]:
+        raise ImportFileError(PASSWORD_ERROR)  # an .xlsx with an opening password is an encrypted compound file
     import xlrd
     try:
         # ragged_rows: a row holds only the cells it has (a cell at IV65536 costs one row, not 16 million cells);
@@ -524,7 +553,7 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         raise ImportFileError("Excel 文件过大，无法读取，请拆分后导入") from None
     except Exception as exc:  # noqa: BLE001 - xlrd raises anything on a bad file (XLRDError, struct.error …)
         if "encrypted" in str(exc).lower():
-            raise ImportFileError("Excel 文件设有打开密码，请取消密码后再导入") from None
+            raise ImportFileError(PASSWORD_ERROR) from None
         raise ImportFileError(f"{XLS_ERROR}（{exc.__class__.__name__}）") from None
     if headers is None:
         raise ImportFileError("文件是空的：第一个工作表没有表头")
