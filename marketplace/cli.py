@@ -61,6 +61,13 @@ def user_token(email):
     click.echo(token)
 
 
+# A library just imported and published has no sentence vectors until the worker computes them (≈ 0.2 s a record),
+# and a list read before that is answered without the semantic term (on the held-out sets: nDCG@10 0.963 instead of
+# 0.973). Up to this many records missing a vector are embedded by the import command itself, with progress (≈ 3
+# minutes for 1,000); above it the worker does it in the background, as before.
+EMBED_AT_IMPORT = 1000
+
+
 @click.command("import")
 @click.argument("library", type=click.Choice(["achievements", "demands", "services", "contracts"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -71,7 +78,9 @@ def user_token(email):
 @click.option("--errors-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="把有问题的行（原样，加“错误原因”列）写入这个 .xlsx 文件")
 @click.option("--max-rows", type=int, default=1_000_000, show_default=True, help="单个文件最多的行数")
-def import_command(library, file, publish, dry_run, source, as_json, errors_out, max_rows):
+@click.option("--embed-limit", type=click.IntRange(0, None), default=EMBED_AT_IMPORT, show_default=True,
+              help="发布后缺少语义向量的记录不超过这么多条时，在命令中当场计算（更多则交给后台任务）；0 表示不计算")
+def import_command(library, file, publish, dry_run, source, as_json, errors_out, max_rows, embed_limit):
     """Import achievements, demands or services from .xlsx, .csv, .json or .jsonl (streamed, in batches)."""
     if library == "contracts":  # historical registered contracts (statistics), --source: the batch name
         from .stats.cli import import_contracts_file
@@ -99,11 +108,44 @@ def import_command(library, file, publish, dry_run, source, as_json, errors_out,
         except Exception as exc:  # noqa: BLE001 — the rows stay in the outbox: `flask search sync` catches up
             db.session.rollback()
             click.echo(f"提示：搜索索引暂未更新（{exc.__class__.__name__}），稍后运行 flask search sync", err=True)
+    if publish and not dry_run and library != "services":  # (what is missing, whoever left it so)
+        _embed_after_import(embed_limit)
     if errors_out and report.rejected:
         click.echo(f"有问题的行已写入 {errors_out}（含“错误原因”列，改正后可直接重新导入）", err=True)
     elif errors_out and errors_out.exists() and not report.rejected:
         errors_out.unlink()
     echo_import_report(report, dry_run, as_json, report.warnings + report.mapping_lines())
+
+
+
+
+def _embed_after_import(limit: int) -> None:
+    from .matching import semantic
+    if not limit or not semantic.enabled():
+        return
+    waiting = len(semantic.missing("demand", limit=limit + 1)) + len(semantic.missing("achievement", limit=limit + 1))
+    if not waiting:
+        return
+    if waiting > limit:
+        click.echo(f"提示：缺少语义向量的已发布记录超过 {limit} 条，将由后台任务计算（或运行 flask match embed）；"
+                   "在此之前的匹配不含语义相似度", err=True)
+        return
+    import time
+    started = time.monotonic()
+
+    def progress(done, total):
+        rate = done / max(time.monotonic() - started, 1e-6)
+        click.echo(f"语义向量：{done}/{total} 条，{rate:.1f} 条/秒，预计剩余 {(total - done) / rate if rate else 0:.0f} 秒",
+                   err=True)
+    from sqlalchemy.exc import SQLAlchemyError
+    try:
+        n = semantic.embed_missing(limit=limit, progress=progress)
+    except SQLAlchemyError as exc:  # a running worker stored the same record's vector first: it carries on
+        db.session.rollback()
+        click.echo(f"提示：语义向量由后台任务继续计算（{exc.__class__.__name__}）", err=True)
+        return
+    if n:
+        click.echo(f"已为 {n} 条记录计算并保存语义向量，其匹配已排队重算", err=True)
 
 
 def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 
+from marketplace.achievements.models import Achievement
 from marketplace.extensions import db
 from marketplace.matching import jobs, scoring, semantic, service, store
 from marketplace.matching.models import MatchList, MatchRebuild, MatchRefresh, MatchVector
@@ -259,3 +260,25 @@ def test_the_match_command_embeds_what_its_answer_lacks_and_answers_as_the_store
     # the next call has nothing to embed and says nothing on stderr
     again = runner.invoke(args=["match", "demand", d.ref, "--limit", "10", "--json"])
     assert again.exit_code == 0 and again.stderr == "" and json.loads(again.stdout) == answer
+
+
+def test_the_import_command_embeds_a_small_library_it_published_and_leaves_a_large_one_to_the_worker(app, ctx, on,
+                                                                                                     tmp_path):
+    """A library imported and published by the command is matched with the semantic term at once (an evaluation
+    that imports a set and asks the API right away, without waiting for the worker, got answers without it)."""
+    from .test_imports import ROWS, ZH, xlsx_bytes
+    path = tmp_path / "成果.xlsx"
+    path.write_bytes(xlsx_bytes(ZH, ROWS))
+    out = app.test_cli_runner().invoke(args=["import", "achievements", str(path), "--publish", "--embed-limit", "1"])
+    assert out.exit_code == 0, out.output
+    assert "超过 1 条" in out.stderr and MatchVector.query.count() == 0  # more than the limit: the worker's
+    waiting = {("achievement", i) for i in semantic.missing("achievement")} | {
+        ("demand", i) for i in semantic.missing("demand")}  # (this module's tables may hold other records)
+    assert {("achievement", a.id) for a in Achievement.query.filter_by(ref="A-1")} <= waiting
+    out = app.test_cli_runner().invoke(args=["import", "achievements", str(path), "--publish"])
+    assert out.exit_code == 0, out.output
+    assert f"已为 {len(waiting)} 条记录计算并保存语义向量" in out.stderr
+    assert {(v.entity_type, v.entity_id) for v in MatchVector.query} == waiting
+    assert not semantic.missing("achievement") and not semantic.missing("demand")
+    assert {("achievement", a.id) for a in Achievement.query.filter(Achievement.ref.in_(["A-1", "A-2"]))} <= {
+        (r.entity_type, r.entity_id) for r in MatchRefresh.query}  # their stored lists take the term in
