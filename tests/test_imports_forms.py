@@ -661,3 +661,15 @@ def test_one_unit_however_its_name_is_spaced_or_bracketed_is_one_organisation(ct
     assert report.created == 4, report.errors
     # before: four organisations for two units
     assert sorted(o.name for o in Organisation.query) == ["江西铜业股份有限公司", "江西铜业股份有限公司（贵溪冶炼厂）"]
+
+
+@pytest.mark.parametrize("written, kept", [
+    ("专利号：ZL201910234567.8", "ZL201910234567.8"), ("zl 2019 1 0234567.8", "ZL201910234567.8"),
+    ("CN 112345678 B", "CN112345678B"), ("2021SR0123456", "2021SR0123456"),
+    ("ZL201910234567.8（已授权）", "ZL201910234567.8(已授权)"), ("某某技术秘密", "某某技术秘密")])  # (a remark: as written)
+def test_a_patent_number_is_kept_in_one_form_whoever_typed_it(ctx, written, kept):
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "知识产权类型", "专利号"]
+    report = import_rows("achievements", headers, [(2, ["铜合金连续挤压技术", "简介内容足够长的一段文字说明。", "新材料",
+                                                        "南昌大学", "中试", "发明专利", written])], publish=True)
+    assert report.created == 1, report.errors
+    assert [ip.number for ip in Achievement.query.one().ip_items] == [kept]

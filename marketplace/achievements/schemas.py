@@ -1,4 +1,6 @@
 """Input and output schemas of achievements (API, forms and imports share the input schema)."""
+import re
+
 from marshmallow import Schema, ValidationError, fields, post_load, validates_schema
 
 from ..core import vocab
@@ -72,12 +74,25 @@ class AchievementIn(ContactFields, InputSchema):
         resolve_price(data, "asking_price", "asking_price_wan", "price_negotiable")
         flat = {k: data.pop(k) for k in ("ip_type", "patent_no", "ip_filed_on", "ip_granted_on") if k in data}
         if flat.get("ip_type"):
-            numbers = [n for n in TermList().deserialize(flat.get("patent_no") or "") if n] or [None]
+            numbers = [ip_number(n) for n in TermList().deserialize(flat.get("patent_no") or "") if n] or [None]
             data["ip_items"] = [{"ip_type": flat["ip_type"], "number": n, "filed_on": flat.get("ip_filed_on"),
                                  "granted_on": flat.get("ip_granted_on")} for n in numbers]
         elif flat and "ip_items" not in data:
             data["ip_items"] = []
         return data
+
+
+# A patent's number as offices write it: "专利号：ZL201910234567.8", "zl201910234567.8", "ZL 2019 1 0234567.8",
+# "CN 112345678 B". Kept in one form (the label off, no spaces, letters upper-case) when what is left is such a
+# number — so that one patent reads and is found the same way whoever typed it; anything else is kept as written.
+_IP_LABEL = re.compile(r"^(?:专利号|专利申请号|申请号|授权号|授权公告号|公告号|公开号|登记号|专利)\s*[:：]?\s*")
+_IP_NUMBER = re.compile(r"^(?:ZL|CN)?\d{8,13}(?:\.[\dX])?[A-Z]?\d?$|^\d{4}SR\d{5,8}$")
+
+
+def ip_number(written: str) -> str:
+    bare = _IP_LABEL.sub("", written.strip())
+    squeezed = re.sub(r"\s+", "", bare).upper()
+    return squeezed if _IP_NUMBER.match(squeezed) else written.strip()
 
 
 class IPOut(Schema):
