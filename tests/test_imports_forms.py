@@ -653,10 +653,10 @@ def test_one_unit_however_its_name_is_spaced_or_bracketed_is_one_organisation(ct
     from marketplace.accounts.models import Organisation
     headers = ["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式"]
     text = "连铸连轧出来的铜杆表面发黑，客户投诉。"
-    rows = [(2, ["铜杆表面氧化发黑", text, "有色金属", "鹰潭", "江西铜业股份有限公司(贵溪冶炼厂)", "委托开发"]),
-            (3, ["阳极泥提金", text, "有色金属", "鹰潭", "江西铜业股份有限公司（贵溪冶炼厂）", "委托开发"]),
-            (4, ["烟气制酸尾气", text, "有色金属", "鹰潭", "江西铜业 股份有限公司", "委托开发"]),
-            (5, ["冶炼渣综合利用", text, "有色金属", "鹰潭", "江西铜业股份有限公司", "委托开发"])]
+    companies = {"铜杆表面氧化发黑": "江西铜业股份有限公司(贵溪冶炼厂)", "阳极泥提金": "江西铜业股份有限公司（贵溪冶炼厂）",
+                 "烟气制酸尾气": "江西铜业 股份有限公司", "冶炼渣综合利用": "江西铜业股份有限公司"}
+    rows = [(n, [title, text, "有色金属", "鹰潭", company, "委托开发"])
+            for n, (title, company) in enumerate(companies.items(), start=2)]
     report = import_rows("demands", headers, rows, publish=True)
     assert report.created == 4, report.errors
     # before: four organisations for two units
