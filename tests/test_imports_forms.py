@@ -673,3 +673,23 @@ def test_a_patent_number_is_kept_in_one_form_whoever_typed_it(ctx, written, kept
                                                         "南昌大学", "中试", "发明专利", written])], publish=True)
     assert report.created == 1, report.errors
     assert [ip.number for ip in Achievement.query.one().ip_items] == [kept]
+
+
+def test_the_preview_lists_how_the_file_was_read_one_line_each(client, f):
+    login(client, f.user("institution", name="南昌大学"))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "食品学院"
+    ws.append(["南昌大学科技成果汇总表"])
+    ws.append(ZH)
+    ws.append(["南昌大学" if i == 5 else v for i, v in enumerate(ROWS[0])])
+    other = wb.create_sheet("化学学院")
+    other.append(ZH)
+    other.append(["南昌大学" if i == 5 else v for i, v in enumerate(ROWS[1])])
+    buf = io.BytesIO()
+    wb.save(buf)
+    up = client.post("/imports/achievements", data={"file": (io.BytesIO(buf.getvalue()), "成果.xlsx")},
+                     content_type="multipart/form-data")
+    html = client.get(up.headers["Location"]).get_data(as_text=True)
+    box = html[html.index('id="job-message"'):html.index("</ul>", html.index('id="job-message"'))]
+    assert box.count("<li>") == 2 and "<li>表头在第2行" in box and "<li>工作表“化学学院”也有数据表" in box
