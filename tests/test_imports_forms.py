@@ -693,3 +693,26 @@ def test_the_preview_lists_how_the_file_was_read_one_line_each(client, f):
     html = client.get(up.headers["Location"]).get_data(as_text=True)
     box = html[html.index('id="job-message"'):html.index("</ul>", html.index('id="job-message"'))]
     assert box.count("<li>") == 2 and "<li>表头在第2行" in box and "<li>工作表“化学学院”也有数据表" in box
+
+
+def test_a_credit_code_held_by_a_unit_under_another_name_is_that_unit(ctx, f):
+    # "江西铜业" with 江西铜业股份有限公司's code: the import created a second organisation with the same code and the
+    # database refused it mid-import (an IntegrityError: a 500 on the web, a traceback in the CLI)
+    from marketplace.accounts.models import Organisation
+    from marketplace.core.uscc import make_uscc
+    from marketplace.demands.models import Demand
+    f.org("company", name="江西铜业股份有限公司")  # (its code: make_uscc of its name)
+    code = make_uscc("江西铜业股份有限公司")
+    headers = ["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "统一社会信用代码", "合作方式"]
+    text = "连铸连轧出来的铜杆表面发黑，客户投诉。"
+    rows = [(2, ["铜杆表面氧化发黑", text, "有色金属", "鹰潭", "江西铜业", code, "委托开发"]),
+            (3, ["阳极泥提金", text, "有色金属", "鹰潭", "江西铜业集团", code, "委托开发"]),
+            (4, ["烟气制酸尾气", text, "有色金属", "鹰潭", "鹰潭新公司", make_uscc("鹰潭新公司"), "委托开发"]),
+            (5, ["冶炼渣综合利用", text, "有色金属", "鹰潭", "鹰潭新公司（筹）", make_uscc("鹰潭新公司"), "委托开发"])]
+    report = import_rows("demands", headers, rows, publish=True)
+    assert (report.created, report.rejected) == (4, 0), report.errors
+    assert {d.title: d.owner_org.name for d in Demand.query} == {
+        "铜杆表面氧化发黑": "江西铜业股份有限公司", "阳极泥提金": "江西铜业股份有限公司", "烟气制酸尾气": "鹰潭新公司",
+        "冶炼渣综合利用": "鹰潭新公司"}  # (a code first seen in this file: the unit it made)
+    assert Organisation.query.count() == 2
+    assert "第 2 行 需求企业：江西铜业 → 江西铜业股份有限公司（按统一社会信用代码）" in report.mapping_lines()

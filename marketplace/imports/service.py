@@ -243,6 +243,7 @@ class Importer:
         self.seen_refs: dict[str, int] = {}
         self.seen_keys: dict[tuple, int] = {}
         self.org_cache: dict[str, Organisation | None] = {}
+        self.uscc_cache: dict[str, Organisation] = {}  # credit code → organisation (a unit named otherwise)
         self.status = "published" if publish else "draft"
         self.system = actor is None or getattr(actor, "is_admin", False)
         self.errors = ErrorSink(library, headers, errors_out) if errors_out is not None else None
@@ -547,7 +548,18 @@ class Importer:
         if missing:
             for org in db.session.scalars(select(Organisation).where(Organisation.name.in_(missing))):
                 self.org_cache[org.name] = org
+        coded = {p.uscc for p in batch if p.uscc and p.org_name not in self.org_cache} - set(self.uscc_cache)
+        if coded:
+            for org in db.session.scalars(select(Organisation).where(Organisation.uscc.in_(coded))):
+                self.uscc_cache[org.uscc] = org
         for p in batch:
+            if p.org_name not in self.org_cache and p.uscc and (known := self.uscc_cache.get(p.uscc)) is not None:
+                # the credit code names a unit kept under another name (江西铜业 for 江西铜业股份有限公司): that unit —
+                # before, a second organisation with the same code, refused by the database mid-import (a 500)
+                p.org = known
+                self.report.note(p.number, self.mapper.column(self.org_field), p.org_name,
+                                 f"{known.name}（按统一社会信用代码）")
+                continue
             if p.org_name not in self.org_cache:
                 org = None
                 if not self.dry_run:
@@ -558,6 +570,8 @@ class Importer:
                     org = get_or_create_org(p.org_name, kind, uscc=uscc, city=p.city,
                                             subtype="高校" if "大学" in p.org_name or "学院" in p.org_name else None)
                 self.org_cache[p.org_name] = org
+                if org is not None and org.uscc:
+                    self.uscc_cache[org.uscc] = org
             p.org = self.org_cache[p.org_name]
 
     def _lookup(self, batch: list[Prepared]) -> dict[int, tuple[int, int, str]]:
