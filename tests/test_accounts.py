@@ -216,3 +216,12 @@ def test_production_hashes_with_scrypt_and_either_method_verifies(ctx):
         ctx.config["PASSWORD_HASH_METHOD"] = "pbkdf2:sha256:1"
     assert u.password_hash.startswith("scrypt:") and u.check_password("other-password")
     assert not u.check_password("longpassword")
+
+
+def test_creating_an_organisation_with_a_code_another_holds_is_a_clear_error(app, f):
+    # `flask users create … --org 江西铜业 --uscc CODE` with 江西铜业股份有限公司's code: an IntegrityError traceback before
+    from marketplace.core.uscc import make_uscc
+    f.org("company", name="江西铜业股份有限公司")
+    out = app.test_cli_runner().invoke(args=["users", "create", "x@jxcc.cn", "--password", "longpassword", "--role",
+                                             "company", "--org", "江西铜业", "--uscc", make_uscc("江西铜业股份有限公司")])
+    assert out.exit_code != 0 and "已属于“江西铜业股份有限公司”" in out.output, out.output

@@ -177,6 +177,8 @@ def get_or_create_org(name: str, kind: str, *, city=None, uscc=None, admin_level
         if err:
             raise ValidationFailed(err, {"uscc": err})
         uscc = normalise_uscc(uscc)
+        if holder := Organisation.query.filter_by(uscc=uscc).first():  # (the database would refuse it: a 500)
+            raise ValidationFailed(f"统一社会信用代码 {uscc} 已属于“{holder.name}”", {"uscc": "已被其他单位使用"})
     org = Organisation(name=name, kind=kind, city=city, uscc=uscc, admin_level=admin_level, subtype=subtype,
                        parent_id=parent_id, status="approved" if approved else "pending",
                        scale=scale if kind == "company" else None)
