@@ -66,10 +66,10 @@ COLUMNS = {
     },
 }
 
-# The column naming the owning organisation, per library.
 # Columns read on import but neither in the template nor in exports (which give the amount in 万元 only).
 READ_ONLY_COLUMNS = frozenset({"asking_price", "budget"})
 
+# The column naming the owning organisation, per library.
 ORG_COLUMN = {"achievements": "institution", "demands": "company", "services": "organisation"}
 ORG_KIND = {"achievements": "institution", "demands": "company", "services": "agency"}
 REQUIRED = {
