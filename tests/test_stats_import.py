@@ -357,3 +357,15 @@ def test_registration_numbers_kept_as_text_by_an_export_are_read_as_numbers(ctx)
     db.session.commit()
     assert (report.created, report.rejected) == (2, 0), report.errors
     assert {f.registration_no for f in ContractFact.query} == {GOOD[0][0], GOOD[1][0]}
+
+
+def test_a_date_shown_as_its_day_serial_is_that_date(ctx):
+    # a 签订日期 cell formatted as a number shows 44986: refused before (日期格式应为 YYYY-MM-DD), as the libraries'
+    # import already read it
+    rows = [list(GOOD[0])]
+    rows[0][10], rows[0][11] = "44986", "45000"
+    report = read_and_import(None, "登记.csv", csv_bytes(CN, rows), batch="t")
+    db.session.commit()
+    assert report.created == 1, report.errors
+    fact = ContractFact.query.one()
+    assert (fact.signed_on.isoformat(), fact.registered_on.isoformat()) == ("2023-03-01", "2023-03-15")

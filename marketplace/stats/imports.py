@@ -246,6 +246,9 @@ def _day(values, key) -> date:
     v = values.get(key)
     if v is None or (isinstance(v, str) and not v.strip()):
         raise RowError(f"{LABELS[key]}不能为空")
+    if isinstance(v, str) and re.fullmatch(r"\s*[2-7][0-9]{4}\s*", v) and 20090 <= int(v) <= 73050:
+        from openpyxl.utils.datetime import from_excel  # a date cell formatted as a number shows its day serial
+        return from_excel(int(v)).date()  # (45000 = 2023-03-15; 1955–2099, as the libraries' import reads it)
     try:
         return _DATE._deserialize(v, key, values)
     except ValidationError as exc:
