@@ -313,10 +313,9 @@ def _han_digits(value: str) -> str:
 
 
 class LenientDate(fields.Date):
-    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 (2021 年 3 月 5 日, 二〇二一年三月五日), 20210305, Excel date cells
-    and a date cell exported as text
-    with its midnight (2021-3-5 00:00:00, as a CSV of Excel writes it); years 1900–2999 (schedules count months and
-    years forward from these dates, and nothing in this domain lies outside)."""
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 (2021 年 3 月 5 日, 二〇二一年三月五日), 20210305, Excel date
+    cells and a date cell exported as text with its midnight (2021-3-5 00:00:00, as a CSV of Excel writes it); years
+    1900–2999 (schedules count months and years forward from these dates, and nothing in this domain lies outside)."""
 
     def _deserialize(self, value, attr, data, **kw):
         day = self._parse(value)

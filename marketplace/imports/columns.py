@@ -225,3 +225,18 @@ def formula_error(value) -> str | None:
     if isinstance(value, str) and value.strip().upper() in EXCEL_ERRORS:
         return f"单元格是公式的错误值“{value.strip()}”：请在 Excel 中修正公式，或复制后“粘贴为数值”再导入"
     return None
+
+
+# A date typed where the cell was formatted as a number shows Excel's day serial (45000 = 2023-03-15): read as that
+# date between 1955 and 2099 in a date column (the libraries' import and the contracts' history alike); any other
+# number stays an error.
+_SERIAL = re.compile(r"^\s*([2-7][0-9]{4})\s*$")
+
+
+def serial_date(value: str):
+    """The date an Excel day serial written as text stands for (20090–73050), or None."""
+    m = _SERIAL.match(value)
+    if not m or not 20090 <= int(m.group(1)) <= 73050:
+        return None
+    from openpyxl.utils.datetime import from_excel
+    return from_excel(int(m.group(1))).date()

@@ -534,19 +534,21 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         if not sheets:
             raise ImportFileError("文件是空的：没有工作表")
 
-        def rows_of(sheet):
-            merged: dict[int, set] = {}
+        def merged_down(sheet) -> dict:  # as _merged_down's: {first row: [(last row, column)]}, 1-based
+            found: dict[int, set] = {}
             for rlo, rhi, clo, _chi in sheet.merged_cells:  # 0-based, half-open
                 if rhi - rlo > 1:
-                    merged.setdefault(rlo + 1, set()).add((min(rhi, XLSX_MAX_SHEET_ROWS), clo + 1))
-            return _bounded((_xls_values(book, sheet, r) for r in range(sheet.nrows)),
-                            {r: sorted(v) for r, v in merged.items()}), merged
+                    found.setdefault(rlo + 1, set()).add((min(rhi, XLSX_MAX_SHEET_ROWS), clo + 1))
+            return {r: sorted(v) for r, v in found.items()}
 
-        ws, number, notes = _header_among(sheets, lambda sheet: rows_of(sheet)[0])
-        numbered, merged = rows_of(ws)
-        headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=numbered)
+        def rows_of(sheet, merged=None):
+            return _bounded((_xls_values(book, sheet, r) for r in range(sheet.nrows)), merged)
+
+        ws, number, notes = _header_among(sheets, rows_of)
+        merged = merged_down(ws)
+        headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=rows_of(ws, merged))
         if headers is not None:
-            headers = Headers(headers, notes + _merge_note({r: sorted(v) for r, v in merged.items()}, header_row))
+            headers = Headers(headers, notes + _merge_note(merged, header_row))
     except ImportFileError:
         raise
     except MemoryError:
@@ -560,7 +562,7 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
     return headers, rows
 
 
-def _count(value) -> int:
+def _whole(value) -> int:
     text = str(value or "").strip()
     return int(text) if text.isdigit() else 0
 
@@ -616,8 +618,8 @@ class _HtmlTable:
             if tag == "data" and str(attrs.get("ss:type", "")).lower() == "datetime":
                 self.datetime = True
             if tag == "cell":
-                attrs = {"colspan": _count(attrs.get("ss:mergeacross")) + 1,
-                         "rowspan": _count(attrs.get("ss:mergedown")) + 1, "index": attrs.get("ss:index")}
+                attrs = {"colspan": _whole(attrs.get("ss:mergeacross")) + 1,
+                         "rowspan": _whole(attrs.get("ss:mergedown")) + 1, "index": attrs.get("ss:index")}
             tag = self.XML_TAGS.get(tag, tag if tag == "table" else "")
         if tag in ("script", "style"):
             self.skip += 1

@@ -87,10 +87,8 @@ BUDGET_UP_TO = re.compile(r"^(?:不超过|不高于|最多|最高|上限)?\s*([0
 NO_DEADLINE_WORDS = {"长期", "长期有效", "不限", "不限期", "无", "无期限", "无限期", "常年", "常年有效", "长期征集"}
 YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末|年底|年末)$")
 BEFORE = re.compile(r"^(.+?)\s*(?:之前|以前|前|止)$")
-# A date typed where the cell was formatted as a number shows Excel's day serial (45000 = 2023-03-15): read as
-# that date between 1955 and 2099, reported; any other number stays an error.
+# The date columns, where a day serial (45000) is read as its date and reported (columns.serial_date).
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
-EXCEL_SERIAL = re.compile(r"^[2-7][0-9]{4}$")
 
 
 @dataclass
@@ -319,9 +317,8 @@ class Importer:
                     fixed = ""
                 elif f == "deadline" and (m := YEAR_END.match(fixed)):
                     fixed = f"{m.group(1)}-12-31"
-                elif f in DATE_COLUMNS and EXCEL_SERIAL.match(fixed) and 20090 <= int(fixed) <= 73050:
-                    from openpyxl.utils.datetime import from_excel
-                    fixed = from_excel(int(fixed)).date().isoformat()
+                elif f in DATE_COLUMNS and (day := columns.serial_date(fixed)):
+                    fixed = day.isoformat()
                 elif f == "deadline" and (end := month_end(fixed)):  # written to the month: its last day
                     fixed = end.isoformat()
                 elif f == "deadline" and (m := BEFORE.match(fixed)):  # 2027年12月31日前: the date itself

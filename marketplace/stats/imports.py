@@ -21,7 +21,7 @@ from ..core.orgname import canonical as canonical_org_name
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import footer_text, formula_error, line_breaks, one_line, visible
+from ..imports.columns import footer_text, formula_error, line_breaks, one_line, serial_date, visible
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -246,9 +246,8 @@ def _day(values, key) -> date:
     v = values.get(key)
     if v is None or (isinstance(v, str) and not v.strip()):
         raise RowError(f"{LABELS[key]}不能为空")
-    if isinstance(v, str) and re.fullmatch(r"\s*[2-7][0-9]{4}\s*", v) and 20090 <= int(v) <= 73050:
-        from openpyxl.utils.datetime import from_excel  # a date cell formatted as a number shows its day serial
-        return from_excel(int(v)).date()  # (45000 = 2023-03-15; 1955–2099, as the libraries' import reads it)
+    if isinstance(v, str) and (day := serial_date(v)):  # a date cell formatted as a number: its day serial
+        return day
     try:
         return _DATE._deserialize(v, key, values)
     except ValidationError as exc:
