@@ -159,7 +159,8 @@ def echo_import_report(report, dry_run: bool, as_json: bool, notes=()) -> None:
         for note in notes:
             click.echo(f"提示：{note}")
         for err in report.errors:
-            click.echo(f"第{err['row']}行：{err['message']}")
+            sheet = f"工作表“{err['sheet']}”" if err.get("sheet") else ""
+            click.echo(f"{sheet}第{err['row']}行：{err['message']}")
         click.echo(("（试运行，未写入）" if dry_run else "") + report.summary())
     if report.rejected and not report.created and not report.updated and not getattr(report, "unchanged", 0):
         sys.exit(1)

@@ -489,21 +489,96 @@ def test_a_price_column_in_yuan_is_read_as_yuan(ctx):
     assert (str(Demand.query.one().budget), Demand.query.one().budget_negotiable) == ("80000.00", False)
 
 
-def test_the_sheets_left_unread_are_named(ctx):
-    # one sheet per college: the first is read, the others were ignored without a word
+def _college_workbook(errors_row=True) -> bytes:
+    """One sheet per college under the same header (the second's columns in another order, a title row above the
+    third's), a college's sheet with its header only, a hidden sheet of drop-down lists and a sheet of another table."""
     wb = Workbook()
-    for n, college in enumerate(["材料学院", "化学学院", "物理学院"]):
-        ws = wb.active if n == 0 else wb.create_sheet()
-        ws.title = college
-        ws.append(ZH)
-        if college != "物理学院":  # (a sheet with its header only holds nothing to lose)
-            ws.append(ROWS[n])
+    lists = wb.active
+    lists.title, lists.sheet_state = "下拉选项", "hidden"
+    lists.append(["所属产业", "成熟度", "转化方式"])
+    lists.append(["有色金属", "中试", "许可"])
+    first = wb.create_sheet("材料学院")
+    first.append(ZH)
+    first.append(ROWS[0])
+    second = wb.create_sheet("化学学院")
+    order = list(reversed(range(len(ZH))))
+    second.append([ZH[i] for i in order])
+    second.append([ROWS[1][i] for i in order])
+    if errors_row:
+        bad = list(ROWS[1])
+        bad[0], bad[1], bad[11] = "A-3", "无机非金属膜材料", "还在想"
+        second.append([bad[i] for i in order])
+    wb.create_sheet("物理学院").append(ZH)  # (its header only: nothing to read)
+    third = wb.create_sheet("食品学院")
+    third.append(["南昌大学食品学院科技成果汇总表"])
+    third.append(ZH[:-1])  # (without 实施日期)
+    row = list(ROWS[0][:-1])
+    row[0], row[1] = "A-4", "稻米深加工副产物综合利用技术"
+    third.append(row)
+    demands = wb.create_sheet("企业需求")
+    demands.append(["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式"])
+    demands.append(["窑炉节能改造", "现有辊道窑能耗高。", "陶瓷", "景德镇", "某瓷业有限公司", "委托开发"])
     buf = io.BytesIO()
     wb.save(buf)
-    report = import_file("achievements", "各学院成果.xlsx", buf.getvalue())
-    assert report.created == 1
+    return buf.getvalue()
+
+
+def test_a_workbook_of_one_sheet_per_college_is_read_as_one_table(ctx, tmp_path):
+    # one sheet per college: only the first was read and the others named ("请分别另存为文件导入")
+    out = tmp_path / "errors.xlsx"
+    report = import_file("achievements", "各学院成果.xlsx", _college_workbook(), publish=True, errors_out=str(out))
+    assert (report.total, report.created, report.rejected) == (4, 3, 1), report.errors
+    assert {a.title for a in Achievement.query} == {ROWS[0][1], ROWS[1][1], "稻米深加工副产物综合利用技术"}
+    assert Achievement.query.filter_by(title=ROWS[1][1]).one().maturity == "小试"  # (its columns put in place)
+    assert [(e["sheet"], e["row"]) for e in report.errors] == [("化学学院", 3)]
     said = "\n".join(report.warnings)
-    assert "工作表“化学学院”也有数据表，本次只读取了工作表“材料学院”" in said and "物理学院" not in said
+    assert "读取了3个表头相同的工作表（“材料学院”1行、“化学学院”2行、“食品学院”1行）" in said
+    assert "工作表“企业需求”也有数据表，但表头与工作表“材料学院”的不同，本次没有读取" in said
+    assert "物理学院" not in said and "下拉选项" not in said
+    lines = report.mapping_lines()
+    assert any(line.startswith("工作表“化学学院”第 2 行 成熟度：小试阶段 → 小试") for line in lines), lines
+    from openpyxl import load_workbook
+    ws = load_workbook(out).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][-1] == "原行号" and rows[1][-1] == "工作表“化学学院”第3行" and rows[1][1] == "无机非金属膜材料"
+    # the error file, fixed, imports (its 原行号 and 错误原因 ignored)
+    fixed = [list(r) for r in rows]
+    fixed[1][fixed[0].index("成熟度")] = "中试"
+    wb = Workbook()
+    for r in fixed:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    again = import_file("achievements", "有问题的行.xlsx", buf.getvalue(), publish=True)
+    assert (again.created, again.rejected) == (1, 0), again.errors
+
+
+def test_the_sheets_of_a_workbook_stream_as_they_read(ctx):
+    # the import jobs and the CLI stream a workbook: the same rows, numbered by sheet
+    raw = _college_workbook()
+    headers, rows = read_file("x.xlsx", raw)
+    with stream_file("x.xlsx", raw) as stream:
+        streamed = list(stream.rows)
+        assert list(stream.headers) == list(headers)
+    assert streamed == rows and [(n.sheet, n.row) for n, _v in rows] == [
+        ("材料学院", 2), ("化学学院", 2), ("化学学院", 3), ("食品学院", 3)]
+    assert sorted(rows) == rows  # (in reading order)
+
+
+def test_sheets_with_one_header_each_in_an_xls_workbook_are_read_as_one_table(ctx):
+    wb = xlwt.Workbook()
+    for n, college in enumerate(["材料学院", "化学学院"]):
+        ws = wb.add_sheet(college)
+        ws.write(0, 0, f"{college}成果汇总")
+        for c, h in enumerate(ZH):
+            ws.write(1, c, h)
+        for c, v in enumerate(ROWS[n]):
+            ws.write(2, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "汇总.xls", buf.getvalue(), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert "读取了2个表头相同的工作表（“材料学院”1行、“化学学院”1行）" in "\n".join(report.warnings)
 
 
 def test_what_a_pasted_cell_brings_unseen_is_read_as_the_reader_sees_it(ctx):
@@ -686,13 +761,17 @@ def test_the_preview_lists_how_the_file_was_read_one_line_each(client, f):
     other = wb.create_sheet("化学学院")
     other.append(ZH)
     other.append(["南昌大学" if i == 5 else v for i, v in enumerate(ROWS[1])])
+    bad = ["南昌大学" if i == 5 else v for i, v in enumerate(ROWS[1])]
+    bad[0], bad[11] = "A-9", "还在想"
+    other.append(bad)
     buf = io.BytesIO()
     wb.save(buf)
     up = client.post("/imports/achievements", data={"file": (io.BytesIO(buf.getvalue()), "成果.xlsx")},
                      content_type="multipart/form-data")
     html = client.get(up.headers["Location"]).get_data(as_text=True)
     box = html[html.index('id="job-message"'):html.index("</ul>", html.index('id="job-message"'))]
-    assert box.count("<li>") == 2 and "<li>表头在第2行" in box and "<li>工作表“化学学院”也有数据表" in box
+    assert box.count("<li>") == 2 and "<li>表头在第2行" in box and "<li>读取了2个表头相同的工作表" in box
+    assert '<td rowspan="1" data-label="行号">工作表“化学学院”第3行</td>' in html
 
 
 def test_a_credit_code_held_by_a_unit_under_another_name_is_that_unit(ctx, f):

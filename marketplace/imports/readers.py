@@ -11,6 +11,7 @@ from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
 from ..core.schema import mended
+from .columns import _norm as _norm_header
 from .columns import known_header
 
 MAX_ROWS = 50000
@@ -64,6 +65,47 @@ def _header_in(numbered) -> tuple:
             return number, values, above
         above, most = above + 1, max(most, known)
     return None, None, most
+
+
+# A workbook with one sheet per college (or per year, per batch), each under the same header, is one table: its
+# data sheets are read in order, one after the other. A row then carries its sheet (SheetRow): the reports, the
+# error file and every message name the sheet with the row number the sheet shows.
+SHEET_SPAN = XLSX_MAX_SHEET_ROWS + 1
+SAME_TABLE = 0.6  # share of known columns two sheets' headers have in common to be one table (Jaccard)
+
+
+class SheetRow(int):
+    """The number of a row of a workbook read from several sheets: unique and in reading order across them (the
+    sheet's place × SHEET_SPAN + its row), with `sheet` (its name) and `row` (the number the sheet shows, which
+    str() and format() give: a message written "第{n}行" still names the row as the user sees it)."""
+
+    def __new__(cls, place: int, sheet: str, row: int):
+        self = super().__new__(cls, place * SHEET_SPAN + row)
+        self.place, self.sheet, self.row = place, sheet, row
+        return self
+
+    def __reduce__(self):
+        return SheetRow, (self.place, self.sheet, self.row)
+
+    def __str__(self):
+        return str(self.row)
+
+    def __format__(self, spec):
+        return format(self.row, spec)
+
+    __repr__ = __str__
+
+
+def row_label(number) -> str:
+    """"第5行", or "工作表“化学学院”第5行" for a row of a workbook read from several sheets."""
+    sheet = getattr(number, "sheet", None)
+    return f"工作表“{sheet}”第{number.row}行" if sheet is not None else f"第{number}行"
+
+
+def row_fields(number) -> dict:
+    """The row as the reports store it (JSON): {"row": the sheet's number} and, from several sheets, {"sheet": …}."""
+    sheet = getattr(number, "sheet", None)
+    return {"row": number.row, "sheet": sheet} if sheet is not None else {"row": int(number)}
 
 
 def _skipped_note(number: int, above: int) -> list:
@@ -449,11 +491,17 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
     try:
         wb = _load_xlsx(raw)
         try:
-            ws, number, notes = _header_sheet(wb)
+            ws, number, notes, more = _header_sheet(wb)
             merged = _merged_down(ws)
             headers, rows, header_row = _read_sheet(ws, max_rows, number, merged)
             if headers is not None:
                 headers = Headers(headers, notes + _merge_note(merged, header_row))
+
+            def read(sheet, number):
+                merged = _merged_down(sheet)
+                their, their_rows, row = _read_sheet(sheet, max_rows, number, merged)
+                return (None if their is None else Headers(their, _merge_note(merged, row))), their_rows
+            headers, rows = _joined_sheets(ws.title, headers, rows, more, max_rows, read)
         finally:
             wb.close()
     except ImportFileError:
@@ -544,11 +592,17 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         def rows_of(sheet, merged=None):
             return _bounded((_xls_values(book, sheet, r) for r in range(sheet.nrows)), merged)
 
-        ws, number, notes = _header_among(sheets, rows_of)
+        ws, number, notes, more = _header_among(sheets, rows_of)
         merged = merged_down(ws)
         headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=rows_of(ws, merged))
         if headers is not None:
             headers = Headers(headers, notes + _merge_note(merged, header_row))
+
+        def read(sheet, number):
+            merged = merged_down(sheet)
+            their, their_rows, row = _read_sheet(None, max_rows, number, numbered=rows_of(sheet, merged))
+            return (None if their is None else Headers(their, _merge_note(merged, row))), their_rows
+        headers, rows = _joined_sheets(ws.name, headers, rows, more, max_rows, read)
     except ImportFileError:
         raise
     except MemoryError:
@@ -759,16 +813,23 @@ def _xls_values(book, sheet, r: int) -> tuple:
 
 
 def _header_sheet(wb) -> tuple:
-    """(worksheet, header row number or None, notes) of an openpyxl workbook: see _header_among."""
+    """(worksheet, header row number or None, notes, more sheets) of an openpyxl workbook: see _header_among."""
     return _header_among([(ws.title, ws) for ws in wb.worksheets if ws.sheet_state == "visible"]
                          or [(ws.title, ws) for ws in wb.worksheets], _xlsx_rows)
 
 
-def _other_data_sheets(sheets: list, chosen, chosen_title: str, rows_of) -> list:
-    """A note naming the sheets after `chosen` that hold a table of their own (a header of known columns and a row
-    under it: one sheet per college, per year), which one import does not read — so that they are not lost
-    unsaid."""
-    others = []
+def _known_set(values) -> frozenset:
+    return frozenset(_norm_header(v) for v in values if v not in (None, "") and known_header(v))
+
+
+def _other_data_sheets(sheets: list, chosen, header_values, rows_of) -> tuple[list, list]:
+    """The sheets after `chosen` that hold a table of their own (a header of known columns and a row under it: one
+    sheet per college, per year): ([(title, sheet, header row)] of those under the same header as `chosen`'s —
+    SAME_TABLE of their known columns in common, or three or more of its columns and none other —, read after it as
+    one table; [titles] of the others (another library's table, another layout), which this import does not read
+    and names)."""
+    same, other = [], []
+    mine = _known_set(header_values or ())
     after = False
     for title, ws in sheets:
         if ws is chosen:
@@ -777,34 +838,87 @@ def _other_data_sheets(sheets: list, chosen, chosen_title: str, rows_of) -> list
         if not after or title == TEMPLATE_NOTES_SHEET:
             continue
         rows = rows_of(ws)
-        number, _values, _count = _header_in(rows)
-        if number is not None and any(any(v not in (None, "") for v in values) for _n, values in
-                                      itertools.islice(rows, HEADER_SCAN)):
-            others.append(title)
+        number, values, _count = _header_in(rows)
+        if number is None or not any(any(v not in (None, "") for v in vals) for _n, vals in
+                                     itertools.islice(rows, HEADER_SCAN)):
+            continue
+        theirs = _known_set(values)
+        if mine and (len(mine & theirs) >= SAME_TABLE * len(mine | theirs) or (theirs <= mine and len(theirs) >= 3)):
+            same.append((title, ws, number))
+        else:
+            other.append(title)
+    return same, other
+
+
+def _unread_note(others: list, chosen_title: str) -> list:
     if not others:
         return []
     named = "、".join(f"“{t}”" for t in others[:5]) + (f"等{len(others)}个工作表" if len(others) > 5 else "")
-    return [f"工作表{named}也有数据表，本次只读取了工作表“{chosen_title}”：请把其余工作表分别另存为文件导入，"
-            "或把各表的行合并到一个工作表后导入"]
+    return [f"工作表{named}也有数据表，但表头与工作表“{chosen_title}”的不同，本次没有读取：请把它们分别另存为文件导入"]
 
 
 def _header_among(sheets: list, rows_of) -> tuple:
-    """(sheet, header row number or None, notes): the first of `sheets` ((title, sheet) pairs, the visible ones:
-    a template's hidden sheet of drop-down lists — 所属产业 | 成熟度 … — names known columns too; `rows_of(sheet)` its
-    numbered rows) with a header naming known columns (_header_in), else the first sheet (its first non-empty row
-    is the header, as before)."""
+    """(sheet, header row number or None, notes, more): the first of `sheets` ((title, sheet) pairs, the visible
+    ones: a template's hidden sheet of drop-down lists — 所属产业 | 成熟度 … — names known columns too; `rows_of(sheet)`
+    its numbered rows) with a header naming known columns (_header_in), else the first sheet (its first non-empty
+    row is the header, as before); `more`: [(title, sheet, header row)] of the sheets after it under the same
+    header (_other_data_sheets), to be read after it."""
     first_title, first = sheets[0]
     for title, ws in sheets:
         if ws is not first and title == TEMPLATE_NOTES_SHEET:
             continue  # our template's column list names known columns too: never the data
-        number, _values, count = _header_in(rows_of(ws))  # count: rows above it, or the most known names
+        number, values, count = _header_in(rows_of(ws))  # count: rows above it, or the most known names
         if number is not None:
             notes = [] if ws is first else [
                 f"读取的是工作表“{title}”（前面的工作表“{first_title}”等没有可识别的表头）"]
-            return ws, number, notes + _skipped_note(number, count) + _other_data_sheets(sheets, ws, title, rows_of)
+            same, other = _other_data_sheets(sheets, ws, values, rows_of)
+            return ws, number, notes + _skipped_note(number, count) + _unread_note(other, title), same
         if ws is first and count:  # the first sheet names a known column: it is the data, read as before
             break
-    return first, None, []
+    return first, None, [], []
+
+
+def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, read) -> tuple:
+    """(headers, rows) of the chosen sheet (`title`, its `headers` and numbered `rows`) followed by the sheets of
+    `more` ([(title, sheet, header row)]), each read by `read(sheet, header row)` → (headers, rows): a sheet's
+    two-row header read as one (_with_sub_header), its columns put under the first sheet's by their names (a
+    column the first sheet lacks is added at the end), its rows numbered SheetRow(place, title, row)."""
+    if not more or headers is None:
+        return headers, rows
+    headers, first = _with_sub_header(headers, rows)
+    notes = list(getattr(headers, "notes", []))
+    names = list(headers)
+    out = [(SheetRow(0, title, n), values) for n, values in first]
+    counts = [(title, len(out))]
+    for place, (name, ws, number) in enumerate(more, start=1):
+        their_headers, their_rows = _with_sub_header(*read(ws, number))
+        if their_headers is None:
+            continue
+        where = {}
+        for i, h in enumerate(their_headers):
+            key = _norm_header(h) if h not in (None, "") else None
+            hit = next((j for j, mine in enumerate(names) if key and mine not in (None, "")
+                        and _norm_header(mine) == key and j not in where.values()), None)
+            if hit is None and key:
+                names.append(h)
+                hit = len(names) - 1
+            if hit is not None:
+                where[i] = hit
+        before = len(out)
+        for n, values in their_rows:
+            row = [None] * len(names)
+            for i, v in enumerate(values):
+                if i in where:
+                    row[where[i]] = v
+            out.append((SheetRow(place, name, n), row))
+            if len(out) > max_rows:
+                raise ImportFileError(f"单个文件最多 {max_rows} 行，请拆分后导入")
+        counts.append((name, len(out) - before))
+        notes += [f"工作表“{name}”：" + m for m in getattr(their_headers, "notes", [])
+                  if not m.startswith(("工作表", "读取的是"))]
+    shown = "、".join(f"“{t}”{c}行" for t, c in counts)
+    notes.append(f"读取了{len(counts)}个表头相同的工作表（{shown}），行号为各工作表中的行号")
+    return Headers(names, notes), out
 
 
 def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None, merged: dict | None = None,
@@ -1039,7 +1153,12 @@ def _stream_xlsx(raw: bytes, max_rows: int) -> RowStream:
     wb = None
     try:
         wb = _load_xlsx(raw)
-        ws, header_row, notes = _header_sheet(wb)
+        ws, header_row, notes, more = _header_sheet(wb)
+        if more:  # several sheets under one header: read whole, as read_file does (a workbook of ≤ MAX_ROWS rows)
+            wb.close()
+            wb = None
+            headers, rows = read_file("workbook.xlsx", raw, max_rows=max_rows)
+            return RowStream(headers, iter(rows), len(rows))
         declared = _declared_rows(ws)
         merged = _merged_down(ws)
         numbered = _xlsx_rows(ws, merged)

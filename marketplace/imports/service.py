@@ -37,7 +37,7 @@ from ..core.uscc import normalise as normalise_uscc
 from ..extensions import db
 from . import columns, markup
 from .models import ImportKey, title_key
-from .readers import read_file
+from .readers import read_file, row_fields, row_label
 
 BATCH = 500
 SAMPLE_REFS = ("示例-请删除", "示例")
@@ -137,18 +137,23 @@ class ImportReport:
         if len(entry[1]) < 10:
             entry[1].append(row)
         if len(self.notes) < MAX_KEPT:
-            self.notes.append({"row": row, "column": column, "from": str(before), "to": str(after)})
+            self.notes.append({**row_fields(row), "column": column, "from": str(before), "to": str(after)})
 
     def mapping_lines(self) -> list[str]:
-        """One line per distinct mapping: "第 5 行 成熟度：工业化应用 → 工业化" (or "第 5、7 等 12 行 …")."""
+        """One line per distinct mapping: "第 5 行 成熟度：工业化应用 → 工业化" (or "第 5、7 等 12 行 …"; from several
+        sheets, "工作表“化学学院”第 5 行、工作表“材料学院”第 7 行 …")."""
         lines = []
         for (column, before, after), (count, rows) in self.mapped.items():
-            where = "、".join(str(r) for r in rows)
+            parts, sheet = [], None
+            for r in rows:
+                if getattr(r, "sheet", None) != sheet or not parts:
+                    sheet = getattr(r, "sheet", None)
+                    parts.append([f"工作表“{sheet}”" if sheet is not None else "", []])
+                parts[-1][1].append(str(r))
+            where = "、".join(f"{name}第 {'、'.join(numbers)} 行" for name, numbers in parts)
             if count > len(rows):
-                where += f" 等 {count} 行"
-            else:
-                where += " 行"
-            lines.append(f"第 {where} {column}：{before} → {after}")
+                where = where[:-2] + f" 等 {count} 行"
+            lines.append(f"{where} {column}：{before} → {after}")
         return lines
 
 
@@ -261,12 +266,12 @@ class Importer:
         record = self.mapper.record(values)
         if self._is_sample(record, values):
             self.report.skipped += 1
-            self.report.warnings.append(f"第{number}行是模板中的示例行（编号“{record.get('ref') or '示例'}”），已跳过")
+            self.report.warnings.append(f"{row_label(number)}是模板中的示例行（编号“{record.get('ref') or '示例'}”），已跳过")
             return None
         if not isinstance(values, dict) and (shown := columns.footer_text(values, record.get("title"))):
             self.report.skipped += 1
             self.report.footer += 1
-            self.report.warnings.append(f"第{number}行是表格的合计行或表尾（“{shown[:20]}”），已跳过")
+            self.report.warnings.append(f"{row_label(number)}是表格的合计行或表尾（“{shown[:20]}”），已跳过")
             return None
         if not isinstance(values, dict) and not any(str(v).strip() for v in record.values()):
             # a sheet's footnote ("注：价格单位为万元") or a numbered but empty row: nothing in any known column
@@ -274,7 +279,7 @@ class Importer:
             self.report.skipped += 1
             self.report.blank += 1
             if not all(v.isdigit() for v in filled):  # (a row of a template numbered in advance: counted, not told)
-                self.report.warnings.append(f"第{number}行没有任何可识别列的内容（“{filled[0][:20]}”），已跳过")
+                self.report.warnings.append(f"{row_label(number)}没有任何可识别列的内容（“{filled[0][:20]}”），已跳过")
             return None
         problems: list[tuple[str, str]] = []
         errored: set = set()  # columns whose cell is a formula's error: that is all that is said of them
@@ -345,7 +350,7 @@ class Importer:
         ref = str(record.get("ref") or "").strip() or None
         if ref:
             if ref in self.seen_refs:
-                problems.append((col("ref"), f"编号“{ref}”在文件中重复（与第{self.seen_refs[ref]}行）"))
+                problems.append((col("ref"), f"编号“{ref}”在文件中重复（与{row_label(self.seen_refs[ref])}）"))
             else:
                 self.seen_refs[ref] = number
         if self.library == "achievements":
@@ -371,7 +376,7 @@ class Importer:
         if not ref and data is not None and key:
             seen = self.seen_keys.get((org_name, key))
             if seen:
-                problems.append((col("title"), f"与第{seen}行的{col(self.org_field)}和名称相同（都没有编号），"
+                problems.append((col("title"), f"与{row_label(seen)}的{col(self.org_field)}和名称相同（都没有编号），"
                                                 "请合并或填写编号"))
             else:
                 self.seen_keys[(org_name, key)] = number
@@ -450,7 +455,7 @@ class Importer:
         self.report.rejected += 1
         message = "；".join(f"{c}：{m}" if c else m for c, m in problems)
         if len(self.report.errors) < MAX_KEPT:
-            self.report.errors.append({"row": number, "message": message,
+            self.report.errors.append({**row_fields(number), "message": message,
                                        "fields": [{"column": c, "message": m} for c, m in problems]})
         if self.errors is not None:
             self.errors.add(number, values, message)
@@ -732,7 +737,7 @@ class Importer:
                 with db.session.begin_nested():
                     listings.transition(self.actor, self.lib, obj, "submit")
             except AppError as exc:
-                self.report.warnings.append(f"第{by_id[obj.id].number}行已导入，但未能提交审核：{exc.message}")
+                self.report.warnings.append(f"{row_label(by_id[obj.id].number)}已导入，但未能提交审核：{exc.message}")
         db.session.flush()
 
 
@@ -895,7 +900,8 @@ class ErrorSink:
                 cells = list(values)[:len(self.headers)] + [None] * max(0, len(self.headers) - len(values))
             cells = [v if v is None or isinstance(v, (str, int, float)) or hasattr(v, "isoformat") else str(v)
                      for v in cells]
-            self.ws.append([safe_cell(self.ws, v) for v in cells + [message, number]])
+            shown = row_label(number) if getattr(number, "sheet", None) is not None else number
+            self.ws.append([safe_cell(self.ws, v) for v in cells + [message, shown]])
             self.count += 1
         self.pending.clear()
 

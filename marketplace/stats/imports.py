@@ -22,6 +22,7 @@ from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
 from ..imports.columns import footer_text, formula_error, line_breaks, one_line, serial_date, visible
+from ..imports.readers import row_fields, row_label
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
 BATCH = 1000
@@ -310,13 +311,15 @@ class ImportReport:
     notes: list = dc_field(default_factory=list)  # how the file was read (readers.Headers: a web page, a header row …)
     seconds: float = 0.0
     dry_run: bool = False
+    order: list = dc_field(default_factory=list, repr=False)  # each error's place in the file (sorting)
 
     @property
     def rejected(self) -> int:
         return len(self.errors)
 
     def error(self, row: int, message: str) -> None:
-        self.errors.append({"row": row, "message": message})
+        self.errors.append({**row_fields(row), "message": message})
+        self.order.append(int(row))  # (a workbook's rows from several sheets: in reading order, not by number)
 
     def summary(self) -> str:
         rate = f"，{self.rows / self.seconds:,.0f} 行/秒" if self.seconds else ""
@@ -391,7 +394,7 @@ def import_contracts(
             continue
         record = {mapping[i]: v for i, v in enumerate(values) if i in mapping}
         if isinstance(values, list) and (shown := footer_text(values, record.get("registration_no"))):
-            report.skipped.append(f"第{number}行是表格的合计行或表尾（“{shown[:20]}”），已跳过")  # (its sums: no contract)
+            report.skipped.append(f"{row_label(number)}是表格的合计行或表尾（“{shown[:20]}”），已跳过")  # (its sums: no contract)
             continue
         try:
             clean = clean_row(record, orgs)
@@ -400,7 +403,7 @@ def import_contracts(
             continue
         no = clean["registration_no"]
         if no in seen:
-            report.error(number, f"登记编号 {no} 与第{seen[no]}行重复")
+            report.error(number, f"登记编号 {no} 与{row_label(seen[no])}重复")
             continue
         seen[no] = number
         clean["batch"], clean["source"] = batch[:64], "historical"
@@ -419,7 +422,7 @@ def import_contracts(
             after_batch()
     if progress:
         progress(len(rows), len(rows))
-    report.errors.sort(key=lambda e: e["row"])
+    report.errors = [e for _k, e in sorted(zip(report.order, report.errors), key=lambda x: x[0])]
     report.seconds = time.perf_counter() - started
     return report
 
