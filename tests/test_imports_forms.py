@@ -795,3 +795,25 @@ def test_a_credit_code_held_by_a_unit_under_another_name_is_that_unit(ctx, f):
         "冶炼渣综合利用": "鹰潭新公司"}  # (a code first seen in this file: the unit it made)
     assert Organisation.query.count() == 2
     assert "第 2 行 需求企业：江西铜业 → 江西铜业股份有限公司（按统一社会信用代码）" in report.mapping_lines()
+
+
+def test_sheets_each_with_a_two_row_header_are_read_as_one_table(ctx):
+    # 联系人 over 姓名 | 电话 on every college's sheet: each sheet's second header row is read into its header
+    wb = Workbook()
+    for n, college in enumerate(["材料学院", "化学学院"]):
+        ws = wb.active if n == 0 else wb.create_sheet(college)
+        ws.title = college
+        ws.append(["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "联系人", None])
+        ws.append([None, None, None, None, None, "姓名", "电话"])
+        ws.merge_cells(start_row=1, start_column=6, end_row=1, end_column=7)
+        ws.append([f"{college}的铜合金连续挤压技术", "采用连续挤压制备铜铬锆合金。", "有色金属", "江西理工大学", "中试",
+                   f"{college[:2]}老师", "0797-8312345"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    report = import_file("achievements", "成果.xlsx", buf.getvalue(), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    assert sorted(a.contact_name for a in Achievement.query) == ["化学老师", "材料老师"]
+    said = "\n".join(report.warnings)
+    assert any(w.startswith("表头占两行（第2行") for w in report.warnings), said
+    assert "工作表“化学学院”：表头占两行（第2行" in said
+    assert "读取了2个表头相同的工作表（“材料学院”1行、“化学学院”1行）" in said

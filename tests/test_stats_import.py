@@ -369,3 +369,24 @@ def test_a_date_shown_as_its_day_serial_is_that_date(ctx):
     assert report.created == 1, report.errors
     fact = ContractFact.query.one()
     assert (fact.signed_on.isoformat(), fact.registered_on.isoformat()) == ("2023-03-01", "2023-03-15")
+
+
+def test_registrations_by_month_on_several_sheets_import_together_errors_named_by_sheet(ctx):
+    # the old system's yearly export, one sheet per month: every sheet read, a bad row named with its sheet
+    wb = Workbook()
+    for n, month in enumerate(["1月", "2月"]):
+        ws = wb.active if n == 0 else wb.create_sheet()
+        ws.title = month
+        ws.append(CN)
+        ws.append(GOOD[n])
+    bad = list(GOOD[2])
+    bad[8] = "很多"
+    wb["2月"].append(bad)
+    wb["2月"].append(GOOD[0])  # (the same registration as 1月's row: a duplicate, named with its sheet)
+    out = BytesIO()
+    wb.save(out)
+    report = read_and_import(None, "2023年.xlsx", out.getvalue(), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (2, 2), report.errors
+    assert [(e["sheet"], e["row"]) for e in report.errors] == [("2月", 3), ("2月", 4)]
+    assert "与工作表“1月”第2行重复" in report.errors[1]["message"]
