@@ -917,7 +917,7 @@ def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, r
         notes += [f"工作表“{name}”：" + m for m in getattr(their_headers, "notes", [])
                   if not m.startswith(("工作表", "读取的是"))]
     shown = "、".join(f"“{t}”{c}行" for t, c in counts)
-    notes.append(f"读取了{len(counts)}个表头相同的工作表（{shown}），行号为各工作表中的行号")
+    notes.insert(0, f"读取了{len(counts)}个表头相同的工作表（{shown}），行号为各工作表中的行号")
     return Headers(names, notes), out
 
 
