@@ -679,6 +679,24 @@ def test_a_unit_written_with_its_college_is_the_universitys(ctx):
     assert "第 2 行 完成单位：江西理工大学（材料学院） → 江西理工大学（院系写入研发团队）" in report.mapping_lines()
 
 
+def test_a_college_or_co_units_that_would_overflow_the_team_column_are_said_not_refused(ctx):
+    # the college was appended to a 研发团队 already near its 200 characters: the row was refused for a length the
+    # uploader never wrote (研发团队 最多200字)
+    headers = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "研发团队"]
+    text, team = "简介内容足够长的一段文字说明。", "甲" * 195
+    rows = [(2, ["铜合金连续挤压技术", text, "有色金属", "江西理工大学（材料学院）", "中试", team]),
+            (3, ["稀土永磁废料回收", text, "有色金属", "南昌大学、江西省农业科学院", "小试", team]),
+            (4, ["钨尾矿综合利用", text, "有色金属", "南昌大学（食品学院）", "中试", "乙" * 180])]
+    report = import_rows("achievements", headers, rows, publish=True)
+    assert (report.created, report.rejected) == (3, 0), report.errors
+    got = {a.title: (a.owner_org.name, a.team) for a in Achievement.query}
+    assert got["铜合金连续挤压技术"] == ("江西理工大学", team) and got["稀土永磁废料回收"] == ("南昌大学", team)
+    assert got["钨尾矿综合利用"] == ("南昌大学", "乙" * 180 + "；完成院系：食品学院")  # (still fits: added)
+    lines = "\n".join(report.mapping_lines())
+    assert "江西理工大学（研发团队已满200字，院系“材料学院”未写入，请在成果中补充）" in lines
+    assert "南昌大学（研发团队已满200字，其余单位“江西省农业科学院”未写入，请在成果中补充）" in lines
+
+
 def test_a_universitys_own_upload_may_name_its_college(client, f):
     # the university's staff write their college: refused before as another unit's (与当前账号所属单位不一致)
     inst = f.user("institution", name="南昌大学")

@@ -91,6 +91,9 @@ BEFORE = re.compile(r"^(.+?)\s*(?:之前|以前|前|止)$")
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
 
 
+TEAM_MAX = 200  # 研发团队's length (achievements.schemas: Text(200)): what an import adds to it must fit
+
+
 @dataclass
 class ImportReport:
     total: int = 0
@@ -404,11 +407,21 @@ class Importer:
             return
         others = "、".join(dict.fromkeys(p for p in parts[1:] if p != parts[0]))
         record["institution"] = parts[0]
-        if others:
-            co = f"合作完成单位：{others}"
-            record["team"] = f"{record['team']}；{co}" if record.get("team") else co
+        kept = not others or self._to_team(record, f"合作完成单位：{others}")
         self.report.note(number, self.mapper.column("institution"), name,
-                         f"{parts[0]}（其余单位写入研发团队）" if others else parts[0])
+                         parts[0] if not others else f"{parts[0]}（其余单位写入研发团队）" if kept
+                         else f"{parts[0]}（研发团队已满{TEAM_MAX}字，其余单位“{others}”未写入，请在成果中补充）")
+
+    @staticmethod
+    def _to_team(record: dict, text: str) -> bool:
+        """Add `text` to the row's 研发团队 if it still fits the column (TEAM_MAX): True when added. A row whose own
+        研发团队 is nearly full was refused for a length the uploader never wrote."""
+        team = record.get("team")
+        joined = f"{team}；{text}" if isinstance(team, str) and team.strip() else text
+        if len(joined) > TEAM_MAX:
+            return False
+        record["team"] = joined
+        return True
 
     def _college(self, number: int, record: dict) -> None:
         """A unit written with its college, laboratory or group — "江西理工大学（材料学院）", or, by the university's own
@@ -429,8 +442,9 @@ class Importer:
         else:
             return
         record["institution"] = org
-        record["team"] = f"{record['team']}；完成院系：{unit}" if record.get("team") else f"完成院系：{unit}"
-        self.report.note(number, self.mapper.column("institution"), name, f"{org}（院系写入研发团队）")
+        kept = self._to_team(record, f"完成院系：{unit}")
+        self.report.note(number, self.mapper.column("institution"), name, f"{org}（院系写入研发团队）" if kept
+                         else f"{org}（研发团队已满{TEAM_MAX}字，院系“{unit}”未写入，请在成果中补充）")
 
     def _org_of(self, record: dict):
         """(organisation name, uscc, problem): the uploader's own organisation, or the one the row names."""
