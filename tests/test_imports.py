@@ -88,6 +88,31 @@ def test_gbk_csv_is_decoded(ctx):
     assert Achievement.query.filter_by(ref="A-1").one().title == "高强高导铜合金连续挤压技术"
 
 
+BIG5_HEADERS = ["編號", "成果名稱", "成果簡介", "所屬產業", "完成單位", "成熟度", "意向價格（萬元）"]
+BIG5_ROWS = [["T-1", "高強高導銅合金連續擠壓技術", "採用連續擠壓製備銅鉻鋯合金，導電率達80%IACS。", "有色金屬", "江西理工大學", "中試", "120"],
+             ["T-2", "臍橙黃龍病快速檢測試劑盒", "基於等溫擴增的黃龍病現場檢測，30分鐘出結果。", "現代農業", "贛南師範大學", "小試", "面議"]]
+
+
+def test_a_big5_csv_is_read_as_big5_not_as_gbk_garble(ctx):
+    # a Taiwanese-invested firm's CSV saved by Excel on a traditional-Chinese Windows: Big5 bytes decode as GB18030
+    # without an error, into rare characters (成果名稱 → Θ狦嘿): every column unknown, or worse, garbage imported
+    report = import_file("achievements", "big5.csv", csv_bytes(BIG5_HEADERS, BIG5_ROWS, "cp950"), publish=True)
+    assert (report.created, report.rejected) == (2, 0), report.errors
+    a = Achievement.query.filter_by(ref="T-1").one()
+    assert (a.title, a.industry, str(a.asking_price)) == ("高強高導銅合金連續擠壓技術", "有色金属", "1200000.00")
+    assert "文件是繁体中文（Big5）编码，已按 Big5 读取" in report.warnings
+
+
+@pytest.mark.parametrize("names", ["研发人员：张喆、王堃、李玥、赵珺、钱燊", "", " Zhang San"])
+def test_a_gbk_csv_with_rare_or_no_chinese_characters_stays_gbk(ctx, names):
+    # names outside the common characters (喆 堃 玥), a file with little Chinese: still GBK, as before
+    rows = [[*r[:2], r[2] + names, *r[3:]] for r in ROWS]
+    report = import_file("achievements", "gbk.csv", csv_bytes(ZH, rows, "gbk"))
+    assert report.created == 2, report.errors
+    assert not any("Big5" in w for w in report.warnings)
+    assert Achievement.query.filter_by(ref="A-2").one().title == "脐橙黄龙病快速检测试剂盒"
+
+
 def test_english_keys_in_json_and_jsonl(ctx):
     records = [{"ref": "D-1", "title": "锂云母提锂尾渣综合利用", "description": "我们每年产生20万吨锂云母尾渣，堆存成本高，想做成建材。",
                 "industry": "新能源", "city": "宜春市", "company": "宜春市锂源新材料有限公司", "budget_wan": 200,

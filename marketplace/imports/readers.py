@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 import zipfile
+from collections import Counter
 from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
@@ -126,19 +127,58 @@ def _cell(value):
     return value
 
 
+BIG5_BELOW, BIG5_AT_LEAST = 0.9, 0.95  # share of common characters: a GB18030 reading below, a Big5 one at least
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
+def _common_share(text: str, sample: int = 200_000) -> float:
+    """The share of the Chinese characters of `text` (its first `sample` characters) that are common ones — in GB2312,
+    once traditional characters are read as simplified: ≈ 1.0 for any real Chinese text, ≈ 0.6 for Big5 bytes read
+    as GB18030 or GBK bytes read as Big5 (1.0 when there is no Chinese character)."""
+    from search.analysis import fold
+    counts = Counter(_HAN.findall(text[:sample]))
+    total = sum(counts.values())
+    if not total:
+        return 1.0
+    common = 0
+    for ch, n in counts.items():
+        try:
+            fold(ch).encode("gb2312")
+            common += n
+        except UnicodeEncodeError:
+            pass
+    return common / total
+
+
 def decode_text(raw: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312, as Excel saves CSV in China);
+    """UTF-8 (with or without BOM) first, then GB18030 (a superset of GBK/GB2312, as Excel saves CSV in China) or Big5
+    (cp950, as Excel saves it on a traditional-Chinese Windows) when that is what the bytes read as (_common_share);
     UTF-16 when the file begins with its byte-order mark (Excel's "Unicode 文本", WPS and some systems' exports)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
             return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
-    for encoding in ("utf-8-sig", "gb18030"):
+    try:
+        return raw.decode("utf-8-sig"), "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    # Big5 (a Taiwanese- or Hong Kong-invested firm's CSV: Excel saves it so on a traditional-Chinese Windows) decodes
+    # as GB18030 without an error, into rare characters (成果名稱 → Θ狦嘿): read as Big5 when that gives common ones
+    if text is None or _common_share(text) < BIG5_BELOW:
         try:
-            return raw.decode(encoding), encoding
+            big5 = raw.decode("cp950")
         except UnicodeDecodeError:
-            continue
+            big5 = None
+        if big5 is not None and _common_share(big5) >= BIG5_AT_LEAST and (text is None or
+                                                                        _common_share(text) < BIG5_AT_LEAST):
+            return big5, "cp950"
+    if text is not None:
+        return text, "gb18030"
     raise ImportFileError("无法识别文件编码：请将文件另存为 UTF-8 或 GBK 编码的 CSV，或直接上传 Excel 文件")
 
 
@@ -967,8 +1007,11 @@ def _csv_cell(value: str) -> str:
     return m.group(1).replace('""', '"') if m else value
 
 
+BIG5_NOTE = "文件是繁体中文（Big5）编码，已按 Big5 读取"
+
+
 def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
-    text, _ = decode_text(raw)
+    text, encoding = decode_text(raw)
     sample = text[:4096]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
@@ -990,7 +1033,8 @@ def read_csv(raw: bytes, max_rows: int = MAX_ROWS):
             if header_row is not None and number < header_row:
                 continue
             if any(v.strip() for v in values):
-                headers = Headers(values, _skipped_note(number, above) if header_row else [])
+                headers = Headers(values, ([BIG5_NOTE] if encoding == "cp950" else [])
+                                  + (_skipped_note(number, above) if header_row else []))
             continue
         if not any(v.strip() for v in values):
             continue

@@ -313,6 +313,8 @@ class Importer:
                 fixed = nfkc(value).strip()
                 if fixed[:1] == "'" and fixed[1:2].isalnum():  # '13800138000: an apostrophe kept a number as text
                     fixed = fixed[1:]
+                if f in WAN_COLUMNS | YUAN_COLUMNS | DATE_COLUMNS:  # 面議, 50萬元, 長期有效: words in traditional characters
+                    fixed = fold(fixed)
                 if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
