@@ -174,8 +174,7 @@ def decode_text(raw: bytes) -> tuple[str, str]:
             big5 = raw.decode("cp950")
         except UnicodeDecodeError:
             big5 = None
-        if big5 is not None and _common_share(big5) >= BIG5_AT_LEAST and (text is None or
-                                                                        _common_share(text) < BIG5_AT_LEAST):
+        if big5 is not None and _common_share(big5) >= BIG5_AT_LEAST:
             return big5, "cp950"
     if text is not None:
         return text, "gb18030"
