@@ -835,3 +835,62 @@ def test_sheets_each_with_a_two_row_header_are_read_as_one_table(ctx):
     assert any(w.startswith("表头占两行（第2行") for w in report.warnings), said
     assert "工作表“化学学院”：表头占两行（第2行" in said
     assert "读取了2个表头相同的工作表（“材料学院”1行、“化学学院”1行）" in said
+
+
+SPELLINGS_HEADERS = ["成果名称", "成果简介", "所属产业", "完成单位", "成熟度", "转化方式", "意向价格（万元）", "知识产权类型", "专利号",
+                     "授权日期"]
+SPELLINGS_BASE = ["铜合金连续挤压技术", "采用连续挤压制备铜铬锆合金，导电率高。", "有色金属", "江西理工大学", "中试", "转让", "120",
+                  "发明专利", "ZL201910234567.8", "2021-06-08"]
+
+
+@pytest.mark.parametrize("column, written, field, kept", [
+    # dates as exported or typed: with a time, 号 for 日, a dash Word put in, a float's .0, a weekday, a last dot
+    ("授权日期", "2021/06/08 10:30", "granted_on", "2021-06-08"),
+    ("授权日期", "2021年06月08号", "granted_on", "2021-06-08"),
+    ("授权日期", "2021\u201006\u201008", "granted_on", "2021-06-08"),
+    ("授权日期", "20210608.0", "granted_on", "2021-06-08"),
+    ("授权日期", "44355.0", "granted_on", "2021-06-08"),
+    ("授权日期", "2021/6/8 星期二", "granted_on", "2021-06-08"),
+    ("授权日期", "2021.6.8.", "granted_on", "2021-06-08"),
+    # amounts with their unit, exactly: 亿, 元 in a 万元 column, the currency after; 面议 in other words
+    ("意向价格（万元）", "1.2亿", "price", "120000000.00"),
+    ("意向价格（万元）", "1,200,000.50元", "price", "1200000.50"),
+    ("意向价格（万元）", "120万元人民币", "price", "1200000.00"),
+    ("意向价格（万元）", "协商确定", "price", "面议"),
+    ("意向价格（万元）", "待议", "price", "面议"),
+    # stages, modes, industries and IP kinds as offices word them
+    ("成熟度", "小批量生产", "maturity", "中试"),
+    ("成熟度", "已应用", "maturity", "工业化"),
+    ("成熟度", "概念验证", "maturity", "实验室"),
+    ("转化方式", "转让或许可", "modes", "转让、许可"),
+    ("转化方式", "独占许可", "modes", "许可"),
+    ("转化方式", "技术入股、委托开发", "modes", "作价入股、合作开发"),
+    ("所属产业", "畜牧", "industry", "现代农业"),
+    ("所属产业", "先进制造", "industry", "装备制造"),
+    ("知识产权类型", "发明专利申请", "ip", "发明专利"),
+    ("知识产权类型", "PCT", "ip", "发明专利"),
+])
+def test_values_as_offices_write_them_are_read(ctx, column, written, field, kept):
+    row = list(SPELLINGS_BASE)
+    row[SPELLINGS_HEADERS.index(column)] = written
+    report = import_rows("achievements", SPELLINGS_HEADERS, [(2, row)], publish=True)
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    a = Achievement.query.one()
+    got = {"granted_on": lambda: a.ip_items[0].granted_on.isoformat(),
+           "price": lambda: "面议" if a.price_negotiable else str(a.asking_price),
+           "maturity": lambda: a.maturity, "modes": lambda: "、".join(a.transfer_mode_list),
+           "industry": lambda: a.industry, "ip": lambda: a.ip_items[0].ip_type}[field]()
+    assert got == kept
+
+
+def test_no_ip_written_as_a_word_is_no_ip_and_guesses_are_still_refused(ctx):
+    rows = [(2, [*SPELLINGS_BASE[:7], "无", "", ""]),
+            (3, [*SPELLINGS_BASE[:6], "约120", *SPELLINGS_BASE[7:]]),
+            (4, [*SPELLINGS_BASE[:6], "120-150", *SPELLINGS_BASE[7:]]),
+            (5, [*SPELLINGS_BASE[:9], "6/8/2021"])]  # (June 8 or August 6: not guessed)
+    rows = [(n, [f"{v}{n}" if i == 0 else v for i, v in enumerate(r)]) for n, r in rows]
+    report = import_rows("achievements", SPELLINGS_HEADERS, rows, publish=True)
+    assert (report.created, report.rejected) == (1, 3), report.errors
+    assert Achievement.query.one().ip_items == []
+    assert [e["row"] for e in report.errors] == [3, 4, 5]
+    assert "第 2 行 知识产权类型：无 → （不填）" in report.mapping_lines()

@@ -312,10 +312,18 @@ def _han_digits(value: str) -> str:
     return f"{''.join(str(_HAN_DIGIT[c]) for c in m.group(1))}年{month}月{day}日"
 
 
+_DASHES = re.compile("[\u2010-\u2015\u2212]")
+# The day as sheets write it: 2021-6-8, 2021/6/8, 2021.6.8(.), 2021年6月8日 (or 号), then maybe a time (a date cell
+# exported as text with its time: the day is the date) and a weekday (2021/6/8 星期二, (周二)).
+_DAY = re.compile(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号.]?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+                  r"(?:\s*[（(]?(?:星期|周|礼拜)[一二三四五六日天][）)]?)?\s*")
+
+
 class LenientDate(fields.Date):
-    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 (2021 年 3 月 5 日, 二〇二一年三月五日), 20210305, Excel date
-    cells and a date cell exported as text with its midnight (2021-3-5 00:00:00, as a CSV of Excel writes it); years
-    1900–2999 (schedules count months and years forward from these dates, and nothing in this domain lies outside)."""
+    """YYYY-MM-DD, also 2021/3/5, 2021.3.5, 2021年3月5日 (2021 年 3 月 5 日, 二〇二一年三月五日, 2021年3月5号), 20210305,
+    Excel date cells and a date cell exported as text with its time (2021-3-5 00:00:00, as a CSV of Excel writes it;
+    2021/3/5 10:30) or its weekday (2021/3/5 星期五); years 1900–2999 (schedules count months and years forward from
+    these dates, and nothing in this domain lies outside)."""
 
     def _deserialize(self, value, attr, data, **kw):
         day = self._parse(value)
@@ -332,8 +340,8 @@ class LenientDate(fields.Date):
             value = written = half_width(value)  # ２０２６－０３－０１ as typed with full-width mode on
             if "年" in value:  # 2021 年 6 月 8 日 (spaced as Word sets digits among Chinese), 二〇二一年六月八日 (a contract's)
                 value = _han_digits(re.sub(r"\s*([年月日])\s*", r"\1", value.strip()))
-            m = re.fullmatch(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]0{1,2}:00(?::00)?)?\s*", value) \
-                or re.fullmatch(r"\s*(\d{4})(\d{2})(\d{2})\s*", value)
+            value = _DASHES.sub("-", value)  # 2021‐06‐08: a hyphen or dash Word put in
+            m = _DAY.fullmatch(value) or re.fullmatch(r"\s*(\d{4})(\d{2})(\d{2})(?:\.0+)?\s*", value)
             if m:
                 try:
                     return date(*map(int, m.groups()))

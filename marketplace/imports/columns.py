@@ -230,7 +230,7 @@ def formula_error(value) -> str | None:
 # A date typed where the cell was formatted as a number shows Excel's day serial (45000 = 2023-03-15): read as that
 # date between 1955 and 2099 in a date column (the libraries' import and the contracts' history alike); any other
 # number stays an error.
-_SERIAL = re.compile(r"^\s*([2-7][0-9]{4})\s*$")
+_SERIAL = re.compile(r"^\s*([2-7][0-9]{4})(?:\.0+)?\s*$")  # (44355.0: a system that wrote the cell's float)
 
 
 def serial_date(value: str):

@@ -53,6 +53,8 @@ NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget
                 "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
+NO_IP_WORDS = {"无", "暂无", "没有", "无知识产权", "/", "-", "—", "——", "不适用"}  # 知识产权类型 of a record without any
+MODES_SPLIT = re.compile(r"[、,，;；/|\n]+|或者|以及|[或和及与]")
 # A university's (institute's) sub-unit in brackets after it, and a sub-unit's name alone (see Importer._college).
 _SUB_UNIT = r"[^（）()]{2,40}?(?:学院|系|研究所|研究中心|工程中心|中心|重点实验室|实验室|课题组|团队|研究室|教研室)"
 COLLEGE_IN_BRACKETS = re.compile(rf"^(?P<org>.{{2,60}}?(?:大学|学院|研究院|科学院|研究所))\s*[（(](?P<unit>{_SUB_UNIT})[)）]$")
@@ -63,13 +65,19 @@ WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
 YUAN_COLUMNS = {"asking_price", "budget"}  # the same amounts in 元 (意向价格（元）): 面议 words alike, no 万 unit read
 # ... also with the currency before it (人民币 50 万元, ¥50万, RMB 50), the unit in brackets (50（万元）), 整 after it
 # (50万元整, as amounts are written out in Chinese finance) or the informal w (50w).
-WAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?|\(万元?\)|[wW])\s*整?$"
+WAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?|\(万元?\)|[wW])\s*(?:整|人民币)?$"
                          r"|^(?:人民币|RMB|CNY)\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)$")
+# ... in 亿元 (1.2亿 = 12000 万元) or in 元 (1200000元 = 120 万元: the unit written wins over the column's), exactly
+# (Decimal: 元 with up to two decimals are whole millionths of 万) — from 1 万元 up: "50元" in a 万元 column is more
+# likely a slip for 50万 than a technology's price, and stays refused.
+YI_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*亿元?\s*(?:整|人民币)?$")
+YUAN_IN_WAN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]{1,2})?)\s*元\s*(?:整|人民币)?$")
 # An amount in a 元 column written with its unit or currency: 1,200元, 人民币1200元整, ¥1,200.50
 YUAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|\(元\))?\s*整?$")
 # A budget or price in words: "待定", "不限", "协商" … mean 面议; a budget's upper bound ("50万以内", "不超过50万") is that
 # amount (a range, "50~100", stays an error: which end is meant is not said). Each reported.
-NEGOTIABLE_WORDS = {"待定", "不限", "协商", "议价", "商议", "面谈", "可议", "双方协商", "另议", "价格面议"}
+NEGOTIABLE_WORDS = {"待定", "不限", "协商", "议价", "商议", "面谈", "可议", "双方协商", "另议", "价格面议", "协商确定",
+                    "待议", "议定", "商定", "面洽", "洽谈", "协议价", "双方商定", "价格待定", "具体面议"}
 
 
 def negotiable(value: str) -> bool:
@@ -319,6 +327,11 @@ class Importer:
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
                     fixed = m.group(1) or m.group(2)
+                elif f in WAN_COLUMNS and (m := YI_WRITTEN.match(fixed)):
+                    fixed = format((Decimal(m.group(1).replace(",", "")) * 10000).normalize(), "f")
+                elif f in WAN_COLUMNS and (m := YUAN_IN_WAN.match(fixed)) \
+                        and Decimal(m.group(1).replace(",", "")) >= 10000:  # ("50元" there is a slip for 50万: refused)
+                    fixed = format((Decimal(m.group(1).replace(",", "")) / 10000).normalize(), "f")
                 elif f in YUAN_COLUMNS and (m := YUAN_WRITTEN.match(fixed)):
                     fixed = m.group(1)
                 elif f == "budget_wan" and (m := BUDGET_UP_TO.match(fixed)) and m.group(1) != fixed:
@@ -339,17 +352,18 @@ class Importer:
                     self.report.note(number, col(f), value, fixed or "不设截止日期（长期有效）")
                 value = fixed
             elif f in VOCAB_COLUMNS:
-                fixed = vocab_value(VOCAB_COLUMNS[f], value)
+                fixed = "" if f == "ip_type" and value in NO_IP_WORDS else vocab_value(VOCAB_COLUMNS[f], value)
                 if fixed != value:
-                    self.report.note(number, col(f), value, fixed)
+                    self.report.note(number, col(f), value, fixed or "（不填）")
                 value = fixed
             elif f in LIST_VOCAB_COLUMNS:
-                items = [i.strip() for i in LIST_SPLIT.split(value) if i.strip()]
+                split = MODES_SPLIT if f == "transfer_modes" else LIST_SPLIT  # 转让或许可 (no mode holds these words)
+                items = [i.strip() for i in split.split(value) if i.strip()]
                 mapped = [vocab_value(LIST_VOCAB_COLUMNS[f], i) for i in items]
                 for before, after in zip(items, mapped):
                     if before != after:
                         self.report.note(number, col(f), before, after)
-                if mapped != items:
+                if items:  # (in the separator every reader splits on: 转让或许可 as 转让、许可)
                     value = "、".join(dict.fromkeys(mapped))
             record[f] = value
         ref = str(record.get("ref") or "").strip() or None
