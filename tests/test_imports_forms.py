@@ -894,3 +894,44 @@ def test_no_ip_written_as_a_word_is_no_ip_and_guesses_are_still_refused(ctx):
     assert Achievement.query.one().ip_items == []
     assert [e["row"] for e in report.errors] == [3, 4, 5]
     assert "第 2 行 知识产权类型：无 → （不填）" in report.mapping_lines()
+
+
+DEMAND_HEADERS = ["需求名称", "需求描述", "所属产业", "所在城市", "需求企业", "合作方式", "预算（万元）", "截止日期", "联系电话", "联系邮箱"]
+DEMAND_BASE = ["窑炉节能改造", "现有辊道窑能耗高，希望降低单位能耗。", "陶瓷", "景德镇", "景德镇某瓷业有限公司", "委托开发", "80", "2027-12-31",
+               "0798-8888888", "zhang@example.com"]
+
+
+@pytest.mark.parametrize("column, written, field, kept", [
+    ("合作方式", "技术攻关", "cooperation", "合作开发"),
+    ("合作方式", "产学研", "cooperation", "合作开发"),
+    ("合作方式", "技术引进", "cooperation", "技术转让"),
+    ("合作方式", "专利许可", "cooperation", "技术许可"),
+    ("合作方式", "技术指导", "cooperation", "技术服务"),
+    ("预算（万元）", "50万元（可追加）", "budget", "500000.00"),
+    ("预算（万元）", "0.5亿", "budget", "50000000.00"),
+    ("截止日期", "2027年底前", "deadline", "2027-12-31"),
+    ("截止日期", "至2027年6月", "deadline", "2027-06-30"),
+    ("截止日期", "截至2027年6月30日", "deadline", "2027-06-30"),
+    ("联系电话", "13800138000（微信同号）", "contact_phone", "13800138000"),
+    ("联系电话", "0791—88888888", "contact_phone", "0791-88888888"),
+    ("联系电话", "13800138000、0791-88888888", "contact_phone", "13800138000/0791-88888888"),
+    ("联系邮箱", "zhang@example.com。", "contact_email", "zhang@example.com"),
+])
+def test_a_demand_as_companies_write_it_is_read(ctx, column, written, field, kept):
+    row = list(DEMAND_BASE)
+    row[DEMAND_HEADERS.index(column)] = written
+    report = import_rows("demands", DEMAND_HEADERS, [(2, row)], publish=True)
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    got = getattr(Demand.query.one(), field)
+    assert (got.isoformat() if hasattr(got, "isoformat") else str(got)) == kept
+    assert report.mapping_lines()  # (each reading reported)
+
+
+@pytest.mark.parametrize("column, written", [
+    ("合作方式", "技术转让或许可"), ("预算（万元）", "50-100万"), ("预算（万元）", "100万以上"), ("截止日期", "一年内"),
+    ("所在城市", "赣江新区"), ("联系邮箱", "zhang@example.com；li@example.com")])
+def test_what_would_be_a_guess_in_a_demand_is_still_refused_naming_the_column(ctx, column, written):
+    row = list(DEMAND_BASE)
+    row[DEMAND_HEADERS.index(column)] = written
+    report = import_rows("demands", DEMAND_HEADERS, [(2, row)], publish=True)
+    assert report.rejected == 1 and report.errors[0]["fields"][0]["column"] == column

@@ -11,7 +11,7 @@ CONTACT_LABELS = {"contact_name": "联系人", "contact_phone": "联系电话", 
 class ContactFields:
     contact_name = Text(50, allow_none=True)
     contact_phone = Text(30, allow_none=True, validate=validate.Regexp(
-        r"^[0-9+\-() 转]{5,30}$", error="电话号码只能包含数字、+、-、括号和空格"))
+        r"^[0-9+\-() 转/]{5,30}$", error="电话号码只能包含数字、+、-、/（分隔两个号码）、括号和空格"))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=120, error="不能超过120个字"))
     ref = Text(64, allow_none=True)
 

@@ -95,6 +95,10 @@ BUDGET_UP_TO = re.compile(r"^(?:不超过|不高于|最多|最高|上限)?\s*([0
 NO_DEADLINE_WORDS = {"长期", "长期有效", "不限", "不限期", "无", "无期限", "无限期", "常年", "常年有效", "长期征集"}
 YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末|年底|年末)$")
 BEFORE = re.compile(r"^(.+?)\s*(?:之前|以前|前|止)$")
+UNTIL = re.compile(r"^(?:截至|截止到|截止|至|到)\s*(\d.+)$")
+REMARK_AFTER = re.compile(r"^(.+?)\s*\(([^()]*)\)$")  # (NFKC made the brackets half-width)
+DASHES = re.compile("[\u2010-\u2015\u2212]")
+PHONES_SPLIT = re.compile(r"\s*[、,;，；]\s*|\s*/\s*")
 # The date columns, where a day serial (45000) is read as its date and reported (columns.serial_date).
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
 
@@ -323,6 +327,15 @@ class Importer:
                     fixed = fixed[1:]
                 if f in WAN_COLUMNS | YUAN_COLUMNS | DATE_COLUMNS:  # 面議, 50萬元, 長期有效: words in traditional characters
                     fixed = fold(fixed)
+                if f in WAN_COLUMNS | YUAN_COLUMNS | {"contact_phone"} and (m := REMARK_AFTER.match(fixed)) \
+                        and not re.search(r"[0-9万元]", m.group(2)):  # 50万元（可追加）, 138…（微信同号）: the remark aside
+                    fixed = m.group(1)
+                if f == "contact_phone":  # 0791—88888888 (a dash Word put in); two numbers kept, one "/" between them
+                    fixed = PHONES_SPLIT.sub("/", DASHES.sub("-", fixed))
+                elif f == "contact_email":
+                    fixed = fixed.rstrip(".;。；,，")
+                elif f == "deadline" and (m := UNTIL.match(fixed)):  # 截至2027年6月30日, 至2027年6月
+                    fixed = m.group(1)
                 if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
                     fixed = "面议"
                 elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
@@ -348,6 +361,8 @@ class Importer:
                     fixed = m.group(1)
                     if end := month_end(fixed):
                         fixed = end.isoformat()
+                    elif m := YEAR_END.match(fixed):  # 2027年底前
+                        fixed = f"{m.group(1)}-12-31"
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed or "不设截止日期（长期有效）")
                 value = fixed
