@@ -390,3 +390,38 @@ def test_registrations_by_month_on_several_sheets_import_together_errors_named_b
     assert (report.created, report.rejected) == (2, 2), report.errors
     assert [(e["sheet"], e["row"]) for e in report.errors] == [("2月", 3), ("2月", 4)]
     assert "与工作表“1月”第2行重复" in report.errors[1]["message"]
+
+
+@pytest.mark.parametrize("column, written, field, kept", [
+    ("合同成交额（元）", "1,234,567.89元", "amount_fen", 123456789),
+    ("合同成交额（元）", "RMB 1234567.89", "amount_fen", 123456789),
+    ("合同成交额（元）", "123.4万元", "amount_fen", 123400000),
+    ("合同成交额（元）", "1.2亿", "amount_fen", 12000000000),
+    ("合同成交额（元）", "1234567.89（含税）", "amount_fen", 123456789),
+    ("合同类型", "技术开发合同", "kind", "技术开发"),
+    ("合同类型", "技术开发（委托）", "kind", "技术开发"),
+    ("合同类型", "专利申请权转让", "kind", "技术转让"),
+    ("卖方类型", "民营企业", "seller_type", "企业"),
+    ("卖方类型", "独立科研机构", "seller_type", "科研院所"),
+    ("卖方所在地", "江西省赣州市章贡区", "seller_region", "赣州"),
+    ("买方所在地", "广东省深圳市", "buyer_region", "广东"),
+    ("签订日期", "2023/3/1 9:30", "signed_on", "2023-03-01"),
+])
+def test_a_registration_as_old_exports_write_it_is_read(ctx, column, written, field, kept):
+    row = list(GOOD[0])
+    row[CN.index(column)] = written
+    if column == "合同成交额（元）":
+        row[CN.index("技术交易额（元）")] = ""  # (the whole amount is technology's)
+    report = read_and_import(None, "h.csv", csv_bytes(CN, [row]), batch="t")
+    db.session.commit()
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    got = getattr(ContractFact.query.one(), field)
+    assert (got.isoformat() if hasattr(got, "isoformat") else got) == kept
+
+
+@pytest.mark.parametrize("written", ["壹佰万元", "约100万", "100-200万", "1,234.567元", "-5元"])
+def test_an_amount_that_would_be_a_guess_is_refused_naming_it(ctx, written):
+    row = list(GOOD[0])
+    row[CN.index("合同成交额（元）")] = written
+    report = read_and_import(None, "h.csv", csv_bytes(CN, [row]), batch="t")
+    assert report.rejected == 1 and "合同成交额" in report.errors[0]["message"], report.errors

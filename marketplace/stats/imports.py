@@ -21,7 +21,8 @@ from ..core.orgname import canonical as canonical_org_name
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import footer_text, formula_error, line_breaks, one_line, serial_date, visible
+from ..imports.columns import (footer_text, formula_error, line_breaks, one_line, serial_date, visible,
+                               written_amount)
 from ..imports.readers import row_fields, row_label
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
 
@@ -80,7 +81,17 @@ KIND_ALIASES = {
     "服务": "技术服务",
     "技术培训": "技术服务",
     "技术中介": "技术服务",
+    "专利申请权转让": "技术转让",
+    "计算机软件著作权转让": "技术转让",
+    "集成电路布图设计专有权转让": "技术转让",
+    "植物新品种权转让": "技术转让",
+    "专利许可": "技术许可",
+    "普通许可": "技术许可",
+    "独占许可": "技术许可",
+    "排他许可": "技术许可",
 }
+# (a kind as exports write it: 技术开发合同, 技术开发（委托）— the word 合同 and a remark in brackets taken away)
+_KIND_AROUND = re.compile(r"(?:合同)?(?:[（(][^（）()]*[）)])?$")
 SELLER_TYPE_ALIASES = {
     "高等院校": "高校",
     "高等学校": "高校",
@@ -97,6 +108,23 @@ SELLER_TYPE_ALIASES = {
     "机关": "其他",
     "社会团体": "其他",
     "事业单位": "其他",
+    "独立科研机构": "科研院所",
+    "科研院所（独立）": "科研院所",
+    "研究所": "科研院所",
+    "研究院": "科研院所",
+    "民营企业": "企业",
+    "国有企业": "企业",
+    "私营企业": "企业",
+    "外资企业": "企业",
+    "中外合资企业": "企业",
+    "股份制企业": "企业",
+    "国有控股企业": "企业",
+    "有限责任公司": "企业",
+    "医疗机构": "其他",
+    "医院": "其他",
+    "社会组织": "其他",
+    "民办非企业单位": "其他",
+    "自然人": "其他",
 }
 FIELD_ALIASES = {
     "新材料": "新材料及其应用",
@@ -197,6 +225,9 @@ def region(value: str, what: str) -> str:
     bare = _REGION_SUFFIX.sub("", text)
     if bare in PROVINCES or text in PROVINCES:
         return bare if bare in PROVINCES else text
+    for province in PROVINCES:  # 广东省深圳市, 浙江杭州: the province (another province's cities are not counted)
+        if province != "江西" and text.startswith(province) and len(text) > len(province):
+            return province
     if bare in ("江西", ""):
         raise RowError(f"{what}应为江西省的设区市（如 南昌）或外省（如 广东），不能只写“{value or ''}”")
     raise RowError(f"{what}“{value}”无法识别：应为设区市（如 南昌）或省份（如 广东）")
@@ -220,6 +251,8 @@ def _choice(values, key, choices, aliases, default=None) -> str:
     if not v and default is not None:
         return default
     v = aliases.get(v, v)
+    if v not in choices and key == "kind" and (bare := _KIND_AROUND.sub("", v)) != v:
+        v = aliases.get(bare, bare)
     if v not in choices:
         raise RowError(f"{LABELS[key]}“{v}”不在可选范围内，可选：{'、'.join(choices)}")
     return v
@@ -233,6 +266,8 @@ def _fen(values, key, default=None) -> int:
     v, parse, label = values.get(key), money.parse_yuan, LABELS[key]
     if _blank(v) and key + "_wan" in values:  # the column in 万元
         v, parse, label = values[key + "_wan"], money.wan_to_yuan, LABELS[key + "_wan"]
+    if isinstance(v, str) and (yuan := written_amount(v)) is not None:  # 1,234,567.89元, 123.4万元, 1.2亿 (含税)
+        v = format(yuan, "f") if parse is money.parse_yuan else format(yuan / money.WAN, "f")
     if _blank(v):
         if default is not None:
             return default
