@@ -935,3 +935,18 @@ def test_what_would_be_a_guess_in_a_demand_is_still_refused_naming_the_column(ct
     row[DEMAND_HEADERS.index(column)] = written
     report = import_rows("demands", DEMAND_HEADERS, [(2, row)], publish=True)
     assert report.rejected == 1 and report.errors[0]["fields"][0]["column"] == column
+
+
+@pytest.mark.parametrize("written, kept", [("大型仪器共享", "共享仪器"), ("第三方检测", "检验检测"), ("专利代理", "知识产权服务"),
+                                           ("科技担保", "科技金融"), ("中试基地", "中试平台"), ("技术转移中心", "技术转移机构"),
+                                           ("概念验证", "概念验证中心")])
+def test_a_service_resources_kind_as_platforms_list_it_is_read(ctx, written, kept):
+    from marketplace.resources.models import ServiceResource
+    headers = ["资源名称", "资源类型", "运营机构", "服务内容", "所在城市", "服务产业"]
+    row = ["稀土材料中试平台", written, "赣州稀土中试基地有限公司", "提供稀土材料中试放大服务。", "赣州", "全行业"]
+    report = import_rows("services", headers, [(2, row)], publish=True)
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    s = ServiceResource.query.one()
+    assert (s.kind, s.industries) == (kept, "")  # (a service for every industry names none)
+    assert f"第 2 行 资源类型：{written} → {kept}" in report.mapping_lines()
+    assert "第 2 行 服务产业：全行业 → （不限产业）" in report.mapping_lines()

@@ -104,6 +104,20 @@ ALIASES = {
                     "技术攻关": "合作开发", "联合攻关": "合作开发", "产学研": "合作开发", "技术合作": "合作开发",
                     "共建研发平台": "合作开发", "购买技术": "技术转让", "技术引进": "技术转让", "技术购买": "技术转让",
                     "专利转让": "技术转让", "专利许可": "技术许可", "技术指导": "技术服务", "技术培训": "技术服务"},
+    # a service resource's kind as platforms and offices list them
+    "service_kind": {"大型仪器共享": "共享仪器", "仪器设备共享": "共享仪器", "大型科学仪器": "共享仪器", "大型科研仪器": "共享仪器",
+                     "仪器共享": "共享仪器", "科学仪器共享": "共享仪器", "大型仪器": "共享仪器", "大型仪器设备": "共享仪器",
+                     "检测认证": "检验检测", "第三方检测": "检验检测", "检验检测机构": "检验检测", "检测": "检验检测",
+                     "检测服务": "检验检测", "分析测试": "检验检测", "检验检测认证": "检验检测", "检测机构": "检验检测",
+                     "专利代理": "知识产权服务", "知识产权代理": "知识产权服务", "知识产权": "知识产权服务",
+                     "专利服务": "知识产权服务", "商标代理": "知识产权服务", "知识产权运营": "知识产权服务",
+                     "投融资": "科技金融", "科技担保": "科技金融", "科技金融服务": "科技金融", "风险投资": "科技金融",
+                     "创业投资": "科技金融", "科技保险": "科技金融", "知识产权质押融资": "科技金融", "金融服务": "科技金融",
+                     "中试基地": "中试平台", "中试熟化": "中试平台", "中试熟化平台": "中试平台", "中试": "中试平台",
+                     "中试服务": "中试平台", "中试熟化基地": "中试平台", "概念验证": "概念验证中心",
+                     "概念验证平台": "概念验证中心", "技术经纪": "技术转移机构", "技术转移中心": "技术转移机构",
+                     "技术转移": "技术转移机构", "技术交易": "技术转移机构", "技术交易机构": "技术转移机构",
+                     "技术转移服务": "技术转移机构", "技术转移服务机构": "技术转移机构"},
     "city": {c + "市": c for c in CITIES},
     "scale": {**{s + "企业": s for s in COMPANY_SCALES}, "大": "大型", "中": "中型", "小": "小型", "微": "微型",
               "large": "大型", "medium": "中型", "small": "小型", "micro": "微型"},
@@ -144,7 +158,7 @@ def city_of(place: str) -> str | None:
 # The values of each kind ALIASES maps onto.
 VALUES = {"maturity": MATURITIES, "industry": INDUSTRIES, "funding_source": FUNDING_SOURCES, "ip_type": IP_TYPES,
           "category": CATEGORIES, "transfer_modes": TRANSFER_MODES, "cooperation": COOPERATION_MODES, "city": CITIES,
-          "scale": COMPANY_SCALES}
+          "scale": COMPANY_SCALES, "service_kind": SERVICE_KINDS}
 _VALUE_SETS = {kind: frozenset(values) for kind, values in VALUES.items()}
 # What spreadsheets add around a value: a remark in brackets (中试阶段（已完成）, 发明专利（已授权）), a trailing
 # 产业 / 行业 / 领域 (新材料产业), a leading 已 or 国家 / 中国 (已产业化, 国家发明专利).

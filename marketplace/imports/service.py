@@ -46,13 +46,14 @@ MAX_KEPT = 1000  # errors and mapping notes kept in the report (all of them go t
 # Controlled-value columns: field → ALIASES kind (core.vocab); list columns are split and mapped item by item.
 VOCAB_COLUMNS = {"industry": "industry", "maturity": "maturity", "category": "category",
                  "funding_source": "funding_source", "ip_type": "ip_type", "cooperation": "cooperation",
-                 "city": "city"}
+                 "city": "city", "kind": "service_kind"}
 LIST_VOCAB_COLUMNS = {"transfer_modes": "transfer_modes", "industries": "industry"}
 # Numbers, dates and codes: full-width digits and punctuation (１２３，．％) as half-width (NFKC).
 NFKC_COLUMNS = {"ref", "asking_price_wan", "budget_wan", "asking_price", "budget",
                 "ip_filed_on", "ip_granted_on", "implemented_on",
                 "deadline", "patent_no", "contact_phone", "contact_email", "company_uscc"}
 LIST_SPLIT = re.compile(r"[、,，;；/|\n]+")
+ANY_INDUSTRY = {"不限", "全行业", "各行业", "各产业", "全部产业", "所有行业", "所有产业", "各类产业", "不限行业", "不限产业"}
 NO_IP_WORDS = {"无", "暂无", "没有", "无知识产权", "/", "-", "—", "——", "不适用"}  # 知识产权类型 of a record without any
 MODES_SPLIT = re.compile(r"[、,，;；/|\n]+|或者|以及|[或和及与]")
 # A university's (institute's) sub-unit in brackets after it, and a sub-unit's name alone (see Importer._college).
@@ -371,6 +372,10 @@ class Importer:
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed or "（不填）")
                 value = fixed
+            elif f == "industries" and value in ANY_INDUSTRY:  # a service for every industry: none named
+                self.report.note(number, col(f), value, "（不限产业）")
+                del record[f]
+                continue
             elif f in LIST_VOCAB_COLUMNS:
                 split = MODES_SPLIT if f == "transfer_modes" else LIST_SPLIT  # 转让或许可 (no mode holds these words)
                 items = [i.strip() for i in split.split(value) if i.strip()]

@@ -13,7 +13,7 @@ LABELS = {
 
 class ServiceIn(ContactFields, InputSchema):
     LABELS = LABELS
-    VOCAB_FIELDS = {"city": "city"}
+    VOCAB_FIELDS = {"city": "city", "kind": "service_kind"}
     title = Text(200, lo=2, required=True)
     kind = Text(16, required=True, choices=vocab.SERVICE_KINDS)
     description = Text(5000, lo=10, required=True)
