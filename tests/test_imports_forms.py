@@ -843,6 +843,15 @@ SPELLINGS_BASE = ["铜合金连续挤压技术", "采用连续挤压制备铜铬
                   "发明专利", "ZL201910234567.8", "2021-06-08"]
 
 
+def _imported_with(library: str, headers: list, base: list, column: str, written: str):
+    """One row (`base`) with its `column` written as `written`, imported and published: its report (the row created)."""
+    row = list(base)
+    row[headers.index(column)] = written
+    report = import_rows(library, headers, [(2, row)], publish=True)
+    assert (report.created, report.rejected) == (1, 0), report.errors
+    return report
+
+
 @pytest.mark.parametrize("column, written, field, kept", [
     # dates as exported or typed: with a time, 号 for 日, a dash Word put in, a float's .0, a weekday, a last dot
     ("授权日期", "2021/06/08 10:30", "granted_on", "2021-06-08"),
@@ -871,10 +880,7 @@ SPELLINGS_BASE = ["铜合金连续挤压技术", "采用连续挤压制备铜铬
     ("知识产权类型", "PCT", "ip", "发明专利"),
 ])
 def test_values_as_offices_write_them_are_read(ctx, column, written, field, kept):
-    row = list(SPELLINGS_BASE)
-    row[SPELLINGS_HEADERS.index(column)] = written
-    report = import_rows("achievements", SPELLINGS_HEADERS, [(2, row)], publish=True)
-    assert (report.created, report.rejected) == (1, 0), report.errors
+    _imported_with("achievements", SPELLINGS_HEADERS, SPELLINGS_BASE, column, written)
     a = Achievement.query.one()
     got = {"granted_on": lambda: a.ip_items[0].granted_on.isoformat(),
            "price": lambda: "面议" if a.price_negotiable else str(a.asking_price),
@@ -918,10 +924,7 @@ DEMAND_BASE = ["窑炉节能改造", "现有辊道窑能耗高，希望降低单
     ("联系邮箱", "zhang@example.com。", "contact_email", "zhang@example.com"),
 ])
 def test_a_demand_as_companies_write_it_is_read(ctx, column, written, field, kept):
-    row = list(DEMAND_BASE)
-    row[DEMAND_HEADERS.index(column)] = written
-    report = import_rows("demands", DEMAND_HEADERS, [(2, row)], publish=True)
-    assert (report.created, report.rejected) == (1, 0), report.errors
+    report = _imported_with("demands", DEMAND_HEADERS, DEMAND_BASE, column, written)
     got = getattr(Demand.query.one(), field)
     assert (got.isoformat() if hasattr(got, "isoformat") else str(got)) == kept
     assert report.mapping_lines()  # (each reading reported)
