@@ -5,6 +5,7 @@ file can be edited and imported again.
 """
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 from search.analysis import fold
@@ -247,6 +248,7 @@ def serial_date(value: str):
 # ¥1,234,567.89, 123.4万元, 1.2亿, 1234567.89（含税）): the unit written is the one meant, whatever the column's.
 _WRITTEN_AMOUNT = re.compile(r"^(?:人民币|RMB|CNY)?\s*[¥￥]?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元?|万元?|元)?\s*(?:整|人民币)?"
                              r"\s*(?:[（(][^（）()0-9]*[）)])?$", re.IGNORECASE)
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")  # (1,234,567.89 or 1234567.89)
 _UNIT = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
 
 
@@ -254,10 +256,9 @@ def written_amount(text: str):
     """The amount in 元 (Decimal, exact) of a cell that writes its unit, currency or a remark beside the number; None
     for a plain number (read by the column's own unit) or anything else (left to the column's own parser, which says
     what is wrong)."""
-    from decimal import Decimal, InvalidOperation
     t = unicodedata.normalize("NFKC", text).strip() if isinstance(text, str) else ""
     m = _WRITTEN_AMOUNT.match(t)
-    if not m or t == m.group(1) or not re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?", m.group(1)):
+    if not m or t == m.group(1) or not _GROUPED.fullmatch(m.group(1)):
         return None
     try:
         return Decimal(m.group(1).replace(",", "")) * _UNIT[m.group(2) or ""]

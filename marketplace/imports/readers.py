@@ -11,6 +11,8 @@ from datetime import date, datetime
 from xml.etree.ElementTree import ParseError
 from zipfile import BadZipFile
 
+from search.analysis import fold
+
 from ..core.schema import mended
 from .columns import _norm as _norm_header
 from .columns import known_header
@@ -135,7 +137,6 @@ def _common_share(text: str, sample: int = 200_000) -> float:
     """The share of the Chinese characters of `text` (its first `sample` characters) that are common ones — in GB2312,
     once traditional characters are read as simplified: ≈ 1.0 for any real Chinese text, ≈ 0.6 for Big5 bytes read
     as GB18030 or GBK bytes read as Big5 (1.0 when there is no Chinese character)."""
-    from search.analysis import fold
     counts = Counter(_HAN.findall(text[:sample]))
     total = sum(counts.values())
     if not total:
