@@ -398,6 +398,8 @@ def test_registrations_by_month_on_several_sheets_import_together_errors_named_b
     ("合同成交额（元）", "123.4万元", "amount_fen", 123400000),
     ("合同成交额（元）", "1.2亿", "amount_fen", 12000000000),
     ("合同成交额（元）", "1234567.89（含税）", "amount_fen", 123456789),
+    ("合同成交额（元）", "50（万元）", "amount_fen", 50000000),  # (a unit in brackets is the unit, not a remark)
+    ("合同成交额（元）", "人民币50万元整", "amount_fen", 50000000),
     ("合同类型", "技术开发合同", "kind", "技术开发"),
     ("合同类型", "技术开发（委托）", "kind", "技术开发"),
     ("合同类型", "专利申请权转让", "kind", "技术转让"),

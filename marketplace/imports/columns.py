@@ -245,23 +245,30 @@ def serial_date(value: str):
 
 
 # An amount written with its unit, its currency or a remark (a registration export's 1,234,567.89元, RMB 1234567.89,
-# ¥1,234,567.89, 123.4万元, 1.2亿, 1234567.89（含税）): the unit written is the one meant, whatever the column's.
-_WRITTEN_AMOUNT = re.compile(r"^(?:人民币|RMB|CNY)?\s*[¥￥]?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(亿元?|万元?|元)?\s*(?:整|人民币)?"
-                             r"\s*(?:[（(][^（）()0-9]*[）)])?$", re.IGNORECASE)
+# ¥1,234,567.89, 123.4万元, 50（万元）, 50w, 1.2亿, 50万元整, 1234567.89（含税）): the unit written is the one meant,
+# whatever the column's; a currency or a remark alone leaves the column's unit.
+_UNITS = r"亿元?|万元?|[wW]|元"
+_WRITTEN_AMOUNT = re.compile(rf"^(?:人民币|RMB|CNY)?\s*[¥￥]?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:({_UNITS})|[（(]({_UNITS})[）)])?"
+                             r"\s*(?:整|人民币)?\s*(?:[（(][^（）()0-9亿万元]*[）)])?$", re.IGNORECASE)
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})*(?:\.[0-9]+)?|[0-9]+(?:\.[0-9]+)?")  # (1,234,567.89 or 1234567.89)
-_UNIT = {"": 1, "元": 1, "万": 10_000, "万元": 10_000, "亿": 100_000_000, "亿元": 100_000_000}
+UNIT_YUAN = {"元": 1, "万": 10_000, "亿": 100_000_000}
 
 
-def written_amount(text: str):
-    """The amount in 元 (Decimal, exact) of a cell that writes its unit, currency or a remark beside the number; None
-    for a plain number (read by the column's own unit) or anything else (left to the column's own parser, which says
-    what is wrong)."""
+def written_amount(text: str) -> tuple[Decimal, str | None] | None:
+    """(the number, its unit — "元", "万" or "亿", None when only a currency or a remark is written beside it) of a cell
+    that writes more than a plain number; None for a plain number (read by the column's own unit) or anything else
+    (left to the column's own parser, which says what is wrong)."""
     t = unicodedata.normalize("NFKC", text).strip() if isinstance(text, str) else ""
     m = _WRITTEN_AMOUNT.match(t)
     if not m or t == m.group(1) or not _GROUPED.fullmatch(m.group(1)):
         return None
+    unit = (m.group(2) or m.group(3) or "")[:1].replace("w", "万").replace("W", "万") or None
     try:
-        return Decimal(m.group(1).replace(",", "")) * _UNIT[m.group(2) or ""]
-    except (InvalidOperation, KeyError):
+        return Decimal(m.group(1).replace(",", "")), unit
+    except InvalidOperation:
         return None
 
+
+def in_unit(number: Decimal, unit: str | None, column: str) -> Decimal:
+    """`number` written in `unit` (None: the column's own) as an amount in the column's unit ("元" or "万"), exactly."""
+    return number if unit is None else number * UNIT_YUAN[unit] / UNIT_YUAN[column]

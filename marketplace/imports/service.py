@@ -64,21 +64,19 @@ CO_UNITS = re.compile(r"[、,，;；\n]+")  # the completing units of a joint ac
 # An amount in a 万元 column written with its unit ("50万", "50 万元"): the number, reported like any mapping.
 WAN_COLUMNS = {"asking_price_wan", "budget_wan"}
 YUAN_COLUMNS = {"asking_price", "budget"}  # the same amounts in 元 (意向价格（元）): 面议 words alike, no 万 unit read
-# ... also with the currency before it (人民币 50 万元, ¥50万, RMB 50), the unit in brackets (50（万元）), 整 after it
-# (50万元整, as amounts are written out in Chinese finance) or the informal w (50w).
-WAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:万元?|\(万元?\)|[wW])\s*(?:整|人民币)?$"
-                         r"|^(?:人民币|RMB|CNY)\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)$")
-# ... in 亿元 (1.2亿 = 12000 万元) or in 元 (1200000元 = 120 万元: the unit written wins over the column's), exactly
-# (Decimal: 元 with up to two decimals are whole millionths of 万) — from 1 万元 up: "50元" in a 万元 column is more
-# likely a slip for 50万 than a technology's price, and stays refused.
-YI_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*亿元?\s*(?:整|人民币)?$")
-YUAN_IN_WAN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]{1,2})?)\s*元\s*(?:整|人民币)?$")
-# An amount in a 元 column written with its unit or currency: 1,200元, 人民币1200元整, ¥1,200.50
-YUAN_WRITTEN = re.compile(r"^(?:人民币|RMB|CNY)?\s*¥?\s*([0-9][0-9,]*(?:\.[0-9]+)?)\s*(?:元|\(元\))?\s*整?$")
+# ... written with its unit, its currency or a remark (人民币 50 万元, ¥50万, RMB 50, 50（万元）, 50万元整, 50w, 1.2亿,
+# 1,200,000元, 50万元（可追加）: columns.written_amount): the unit written is the one meant, exactly (Decimal) — in a
+# 万元 column, 元 from 1 万元 up: "50元" there is more likely a slip for 50万 than a technology's price, and stays refused.
 # A budget or price in words: "待定", "不限", "协商" … mean 面议; a budget's upper bound ("50万以内", "不超过50万") is that
 # amount (a range, "50~100", stays an error: which end is meant is not said). Each reported.
 NEGOTIABLE_WORDS = {"待定", "不限", "协商", "议价", "商议", "面谈", "可议", "双方协商", "另议", "价格面议", "协商确定",
                     "待议", "议定", "商定", "面洽", "洽谈", "协议价", "双方商定", "价格待定", "具体面议"}
+
+
+def _plain(amount: Decimal) -> str:
+    """An amount as a plain number (120, 12000, 120.5, 0.00005: no exponent, no trailing zeros)."""
+    text = format(amount, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def negotiable(value: str) -> bool:
@@ -328,10 +326,9 @@ class Importer:
                     fixed = fixed[1:]
                 if f in WAN_COLUMNS | YUAN_COLUMNS | DATE_COLUMNS:  # 面議, 50萬元, 長期有效: words in traditional characters
                     fixed = fold(fixed)
-                if f in WAN_COLUMNS | YUAN_COLUMNS | {"contact_phone"} and (m := REMARK_AFTER.match(fixed)) \
-                        and not re.search(r"[0-9万元]", m.group(2)):  # 50万元（可追加）, 138…（微信同号）: the remark aside
-                    fixed = m.group(1)
-                if f == "contact_phone":  # 0791—88888888 (a dash Word put in); two numbers kept, one "/" between them
+                if f == "contact_phone":  # 138…（微信同号）: the remark aside; 0791—88888888 (a dash Word put in); two
+                    if (m := REMARK_AFTER.match(fixed)) and not re.search(r"[0-9]", m.group(2)):  # numbers: one "/"
+                        fixed = m.group(1)
                     fixed = PHONES_SPLIT.sub("/", DASHES.sub("-", fixed))
                 elif f == "contact_email":
                     fixed = fixed.rstrip(".;。；,，")
@@ -339,15 +336,9 @@ class Importer:
                     fixed = m.group(1)
                 if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
                     fixed = "面议"
-                elif f in WAN_COLUMNS and (m := WAN_WRITTEN.match(fixed)):
-                    fixed = m.group(1) or m.group(2)
-                elif f in WAN_COLUMNS and (m := YI_WRITTEN.match(fixed)):
-                    fixed = format((Decimal(m.group(1).replace(",", "")) * 10000).normalize(), "f")
-                elif f in WAN_COLUMNS and (m := YUAN_IN_WAN.match(fixed)) \
-                        and Decimal(m.group(1).replace(",", "")) >= 10000:  # ("50元" there is a slip for 50万: refused)
-                    fixed = format((Decimal(m.group(1).replace(",", "")) / 10000).normalize(), "f")
-                elif f in YUAN_COLUMNS and (m := YUAN_WRITTEN.match(fixed)):
-                    fixed = m.group(1)
+                elif f in WAN_COLUMNS | YUAN_COLUMNS and (written := columns.written_amount(fixed)) is not None \
+                        and not (f in WAN_COLUMNS and written[1] == "元" and written[0] < 10000):  # ("50元": a slip)
+                    fixed = _plain(columns.in_unit(*written, "万" if f in WAN_COLUMNS else "元"))
                 elif f == "budget_wan" and (m := BUDGET_UP_TO.match(fixed)) and m.group(1) != fixed:
                     fixed = m.group(1)
                 elif f == "deadline" and fixed in NO_DEADLINE_WORDS:

@@ -21,7 +21,7 @@ from ..core.orgname import canonical as canonical_org_name
 from ..core.schema import SURROGATE_MESSAGE, LenientDate, broken_column
 from ..core.vocab import ALIASES, CITIES, COMPANY_SCALES, INDUSTRIES, city_of
 from ..extensions import db
-from ..imports.columns import (footer_text, formula_error, line_breaks, one_line, serial_date, visible,
+from ..imports.columns import (footer_text, formula_error, in_unit, line_breaks, one_line, serial_date, visible,
                                written_amount)
 from ..imports.readers import row_fields, row_label
 from .models import FIELDS, KINDS, SELLER_TYPES, ContractFact as F
@@ -266,8 +266,8 @@ def _fen(values, key, default=None) -> int:
     v, parse, label = values.get(key), money.parse_yuan, LABELS[key]
     if _blank(v) and key + "_wan" in values:  # the column in 万元
         v, parse, label = values[key + "_wan"], money.wan_to_yuan, LABELS[key + "_wan"]
-    if isinstance(v, str) and (yuan := written_amount(v)) is not None:  # 1,234,567.89元, 123.4万元, 1.2亿 (含税)
-        v = format(yuan, "f") if parse is money.parse_yuan else format(yuan / money.WAN, "f")
+    if isinstance(v, str) and (written := written_amount(v)) is not None:  # 1,234,567.89元, 123.4万元, 1.2亿 (含税)
+        v = format(in_unit(*written, "元" if parse is money.parse_yuan else "万"), "f")
     if _blank(v):
         if default is not None:
             return default
