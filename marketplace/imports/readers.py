@@ -531,17 +531,7 @@ def read_xlsx(raw: bytes, max_rows: int = MAX_ROWS, archive_rows: int | None = N
     try:
         wb = _load_xlsx(raw)
         try:
-            ws, number, notes, more = _header_sheet(wb)
-            merged = _merged_down(ws)
-            headers, rows, header_row = _read_sheet(ws, max_rows, number, merged)
-            if headers is not None:
-                headers = Headers(headers, notes + _merge_note(merged, header_row))
-
-            def read(sheet, number):
-                merged = _merged_down(sheet)
-                their, their_rows, row = _read_sheet(sheet, max_rows, number, merged)
-                return (None if their is None else Headers(their, _merge_note(merged, row))), their_rows
-            headers, rows = _joined_sheets(ws.title, headers, rows, more, max_rows, read)
+            headers, rows = _read_tables(_header_sheet(wb), lambda ws: ws.title, _xlsx_rows, _merged_down, max_rows)
         finally:
             wb.close()
     except ImportFileError:
@@ -632,17 +622,8 @@ def read_xls(raw: bytes, max_rows: int = MAX_ROWS):
         def rows_of(sheet, merged=None):
             return _bounded((_xls_values(book, sheet, r) for r in range(sheet.nrows)), merged)
 
-        ws, number, notes, more = _header_among(sheets, rows_of)
-        merged = merged_down(ws)
-        headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=rows_of(ws, merged))
-        if headers is not None:
-            headers = Headers(headers, notes + _merge_note(merged, header_row))
-
-        def read(sheet, number):
-            merged = merged_down(sheet)
-            their, their_rows, row = _read_sheet(None, max_rows, number, numbered=rows_of(sheet, merged))
-            return (None if their is None else Headers(their, _merge_note(merged, row))), their_rows
-        headers, rows = _joined_sheets(ws.name, headers, rows, more, max_rows, read)
+        headers, rows = _read_tables(_header_among(sheets, rows_of), lambda ws: ws.name, rows_of, merged_down,
+                                     max_rows)
     except ImportFileError:
         raise
     except MemoryError:
@@ -821,7 +802,7 @@ def read_html_table(raw: bytes, max_rows: int = MAX_ROWS):
         raise ImportFileError("该 .xls 文件实为网页（HTML），其中没有表格内容：请在 Excel 或 WPS 中打开后另存为 .xlsx 再导入")
     merged = {r: sorted(v) for r, v in table.merged.items()}
     number, _values, count = _header_in(_bounded(iter(table.rows)))
-    headers, rows, header_row = _read_sheet(None, max_rows, number, numbered=_bounded(iter(table.rows), merged))
+    headers, rows, header_row = _read_sheet(_bounded(iter(table.rows), merged), max_rows, number)
     if headers is None:
         raise ImportFileError("文件是空的：第一个工作表没有表头")
     kind = "Excel 2003 XML 表格" if table.xml else "网页表格"
@@ -918,6 +899,23 @@ def _header_among(sheets: list, rows_of) -> tuple:
     return first, None, [], []
 
 
+def _read_tables(found: tuple, title_of, rows_of, merged_of, max_rows: int) -> tuple:
+    """(headers, rows) of a workbook, .xlsx or .xls alike: `found` is _header_among's (sheet, header row, notes,
+    more sheets); each sheet's rows are `rows_of(sheet, merges)`, its merges over rows `merged_of(sheet)` (filled
+    down, and said); the sheets of `more` are read after the first (_joined_sheets)."""
+    ws, number, notes, more = found
+
+    def read(sheet, number):
+        merged = merged_of(sheet)
+        headers, rows, header_row = _read_sheet(rows_of(sheet, merged), max_rows, number)
+        return (None if headers is None else Headers(headers, _merge_note(merged, header_row))), rows
+
+    headers, rows = read(ws, number)
+    if headers is not None:
+        headers = Headers(headers, notes + headers.notes)
+    return _joined_sheets(title_of(ws), headers, rows, more, max_rows, read)
+
+
 def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, read) -> tuple:
     """(headers, rows) of the chosen sheet (`title`, its `headers` and numbered `rows`) followed by the sheets of
     `more` ([(title, sheet, header row)]), each read by `read(sheet, header row)` → (headers, rows): a sheet's
@@ -928,6 +926,7 @@ def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, r
     headers, first = _with_sub_header(headers, rows)
     notes = list(getattr(headers, "notes", []))
     names = list(headers)
+    keys = [_norm_header(h) if h not in (None, "") else None for h in names]  # (each header compared normalised)
     out = [(SheetRow(0, title, n), values) for n, values in first]
     counts = [(title, len(out))]
     for place, (name, ws, number) in enumerate(more, start=1):
@@ -937,10 +936,10 @@ def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, r
         where = {}
         for i, h in enumerate(their_headers):
             key = _norm_header(h) if h not in (None, "") else None
-            hit = next((j for j, mine in enumerate(names) if key and mine not in (None, "")
-                        and _norm_header(mine) == key and j not in where.values()), None)
+            hit = next((j for j, mine in enumerate(keys) if key and mine == key and j not in where.values()), None)
             if hit is None and key:
                 names.append(h)
+                keys.append(key)
                 hit = len(names) - 1
             if hit is not None:
                 where[i] = hit
@@ -961,11 +960,11 @@ def _joined_sheets(title: str, headers, rows: list, more: list, max_rows: int, r
     return Headers(names, notes), out
 
 
-def _read_sheet(ws, max_rows: int = MAX_ROWS, header_row: int | None = None, merged: dict | None = None,
-                numbered=None):
-    """(headers, rows, the header's row number) of an openpyxl sheet, or of `numbered` rows (another reader's)."""
+def _read_sheet(numbered, max_rows: int = MAX_ROWS, header_row: int | None = None):
+    """(headers, rows, the header's row number) of a sheet's numbered rows ((number, values): _xlsx_rows, the .xls and
+    the web-page readers'), the header at `header_row` (or the first non-empty row)."""
     headers, rows = None, []
-    for number, values in numbered if numbered is not None else _xlsx_rows(ws, merged):
+    for number, values in numbered:
         if headers is None:
             if header_row is not None and number < header_row:
                 continue

@@ -93,13 +93,15 @@ BUDGET_UP_TO = re.compile(r"^(?:不超过|不高于|最多|最高|上限)?\s*([0
 # day; "2027年12月31日前" the date.
 NO_DEADLINE_WORDS = {"长期", "长期有效", "不限", "不限期", "无", "无期限", "无限期", "常年", "常年有效", "长期征集"}
 YEAR_END = re.compile(r"^(\d{4})\s*年\s*(?:底|末|年底|年末)$")
-BEFORE = re.compile(r"^(.+?)\s*(?:之前|以前|前|止)$")
-UNTIL = re.compile(r"^(?:截至|截止到|截止|至|到)\s*(\d.+)$")
+BEFORE = re.compile(r"(?<=\S)\s*(?:之前|以前|截止|为止|前|止)$")  # (what a deadline is written with around its date)
+UNTIL = re.compile(r"^(?:截至|截止到|截止|至|到)\s*(?=\d)")
 REMARK_AFTER = re.compile(r"^(.+?)\s*\(([^()]*)\)$")  # (NFKC made the brackets half-width)
 DASHES = re.compile("[\u2010-\u2015\u2212]")
 PHONES_SPLIT = re.compile(r"\s*[、,;，；]\s*|\s*/\s*")
 # The date columns, where a day serial (45000) is read as its date and reported (columns.serial_date).
 DATE_COLUMNS = {"ip_filed_on", "ip_granted_on", "implemented_on", "deadline"}
+MONEY_COLUMNS = WAN_COLUMNS | YUAN_COLUMNS
+FOLDED_COLUMNS = MONEY_COLUMNS | DATE_COLUMNS  # read with traditional characters as simplified (面議, 長期有效)
 
 
 TEAM_MAX = 200  # 研发团队's length (achievements.schemas: Text(200)): what an import adds to it must fit
@@ -324,7 +326,7 @@ class Importer:
                 fixed = nfkc(value).strip()
                 if fixed[:1] == "'" and fixed[1:2].isalnum():  # '13800138000: an apostrophe kept a number as text
                     fixed = fixed[1:]
-                if f in WAN_COLUMNS | YUAN_COLUMNS | DATE_COLUMNS:  # 面議, 50萬元, 長期有效: words in traditional characters
+                if f in FOLDED_COLUMNS:  # 面議, 50萬元, 長期有效: words in traditional characters
                     fixed = fold(fixed)
                 if f == "contact_phone":  # 138…（微信同号）: the remark aside; 0791—88888888 (a dash Word put in); two
                     if (m := REMARK_AFTER.match(fixed)) and not re.search(r"[0-9]", m.group(2)):  # numbers: one "/"
@@ -332,11 +334,11 @@ class Importer:
                     fixed = PHONES_SPLIT.sub("/", DASHES.sub("-", fixed))
                 elif f == "contact_email":
                     fixed = fixed.rstrip(".;。；,，")
-                elif f == "deadline" and (m := UNTIL.match(fixed)):  # 截至2027年6月30日, 至2027年6月
-                    fixed = m.group(1)
-                if f in WAN_COLUMNS | YUAN_COLUMNS and negotiable(fixed):
+                elif f == "deadline":  # 截至2027年6月30日, 至2027年6月, 2027年12月31日前, 2027年底前: the date itself
+                    fixed = BEFORE.sub("", UNTIL.sub("", fixed)) or fixed
+                if f in MONEY_COLUMNS and negotiable(fixed):
                     fixed = "面议"
-                elif f in WAN_COLUMNS | YUAN_COLUMNS and (written := columns.written_amount(fixed)) is not None \
+                elif f in MONEY_COLUMNS and (written := columns.written_amount(fixed)) is not None \
                         and not (f in WAN_COLUMNS and written[1] == "元" and written[0] < 10000):  # ("50元": a slip)
                     fixed = _plain(columns.in_unit(*written, "万" if f in WAN_COLUMNS else "元"))
                 elif f == "budget_wan" and (m := BUDGET_UP_TO.match(fixed)) and m.group(1) != fixed:
@@ -349,12 +351,6 @@ class Importer:
                     fixed = day.isoformat()
                 elif f == "deadline" and (end := month_end(fixed)):  # written to the month: its last day
                     fixed = end.isoformat()
-                elif f == "deadline" and (m := BEFORE.match(fixed)):  # 2027年12月31日前: the date itself
-                    fixed = m.group(1)
-                    if end := month_end(fixed):
-                        fixed = end.isoformat()
-                    elif m := YEAR_END.match(fixed):  # 2027年底前
-                        fixed = f"{m.group(1)}-12-31"
                 if fixed != value:
                     self.report.note(number, col(f), value, fixed or "不设截止日期（长期有效）")
                 value = fixed

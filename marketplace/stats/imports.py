@@ -245,13 +245,14 @@ def _text(values, key, hi) -> str:
     return v
 
 
-def _choice(values, key, choices, aliases, default=None) -> str:
+def _choice(values, key, choices, aliases, default=None, around=None) -> str:
+    """One of `choices` (or an alias of one; `around`: what may be written around it, taken away if need be)."""
     v = values.get(key)
     v = "" if v is None else re.sub(r"\s", "", visible(str(v)))
     if not v and default is not None:
         return default
     v = aliases.get(v, v)
-    if v not in choices and key == "kind" and (bare := _KIND_AROUND.sub("", v)) != v:
+    if v not in choices and around is not None and (bare := around.sub("", v)) != v:
         v = aliases.get(bare, bare)
     if v not in choices:
         raise RowError(f"{LABELS[key]}“{v}”不在可选范围内，可选：{'、'.join(choices)}")
@@ -312,7 +313,7 @@ def clean_row(values: dict, orgs: dict) -> dict:
     out = {
         "registration_no": re.sub(r"^'(?=\w)", "", _text(values, "registration_no", 40)),  # ('2023…: kept as text)
         "title": _text(values, "title", 200),
-        "kind": _choice(values, "kind", KINDS, KIND_ALIASES),
+        "kind": _choice(values, "kind", KINDS, KIND_ALIASES, around=_KIND_AROUND),
         "seller": seller,
         "seller_type": _choice(values, "seller_type", SELLER_TYPES, SELLER_TYPE_ALIASES),
         "seller_region": seller_region,
